@@ -1,0 +1,156 @@
+"""A shooting incident as reported by a feed, validated once so everything downstream can trust it."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
+_TEXT_LIMITS = {"borough": 40, "location": 200, "hospital": 120, "source": 40}
+
+
+class IncidentError(ValueError):
+    """An incident payload was refused; `field` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A validated incident. `lat`/`lon` are None when the feed had no usable coordinates."""
+
+    id: str
+    occurred_at: datetime
+    lat: float | None
+    lon: float | None
+    precinct: int | None = None
+    borough: str | None = None
+    fatal: bool = False
+    victims: int = 1
+    location: str | None = None
+    hospital: str | None = None
+    source: str | None = None
+    verified: bool | None = None
+
+    @property
+    def has_point(self) -> bool:
+        """True when the incident can be placed on the map."""
+        return self.lat is not None and self.lon is not None
+
+    def to_json(self) -> dict[str, object]:
+        """The incident in the ingest API's JSON shape (None fields left out)."""
+        data: dict[str, object] = {
+            "id": self.id, "occurred_at": self.occurred_at.isoformat(),
+            "lat": self.lat, "lon": self.lon, "precinct": self.precinct,
+            "borough": self.borough, "fatal": self.fatal, "victims": self.victims,
+            "location": self.location, "hospital": self.hospital, "source": self.source,
+            "verified": self.verified,
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+
+def parse_incident(payload: object) -> Incident:
+    """Validate an ingest payload; raise IncidentError naming the first bad field."""
+    if not isinstance(payload, Mapping):
+        raise IncidentError("body", "must be a JSON object")
+    # Unknown fields are ignored, not refused: a feed that adds a field must not lose alerts.
+    incident_id = _required(payload, "id")
+    if not isinstance(incident_id, str) or not _ID.match(incident_id):
+        raise IncidentError("id", "must be 1-80 letters, digits or . _ : - (starting alphanumeric)")
+    lat, lon = _coordinates(payload)
+    precinct = _optional_int(payload, "precinct", 1, 999)
+    if lat is None and precinct is None:
+        raise IncidentError("lat", "is required (or give a precinct to route by)")
+    return Incident(
+        id=incident_id,
+        occurred_at=_timestamp(_required(payload, "occurred_at")),
+        lat=lat,
+        lon=lon,
+        precinct=precinct,
+        fatal=_optional_bool(payload, "fatal") or False,
+        victims=_optional_int(payload, "victims", 0, 100) or 1,
+        verified=_optional_bool(payload, "verified"),
+        borough=_optional_text(payload, "borough"),
+        location=_optional_text(payload, "location"),
+        hospital=_optional_text(payload, "hospital"),
+        source=_optional_text(payload, "source"),
+    )
+
+
+def _required(payload: Mapping[str, object], field: str) -> object:
+    if payload.get(field) is None:
+        raise IncidentError(field, "is required")
+    return payload[field]
+
+
+def _timestamp(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise IncidentError("occurred_at", "must be an ISO 8601 string with a UTC offset")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise IncidentError("occurred_at", f"{value[:40]!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise IncidentError("occurred_at", "needs a UTC offset, e.g. 2026-07-04T23:15:00-04:00")
+    return parsed
+
+
+def _coordinates(payload: Mapping[str, object]) -> tuple[float | None, float | None]:
+    lat, lon = payload.get("lat"), payload.get("lon")
+    if lat is None and lon is None:
+        return None, None
+    lat_value, lon_value = _number("lat", lat), _number("lon", lon)
+    # NYPD publishes 0,0 for incidents it could not geocode: treat it as "no point".
+    if lat_value == 0 and lon_value == 0:
+        return None, None
+    if not -90 <= lat_value <= 90:
+        raise IncidentError("lat", "must be between -90 and 90")
+    if not -180 <= lon_value <= 180:
+        raise IncidentError("lon", "must be between -180 and 180")
+    return lat_value, lon_value
+
+
+def _number(field: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise IncidentError(field, "must be a number")
+    if not math.isfinite(value):
+        raise IncidentError(field, "must be a finite number")
+    return float(value)
+
+
+def _optional_int(payload: Mapping[str, object], field: str, low: int, high: int) -> int | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())  # feeds send precincts as "75" as often as 75
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise IncidentError(field, "must be a whole number")
+    if not low <= value <= high:
+        raise IncidentError(field, f"must be between {low} and {high}")
+    return value
+
+
+def _optional_bool(payload: Mapping[str, object], field: str) -> bool | None:
+    value = payload.get(field)
+    if value is None or isinstance(value, bool):
+        return value
+    raise IncidentError(field, "must be true or false")
+
+
+def _optional_text(payload: Mapping[str, object], field: str) -> str | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise IncidentError(field, "must be a string")
+    cleaned = " ".join(value.split())
+    if len(cleaned) > _TEXT_LIMITS[field]:
+        raise IncidentError(field, f"must be at most {_TEXT_LIMITS[field]} characters")
+    return cleaned or None

@@ -1,0 +1,112 @@
+"""The words staff see: the alert SMS (GSM-7, at most two segments) and the Slack alert post."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from alerts.gsm import fit, segments, to_gsm7
+from alerts.incident import Incident
+from alerts.routing import TeamRoute
+
+MAX_ALERT_SEGMENTS = 2
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A Slack message: fallback text for notifications plus Block Kit blocks."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...]
+
+
+def when(moment: datetime, tz: tzinfo) -> str:
+    """A short local time like "Sat 7/4 11:15PM"."""
+    local = moment.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return f"{local:%a} {local.month}/{local.day} {hour}:{local:%M}{'AM' if local.hour < 12 else 'PM'}"
+
+
+def headline(incident: Incident) -> str:
+    """"Shooting, 2 victims, FATAL" — the same words in SMS and Slack."""
+    victims = f"{incident.victims} victim{'s' if incident.victims != 1 else ''}"
+    return f"Shooting, {victims}{', FATAL' if incident.fatal else ''}"
+
+
+def place(incident: Incident) -> str:
+    """Where it happened, as precisely as the feed said: street, precinct, borough."""
+    parts = [incident.location or "location not given"]
+    if incident.precinct is not None:
+        parts.append(f"Pct {incident.precinct}")
+    if incident.borough:
+        parts.append(incident.borough.title())
+    return ", ".join(parts)
+
+
+def render_alert_sms(incident: Incident, number: int, tz: tzinfo, *, unrouted: bool = False) -> str:
+    """The staff alert: GSM-7, two segments at most, with the short number and how to reply."""
+    timing = when(incident.occurred_at, tz)
+    if incident.hospital:
+        timing += f". Hosp: {incident.hospital}"
+    lines = [
+        f"CMS ALERT #{number}: {headline(incident)}",
+        place(incident),
+        timing,
+        "NO TEAM CATCHMENT - coordinators please assign" if unrouted else "",
+        f"Reply {number}A ack, {number}S on scene, {number}N note",
+    ]
+    text = to_gsm7("\n".join(line for line in lines if line))
+    if segments(text) <= MAX_ALERT_SEGMENTS:
+        return text
+    # Too long: the address is the only free text that can run on; shorten it, keep the rest.
+    fixed = to_gsm7("\n".join(line for i, line in enumerate(lines) if line and i != 1))
+    where = to_gsm7(lines[1])
+    for keep in range(len(where) - 8, 0, -8):
+        shortened = _with_place(fixed, where[:keep].rstrip() + "...")
+        if segments(shortened) <= MAX_ALERT_SEGMENTS:
+            return shortened
+    return fit(fixed, MAX_ALERT_SEGMENTS)
+
+
+def _with_place(fixed: str, where: str) -> str:
+    first, _, rest = fixed.partition("\n")
+    return "\n".join(part for part in (first, where, rest) if part)
+
+
+def render_alert_post(incident: Incident, routes: Sequence[TeamRoute], team_names: dict[str, str],
+                      tz: tzinfo) -> SlackMessage:
+    """The Block Kit post for a team channel, or for the coordinators when `routes` is empty."""
+    title = f"{':skull: ' if incident.fatal else ''}{headline(incident)}"
+    if routes:
+        catchment = "\n".join(
+            f"{_escape(team_names.get(r.team_id, r.team_id))} ({_escape(r.reason)})" for r in routes)
+    else:
+        catchment = "*No team catchment holds this incident.* Coordinators, please assign a team."
+    fields = [
+        _field("Where", place(incident)),
+        _field("When", when(incident.occurred_at, tz)),
+        _field("Victims", f"{incident.victims}{' (fatal)' if incident.fatal else ''}"),
+    ]
+    if incident.hospital:
+        fields.append(_field("Hospital", incident.hospital))
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"CMS alert: {headline(incident)}"[:150]}},
+        {"type": "section", "fields": fields},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Catchment*\n{catchment}"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(
+            f"Incident {incident.id} · source {incident.source or 'unknown'} · "
+            f"{'verified' if incident.verified else 'unverified'}")}]},
+    ]
+    text = f"{title} at {place(incident)}, {when(incident.occurred_at, tz)}"
+    return SlackMessage(text=_escape(text), blocks=tuple(blocks))
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"}
+
+
+def _escape(text: str) -> str:
+    """Slack mrkdwn control characters, so feed text cannot mention @channel or forge links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,162 @@
+"""Routing: which teams an incident belongs to, and who is told, by which channel.
+
+`route(incident, sites, now) -> Plan` is pure. The rules, in order:
+
+1. A point inside (or within `buffer_m` of) a team's geofence routes to that team. With no
+   usable coordinates, the incident's precinct routes to every team with `precinct:N`.
+2. A team whose `hospitals` include the incident's hospital is routed too, for its hospital
+   responders only (they meet the victim there, wherever the shooting was).
+3. In each routed team, every member on shift is paged except supervisors, who come in at
+   escalation. If nobody but supervisors is on shift, the supervisors are paged now; if the
+   team has nobody at all, the coordinators are, so that no routed alert reaches no one.
+4. An incident no team catches goes to the coordinators (SMS and their Slack channel).
+5. Each phone is paged once per incident and each channel posted once, whatever the overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from alerts.incident import Incident
+from alerts.shifts import on_shift
+from alerts.sites import Member, Sites, Team
+
+
+@dataclass(frozen=True)
+class TeamRoute:
+    """A team the incident was routed to, and why (for the timeline and the Slack post)."""
+
+    team_id: str
+    reason: str
+    hospital_only: bool = False
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone paged by SMS for this incident."""
+
+    phone: str
+    name: str
+    role: str
+    team_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Post:
+    """A Slack channel that gets the alert post, and the teams it speaks for."""
+
+    channel: str
+    team_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the alert path will do for one incident."""
+
+    incident_id: str
+    routes: tuple[TeamRoute, ...]
+    recipients: tuple[Recipient, ...]
+    posts: tuple[Post, ...]
+    off_shift: tuple[Recipient, ...] = ()
+
+    @property
+    def team_ids(self) -> tuple[str, ...]:
+        """The ids of the routed teams, sorted."""
+        return tuple(sorted(route.team_id for route in self.routes))
+
+    @property
+    def unrouted(self) -> bool:
+        """True when no team's catchment holds the incident: it went to the coordinators."""
+        return not self.routes
+
+
+def route(incident: Incident, sites: Sites, now: datetime) -> Plan:
+    """Decide which teams and people an incident goes to at time `now` (timezone-aware)."""
+    routes = _catchment_routes(incident, sites) + _hospital_routes(incident, sites)
+    local = now.astimezone(sites.tz)
+    recipients: list[Recipient] = []
+    off_shift: list[Recipient] = []
+    for team_route in routes:
+        team = sites.team(team_route.team_id)
+        paged, resting = _page_team(team, team_route, local)
+        recipients += paged or _coordinators(sites, f"{team.id}: nobody on shift")
+        off_shift += resting
+    if not routes:
+        recipients = _coordinators(sites, "no team catchment holds this incident")
+    return Plan(
+        incident_id=incident.id,
+        routes=tuple(routes),
+        recipients=_unique(recipients),
+        posts=_posts(routes, sites),
+        off_shift=_unique(off_shift),
+    )
+
+
+def _catchment_routes(incident: Incident, sites: Sites) -> list[TeamRoute]:
+    if incident.lat is not None and incident.lon is not None:
+        hits = sites.index.match(incident.lat, incident.lon)
+        return [TeamRoute(hit.team_id, f"inside {hit.fence_id}" if hit.distance_m == 0
+                          else f"{hit.distance_m:.0f} m from {hit.fence_id}") for hit in hits]
+    if incident.precinct is not None:
+        return [TeamRoute(team_id, f"precinct {incident.precinct} (no coordinates)")
+                for team_id in sites.precinct_teams.get(incident.precinct, ())]
+    return []
+
+
+def _hospital_routes(incident: Incident, sites: Sites) -> list[TeamRoute]:
+    if not incident.hospital:
+        return []
+    routed = {route.team_id for route in _catchment_routes(incident, sites)}
+    wanted = _fold(incident.hospital)
+    return [
+        TeamRoute(team.id, f"victim taken to {incident.hospital}", hospital_only=True)
+        for team in sites.teams
+        if team.id not in routed and any(m.role == "hospital" for m in team.members)
+        and any(_fold(h) and _fold(h) in wanted for h in team.hospitals)
+    ]
+
+
+def _page_team(team: Team, team_route: TeamRoute,
+               local: datetime) -> tuple[list[Recipient], list[Recipient]]:
+    eligible = [m for m in team.members if m.role == "hospital"] if team_route.hospital_only \
+        else list(team.members)
+    working = [m for m in eligible if on_shift(m.shifts, local)]
+    resting = [_recipient(m, team, "off shift") for m in eligible if m not in working]
+    first = [m for m in working if m.role != "supervisor"]
+    if first:
+        return [_recipient(m, team, "on shift") for m in first], resting
+    supervisors = [m for m in working if m.role == "supervisor"] or list(team.supervisors)
+    return [_recipient(m, team, "nobody else on shift") for m in supervisors], resting
+
+
+def _recipient(member: Member, team: Team, reason: str) -> Recipient:
+    return Recipient(member.phone, member.name, member.role, team.id, reason)
+
+
+def _coordinators(sites: Sites, reason: str) -> list[Recipient]:
+    return [Recipient(c.phone, c.name, "coordinator", None, reason)
+            for c in sites.coordinators if c.phone]
+
+
+def _posts(routes: list[TeamRoute], sites: Sites) -> tuple[Post, ...]:
+    channels: dict[str, list[str]] = {}
+    for team_route in routes:
+        channel = sites.team(team_route.team_id).slack_channel
+        if channel:
+            channels.setdefault(channel, []).append(team_route.team_id)
+    if not routes and sites.coordinators_channel:
+        channels[sites.coordinators_channel] = []
+    return tuple(Post(channel, tuple(teams)) for channel, teams in channels.items())
+
+
+def _unique(recipients: list[Recipient]) -> tuple[Recipient, ...]:
+    seen: dict[str, Recipient] = {}
+    for recipient in recipients:
+        seen.setdefault(recipient.phone, recipient)
+    return tuple(seen.values())
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().replace("hospital", " ").split())

@@ -1,0 +1,99 @@
+"""The network as the sites file describes it: teams, members, coordinators and catchments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta, tzinfo
+from typing import Literal
+
+from alerts.geofence import GeofenceIndex
+from alerts.shifts import Shift
+
+Role = Literal["interrupter", "outreach", "hospital", "supervisor"]
+ROLES: tuple[Role, ...] = ("interrupter", "outreach", "hospital", "supervisor")
+Notify = Literal["supervisor", "coordinators", "team"]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A team member reachable by SMS on the staff number."""
+
+    name: str
+    phone: str
+    role: Role
+    languages: tuple[str, ...] = ("en",)
+    shifts: tuple[Shift, ...] = ()
+    slack_user: str | None = None
+
+
+@dataclass(frozen=True)
+class Coordinator:
+    """An OPGV coordinator: sees everything, gets what no team catches."""
+
+    name: str
+    phone: str | None
+    slack_user: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """Who is told when an alert is still unacknowledged `after` it went out."""
+
+    after: timedelta
+    notify: Notify
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A team's escalation policy, snapshotted onto each incident when it is routed."""
+
+    required_acks: int = 1
+    steps: tuple[EscalationStep, ...] = (
+        EscalationStep(timedelta(minutes=10), "supervisor"),
+        EscalationStep(timedelta(minutes=20), "coordinators"),
+    )
+
+
+@dataclass(frozen=True)
+class Team:
+    """A community violence-intervention team and its catchment."""
+
+    id: str
+    name: str
+    members: tuple[Member, ...]
+    geofences: tuple[str, ...]
+    slack_channel: str | None = None
+    buffer_m: float = 0.0
+    hospitals: tuple[str, ...] = ()
+    escalation: Escalation = field(default_factory=Escalation)
+    followups: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=72))
+
+    @property
+    def supervisors(self) -> tuple[Member, ...]:
+        """Members with the supervisor role."""
+        return tuple(member for member in self.members if member.role == "supervisor")
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Everything routing needs, with the geofence index already built."""
+
+    teams: tuple[Team, ...]
+    coordinators: tuple[Coordinator, ...]
+    index: GeofenceIndex
+    precinct_teams: Mapping[int, tuple[str, ...]]
+    tz: tzinfo
+    coordinators_channel: str | None = None
+    layers: tuple[str, ...] = ()
+
+    def team(self, team_id: str) -> Team:
+        """The team with this id; KeyError if there is none."""
+        for team in self.teams:
+            if team.id == team_id:
+                return team
+        raise KeyError(team_id)
+
+    def teams_of_phone(self, phone: str) -> tuple[Team, ...]:
+        """The teams a phone number belongs to (a supervisor may serve several)."""
+        return tuple(team for team in self.teams if any(m.phone == phone for m in team.members))

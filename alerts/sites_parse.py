@@ -1,0 +1,358 @@
+"""Turn the sites file (already read as plain YAML data) into `Sites`, collecting every problem.
+
+The caller reads the YAML and the GeoJSON layers it names; this module only checks and builds,
+so `cmsbot sites check` can report all problems at once with their place in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta, tzinfo
+from typing import cast
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from alerts.durations import DurationError, parse_duration
+from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
+from alerts.phone import PhoneError, normalise
+from alerts.shifts import ShiftError, parse_shift
+from alerts.sites import (ROLES, Coordinator, Escalation, EscalationStep, Member, Notify, Role,
+                          Sites, Team)
+
+TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}$")
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
+             "takedown_playbooks", "resident_support"}
+_TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
+              "escalation", "followups", "resident_notices", "resident_delay", "resources"}
+_MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user"}
+_NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
+
+# One layer's features by id, in lon/lat; None when the layer could not be read at all.
+Layers = Mapping[str, Mapping[str, BaseGeometry] | None]
+
+
+@dataclass(frozen=True)
+class SiteProblem:
+    """One problem in the sites file; `where` is a path like `teams[1].members[0].phone`."""
+
+    where: str
+    message: str
+
+
+class SitesError(ValueError):
+    """The sites file has problems; all of them are in `problems`."""
+
+    def __init__(self, problems: Sequence[SiteProblem]) -> None:
+        super().__init__("; ".join(f"{p.where}: {p.message}" for p in problems))
+        self.problems = tuple(problems)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[SiteProblem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(SiteProblem(where, message))
+
+    def unknown_keys(self, where: str, data: Mapping[str, object], known: set[str]) -> None:
+        for key in data:
+            if key not in known:
+                self.add(f"{where}.{key}" if where else str(key),
+                         f"unknown key; expected one of {', '.join(sorted(known))}")
+
+
+def parse_sites(data: object, layers: Layers, tz: tzinfo,
+                projection: Projection | None = None) -> Sites:
+    """Build `Sites` from YAML data and loaded layers, or raise SitesError listing every problem.
+
+    `tz` is the city's time zone, in which shifts are read.
+    """
+    projection = projection or Projection()
+    out = _Collector()
+    if not isinstance(data, Mapping):
+        raise SitesError([SiteProblem("(top)", "the sites file must be a YAML mapping")])
+    out.unknown_keys("", data, _TOP_KEYS)
+    layer_fences = {name: _project_layer(features, projection)
+                    for name, features in layers.items() if features is not None}
+    coordinators = tuple(_coordinators(data.get("coordinators"), out))
+    channel = data.get("coordinators_channel")
+    if channel is not None and not (isinstance(channel, str) and SLACK_CHANNEL.match(channel)):
+        out.add("coordinators_channel", "must be a Slack channel id like C0123ABCD")
+    teams_data = data.get("teams")
+    if not isinstance(teams_data, list) or not teams_data:
+        out.add("teams", "must be a non-empty list of teams")
+        teams_data = []
+    entries: list[tuple[str, Fence, float]] = []
+    teams: list[Team] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(teams_data):
+        team = _team(f"teams[{i}]", raw, out, layers, layer_fences, projection, entries)
+        if team is None:
+            continue
+        if team.id in seen:
+            out.add(f"teams[{i}].id", f"duplicate team id {team.id!r}")
+        seen.add(team.id)
+        teams.append(team)
+    if out.problems:
+        raise SitesError(out.problems)
+    return Sites(
+        teams=tuple(teams),
+        coordinators=coordinators,
+        index=GeofenceIndex(projection, entries),
+        precinct_teams=_precinct_teams(teams),
+        coordinators_channel=cast(str | None, channel),
+        tz=tz,
+        layers=tuple(sorted(layers)),
+    )
+
+
+def _project_layer(features: Mapping[str, BaseGeometry], projection: Projection) -> dict[str, Fence]:
+    return {key: Fence(key, projection.project(geometry)) for key, geometry in features.items()}
+
+
+def _coordinators(raw: object, out: _Collector) -> list[Coordinator]:
+    if raw is None:
+        out.add("coordinators", "list at least one coordinator: unrouted incidents go to them")
+        return []
+    if not isinstance(raw, list):
+        out.add("coordinators", "must be a list")
+        return []
+    result = []
+    for i, item in enumerate(raw):
+        where = f"coordinators[{i}]"
+        if not isinstance(item, Mapping):
+            out.add(where, "must be a mapping with name, phone and/or slack_user")
+            continue
+        out.unknown_keys(where, item, {"name", "phone", "slack_user"})
+        name = _text(item, "name", where, out)
+        phone = _phone(item.get("phone"), f"{where}.phone", out) if item.get("phone") else None
+        user = _slack_user(item.get("slack_user"), f"{where}.slack_user", out)
+        if phone is None and user is None:
+            out.add(where, "give a phone, a slack_user, or both")
+        result.append(Coordinator(name, phone, user))
+    return result
+
+
+def _team(where: str, raw: object, out: _Collector, layers: Layers,
+          layer_fences: Mapping[str, Mapping[str, Fence]], projection: Projection,
+          entries: list[tuple[str, Fence, float]]) -> Team | None:
+    if not isinstance(raw, Mapping):
+        out.add(where, "must be a mapping")
+        return None
+    out.unknown_keys(where, raw, _TEAM_KEYS)
+    team_id = raw.get("id")
+    if not isinstance(team_id, str) or not TEAM_ID.match(team_id):
+        out.add(f"{where}.id", "must be lower-case letters, digits and dashes, e.g. man-up-eny")
+        team_id = f"?{where}"
+    channel = raw.get("slack_channel")
+    if channel is not None and not (isinstance(channel, str) and SLACK_CHANNEL.match(channel)):
+        out.add(f"{where}.slack_channel", "must be a Slack channel id like C075ENY")
+        channel = None
+    buffer_m = raw.get("buffer_m", 0)
+    if isinstance(buffer_m, bool) or not isinstance(buffer_m, int | float) or not 0 <= buffer_m <= 5000:
+        out.add(f"{where}.buffer_m", "must be a number of metres between 0 and 5000")
+        buffer_m = 0
+    fences = _fences(where, team_id, raw.get("geofences"), out, layers, layer_fences, projection)
+    entries.extend((team_id, fence, float(buffer_m)) for fence in fences)
+    members = _members(where, raw.get("members"), out)
+    return Team(
+        id=team_id,
+        name=_text(raw, "name", where, out),
+        members=tuple(members),
+        geofences=tuple(fence.id for fence in fences),
+        slack_channel=channel,
+        buffer_m=float(buffer_m),
+        hospitals=tuple(str(h) for h in _list(raw.get("hospitals"), f"{where}.hospitals", out)),
+        escalation=_escalation(f"{where}.escalation", raw.get("escalation"), out),
+        followups=tuple(_durations(f"{where}.followups", raw.get("followups", ["24h", "72h"]), out)),
+    )
+
+
+def _fences(where: str, team_id: str, raw: object, out: _Collector, layers: Layers,
+            layer_fences: Mapping[str, Mapping[str, Fence]], projection: Projection) -> list[Fence]:
+    items = _list(raw, f"{where}.geofences", out)
+    if not items:
+        out.add(f"{where}.geofences", "list at least one geofence, e.g. precinct:75")
+    fences: list[Fence] = []
+    for j, item in enumerate(items):
+        spot = f"{where}.geofences[{j}]"
+        if isinstance(item, str):
+            layer, _, key = item.partition(":")
+            if layer not in layers:
+                known = ", ".join(sorted(layers)) or "none declared"
+                out.add(spot, f"unknown layer {layer!r} (geofence_layers: {known})")
+            elif layer in layer_fences:  # a layer that failed to load is reported once, elsewhere
+                fence = _layer_fence(layer_fences[layer], key)
+                if fence is None:
+                    out.add(spot, f"layer {layer!r} has no feature with id {key!r}")
+                else:
+                    fences.append(Fence(f"{layer}:{fence.id}", fence.geometry))
+        elif isinstance(item, Mapping) and "circle" in item:
+            fence = _circle(spot, f"circle:{team_id}:{j}", item["circle"], out, projection)
+            if fence:
+                fences.append(fence)
+        elif isinstance(item, Mapping) and ("polygon" in item or "type" in item):
+            fence = _inline(spot, f"inline:{team_id}:{j}", item.get("polygon", item), out, projection)
+            if fence:
+                fences.append(fence)
+        else:
+            out.add(spot, "must be 'layer:id', {circle: {lat, lon, radius_m}} or {polygon: GeoJSON}")
+    return fences
+
+
+def _layer_fence(features: Mapping[str, Fence], key: str) -> Fence | None:
+    if key in features:
+        return features[key]
+    folded = {name.casefold(): fence for name, fence in features.items()}
+    return folded.get(key.casefold())
+
+
+def _circle(spot: str, fence_id: str, raw: object, out: _Collector,
+            projection: Projection) -> Fence | None:
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(raw.get(k), int | float) and not isinstance(raw.get(k), bool)
+        for k in ("lat", "lon", "radius_m")
+    ):
+        out.add(spot, "a circle needs numeric lat, lon and radius_m")
+        return None
+    lat, lon, radius = float(raw["lat"]), float(raw["lon"]), float(raw["radius_m"])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 20_000):
+        out.add(spot, "a circle needs a real lat/lon and a radius_m between 0 and 20000")
+        return None
+    return circle(fence_id, lat, lon, radius, projection)
+
+
+def _inline(spot: str, fence_id: str, raw: object, out: _Collector,
+            projection: Projection) -> Fence | None:
+    if not isinstance(raw, Mapping):
+        out.add(spot, "an inline geofence must be a GeoJSON Polygon or MultiPolygon mapping")
+        return None
+    try:
+        geometry = shape(dict(raw))
+    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.GEOSException) as exc:
+        out.add(spot, f"not a GeoJSON polygon: {exc}")
+        return None
+    if geometry.geom_type not in {"Polygon", "MultiPolygon"} or geometry.is_empty:
+        out.add(spot, f"an inline geofence must be a Polygon or MultiPolygon, not {geometry.geom_type}")
+        return None
+    repaired, _ = repair(geometry)
+    return Fence(fence_id, projection.project(repaired))
+
+
+def _members(where: str, raw: object, out: _Collector) -> list[Member]:
+    members: list[Member] = []
+    phones: set[str] = set()
+    for k, item in enumerate(_list(raw, f"{where}.members", out)):
+        spot = f"{where}.members[{k}]"
+        if not isinstance(item, Mapping):
+            out.add(spot, "must be a mapping with name, phone and role")
+            continue
+        out.unknown_keys(spot, item, _MEMBER_KEYS)
+        phone = _phone(item.get("phone"), f"{spot}.phone", out)
+        if phone and phone in phones:
+            out.add(f"{spot}.phone", "the same phone is listed twice in this team")
+        phones.add(phone or "")
+        role = item.get("role", "interrupter")
+        if role not in ROLES:
+            out.add(f"{spot}.role", f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+            role = "interrupter"
+        shifts = []
+        for s, text in enumerate(_list(item.get("shifts"), f"{spot}.shifts", out)):
+            try:
+                shifts.append(parse_shift(str(text)))
+            except ShiftError as exc:
+                out.add(f"{spot}.shifts[{s}]", str(exc))
+        languages = tuple(str(lang).lower() for lang in _list(item.get("languages", ["en"]),
+                                                              f"{spot}.languages", out))
+        members.append(Member(
+            name=_text(item, "name", spot, out), phone=phone or "", role=cast(Role, role),
+            languages=languages or ("en",), shifts=tuple(shifts),
+            slack_user=_slack_user(item.get("slack_user"), f"{spot}.slack_user", out),
+        ))
+    return members
+
+
+def _escalation(where: str, raw: object, out: _Collector) -> Escalation:
+    if raw is None:
+        return Escalation()
+    if not isinstance(raw, Mapping):
+        out.add(where, "must be a mapping with required_acks and steps")
+        return Escalation()
+    out.unknown_keys(where, raw, {"required_acks", "steps"})
+    acks = raw.get("required_acks", 1)
+    if isinstance(acks, bool) or not isinstance(acks, int) or not 1 <= acks <= 20:
+        out.add(f"{where}.required_acks", "must be a whole number from 1 to 20")
+        acks = 1
+    steps = []
+    for i, step in enumerate(_list(raw.get("steps"), f"{where}.steps", out)):
+        spot = f"{where}.steps[{i}]"
+        if not isinstance(step, Mapping) or step.get("notify") not in _NOTIFY:
+            out.add(spot, f"needs after: DURATION and notify: one of {', '.join(_NOTIFY)}")
+            continue
+        after = _durations(f"{spot}.after", [step.get("after")], out)
+        if after:
+            steps.append(EscalationStep(after[0], cast(Notify, step["notify"])))
+    return Escalation(required_acks=acks, steps=tuple(sorted(steps, key=lambda s: s.after)))
+
+
+def _durations(where: str, raw: object, out: _Collector) -> list[timedelta]:
+    result: list[timedelta] = []
+    for i, item in enumerate(_list(raw, where, out)):
+        try:
+            result.append(parse_duration(item))
+        except DurationError as exc:
+            out.add(where if where.endswith(".after") else f"{where}[{i}]", str(exc))
+    return result
+
+
+def _precinct_teams(teams: Sequence[Team]) -> dict[int, tuple[str, ...]]:
+    result: dict[int, list[str]] = {}
+    for team in teams:
+        for fence_id in team.geofences:
+            layer, _, key = fence_id.partition(":")
+            if layer == "precinct" and key.isdigit():
+                result.setdefault(int(key), []).append(team.id)
+    return {precinct: tuple(ids) for precinct, ids in result.items()}
+
+
+def _list(raw: object, where: str, out: _Collector) -> list[object]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        out.add(where, "must be a list")
+        return []
+    return raw
+
+
+def _text(data: Mapping[str, object], key: str, where: str, out: _Collector) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        out.add(f"{where}.{key}", "is required")
+        return ""
+    return value.strip()
+
+
+def _phone(raw: object, where: str, out: _Collector) -> str | None:
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        out.add(where, "is required, in E.164 form like +12125550175 (quote it in YAML)")
+        return None
+    try:
+        return normalise(str(raw))
+    except PhoneError as exc:
+        out.add(where, str(exc))
+        return None
+
+
+def _slack_user(raw: object, where: str, out: _Collector) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not SLACK_USER.match(raw):
+        out.add(where, "must be a Slack user id like U0123ABCD")
+        return None
+    return raw

@@ -1,0 +1,64 @@
+"""The app factory: one aiohttp application, its long-lived clients opened in cleanup_ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot import keys
+from bot.clock import utcnow
+from bot.embedded_redis import EmbeddedRedis, client_name
+from bot.ingest import Ingest
+from bot.queue import connect, redis_url
+from bot.routes import setup_routes
+from bot.settings import Settings
+from bot.sites_file import LoadedSites, load_sites
+from bot.store.deliveries import DeliveryStore
+from bot.store.engine import open_engine
+from bot.store.incidents import IncidentStore
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, sites: LoadedSites | None = None,
+               clock: Callable[[], datetime] = utcnow) -> web.Application:
+    """Build the web app. Nothing connects until the app starts; `sites` may be given pre-loaded."""
+    app = web.Application(client_max_size=settings.max_body_bytes * 4)
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
+    app[keys.API_TOKEN] = settings.ingest_token()
+    app[keys.SITES] = sites or load_sites(settings.sites_path, settings.timezone)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_ingest)
+    setup_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = open_engine(app[keys.SETTINGS].sqlalchemy_url)
+    app[keys.INCIDENTS] = IncidentStore(engine)
+    app[keys.DELIVERIES] = DeliveryStore(engine)
+    yield
+    await engine.dispose()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    url = await asyncio.to_thread(redis_url, settings)
+    connection = connect(url)
+    app[keys.REDIS] = connection
+    yield
+    connection.close()
+    if not settings.redis_url:
+        await asyncio.to_thread(EmbeddedRedis(settings.home).release, client_name())
+
+
+async def _ingest(app: web.Application) -> AsyncIterator[None]:
+    app[keys.INGEST] = Ingest(app[keys.SITES].sites, app[keys.INCIDENTS], app[keys.REDIS],
+                              app[keys.CLOCK])
+    yield

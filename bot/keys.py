@@ -1,0 +1,24 @@
+"""Typed keys for what the app holds: opened in `cleanup_ctx`, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import redis
+from aiohttp import web
+
+from bot.settings import Secret, Settings
+from bot.sites_file import LoadedSites
+from bot.store.deliveries import DeliveryStore
+from bot.store.incidents import IncidentStore
+from bot.ingest import Ingest
+
+SETTINGS = web.AppKey("settings", Settings)
+SITES = web.AppKey("sites", LoadedSites)
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+REDIS = web.AppKey("redis", redis.Redis)
+INCIDENTS = web.AppKey("incidents", IncidentStore)
+DELIVERIES = web.AppKey("deliveries", DeliveryStore)
+INGEST = web.AppKey("ingest", Ingest)
+API_TOKEN = web.AppKey("api_token", Secret)

@@ -1,0 +1,60 @@
+"""Logging: readable in a terminal, one JSON object per line in production, phones redacted."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+# E.164 and the usual US spellings: +12125550175, 212-555-0175, (212) 555-0175, 2125550175.
+_PHONE = re.compile(r"(?<!\w)\+\d{10,15}(?!\w)"
+                    r"|(?<![\w+])(?:1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\w)")
+
+
+def redact_phones(text: str) -> str:
+    """Replace anything that looks like a phone number by its last four digits."""
+    return _PHONE.sub(lambda match: f"***{re.sub(r'[^0-9]', '', match.group())[-4:]}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites every record's message so no phone number reaches a log sink."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_phones(message)
+        if redacted != message or record.args:
+            record.msg, record.args = redacted, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = redact_phones(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(log_format: str = "text", level: int | str = logging.INFO) -> None:
+    """Send logs to stderr in the chosen format, redacting phone numbers on the way."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                                               datefmt="%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("aiohttp.access", "rq.worker", "rq.scheduler", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""Outbound transports behind one `Notifier` port: Twilio, Slack and the local outbox."""

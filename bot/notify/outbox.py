@@ -1,0 +1,36 @@
+"""The local outbox adapter: messages are stored (once per key) and logged, nothing leaves."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from alerts.outbound import Outbound
+from alerts.phone import redact
+from bot.notify.base import Receipt
+from bot.store.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+class OutboxNotifier:
+    """Stands in for Twilio or Slack on a machine without credentials."""
+
+    def __init__(self, store: OutboxStore, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def send(self, message: Outbound) -> Receipt:
+        """Keep the message in the outbox."""
+        entry = await self.store.put(message, self.clock())
+        who = redact(message.recipient) if message.channel == "sms" else message.recipient
+        log.info("outbox %s to %s: %s", message.channel,
+                 f"{message.recipient_name} {who}" if message.recipient_name else who,
+                 message.body.splitlines()[0] if message.body else "")
+        return Receipt(f"outbox-{entry.id}")
+
+    async def find_sent(self, message: Outbound, since: datetime) -> Receipt | None:
+        """The outbox entry for this key, if one was stored."""
+        entry = await self.store.find(message.key)
+        return Receipt(f"outbox-{entry.id}") if entry else None

@@ -1,0 +1,91 @@
+"""The long-running processes of the Procfile: `serve` (web), `worker`, and `db upgrade` (release)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot import logs
+from bot.app import create_app
+from bot.embedded_redis import EmbeddedRedis, client_name
+from bot.queue import connect, redis_url
+from bot.settings import Settings
+from bot.store.engine import open_engine
+from bot.store.migrate import pending, upgrade
+from workers.worker import build_worker
+
+log = logging.getLogger("cmsbot")
+
+
+def announce(settings: Settings, role: str) -> None:
+    """Say once, at start-up, where things are and what goes to the local outbox."""
+    database = "PostgreSQL" if settings.database_url else f"SQLite under {settings.home}/"
+    queue = "Redis at REDIS_URL" if settings.redis_url else f"embedded Redis under {settings.home}/"
+    log.info("cmsbot %s: %s, %s, sites %s", role, database, queue, settings.sites_path)
+    if not settings.uses_twilio:
+        log.warning("SMS go to the local outbox (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+                    "TWILIO_STAFF_FROM to send them)")
+    if not settings.uses_slack:
+        log.warning("Slack posts go to the local outbox (set SLACK_BOT_TOKEN and "
+                    "SLACK_SIGNING_SECRET to post them)")
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Embedded SQLite is migrated on start; PostgreSQL must be migrated by the release step."""
+    engine = open_engine(settings.sqlalchemy_url, pooled=False)
+    try:
+        if not settings.database_url:
+            await upgrade(engine)
+        elif missing := await pending(engine):
+            raise SystemExit(f"cmsbot: the database needs migrations {', '.join(missing)}; "
+                             "run `cmsbot db upgrade` (the Procfile release step) first")
+    finally:
+        await engine.dispose()
+
+
+def serve(_args: argparse.Namespace, settings: Settings) -> int:
+    """Run the web process until SIGTERM or Ctrl-C; in-flight requests finish first."""
+    logs.configure(settings.log_format, settings.log_level)
+    announce(settings, "web")
+    asyncio.run(prepare_database(settings))
+    app = create_app(settings)
+    log.info("listening on port %d", settings.port)
+    web.run_app(app, port=settings.port, print=None, shutdown_timeout=20, access_log=None)
+    return 0
+
+
+def worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run an rq worker with the scheduler; SIGTERM lets the current job finish."""
+    logs.configure(settings.log_format, settings.log_level)
+    announce(settings, "worker")
+    asyncio.run(prepare_database(settings))
+    connection = connect(redis_url(settings))
+    try:
+        build_worker(settings, connection, simple=args.simple).work(
+            burst=args.burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        connection.close()
+        if not settings.redis_url:
+            EmbeddedRedis(settings.home).release(client_name())
+    return 0
+
+
+def db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending migrations."""
+    logs.configure(settings.log_format, settings.log_level)
+
+    async def run() -> list[str]:
+        engine = open_engine(settings.sqlalchemy_url, pooled=False)
+        try:
+            todo = await pending(engine)
+            await upgrade(engine)
+            return todo
+        finally:
+            await engine.dispose()
+
+    applied = asyncio.run(run())
+    log.info("database is current%s", f" (applied {', '.join(applied)})" if applied else "")
+    return 0

@@ -1,0 +1,77 @@
+"""The Redis connection and the rq queues; jobs are enqueued by id, JSON-serialised."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+import redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bot.embedded_redis import EmbeddedRedis, client_name
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Listened to in this order: alerts before anything else, resident fan-out last.
+QUEUES = ("alerts", "default", "bulk")
+SEND_JOB = "workers.jobs.send_delivery"
+# rq's own retries are the safety net for crashes and outages the job did not expect;
+# provider refusals are retried by the job itself (it returns a Retry with the right delay).
+CRASH_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+_LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+
+
+def redis_url(settings: Settings) -> str:
+    """REDIS_URL, or the embedded server under CMSBOT_HOME (started if needed)."""
+    return settings.redis_url or EmbeddedRedis(settings.home).ensure_running()
+
+
+def connect(url: str) -> redis.Redis:
+    """A Redis client whose connections carry this process's name."""
+    return redis.Redis.from_url(url, client_name=client_name(), health_check_interval=30)
+
+
+def queue(connection: redis.Redis, name: str = "alerts") -> Queue:
+    """One of cmsbot's queues."""
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def send_job_id(key: str) -> str:
+    """The rq job id for a delivery: one live job per key, so enqueueing twice is harmless."""
+    return f"send-{key}"
+
+
+def enqueue_sends(connection: redis.Redis, keys: Iterable[str], at: datetime | None = None,
+                  queue_name: str = "alerts") -> int:
+    """Enqueue a send job per delivery key unless one is already live; return how many were added.
+
+    Blocking (redis-py): call it from async code through `asyncio.to_thread`.
+    """
+    target = queue(connection, queue_name)
+    return sum(_enqueue_one(target, key, at) for key in keys)
+
+
+def _enqueue_one(target: Queue, key: str, at: datetime | None) -> bool:
+    job_id = send_job_id(key)
+    options = {"job_id": job_id, "unique": True, "retry": CRASH_RETRY, "result_ttl": 600,
+               "failure_ttl": 7 * 86400}
+    for _ in range(2):
+        try:
+            if at is None:
+                target.enqueue(SEND_JOB, key, **options)
+            else:
+                target.enqueue_at(at, SEND_JOB, key, **options)
+            return True
+        except DuplicateJobError:
+            existing = Job.fetch_many([job_id], connection=target.connection,
+                                      serializer=JSONSerializer)[0]
+            if existing is not None and existing.get_status(refresh=False) in _LIVE:
+                return False  # a live job will send it: enqueueing twice is harmless
+            if existing is not None:
+                existing.delete()  # finished or failed long ago: this attempt needs the id back
+    return False

@@ -1,0 +1,17 @@
+"""Every HTTP route, in one table."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers import health, incidents_api, twilio_webhooks
+
+
+def setup_routes(app: web.Application) -> None:
+    """Attach the routes to the app."""
+    app.router.add_routes([
+        web.get("/healthz", health.healthz),
+        web.post("/api/incidents", incidents_api.post_incident),
+        web.get("/api/incidents/{id}", incidents_api.get_incident),
+        web.post("/twilio/status", twilio_webhooks.status_callback),
+    ])

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core over PostgreSQL (asyncpg) or SQLite (aiosqlite)."""

@@ -1,0 +1,159 @@
+"""The delivery state machine that makes each send happen at most once per idempotency key.
+
+    pending --claim--> sending --sent--> sent --callback--> delivered | undelivered | failed
+                          |   \\--provider said no (429)--> retry --claim--> sending
+                          |    \\--outcome unknown (timeout, 5xx)--> unsure
+                          |     \\--permanent error--> failed
+    unsure, or sending past its lease (the worker died): ask the provider first, then send.
+
+Every transition is a compare-and-set UPDATE, so two workers can never both own a send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alerts.outbound import Outbound
+from bot.store.schema import deliveries
+
+FINAL = ("sent", "delivered", "undelivered", "failed")
+# Provider statuses only move forward; a late "sent" callback never undoes "delivered".
+_RANK = {"pending": 0, "retry": 0, "unsure": 0, "sending": 1, "queued": 2, "accepted": 2,
+         "sent": 3, "delivered": 4, "read": 5, "undelivered": 4, "failed": 4}
+
+ClaimState = Literal["claimed", "resolve", "busy", "done", "missing"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A stored delivery, enough to send it again."""
+
+    message: Outbound
+    status: str
+    attempts: int
+    claimed_at: datetime | None
+    provider_id: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The result of trying to take a delivery: send it, resolve it first, wait, or leave it."""
+
+    state: ClaimState
+    delivery: Delivery | None = None
+    wait: timedelta = timedelta(0)
+
+
+class DeliveryStore:
+    """Deliveries and their status, shared by the send jobs and the status callbacks."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get(self, key: str) -> Delivery | None:
+        """One delivery by key."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(deliveries).where(deliveries.c.key == key))).first()
+        return _delivery(row._mapping) if row else None
+
+    async def claim(self, key: str, now: datetime, lease: timedelta) -> Claim:
+        """Take a delivery for sending. "resolve" means ask the provider before sending again."""
+        async with self.engine.begin() as conn:
+            taken = await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.key == key, deliveries.c.status.in_(("pending", "retry")))
+                .values(status="sending", claimed_at=now, updated_at=now,
+                        attempts=deliveries.c.attempts + 1))
+            row = (await conn.execute(select(deliveries).where(deliveries.c.key == key))).first()
+        if row is None:
+            return Claim("missing")
+        delivery = _delivery(row._mapping)
+        if taken.rowcount:
+            return Claim("claimed", delivery)
+        if delivery.status in FINAL:
+            return Claim("done", delivery)
+        claimed_at = delivery.claimed_at or now
+        if delivery.status == "sending" and claimed_at + lease > now:
+            return Claim("busy", delivery, claimed_at + lease - now)
+        return Claim("resolve", delivery)
+
+    async def reclaim(self, delivery: Delivery, now: datetime) -> bool:
+        """After the provider had no trace of it, take an unsure or stale delivery to send again."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.key == delivery.message.key,
+                       deliveries.c.status == delivery.status,
+                       _same(deliveries.c.claimed_at, delivery.claimed_at))
+                .values(status="sending", claimed_at=now, updated_at=now,
+                        attempts=deliveries.c.attempts + 1))
+        return bool(result.rowcount)
+
+    async def mark_sent(self, key: str, provider_id: str, now: datetime) -> None:
+        """The provider accepted the message."""
+        await self._set(key, now, status="sent", provider_id=provider_id, sent_at=now, error=None, error_code=None,
+                        next_attempt_at=None)
+
+    async def mark_retry(self, key: str, now: datetime, at: datetime, error: str) -> None:
+        """The provider refused for now (rate limit); sending again is safe."""
+        await self._set(key, now, status="retry", next_attempt_at=at, error=error)
+
+    async def mark_unsure(self, key: str, now: datetime, at: datetime, error: str) -> None:
+        """The outcome is unknown (timeout, 5xx): the next attempt must ask the provider first."""
+        await self._set(key, now, status="unsure", next_attempt_at=at, error=error)
+
+    async def mark_failed(self, key: str, now: datetime, code: str | None, error: str) -> None:
+        """A permanent failure: recorded and never retried."""
+        await self._set(key, now, status="failed", error_code=code, error=error,
+                        next_attempt_at=None)
+
+    async def record_status(self, provider_id: str, status: str, code: str | None,
+                            now: datetime) -> bool:
+        """Apply a provider status callback if it moves the delivery forward; True if it did."""
+        rank = _RANK.get(status)
+        if rank is None:
+            return False
+        lower = [name for name, value in _RANK.items() if value < rank]
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.provider_id == provider_id, deliveries.c.status.in_(lower))
+                .values(status=status, updated_at=now,
+                        **({"error_code": code} if code else {})))
+        return bool(result.rowcount)
+
+    async def stuck(self, now: datetime, grace: timedelta, lease: timedelta) -> Sequence[Delivery]:
+        """Deliveries that should have a job but may not: the input to reconcile."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(deliveries).where(or_(
+                and_(deliveries.c.status == "pending", deliveries.c.created_at < now - grace),
+                and_(deliveries.c.status.in_(("retry", "unsure")),
+                     or_(deliveries.c.next_attempt_at.is_(None),
+                         deliveries.c.next_attempt_at < now - grace)),
+                and_(deliveries.c.status == "sending", deliveries.c.claimed_at < now - lease),
+            )).order_by(deliveries.c.created_at).limit(5000))
+            return [_delivery(row._mapping) for row in rows]
+
+    async def _set(self, key: str, now: datetime, **values: Any) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(deliveries).where(deliveries.c.key == key)
+                               .values(updated_at=now, **values))
+
+
+def _same(column: Any, value: datetime | None) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+def _delivery(row: Any) -> Delivery:
+    message = Outbound(
+        key=row["key"], incident_id=row["incident_id"], kind=row["kind"], channel=row["channel"],
+        recipient=row["recipient"], body=row["body"], blocks=tuple(row["blocks"] or ()),
+        sender=row["sender"], recipient_name=row["recipient_name"], team_id=row["team_id"],
+    )
+    return Delivery(message, row["status"], row["attempts"], row["claimed_at"], row["provider_id"])

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Set up a local virtualenv and run cmsbot or its checks; needs nothing but Python 3.11+.
+
+    python3 dev.py demo            install, then run `cmsbot demo`
+    python3 dev.py test [ARGS]     install with test extras, then ruff, mypy and pytest [ARGS]
+    python3 dev.py bench [ARGS]    install with test extras, then the benchmark suite
+    python3 dev.py cmsbot ARGS     install, then run any cmsbot command
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_env(extras: str) -> None:
+    """Create .venv and install the project, skipping pip when nothing changed since last time."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"cmsbot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print(f"dev.py: creating {VENV.relative_to(ROOT)} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    target = f".[{extras}]" if extras else "."
+    print(f"dev.py: installing {target} into .venv (first run takes a minute) ...", flush=True)
+    subprocess.run(
+        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-e", target],
+        cwd=ROOT, check=True,
+    )
+    stamp.write_text(digest)
+
+
+def run(*argv: str) -> int:
+    """Run one command inside the project's virtualenv and return its exit status."""
+    return subprocess.run(list(argv), cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        ensure_env("")
+        return run(str(BIN / "cmsbot"), "demo", *rest)
+    if command == "cmsbot":
+        ensure_env("")
+        return run(str(BIN / "cmsbot"), *rest)
+    if command == "test":
+        ensure_env("test")
+        python = str(BIN / "python")
+        for step in ([python, "-m", "ruff", "check", "."], [python, "-m", "mypy"]):
+            if run(*step) != 0:
+                return 1
+        return run(python, "-m", "pytest", *rest)
+    if command == "bench":
+        ensure_env("test")
+        return run(str(BIN / "python"), "-m", "bench", *rest)
+    print(f"dev.py: unknown command {command!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

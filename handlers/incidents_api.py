@@ -1,0 +1,69 @@
+"""`POST /api/incidents` and `GET /api/incidents/{id}`: the incident feed's API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from alerts.incident import IncidentError, parse_incident
+from alerts.phone import redact
+from bot import keys
+from handlers.auth import require_bearer
+from handlers.http import error, json_response, read_json
+
+log = logging.getLogger(__name__)
+MAX_INCIDENT_BYTES = 16 * 1024
+
+
+async def post_incident(request: web.Request) -> web.Response:
+    """Accept one incident: 202 with the teams alerted, or a 4xx that says what is wrong."""
+    settings = request.app[keys.SETTINGS]
+    require_bearer(request, request.app[keys.API_TOKEN].reveal())
+    payload = await read_json(request, min(settings.max_body_bytes, MAX_INCIDENT_BYTES))
+    try:
+        incident = parse_incident(payload)
+    except IncidentError as exc:
+        error(web.HTTPBadRequest, str(exc), field=exc.field)
+    try:
+        outcome = await request.app[keys.INGEST].accept(incident)
+    except (SQLAlchemyError, OSError) as exc:
+        # Nothing was committed (one transaction): the feed should simply post again.
+        log.error("database unavailable while storing %s: %s", incident.id, type(exc).__name__)
+        raise web.HTTPServiceUnavailable(
+            text='{"error": "database unavailable; retry shortly"}',
+            content_type="application/json", headers={"Retry-After": "5"}) from None
+    log.info("incident %s: teams %s, %d deliveries%s", incident.id, ",".join(outcome.teams) or "-",
+             outcome.deliveries, " (duplicate)" if outcome.duplicate else "")
+    return json_response(outcome.to_json(), status=202)
+
+
+async def get_incident(request: web.Request) -> web.Response:
+    """The incident with its routing, pages, deliveries (recipients redacted) and timeline."""
+    require_bearer(request, request.app[keys.API_TOKEN].reveal())
+    view = await request.app[keys.INCIDENTS].view(request.match_info["id"])
+    if view is None:
+        error(web.HTTPNotFound, f"no incident {request.match_info['id']!r}")
+    return json_response(public_view(view))
+
+
+def public_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The stored incident shaped for the API, with every phone number cut to its last 4 digits."""
+    incident = dict(view["incident"])
+    incident["teams"] = view["teams"]
+    incident["pages"] = [
+        {"name": p["name"], "phone": redact(p["phone"]), "team": p["team_id"], "role": p["role"],
+         "number": p["number"], "reason": p["reason"], "open": p["open"]}
+        for p in view["pages"]]
+    incident["deliveries"] = [
+        {"key": d["key"], "kind": d["kind"], "channel": d["channel"],
+         "recipient": redact(d["recipient"]) if d["channel"] == "sms" else d["recipient"],
+         "recipient_name": d["recipient_name"], "team": d["team_id"], "status": d["status"],
+         "attempts": d["attempts"], "error_code": d["error_code"], "sent_at": d["sent_at"]}
+        for d in view["deliveries"]]
+    incident["timeline"] = [
+        {"at": e["at"], "actor": e["actor"], "action": e["action"], "channel": e["channel"],
+         "detail": e["detail"]} for e in view["timeline"]]
+    return incident

@@ -1,0 +1,45 @@
+"""Twilio webhooks: every request is verified against CMSBOT_PUBLIC_URL, with no weaker fallback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from twilio.request_validator import RequestValidator
+
+from bot import keys
+
+log = logging.getLogger(__name__)
+MAX_FORM_BYTES = 32 * 1024
+
+
+async def verified_form(request: web.Request) -> dict[str, str]:
+    """The webhook's form fields, or 403 when the X-Twilio-Signature does not check out."""
+    settings = request.app[keys.SETTINGS]
+    if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES,
+                                            actual_size=request.content_length)
+    form = {key: str(value) for key, value in (await request.post()).items()}
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if settings.twilio_auth_token is None or settings.public_url is None:
+        log.warning("refused a Twilio webhook: TWILIO_AUTH_TOKEN or CMSBOT_PUBLIC_URL is not set")
+        raise web.HTTPForbidden(text="webhook verification is not configured")
+    url = settings.public_url + request.path_qs
+    validator = RequestValidator(settings.twilio_auth_token.reveal())
+    if not signature or not validator.validate(url, form, signature):
+        log.warning("refused a Twilio webhook to %s with a %s signature", request.path,
+                    "wrong" if signature else "missing")
+        raise web.HTTPForbidden(text="invalid Twilio signature")
+    return form
+
+
+async def status_callback(request: web.Request) -> web.Response:
+    """A delivery status from Twilio: stored if it moves the delivery forward."""
+    form = await verified_form(request)
+    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "").lower()
+    if not sid or not status:
+        raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
+    moved = await request.app[keys.DELIVERIES].record_status(
+        sid, status, form.get("ErrorCode") or None, request.app[keys.CLOCK]())
+    log.info("status %s for %s%s", status, sid, "" if moved else " (no change)")
+    return web.Response(status=204)

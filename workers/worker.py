@@ -1,0 +1,76 @@
+"""The rq worker that runs cmsbot's jobs: it hands them their settings and reconciles on a timer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+import redis
+from rq import SimpleWorker, Worker
+from rq.executions import Execution
+from rq.job import Job
+from rq.queue import Queue
+from rq.serializers import JSONSerializer
+
+from bot.queue import QUEUES, queue
+from bot.settings import Settings
+from bot.clock import utcnow
+from workers.context import job_settings
+from workers.reconcile import enqueue_stuck, stuck_keys
+
+log = logging.getLogger(__name__)
+
+RECONCILE_EVERY = 120  # seconds between reconciles (rq's maintenance interval)
+WORKER_TTL = 75  # short, so the blocking dequeue returns often enough for the reconcile timer
+
+
+class _CmsWorkerMixin:
+    settings: Settings
+    connection: redis.Redis
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        with job_settings(self.settings):
+            return super().perform_job(job, queue, execution)  # type: ignore[misc, no-any-return]
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[misc]
+        reconcile(self.settings, self.connection)
+
+    def _install_signal_handlers(self) -> None:
+        # Signal handlers can only be set in the main thread; tests run burst workers in others.
+        if threading.current_thread() is threading.main_thread():
+            super()._install_signal_handlers()  # type: ignore[misc]
+
+
+class CmsWorker(_CmsWorkerMixin, Worker):
+    """Forks a work horse per job, like `rq worker`."""
+
+
+class CmsSimpleWorker(_CmsWorkerMixin, SimpleWorker):
+    """Runs jobs in its own process (tests, and `cmsbot worker --simple`)."""
+
+
+def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False,
+                 **options: Any) -> Worker:
+    """A worker on all of cmsbot's queues, in priority order."""
+    worker_class = CmsSimpleWorker if simple else CmsWorker
+    worker = worker_class(
+        [queue(connection, name) for name in QUEUES], connection=connection,
+        serializer=JSONSerializer, maintenance_interval=RECONCILE_EVERY, worker_ttl=WORKER_TTL,
+        **options,
+    )
+    worker.settings = settings
+    return worker
+
+
+def reconcile(settings: Settings, connection: redis.Redis) -> int:
+    """Enqueue every due delivery that has no live job; return how many were enqueued."""
+    try:
+        keys = asyncio.run(stuck_keys(settings, utcnow()))
+        return enqueue_stuck(connection, keys)
+    except (OSError, redis.RedisError) as exc:
+        # The database or Redis is away; the next timer tick tries again.
+        log.error("reconcile failed, will retry: %s", exc)
+        return 0
