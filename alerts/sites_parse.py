@@ -20,8 +20,17 @@ from alerts.durations import DurationError, parse_duration
 from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
 from alerts.phone import PhoneError, normalise
 from alerts.shifts import ShiftError, parse_shift
-from alerts.sites import (ROLES, Coordinator, Escalation, EscalationStep, Member, Notify, Role,
-                          Sites, Team)
+from alerts.sites import (
+    ROLES,
+    Coordinator,
+    Escalation,
+    EscalationStep,
+    Member,
+    Notify,
+    Role,
+    Sites,
+    Team,
+)
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}$")
@@ -33,8 +42,8 @@ _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members",
 _MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user"}
 _NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
 
-# One layer's features by id, in lon/lat; None when the layer could not be read at all.
-Layers = Mapping[str, Mapping[str, BaseGeometry] | None]
+# One layer's features by id, in lon/lat; or, when it could not be read, why not.
+Layers = Mapping[str, Mapping[str, BaseGeometry] | str]
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,10 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo,
         raise SitesError([SiteProblem("(top)", "the sites file must be a YAML mapping")])
     out.unknown_keys("", data, _TOP_KEYS)
     layer_fences = {name: _project_layer(features, projection)
-                    for name, features in layers.items() if features is not None}
+                    for name, features in layers.items() if not isinstance(features, str)}
+    for name, features in layers.items():
+        if isinstance(features, str):
+            out.add(f"geofence_layers.{name}.path", features)
     coordinators = tuple(_coordinators(data.get("coordinators"), out))
     channel = data.get("coordinators_channel")
     if channel is not None and not (isinstance(channel, str) and SLACK_CHANNEL.match(channel)):
@@ -187,7 +199,7 @@ def _fences(where: str, team_id: str, raw: object, out: _Collector, layers: Laye
             if layer not in layers:
                 known = ", ".join(sorted(layers)) or "none declared"
                 out.add(spot, f"unknown layer {layer!r} (geofence_layers: {known})")
-            elif layer in layer_fences:  # a layer that failed to load is reported once, elsewhere
+            elif layer in layer_fences:  # a layer that failed to load is reported once, above
                 fence = _layer_fence(layer_fences[layer], key)
                 if fence is None:
                     out.add(spot, f"layer {layer!r} has no feature with id {key!r}")

@@ -45,10 +45,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure("text", level=30)
     print(f"cmsbot demo: state under {demo.home.resolve()}, sites {demo.sites_path}")
     print("SMS and Slack go to the local outbox; nothing leaves this machine. Ctrl-C to stop.\n")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(demo, args.interval, args.incidents))
-    except KeyboardInterrupt:
-        pass
     print("\ncmsbot demo: stopped cleanly")
     return 0
 
@@ -97,8 +95,8 @@ async def _worker(settings: Settings) -> AsyncIterator[None]:
     for name in ("DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "SLACK_BOT_TOKEN"):
         env.pop(name, None)
     # Its own process group, so the terminal's Ctrl-C reaches only us; we stop it in order.
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
-                               start_new_session=True)
+    process = await asyncio.to_thread(
+        subprocess.Popen, [sys.executable, "-m", "bot.cli", "worker"], env=env, start_new_session=True)
     print(f"worker: pid {process.pid}\n")
     try:
         yield

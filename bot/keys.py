@@ -8,11 +8,11 @@ from datetime import datetime
 import redis
 from aiohttp import web
 
+from bot.ingest import Ingest
 from bot.settings import Secret, Settings
 from bot.sites_file import LoadedSites
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
-from bot.ingest import Ingest
 
 SETTINGS = web.AppKey("settings", Settings)
 SITES = web.AppKey("sites", LoadedSites)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from alerts.phone import redact
-
 from bot.processes import prepare_database
 from bot.settings import Settings
 from bot.store.engine import open_engine
@@ -57,8 +57,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await engine.dispose()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0

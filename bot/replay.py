@@ -33,7 +33,7 @@ from bot.queue import connect, redis_url
 from bot.settings import Settings
 from bot.sites_file import load_sites
 from bot.store.engine import open_engine
-from bot.store.incidents import IngestOutcome, IncidentStore
+from bot.store.incidents import IncidentStore, IngestOutcome
 
 # Sends one incident payload and says what became of it.
 Sink = Callable[[dict[str, object]], Awaitable[IngestOutcome]]

@@ -63,8 +63,9 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
             from None
     problems: list[SiteProblem] = []
     layers = _load_layers(path.parent, data, problems)
-    geometries: dict[str, Mapping[str, BaseGeometry] | None] = {
-        name: layer.features if layer else None for name, layer in layers.items()}
+    geometries: dict[str, Mapping[str, BaseGeometry] | str] = {
+        name: layer.features if isinstance(layer, Layer) else layer
+        for name, layer in layers.items()}
     try:
         sites = parse_sites(data, geometries, ZoneInfo(timezone))
     except SitesError as exc:
@@ -72,23 +73,24 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     if problems:
         located = [LocatedProblem(_line_of(p.where, lines), p.where, p.message) for p in problems]
         raise SitesFileError(path, sorted(located, key=lambda p: p.line))
-    return LoadedSites(sites, {name: layer for name, layer in layers.items() if layer})
+    return LoadedSites(sites, {name: layer for name, layer in layers.items()
+                               if isinstance(layer, Layer)})
 
 
 def _load_layers(folder: Path, data: object,
-                 problems: list[SiteProblem]) -> dict[str, Layer | None]:
+                 problems: list[SiteProblem]) -> dict[str, Layer | str]:
+    """Each declared layer, or why it could not be read (reported by `parse_sites`)."""
     declared = data.get("geofence_layers") if isinstance(data, Mapping) else None
     if declared is None:
         return {}
     if not isinstance(declared, Mapping):
         problems.append(SiteProblem("geofence_layers", "must map layer names to {path, id_property}"))
         return {}
-    layers: dict[str, Layer | None] = {}
+    layers: dict[str, Layer | str] = {}
     for name, spec in declared.items():
         where = f"geofence_layers.{name}"
         if not isinstance(spec, Mapping) or not spec.get("path") or not spec.get("id_property"):
             problems.append(SiteProblem(where, "needs path and id_property"))
-            layers[str(name)] = None
             continue
         unknown = set(spec) - {"path", "id_property", "name_property"}
         if unknown:
@@ -98,8 +100,7 @@ def _load_layers(folder: Path, data: object,
             layers[str(name)] = load_layer(folder / str(spec["path"]), str(spec["id_property"]),
                                            spec.get("name_property"))
         except LayerError as exc:
-            problems.append(SiteProblem(f"{where}.path", str(exc)))
-            layers[str(name)] = None
+            layers[str(name)] = str(exc)
     return layers
 
 

@@ -14,9 +14,9 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 
+from bot.clock import utcnow
 from bot.queue import QUEUES, queue
 from bot.settings import Settings
-from bot.clock import utcnow
 from workers.context import job_settings
 from workers.reconcile import enqueue_stuck, stuck_keys
 

@@ -14,8 +14,15 @@ from twilio.rest import Client
 
 from alerts.outbound import Outbound
 from alerts.phone import redact
-from bot.notify.base import (DeliveryError, OptedOut, Permanent, Receipt, Retryable, Unreachable,
-                             Unsure)
+from bot.notify.base import (
+    DeliveryError,
+    OptedOut,
+    Permanent,
+    Receipt,
+    Retryable,
+    Unreachable,
+    Unsure,
+)
 
 log = logging.getLogger(__name__)
 

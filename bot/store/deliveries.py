@@ -97,8 +97,8 @@ class DeliveryStore:
 
     async def mark_sent(self, key: str, provider_id: str, now: datetime) -> None:
         """The provider accepted the message."""
-        await self._set(key, now, status="sent", provider_id=provider_id, sent_at=now, error=None, error_code=None,
-                        next_attempt_at=None)
+        await self._set(key, now, status="sent", provider_id=provider_id, sent_at=now,
+                        error=None, error_code=None, next_attempt_at=None)
 
     async def mark_retry(self, key: str, now: datetime, at: datetime, error: str) -> None:
         """The provider refused for now (rate limit); sending again is safe."""
@@ -128,7 +128,8 @@ class DeliveryStore:
                         **({"error_code": code} if code else {})))
         return bool(result.rowcount)
 
-    async def stuck(self, now: datetime, grace: timedelta, lease: timedelta) -> Sequence[Delivery]:
+    async def stuck(self, now: datetime, grace: timedelta,
+                    lease: timedelta) -> Sequence[Delivery]:
         """Deliveries that should have a job but may not: the input to reconcile."""
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(deliveries).where(or_(

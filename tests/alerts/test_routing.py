@@ -1,0 +1,111 @@
+"""Routing: from an incident to the teams, people and channels that must hear of it."""
+
+from datetime import UTC, datetime
+
+from alerts.incident import parse_incident
+from alerts.routing import route
+from alerts.sites_parse import parse_sites
+from tests.alerts.sitebuilder import LAYERS, NY, build_sites, member, sites_data
+
+# Saturday 2026-07-04 23:15 in New York: Keisha (mon-fri 18:00-02:00) is off.
+SATURDAY_NIGHT = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)
+# Tuesday 2026-07-07 01:00 in New York: inside Keisha's Monday night shift.
+MONDAY_NIGHT = datetime(2026, 7, 7, 5, 0, tzinfo=UTC)
+
+
+def incident(**fields):
+    return parse_incident({"id": "I-1", "occurred_at": "2026-07-04T23:15:00-04:00", **fields})
+
+
+def test_a_point_in_a_catchment_pages_its_on_shift_members_but_not_the_supervisor():
+    plan = route(incident(lat=40.67, lon=-73.89), build_sites(), SATURDAY_NIGHT)
+    assert plan.team_ids == ("eny",)
+    assert [r.name for r in plan.recipients] == ["Ray Ortiz", "Andre Mills"]
+    assert [r.name for r in plan.off_shift] == ["Keisha Grant"]
+    assert [(p.channel, p.team_ids) for p in plan.posts] == [("C075ENY", ("eny",))]
+    assert plan.routes[0].reason == "inside precinct:75"
+
+
+def test_shifts_are_read_in_city_time():
+    plan = route(incident(lat=40.67, lon=-73.89), build_sites(), MONDAY_NIGHT)
+    assert "Keisha Grant" in [r.name for r in plan.recipients]
+
+
+def test_within_the_buffer_of_a_neighbour_both_teams_are_alerted():
+    # 0.0003 deg of longitude is about 25 m into precinct 73, inside eny's 50 m buffer.
+    plan = route(incident(lat=40.67, lon=-73.9003), build_sites(), SATURDAY_NIGHT)
+    assert plan.team_ids == ("bvl", "eny")
+    reasons = {r.team_id: r.reason for r in plan.routes}
+    assert reasons["bvl"] == "inside precinct:73"
+    assert reasons["eny"].endswith("m from precinct:75")
+    assert {p.channel for p in plan.posts} == {"C075ENY", "C073BVL"}
+
+
+def test_beyond_the_buffer_only_the_catchment_team_is_alerted():
+    plan = route(incident(lat=40.67, lon=-73.9010), build_sites(), SATURDAY_NIGHT)
+    assert plan.team_ids == ("bvl",)
+
+
+def test_a_circle_catches_points_within_its_radius():
+    near = route(incident(lat=40.6960, lon=-73.7925), build_sites(), SATURDAY_NIGHT)  # ~500 m
+    far = route(incident(lat=40.7060, lon=-73.7925), build_sites(), SATURDAY_NIGHT)   # ~1.6 km
+    assert near.team_ids == ("jam",) and far.team_ids == ()
+
+
+def test_outside_every_catchment_it_goes_to_the_coordinators():
+    plan = route(incident(lat=40.63, lon=-74.07), build_sites(), SATURDAY_NIGHT)
+    assert plan.unrouted and plan.team_ids == ()
+    assert [(r.name, r.role) for r in plan.recipients] == [("Dana Reyes", "coordinator")]
+    assert [p.channel for p in plan.posts] == ["C0CMSHQ"]
+
+
+def test_without_coordinates_the_precinct_routes_it():
+    plan = route(incident(precinct=73), build_sites(), SATURDAY_NIGHT)
+    assert plan.team_ids == ("bvl",)
+    assert plan.routes[0].reason == "precinct 73 (no coordinates)"
+
+
+def test_a_precinct_no_team_covers_goes_to_the_coordinators():
+    assert route(incident(precinct=40), build_sites(), SATURDAY_NIGHT).unrouted
+
+
+def test_the_hospital_brings_in_that_teams_hospital_responders_only():
+    plan = route(incident(lat=40.67, lon=-73.91, hospital="Brookdale Hospital Medical Center"),
+                 build_sites(), SATURDAY_NIGHT)
+    assert plan.team_ids == ("bvl", "eny")
+    eny_people = [r.name for r in plan.recipients if r.team_id == "eny"]
+    assert eny_people == ["Andre Mills"]
+    assert {r.team_id: r.reason for r in plan.routes}["eny"] == \
+        "victim taken to Brookdale Hospital Medical Center"
+
+
+def test_when_only_supervisors_are_on_shift_they_are_paged_at_once():
+    data = sites_data()
+    data["teams"][1]["members"][0]["shifts"] = ["mon 09:00-10:00"]
+    plan = route(incident(lat=40.67, lon=-73.91), parse_sites(data, LAYERS, NY), SATURDAY_NIGHT)
+    assert [(r.name, r.reason) for r in plan.recipients] == [("Omar Haddad",
+                                                              "nobody else on shift")]
+
+
+def test_a_team_with_nobody_to_page_falls_back_to_the_coordinators():
+    data = sites_data()
+    data["teams"][2]["members"] = [member("Erica Shaw", "+17185550113", shifts=["mon 09:00-10:00"])]
+    plan = route(incident(lat=40.6915, lon=-73.7925), parse_sites(data, LAYERS, NY),
+                 SATURDAY_NIGHT)
+    assert plan.team_ids == ("jam",)
+    assert [(r.name, r.reason) for r in plan.recipients] == [("Dana Reyes", "jam: nobody on shift")]
+
+
+def test_a_person_in_two_alerted_teams_is_paged_once():
+    data = sites_data()
+    data["teams"][1]["members"].append(member("Ray Ortiz", "+12125550175"))
+    plan = route(incident(lat=40.67, lon=-73.9003), parse_sites(data, LAYERS, NY), SATURDAY_NIGHT)
+    phones = [r.phone for r in plan.recipients]
+    assert len(phones) == len(set(phones)) and "+12125550175" in phones
+
+
+def test_two_teams_sharing_a_channel_get_one_post():
+    data = sites_data()
+    data["teams"][1]["slack_channel"] = "C075ENY"
+    plan = route(incident(lat=40.67, lon=-73.9003), parse_sites(data, LAYERS, NY), SATURDAY_NIGHT)
+    assert [(p.channel, sorted(p.team_ids)) for p in plan.posts] == [("C075ENY", ["bvl", "eny"])]

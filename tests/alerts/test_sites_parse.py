@@ -1,0 +1,106 @@
+"""The sites file: what it may say, and every problem reported at once with its place."""
+
+from datetime import timedelta
+
+import pytest
+
+from alerts.sites_parse import SitesError, parse_sites
+from tests.alerts.sitebuilder import LAYERS, NY, build_sites, member, sites_data
+
+
+def problems(data: object, layers=LAYERS) -> dict[str, str]:
+    with pytest.raises(SitesError) as refused:
+        parse_sites(data, layers, NY)
+    return {problem.where: problem.message for problem in refused.value.problems}
+
+
+def test_a_good_file_builds_teams_members_and_defaults():
+    sites = build_sites()
+    eny = sites.team("eny")
+    assert eny.geofences == ("precinct:75",) and eny.buffer_m == 50
+    assert [m.role for m in eny.members] == ["interrupter", "outreach", "hospital", "supervisor"]
+    assert eny.supervisors[0].name == "Lee Park"
+    assert eny.escalation.required_acks == 1
+    assert [step.notify for step in eny.escalation.steps] == ["supervisor", "coordinators"]
+    assert eny.followups == (timedelta(hours=24), timedelta(hours=72))
+    assert sites.precinct_teams == {75: ("eny",), 73: ("bvl",)}
+    assert sites.coordinators_channel == "C0CMSHQ"
+
+
+def test_phones_are_stored_in_e164():
+    data = sites_data()
+    data["teams"][1]["members"][0]["phone"] = "(212) 555-0173"
+    assert parse_sites(data, LAYERS, NY).team("bvl").members[0].phone == "+12125550173"
+
+
+def test_every_problem_is_reported_with_its_place():
+    data = sites_data()
+    data["teams"][0]["members"][0]["phone"] = "12"
+    data["teams"][0]["members"][1]["role"] = "driver"
+    data["teams"][1]["id"] = "eny"
+    data["teams"][1]["geofences"] = ["zip:11207", "precinct:999"]
+    data["teams"][2]["bufer_m"] = 20
+    found = problems(data)
+    assert "not a valid phone number" in found["teams[0].members[0].phone"]
+    assert "unknown role 'driver'" in found["teams[0].members[1].role"]
+    assert "duplicate team id 'eny'" in found["teams[1].id"]
+    assert "unknown layer 'zip'" in found["teams[1].geofences[0]"]
+    assert "no feature with id '999'" in found["teams[1].geofences[1]"]
+    assert "unknown key" in found["teams[2].bufer_m"]
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    ({"teams": []}, "teams"),
+    ({"coordinators": None}, "coordinators"),
+    ({"coordinators_channel": "#general"}, "coordinators_channel"),
+    ({"coordinators": [{"name": "No Way To Reach"}]}, "coordinators[0]"),
+])
+def test_top_level_mistakes_are_named(change, where):
+    assert where in problems(sites_data(**change))
+
+
+def test_a_team_needs_a_geofence_and_valid_escalation():
+    data = sites_data()
+    data["teams"][2]["geofences"] = []
+    data["teams"][2]["escalation"] = {"required_acks": 0,
+                                      "steps": [{"after": "soon", "notify": "supervisor"},
+                                                {"after": "5m", "notify": "mayor"}]}
+    found = problems(data)
+    assert "teams[2].geofences" in found
+    assert "teams[2].escalation.required_acks" in found
+    assert "not a duration" in found["teams[2].escalation.steps[0].after"]
+    assert "notify" in found["teams[2].escalation.steps[1]"]
+
+
+def test_bad_shifts_and_circles_are_reported():
+    data = sites_data()
+    data["teams"][1]["members"][0]["shifts"] = ["always"]
+    data["teams"][2]["geofences"] = [{"circle": {"lat": 40.7, "lon": -73.9}}]
+    found = problems(data)
+    assert "not a shift" in found["teams[1].members[0].shifts[0]"]
+    assert "radius_m" in found["teams[2].geofences[0]"]
+
+
+def test_a_layer_that_failed_to_load_is_reported_once_at_its_path():
+    found = problems(sites_data(), layers={"precinct": "precincts.geojson: no such file"})
+    assert found == {"geofence_layers.precinct.path": "precincts.geojson: no such file"}
+
+
+def test_the_same_phone_twice_in_a_team_is_refused_but_across_teams_is_fine():
+    data = sites_data()
+    data["teams"][0]["members"].append(member("Ray Again", "+12125550175"))
+    assert "listed twice" in problems(data)["teams[0].members[4].phone"]
+    data = sites_data()
+    data["teams"][1]["members"].append(member("Lee Park", "+12125550176", "supervisor"))
+    assert len(parse_sites(data, LAYERS, NY).teams_of_phone("+12125550176")) == 2
+
+
+def test_inline_polygons_are_fences_and_bad_ones_are_named():
+    data = sites_data()
+    square = {"type": "Polygon", "coordinates": [[[-74.0, 40.7], [-73.99, 40.7], [-73.99, 40.71],
+                                                   [-74.0, 40.71], [-74.0, 40.7]]]}
+    data["teams"][2]["geofences"] = [{"polygon": square}, {"polygon": {"type": "Point",
+                                                                       "coordinates": [1, 2]}}]
+    assert "Point" in problems(data)["teams[2].geofences[1]"]
+    data["teams"][2]["geofences"] = [{"polygon": square}]
+    assert parse_sites(data, LAYERS, NY).team("jam").geofences == ("inline:jam:0",)
