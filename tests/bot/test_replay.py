@@ -1,0 +1,127 @@
+"""`cmsbot replay`: NYPD CSVs through the ingest path, nothing skipped silently."""
+
+import asyncio
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import build_parser
+from bot.store.engine import open_engine
+from bot.store.schema import deliveries, incident_teams, incidents
+
+# Hand-written in the shape of the 2006-2020 historic release: BOM, CRLF, m/d/yy dates, TRUE/FALSE.
+HISTORIC = (
+    "\ufeffINCIDENT_KEY,OCCUR_DATE,OCCUR_TIME,BORO,PRECINCT,JURISDICTION_CODE,LOCATION_DESC,"
+    "STATISTICAL_MURDER_FLAG,PERP_AGE_GROUP,PERP_SEX,PERP_RACE,VIC_AGE_GROUP,VIC_SEX,VIC_RACE,"
+    "X_COORD_CD,Y_COORD_CD,Latitude,Longitude,Lon_Lat\r\n"
+    "1001,7/4/20,23:15:00,BROOKLYN,75,0,,FALSE,,,,25-44,M,BLACK,1011101,186363,40.6712,-73.9002,"
+    "POINT (-73.9002 40.6712)\r\n"
+    "1001,7/4/20,23:15:00,BROOKLYN,75,0,,TRUE,,,,18-24,M,BLACK,1011101,186363,40.6712,-73.9002,"
+    "POINT (-73.9002 40.6712)\r\n"
+    "1002,7/5/20,1:40:00,STATEN ISLAND,120,0,,FALSE,,,,25-44,M,WHITE,962000,174000,40.6301,-74.0776,"
+    "POINT (-74.0776 40.6301)\r\n"
+    "1003,13/45/20,1:40:00,BRONX,40,0,,FALSE,,,,25-44,M,WHITE,,,,,\r\n"
+)
+
+
+def replay(settings, *argv: str) -> int:
+    args = build_parser().parse_args(["replay", *argv])
+    return args.run(args, settings)
+
+
+def stored(settings, statement):
+    async def query():
+        engine = open_engine(settings.sqlalchemy_url, pooled=False)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        await engine.dispose()
+        return rows
+    return asyncio.run(query())
+
+
+@pytest.fixture
+def historic_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "historic.csv"
+    path.write_bytes(HISTORIC.encode())
+    return path
+
+
+def test_victim_rows_become_one_incident_and_bad_rows_are_reported(settings, historic_csv, capsys):
+    assert replay(settings, str(historic_csv)) == 0
+    out = capsys.readouterr().out
+    assert "4 rows, 2 incidents to replay, 1 rows rejected" in out
+    assert "1 routed to teams, 1 to the coordinators" in out
+    assert "line 5: OCCUR_DATE" in out
+    rows = dict(stored(settings, select(incidents.c.id, incidents.c.victims)))
+    assert rows == {"NYPD-1001": 2, "NYPD-1002": 1}
+    fatal = dict(stored(settings, select(incidents.c.id, incidents.c.fatal)))
+    assert fatal == {"NYPD-1001": True, "NYPD-1002": False}
+    teams = stored(settings, select(incident_teams.c.incident_id, incident_teams.c.team_id))
+    assert sorted(teams) == [("NYPD-1001", "bivo-brownsville"), ("NYPD-1001", "man-up-eny")]
+
+
+def test_replaying_again_reports_duplicates_and_sends_nothing_more(settings, historic_csv, capsys):
+    replay(settings, str(historic_csv))
+    before = len(stored(settings, select(deliveries.c.key)))
+    replay(settings, str(historic_csv))
+    assert "2 already known" in capsys.readouterr().out
+    assert len(stored(settings, select(deliveries.c.key))) == before
+
+
+def test_limit_and_dry_run(settings, historic_csv, capsys):
+    assert replay(settings, str(historic_csv), "--limit", "1", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "replayed 1 incidents" in out
+    assert stored(settings, select(incidents.c.id)) == []
+
+
+def test_a_missing_file_is_a_clear_error(settings, tmp_path, capsys):
+    assert replay(settings, str(tmp_path / "nope.csv")) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def data_dir() -> Path:
+    value = os.environ.get("CMSBOT_DATA_DIR")
+    if not value:
+        pytest.fail("set CMSBOT_DATA_DIR to the shared data folder (.ci/run does)", pytrace=False)
+    return Path(value).resolve()
+
+
+def one_team_per_precinct(tmp_path: Path, layer: Path) -> Path:
+    features = json.loads(layer.read_text())["features"]
+    precincts = sorted({int(f["properties"]["precinct"]) for f in features})
+    teams = [
+        {"id": f"precinct-{n}", "name": f"Team {n}", "geofences": [f"precinct:{n}"], "buffer_m": 50,
+         "members": [{"name": f"Worker {n}", "phone": f"+1212555{n:04d}", "role": "interrupter"}]}
+        for n in precincts
+    ]
+    sites = {"geofence_layers": {"precinct": {"path": str(layer), "id_property": "precinct"}},
+             "coordinators": [{"name": "Dana Reyes", "phone": "+12125550100"}], "teams": teams}
+    path = tmp_path / "precinct-sites.yaml"
+    path.write_text(json.dumps(sites))  # JSON is YAML
+    return path
+
+
+@pytest.mark.parametrize("year_file", ["nypd_shooting_ytd_2021_fullyear.csv",
+                                       "nypd_shooting_ytd_2022_fullyear.csv"])
+def test_real_incidents_alert_the_team_of_their_recorded_precinct(settings, tmp_path, year_file,
+                                                                   capsys):
+    folder = data_dir()
+    sites = one_team_per_precinct(tmp_path, folder / "nyc_police_precincts_77.geojson")
+    assert replay(replace(settings, sites_path=sites), str(folder / year_file)) == 0
+    out = capsys.readouterr().out
+    assert "rejected" not in out
+    recorded = dict(stored(settings, select(incidents.c.id, incidents.c.precinct)
+                           .where(incidents.c.lat.is_not(None))))
+    alerted: dict[str, set[str]] = {}
+    for incident_id, team in stored(settings, select(incident_teams.c.incident_id,
+                                                     incident_teams.c.team_id)):
+        alerted.setdefault(incident_id, set()).add(team)
+    hits = sum(f"precinct-{precinct}" in alerted.get(incident_id, set())
+               for incident_id, precinct in recorded.items())
+    assert len(recorded) > 1200
+    assert hits / len(recorded) >= 0.99, f"{hits}/{len(recorded)}"
