@@ -63,6 +63,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024
     retry_backoff: tuple[int, ...] = (2, 5, 15, 30, 60, 120, 300, 600)
+    provider_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -111,6 +112,7 @@ class Settings:
             log_format=get("CMSBOT_LOG_FORMAT") or ("json" if production else "text"),
             retry_backoff=retry_backoff,
             log_level=(get("CMSBOT_LOG_LEVEL") or "INFO").upper(),
+            provider_timeout=float(get("CMSBOT_PROVIDER_TIMEOUT") or 10),
         )
         settings.check()
         return settings

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from alerts.phone import redact
-from bot.notify.base import Permanent, Retryable, Unsure
+from bot.notify.base import DeliveryError, Permanent, Retryable
 from bot.store.deliveries import Delivery
 from workers.context import JobContext
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # longer than any provider call (10 s timeout) can take
-MAX_ATTEMPTS = 8
+# With the default backoff (2 s ... 10 min, then every 10 min) this keeps trying for about
+# five and a half hours: long enough to ride out a provider outage, short enough that a
+# message never arrives a day late.
+MAX_ATTEMPTS = 40
 BACKOFF = (2, 5, 15, 30, 60, 120, 300, 600)
 
 
@@ -27,59 +30,57 @@ class Again:
 
 async def deliver(ctx: JobContext, key: str, backoff: tuple[int, ...] = BACKOFF) -> Again | None:
     """Send the delivery `key` unless it was sent already; say when to try again if needed."""
-    store = ctx.deliveries
-    claim = await store.claim(key, ctx.clock(), LEASE)
+    claim = await ctx.deliveries.claim(key, ctx.clock(), LEASE)
     if claim.state in ("done", "missing"):
         return None
     assert claim.delivery is not None
-    delivery = claim.delivery
     if claim.state == "busy":
         return Again(claim.wait)
+    delivery = claim.delivery
     notifier = ctx.notifiers[delivery.message.channel]
-    if claim.state == "resolve":
-        # An earlier attempt may have reached the provider (it timed out, or its worker died).
-        since = delivery.claimed_at or ctx.clock()
-        try:
-            found = await notifier.find_sent(delivery.message, since)
-        except Retryable as exc:
-            log.warning("cannot check %s with the provider yet: %s", key, exc.reason)
-            return Again(_delay(delivery.attempts, backoff, exc.retry_after))
-        if found is not None:
-            await store.mark_sent(key, found.provider_id, ctx.clock())
-            return None
-        if not await store.reclaim(delivery, ctx.clock()):
-            return None  # another worker took it in the meantime
-        return await _send(ctx, delivery, delivery.attempts + 1, backoff)
-    return await _send(ctx, delivery, delivery.attempts, backoff)
-
-
-async def _send(ctx: JobContext, delivery: Delivery, attempt: int,
-                backoff: tuple[int, ...]) -> Again | None:
-    store, message = ctx.deliveries, delivery.message
-    who = redact(message.recipient) if message.channel == "sms" else message.recipient
     try:
-        receipt = await ctx.notifiers[message.channel].send(message)
-    except Permanent as exc:
-        log.error("%s to %s failed for good: %s", message.key, who, exc.reason)
-        await store.mark_failed(message.key, ctx.clock(), exc.code, exc.reason)
-        return None
-    except (Retryable, Unsure) as exc:
-        retry_after = exc.retry_after if isinstance(exc, Retryable) else None
-        delay = _delay(attempt, backoff, retry_after)
-        if attempt >= MAX_ATTEMPTS:
-            log.error("%s to %s: giving up after %d attempts: %s", message.key, who, attempt,
-                      exc.reason)
-            await store.mark_failed(message.key, ctx.clock(), exc.code,
-                                    f"gave up after {attempt} attempts: {exc.reason}")
-            return None
-        mark = store.mark_retry if isinstance(exc, Retryable) else store.mark_unsure
-        await mark(message.key, ctx.clock(), ctx.clock() + delay, exc.reason)
-        log.warning("%s to %s: attempt %d did not go through (%s); again in %s", message.key, who,
-                    attempt, exc.reason, delay)
-        return Again(delay)
-    await store.mark_sent(message.key, receipt.provider_id, ctx.clock())
-    log.info("%s %s to %s sent as %s", message.kind, message.channel, who, receipt.provider_id)
+        if claim.state == "resolve":
+            # Any earlier attempt happened after the delivery was created: look from there.
+            found = await notifier.find_sent(delivery.message, delivery.created_at)
+            if found is not None:
+                log.info("%s was already with the provider as %s", key, found.provider_id)
+                await ctx.deliveries.mark_sent(key, found.provider_id, ctx.clock())
+                return None
+        receipt = await notifier.send(delivery.message)
+    except DeliveryError as exc:
+        return await _failed(ctx, delivery, exc, backoff)
+    await ctx.deliveries.mark_sent(key, receipt.provider_id, ctx.clock())
+    log.info("%s %s to %s sent as %s", delivery.message.kind, delivery.message.channel,
+             _who(delivery), receipt.provider_id)
     return None
+
+
+async def _failed(ctx: JobContext, delivery: Delivery, exc: DeliveryError,
+                  backoff: tuple[int, ...]) -> Again | None:
+    store, key, attempt = ctx.deliveries, delivery.message.key, delivery.attempts
+    if isinstance(exc, Permanent):
+        log.error("%s to %s failed for good: %s", key, _who(delivery), exc.reason)
+        await store.mark_failed(key, ctx.clock(), exc.code, exc.reason)
+        return None
+    if attempt >= MAX_ATTEMPTS:
+        log.error("%s to %s: giving up after %d attempts: %s", key, _who(delivery), attempt,
+                  exc.reason)
+        await store.mark_failed(key, ctx.clock(), exc.code,
+                                f"gave up after {attempt} attempts: {exc.reason}")
+        return None
+    retry_after = exc.retry_after if isinstance(exc, Retryable) else None
+    delay = _delay(attempt, backoff, retry_after)
+    # "retry" when the provider surely did not take it; "unsure" makes the next attempt ask first.
+    mark = store.mark_retry if isinstance(exc, Retryable) else store.mark_unsure
+    await mark(key, ctx.clock(), ctx.clock() + delay, exc.reason)
+    log.warning("%s to %s: attempt %d did not go through (%s); again in %s", key, _who(delivery),
+                attempt, exc.reason, delay)
+    return Again(delay)
+
+
+def _who(delivery: Delivery) -> str:
+    message = delivery.message
+    return redact(message.recipient) if message.channel == "sms" else message.recipient
 
 
 def _delay(attempt: int, backoff: tuple[int, ...], retry_after: float | None) -> timedelta:

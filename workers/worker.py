@@ -13,6 +13,7 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty
 
 from bot.clock import utcnow
 from bot.queue import QUEUES, queue
@@ -50,6 +51,9 @@ class CmsWorker(_CmsWorkerMixin, Worker):
 
 class CmsSimpleWorker(_CmsWorkerMixin, SimpleWorker):
     """Runs jobs in its own process (tests, and `cmsbot worker --simple`)."""
+
+    # SIGALRM-based job timeouts only work in the main thread; a timer works in any.
+    death_penalty_class = TimerDeathPenalty
 
 
 def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False,

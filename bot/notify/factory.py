@@ -32,7 +32,7 @@ async def open_notifiers(settings: Settings, outbox: OutboxStore,
             senders = {"staff": settings.twilio_staff_from or "",
                        "resident": settings.twilio_resident_from or settings.twilio_staff_from or ""}
             callback = f"{settings.public_url}/twilio/status" if settings.public_url else None
-            notifiers["sms"] = TwilioSms(client, senders, callback)
+            notifiers["sms"] = TwilioSms(client, senders, callback, settings.provider_timeout)
         if settings.uses_slack:
             assert settings.slack_bot_token
             session = aiohttp.ClientSession()
@@ -45,5 +45,5 @@ def slack_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWeb
     """An AsyncWebClient on `session`, honouring SLACK_API_URL."""
     assert settings.slack_bot_token
     options = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
-    return AsyncWebClient(token=settings.slack_bot_token.reveal(), session=session, timeout=10,
-                          **options)
+    return AsyncWebClient(token=settings.slack_bot_token.reveal(), session=session,
+                          timeout=int(settings.provider_timeout), **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -36,10 +37,12 @@ class TwilioSms:
     """Sends SMS from the staff or resident sender (a number or a Messaging Service SID)."""
 
     def __init__(self, client: Client, senders: Mapping[str, str],
-                 status_callback: str | None = None) -> None:
+                 status_callback: str | None = None, timeout: float = 10.0) -> None:
         self.client = client
         self.senders = senders
         self.status_callback = status_callback
+        # The SDK's async client accepts a timeout but never applies it: we bound every call.
+        self.timeout = timeout
 
     async def send(self, message: Outbound) -> Receipt:
         """Create the message; raise Retryable, Unsure or Permanent when Twilio does not take it."""
@@ -48,7 +51,8 @@ class TwilioSms:
         if self.status_callback:
             params["status_callback"] = self.status_callback
         try:
-            created = await self.client.messages.create_async(**params)
+            async with asyncio.timeout(self.timeout):
+                created = await self.client.messages.create_async(**params)
         except TwilioRestException as exc:
             raise translate(exc) from None
         except aiohttp.ClientConnectorError as exc:
@@ -63,8 +67,9 @@ class TwilioSms:
         sender = self._sender(message)
         try:
             # No server-side date filter: a queued message has no date_sent yet and would hide.
-            records = await self.client.messages.list_async(
-                to=message.recipient, from_=sender.get("from_", values.unset), limit=50)
+            async with asyncio.timeout(self.timeout):
+                records = await self.client.messages.list_async(
+                    to=message.recipient, from_=sender.get("from_", values.unset), limit=50)
         except TwilioRestException as exc:
             raise translate(exc) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -102,10 +107,10 @@ def translate(exc: TwilioRestException) -> DeliveryError:
     return Permanent(reason, code)
 
 
-def open_client(account_sid: str, auth_token: str, api_url: str | None,
-                timeout: float = 10.0) -> tuple[Client, AsyncTwilioHttpClient]:
+def open_client(account_sid: str, auth_token: str,
+                api_url: str | None) -> tuple[Client, AsyncTwilioHttpClient]:
     """A Twilio client with its own aiohttp session; close it with `close_client`."""
-    http = AsyncTwilioHttpClient(timeout=timeout)
+    http = AsyncTwilioHttpClient()
     client = Client(account_sid, auth_token, http_client=http)
     if api_url:
         client.api.base_url = api_url.rstrip("/")

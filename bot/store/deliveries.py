@@ -4,7 +4,8 @@
                           |   \\--provider said no (429)--> retry --claim--> sending
                           |    \\--outcome unknown (timeout, 5xx)--> unsure
                           |     \\--permanent error--> failed
-    unsure, or sending past its lease (the worker died): ask the provider first, then send.
+    unsure, or sending past its lease (the worker died): claimed as "resolve", which means
+    ask the provider whether it has the message, and send only if it has not.
 
 Every transition is a compare-and-set UPDATE, so two workers can never both own a send.
 """
@@ -39,6 +40,7 @@ class Delivery:
     attempts: int
     claimed_at: datetime | None
     provider_id: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -63,37 +65,32 @@ class DeliveryStore:
         return _delivery(row._mapping) if row else None
 
     async def claim(self, key: str, now: datetime, lease: timedelta) -> Claim:
-        """Take a delivery for sending. "resolve" means ask the provider before sending again."""
+        """Take a delivery for an attempt. "resolve": ask the provider first, then send."""
         async with self.engine.begin() as conn:
-            taken = await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.key == key, deliveries.c.status.in_(("pending", "retry")))
-                .values(status="sending", claimed_at=now, updated_at=now,
-                        attempts=deliveries.c.attempts + 1))
+            state: ClaimState = "claimed"
+            taken = await conn.execute(self._take(key, now, deliveries.c.status.in_(("pending", "retry"))))
+            if not taken.rowcount:
+                # An earlier attempt may have reached the provider: it timed out, or its worker
+                # died mid-call (a "sending" claim past its lease).
+                state = "resolve"
+                taken = await conn.execute(self._take(key, now, or_(
+                    deliveries.c.status == "unsure",
+                    and_(deliveries.c.status == "sending", deliveries.c.claimed_at < now - lease))))
             row = (await conn.execute(select(deliveries).where(deliveries.c.key == key))).first()
         if row is None:
             return Claim("missing")
         delivery = _delivery(row._mapping)
         if taken.rowcount:
-            return Claim("claimed", delivery)
+            return Claim(state, delivery)
         if delivery.status in FINAL:
             return Claim("done", delivery)
-        claimed_at = delivery.claimed_at or now
-        if delivery.status == "sending" and claimed_at + lease > now:
-            return Claim("busy", delivery, claimed_at + lease - now)
-        return Claim("resolve", delivery)
+        return Claim("busy", delivery, (delivery.claimed_at or now) + lease - now)
 
-    async def reclaim(self, delivery: Delivery, now: datetime) -> bool:
-        """After the provider had no trace of it, take an unsure or stale delivery to send again."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.key == delivery.message.key,
-                       deliveries.c.status == delivery.status,
-                       _same(deliveries.c.claimed_at, delivery.claimed_at))
+    @staticmethod
+    def _take(key: str, now: datetime, condition: Any) -> Any:
+        return (update(deliveries).where(deliveries.c.key == key, condition)
                 .values(status="sending", claimed_at=now, updated_at=now,
                         attempts=deliveries.c.attempts + 1))
-        return bool(result.rowcount)
 
     async def mark_sent(self, key: str, provider_id: str, now: datetime) -> None:
         """The provider accepted the message."""
@@ -147,14 +144,11 @@ class DeliveryStore:
                                .values(updated_at=now, **values))
 
 
-def _same(column: Any, value: datetime | None) -> Any:
-    return column.is_(None) if value is None else column == value
-
-
 def _delivery(row: Any) -> Delivery:
     message = Outbound(
         key=row["key"], incident_id=row["incident_id"], kind=row["kind"], channel=row["channel"],
         recipient=row["recipient"], body=row["body"], blocks=tuple(row["blocks"] or ()),
         sender=row["sender"], recipient_name=row["recipient_name"], team_id=row["team_id"],
     )
-    return Delivery(message, row["status"], row["attempts"], row["claimed_at"], row["provider_id"])
+    return Delivery(message, row["status"], row["attempts"], row["claimed_at"], row["provider_id"],
+                    row["created_at"])

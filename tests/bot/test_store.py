@@ -77,16 +77,23 @@ async def test_a_delivery_is_claimed_by_one_worker_only(engine):
     assert sorted([first.state, second.state]) == ["busy", "claimed"]
 
 
-async def test_a_claim_left_past_its_lease_must_be_resolved_and_reclaimed_once(engine):
+async def test_a_claim_left_past_its_lease_is_taken_over_once_to_be_resolved(engine):
     key = (await record(IncidentStore(engine))).keys[0]
     deliveries = DeliveryStore(engine)
     await deliveries.claim(key, NOW, LEASE)
     later = NOW + LEASE + timedelta(seconds=1)
-    stale = await deliveries.claim(key, later, LEASE)
-    assert stale.state == "resolve" and stale.delivery is not None
-    assert await deliveries.reclaim(stale.delivery, later) is True
-    assert await deliveries.reclaim(stale.delivery, later) is False  # the claim moved on
+    first, second = await asyncio.gather(deliveries.claim(key, later, LEASE),
+                                         deliveries.claim(key, later, LEASE))
+    assert sorted([first.state, second.state]) == ["busy", "resolve"]
     assert (await deliveries.get(key)).attempts == 2
+
+
+async def test_an_unsure_delivery_is_resolved_on_its_next_attempt(engine):
+    key = (await record(IncidentStore(engine))).keys[0]
+    deliveries = DeliveryStore(engine)
+    await deliveries.claim(key, NOW, LEASE)
+    await deliveries.mark_unsure(key, NOW, NOW, "timeout")
+    assert (await deliveries.claim(key, NOW, LEASE)).state == "resolve"
 
 
 async def test_sent_is_final_and_status_callbacks_only_move_forward(engine):
