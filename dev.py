@@ -23,7 +23,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 def ensure_env(extras: str) -> None:
     """Create .venv and install the project, skipping pip when nothing changed since last time."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this file must run on older Pythons to say so)
         sys.exit(f"cmsbot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print(f"dev.py: creating {VENV.relative_to(ROOT)} ...", flush=True)
@@ -34,7 +34,7 @@ def ensure_env(extras: str) -> None:
         return
     target = f".[{extras}]" if extras else "."
     print(f"dev.py: installing {target} into .venv (first run takes a minute) ...", flush=True)
-    subprocess.run(
+    subprocess.run(  # noqa: S603 (our own venv's pip)
         [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "-e", target],
         cwd=ROOT, check=True,
@@ -44,7 +44,7 @@ def ensure_env(extras: str) -> None:
 
 def run(*argv: str) -> int:
     """Run one command inside the project's virtualenv and return its exit status."""
-    return subprocess.run(list(argv), cwd=ROOT).returncode
+    return subprocess.run(list(argv), cwd=ROOT).returncode  # noqa: S603 (commands from this file)
 
 
 def main(argv: list[str]) -> int:

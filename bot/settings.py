@@ -112,7 +112,8 @@ class Settings:
             log_format=get("CMSBOT_LOG_FORMAT") or ("json" if production else "text"),
             retry_backoff=retry_backoff,
             log_level=(get("CMSBOT_LOG_LEVEL") or "INFO").upper(),
-            provider_timeout=float(get("CMSBOT_PROVIDER_TIMEOUT") or 10),
+            provider_timeout=_seconds(get("CMSBOT_PROVIDER_TIMEOUT") or "10",
+                                      "CMSBOT_PROVIDER_TIMEOUT"),
         )
         settings.check()
         return settings
@@ -170,3 +171,13 @@ class Settings:
             path.write_text(secrets.token_urlsafe(24))
             path.chmod(0o600)
         return Secret(path.read_text().strip())
+
+
+def _seconds(value: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} is a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= 120:
+        raise SettingsError(f"{name} must be between 0 and 120 seconds")
+    return seconds

@@ -57,7 +57,8 @@ def port():
 def live_settings(settings, twilio, slack, port):
     # Twilio signs callbacks for the public URL: here, the address the test server listens on.
     return replace(settings, public_url=f"http://127.0.0.1:{port}", twilio_account_sid=ACCOUNT,
-                   twilio_auth_token=Secret(TWILIO_TOKEN), twilio_staff_from=STAFF_FROM, twilio_api_url=twilio.url,
+                   twilio_auth_token=Secret(TWILIO_TOKEN), twilio_staff_from=STAFF_FROM,
+                   twilio_api_url=twilio.url,
                    slack_bot_token=Secret("xoxb-test-token"),
                    slack_signing_secret=Secret("slack-signing-secret"), slack_api_url=slack.url,
                    provider_timeout=2.0)

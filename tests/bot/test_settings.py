@@ -1,0 +1,65 @@
+"""Settings from the environment: fail fast naming what is wrong, never show a secret."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SAMPLE_SITES, Secret, Settings, SettingsError
+
+PRODUCTION = {"DATABASE_URL": "postgres://cms:pw@db.internal/cms", "REDIS_URL": "redis://q:6379/0",
+              "CMSBOT_SITES": "/etc/cmsbot/sites.yaml", "CMSBOT_API_TOKEN": "s3cret-token",
+              "TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "tw-secret",
+              "TWILIO_STAFF_FROM": "+12125550199", "SLACK_BOT_TOKEN": "xoxb-secret",
+              "SLACK_SIGNING_SECRET": "sign-secret", "PORT": "5000"}
+
+
+def test_nothing_set_means_embedded_defaults_and_the_outbox():
+    settings = Settings.from_env({})
+    assert settings.home == Path("var") and settings.sites_path == SAMPLE_SITES
+    assert settings.sqlalchemy_url.startswith("sqlite+aiosqlite:///")
+    assert settings.redis_url is None
+    assert not settings.uses_twilio and not settings.uses_slack
+    assert settings.log_format == "text"
+
+
+def test_production_settings_are_read_and_postgres_goes_through_asyncpg():
+    settings = Settings.from_env(PRODUCTION)
+    assert settings.sqlalchemy_url == "postgresql+asyncpg://cms:pw@db.internal/cms"
+    assert settings.uses_twilio and settings.uses_slack and settings.port == 5000
+    assert settings.log_format == "json"
+
+
+@pytest.mark.parametrize(("missing", "named"), [
+    ("CMSBOT_SITES", "CMSBOT_SITES"), ("CMSBOT_API_TOKEN", "CMSBOT_API_TOKEN"),
+    ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN"), ("TWILIO_STAFF_FROM", "TWILIO_STAFF_FROM"),
+    ("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+])
+def test_a_missing_setting_stops_start_up_naming_it(missing, named):
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize(("name", "value"), [("PORT", "http"), ("CMSBOT_TIMEZONE", "Mars/Olympus"),
+                                             ("CMSBOT_RETRY_BACKOFF", "soon"),
+                                             ("CMSBOT_LOG_LEVEL", "LOUD"),
+                                             ("CMSBOT_PROVIDER_TIMEOUT", "forever")])
+def test_a_bad_value_is_named(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_secrets_never_show_in_reprs_or_errors():
+    settings = Settings.from_env(PRODUCTION)
+    shown = repr(settings) + str(settings)
+    for secret in ("s3cret-token", "tw-secret", "xoxb-secret", "sign-secret"):
+        assert secret not in shown
+    assert repr(Secret("abc")) == "Secret('**********')"
+    assert Secret("abc").reveal() == "abc"
+
+
+def test_the_embedded_ingest_token_is_generated_once_and_kept_private(tmp_path):
+    settings = Settings(home=tmp_path / "var")
+    first = settings.ingest_token().reveal()
+    assert first == settings.ingest_token().reveal() and len(first) >= 24
+    assert (tmp_path / "var" / "api-token").stat().st_mode & 0o077 == 0
