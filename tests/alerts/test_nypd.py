@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from pathlib import Path
 
 import pytest
 
 from alerts.incident import parse_incident
 from alerts.nypd import NypdIncident, RowProblem, detect_columns, group_rows
+from tests.shared_data import data_dir
 
 # Headers and rows below are copied from the files in /work/shared/data (see its README),
 # keeping each export's look: BOM, CRLF, 2-digit years, "(null)", "1,006,621", 0/0 points.
@@ -338,13 +337,8 @@ def test_real_nypd_files(
     name: str, layout: str, rows: int, incidents: int, fatal: int, stateplane: int,
     stateplane_rows: int,
 ) -> None:
-    data_dir = os.environ.get("CMSBOT_DATA_DIR")
-    if not data_dir:
-        pytest.fail("CMSBOT_DATA_DIR is not set: point it at the folder holding the NYPD "
-                    "shooting CSVs (CI sets it; locally CMSBOT_DATA_DIR=/work/shared/data)",
-                    pytrace=False)
     # utf-8, not utf-8-sig: the BOM on the first header is group_rows' business.
-    with (Path(data_dir) / name).open(encoding="utf-8", newline="") as handle:
+    with (data_dir() / name).open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         assert detect_columns(reader.fieldnames or []) == layout
         got, problems = group_rows(enumerate(reader, start=1))

@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from bot.cli import build_parser
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries, incident_teams, incidents
+from tests.shared_data import data_dir
 
 # Hand-written in the shape of the 2006-2020 historic release: BOM, CRLF, m/d/yy dates, TRUE/FALSE.
 HISTORIC = (
@@ -82,13 +82,6 @@ def test_limit_and_dry_run(settings, historic_csv, capsys):
 def test_a_missing_file_is_a_clear_error(settings, tmp_path, capsys):
     assert replay(settings, str(tmp_path / "nope.csv")) == 1
     assert "cannot read" in capsys.readouterr().err
-
-
-def data_dir() -> Path:
-    value = os.environ.get("CMSBOT_DATA_DIR")
-    if not value:
-        pytest.fail("set CMSBOT_DATA_DIR to the shared data folder (.ci/run does)", pytrace=False)
-    return Path(value).resolve()
 
 
 def one_team_per_precinct(tmp_path: Path, layer: Path) -> Path:
