@@ -44,7 +44,13 @@ def ensure_env(extras: str) -> None:
 
 def run(*argv: str) -> int:
     """Run one command inside the project's virtualenv and return its exit status."""
-    return subprocess.run(list(argv), cwd=ROOT).returncode  # noqa: S603 (commands from this file)
+    child = subprocess.Popen(list(argv), cwd=ROOT)  # noqa: S603 (commands from this file)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reaches the child too: let it shut down cleanly, and report how it ended.
+            continue
 
 
 def main(argv: list[str]) -> int:
