@@ -8,7 +8,7 @@ across) the scale error of that projection stays under 0.5 %, i.e. 25 cm on a 50
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,7 +133,3 @@ class GeofenceIndex:
             result[int(point_index)].add(self._items[int(item_index)].team_id)
         return result
 
-
-def fences_by_id(fences: Sequence[Fence]) -> Mapping[str, Fence]:
-    """Index fences by id for lookups from the sites file."""
-    return {fence.id: fence for fence in fences}

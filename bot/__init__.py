@@ -1,1 +1,1 @@
-"""bot."""
+"""The service: settings, app factory, routes, storage, queues, notifiers, command line."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import json
+from typing import NoReturn
 
 from aiohttp import web
-
-from handlers.http import error
 
 
 def require_bearer(request: web.Request, token: str) -> None:
@@ -19,9 +19,6 @@ def require_bearer(request: web.Request, token: str) -> None:
         _refuse("wrong bearer token")
 
 
-def _refuse(message: str) -> None:
-    try:
-        error(web.HTTPUnauthorized, message)
-    except web.HTTPUnauthorized as exc:
-        exc.headers["WWW-Authenticate"] = 'Bearer realm="cmsbot"'
-        raise
+def _refuse(message: str) -> NoReturn:
+    raise web.HTTPUnauthorized(text=json.dumps({"error": message}), content_type="application/json",
+                               headers={"WWW-Authenticate": 'Bearer realm="cmsbot"'})
