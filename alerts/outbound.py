@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from alerts.incident import Incident
+from alerts.linking import Link
 from alerts.render import render_alert_post, render_alert_sms
 from alerts.routing import Plan
 from alerts.sites import Sites
+from alerts.staff_texts import linked_line
 
 Channel = Literal["sms", "slack"]
 Sender = Literal["staff", "resident"]
@@ -41,14 +43,19 @@ def delivery_key(scope: str, kind: str, channel: str, recipient: str) -> str:
     return f"{kind}-{channel}-{hashlib.blake2b(raw, digest_size=12).hexdigest()}"
 
 
-def alert_messages(incident: Incident, plan: Plan, numbers: Mapping[str, int],
-                   sites: Sites) -> list[Outbound]:
-    """The alert SMS for every paged phone (`numbers` maps phone -> short number) and the posts."""
+def alert_messages(incident: Incident, plan: Plan, numbers: Mapping[str, int], sites: Sites,
+                   links: Sequence[Link] = ()) -> list[Outbound]:
+    """The alert SMS for every paged phone (`numbers` maps phone -> short number) and the posts.
+
+    `links` are open incidents nearby in time and space: the alert warns of retaliation.
+    """
+    warning = linked_line(links[0].hours, links[0].distance_m) if links else ""
     messages = [
         Outbound(
             key=delivery_key(incident.id, "alert", "sms", person.phone),
             incident_id=incident.id, kind="alert", channel="sms", recipient=person.phone,
-            body=render_alert_sms(incident, numbers[person.phone], sites.tz, unrouted=plan.unrouted),
+            body=render_alert_sms(incident, numbers[person.phone], sites.tz,
+                                  unrouted=plan.unrouted, warning=warning),
             recipient_name=person.name, team_id=person.team_id,
         )
         for person in plan.recipients
@@ -56,7 +63,7 @@ def alert_messages(incident: Incident, plan: Plan, numbers: Mapping[str, int],
     names = {team.id: team.name for team in sites.teams}
     for post in plan.posts:
         routes = [r for r in plan.routes if r.team_id in post.team_ids]
-        message = render_alert_post(incident, routes, names, sites.tz)
+        message = render_alert_post(incident, routes, names, sites.tz, warning=warning)
         messages.append(Outbound(
             key=delivery_key(incident.id, "alert", "slack", post.channel),
             incident_id=incident.id, kind="alert", channel="slack", recipient=post.channel,

@@ -22,11 +22,16 @@ class SlackMessage:
     blocks: tuple[dict[str, Any], ...]
 
 
+def clock_time(moment: datetime, tz: tzinfo) -> str:
+    """A short local clock time like "11:15PM"."""
+    local = moment.astimezone(tz)
+    return f"{local.hour % 12 or 12}:{local:%M}{'AM' if local.hour < 12 else 'PM'}"
+
+
 def when(moment: datetime, tz: tzinfo) -> str:
     """A short local time like "Sat 7/4 11:15PM"."""
     local = moment.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return f"{local:%a} {local.month}/{local.day} {hour}:{local:%M}{'AM' if local.hour < 12 else 'PM'}"
+    return f"{local:%a} {local.month}/{local.day} {clock_time(moment, tz)}"
 
 
 def headline(incident: Incident) -> str:
@@ -45,14 +50,19 @@ def place(incident: Incident) -> str:
     return ", ".join(parts)
 
 
-def render_alert_sms(incident: Incident, number: int, tz: tzinfo, *, unrouted: bool = False) -> str:
-    """The staff alert: GSM-7, two segments at most, with the short number and how to reply."""
+def render_alert_sms(incident: Incident, number: int, tz: tzinfo, *, unrouted: bool = False,
+                     warning: str = "") -> str:
+    """The staff alert: GSM-7, two segments at most, with the short number and how to reply.
+
+    `warning` (e.g. possible retaliation) goes right under the headline.
+    """
     timing = when(incident.occurred_at, tz)
     if incident.hospital:
         timing += f". Hosp: {incident.hospital}"
     lines = [
         f"CMS ALERT #{number}: {headline(incident)}",
         place(incident),
+        warning,
         timing,
         "NO TEAM CATCHMENT - coordinators please assign" if unrouted else "",
         f"Reply {number}A ack, {number}S on scene, {number}N note",
@@ -76,7 +86,7 @@ def _with_place(fixed: str, where: str) -> str:
 
 
 def render_alert_post(incident: Incident, routes: Sequence[TeamRoute], team_names: dict[str, str],
-                      tz: tzinfo) -> SlackMessage:
+                      tz: tzinfo, warning: str = "") -> SlackMessage:
     """The Block Kit post for a team channel, or for the coordinators when `routes` is empty."""
     title = f"{':skull: ' if incident.fatal else ''}{headline(incident)}"
     if routes:
@@ -95,6 +105,8 @@ def render_alert_post(incident: Incident, routes: Sequence[TeamRoute], team_name
         {"type": "header", "text": {"type": "plain_text", "text": f"CMS alert: {headline(incident)}"[:150]}},
         {"type": "section", "fields": fields},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Catchment*\n{catchment}"}},
+        *([{"type": "section", "text": {"type": "mrkdwn", "text": f":warning: *{_escape(warning)}*"}}]
+          if warning else []),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(
             f"Incident {incident.id} · source {incident.source or 'unknown'} · "
             f"{'verified' if incident.verified else 'unverified'}")}]},

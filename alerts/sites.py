@@ -68,6 +68,7 @@ class Team:
     hospitals: tuple[str, ...] = ()
     escalation: Escalation = field(default_factory=Escalation)
     followups: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=72))
+    safety_checkout: timedelta = timedelta(minutes=90)
 
     @property
     def supervisors(self) -> tuple[Member, ...]:

@@ -38,7 +38,8 @@ SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
              "takedown_playbooks", "resident_support"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
-              "escalation", "followups", "resident_notices", "resident_delay", "resources"}
+              "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
+              "resources"}
 _MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user"}
 _NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
 
@@ -183,6 +184,8 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
         hospitals=tuple(str(h) for h in _list(raw.get("hospitals"), f"{where}.hospitals", out)),
         escalation=_escalation(f"{where}.escalation", raw.get("escalation"), out),
         followups=tuple(_durations(f"{where}.followups", raw.get("followups", ["24h", "72h"]), out)),
+        safety_checkout=(_durations(f"{where}.safety_checkout", [raw.get("safety_checkout", "90m")],
+                                    out) or [timedelta(minutes=90)])[0],
     )
 
 
@@ -319,7 +322,8 @@ def _durations(where: str, raw: object, out: _Collector) -> list[timedelta]:
         try:
             result.append(parse_duration(item))
         except DurationError as exc:
-            out.add(where if where.endswith(".after") else f"{where}[{i}]", str(exc))
+            out.add(where if where.endswith((".after", ".safety_checkout")) else f"{where}[{i}]",
+                    str(exc))
     return result
 
 

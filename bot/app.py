@@ -12,11 +12,13 @@ from aiohttp import web
 from bot import keys
 from bot.clock import utcnow
 from bot.embedded_redis import EmbeddedRedis, client_name
+from bot.escalation import Escalator
 from bot.ingest import Ingest
 from bot.queue import connect, redis_url
 from bot.routes import setup_routes
 from bot.settings import Settings
 from bot.sites_file import LoadedSites, load_sites
+from bot.sms_inbox import SmsInbox
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
@@ -34,13 +36,14 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app[keys.SITES] = sites or load_sites(settings.sites_path, settings.timezone)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
-    app.cleanup_ctx.append(_ingest)
+    app.cleanup_ctx.append(_services)
     setup_routes(app)
     return app
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = open_engine(app[keys.SETTINGS].sqlalchemy_url)
+    app[keys.ENGINE] = engine
     app[keys.INCIDENTS] = IncidentStore(engine)
     app[keys.DELIVERIES] = DeliveryStore(engine)
     yield
@@ -58,7 +61,10 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(EmbeddedRedis(settings.home).release, client_name())
 
 
-async def _ingest(app: web.Application) -> AsyncIterator[None]:
-    app[keys.INGEST] = Ingest(app[keys.SITES].sites, app[keys.INCIDENTS], app[keys.REDIS],
-                              app[keys.CLOCK])
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    sites, connection, clock = app[keys.SITES].sites, app[keys.REDIS], app[keys.CLOCK]
+    app[keys.INGEST] = Ingest(sites, app[keys.INCIDENTS], connection, clock)
+    app[keys.SMS_INBOX] = SmsInbox(app[keys.ENGINE], sites, connection, clock,
+                                   app[keys.SETTINGS].twilio_resident_from)
+    app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
     yield

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import redis
 
+from alerts.chains import ChainPlan, alert_chain, followup_chains
 from alerts.incident import Incident
+from alerts.linking import WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import route
 from alerts.sites import Sites
-from bot.queue import enqueue_sends
-from bot.store.incidents import IncidentStore, IngestOutcome
+from bot.queue import enqueue_sends, schedule_steps
+from bot.store.chains import Due
+from bot.store.incidents import IncidentStore, IngestOutcome, Routed
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +33,35 @@ class Ingest:
     clock: Callable[[], datetime]
 
     async def accept(self, incident: Incident) -> IngestOutcome:
-        """Route and store the incident (once per id) and enqueue its deliveries."""
+        """Route and store the incident (once per id), enqueue its sends, schedule its chains."""
         now = self.clock()
         plan = route(incident, self.sites, now)
-        outcome = await self.incidents.record(
-            incident, plan, lambda numbers: alert_messages(incident, plan, numbers, self.sites), now)
-        if outcome.keys:
-            await self.enqueue(outcome.keys)
+        links = find_links(incident, await self.incidents.open_near(incident, WINDOW))
+        teams = [self.sites.team(team_id) for team_id in plan.team_ids]
+        chains: list[ChainPlan] = []
+        for team in teams:
+            chains += [alert_chain(team, now), *followup_chains(team, now)]
+        routed = Routed(
+            incident, plan, lambda numbers: alert_messages(incident, plan, numbers, self.sites, links),
+            chains, links, {team.id: team.escalation.required_acks for team in teams})
+        outcome = await self.incidents.record(routed, now)
+        await hand_off(self.redis, outcome.keys, outcome.due)
         return outcome
 
-    async def enqueue(self, keys: Sequence[str]) -> None:
-        """Hand the deliveries to the workers; if Redis is away, reconcile will do it later."""
-        try:
-            await asyncio.to_thread(enqueue_sends, self.redis, keys)
-        except redis.RedisError as exc:
-            # The deliveries are safe in the database; the worker's reconcile enqueues them.
-            log.error("could not enqueue %d deliveries (%s); reconcile will", len(keys), exc)
+
+async def hand_off(connection: redis.Redis, keys: tuple[str, ...] | list[str],
+                   due: tuple[Due, ...] | list[Due]) -> None:
+    """Enqueue sends and schedule chain steps; if Redis is away, reconcile will do it later."""
+    if not keys and not due:
+        return
+    try:
+        await asyncio.to_thread(_hand_off, connection, list(keys), list(due))
+    except redis.RedisError as exc:
+        # The work is safe in the database; the worker's reconcile enqueues it.
+        log.error("could not enqueue %d sends and %d steps (%s); reconcile will", len(keys),
+                  len(due), exc)
+
+
+def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due]) -> None:
+    enqueue_sends(connection, keys)
+    schedule_steps(connection, due)

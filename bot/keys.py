@@ -7,10 +7,13 @@ from datetime import datetime
 
 import redis
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.escalation import Escalator
 from bot.ingest import Ingest
 from bot.settings import Secret, Settings
 from bot.sites_file import LoadedSites
+from bot.sms_inbox import SmsInbox
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
 
@@ -18,7 +21,10 @@ SETTINGS = web.AppKey("settings", Settings)
 SITES = web.AppKey("sites", LoadedSites)
 CLOCK = web.AppKey("clock", Callable[[], datetime])
 REDIS = web.AppKey("redis", redis.Redis)
+ENGINE = web.AppKey("engine", AsyncEngine)
 INCIDENTS = web.AppKey("incidents", IncidentStore)
 DELIVERIES = web.AppKey("deliveries", DeliveryStore)
 INGEST = web.AppKey("ingest", Ingest)
 API_TOKEN = web.AppKey("api_token", Secret)
+SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
+ESCALATOR = web.AppKey("escalator", Escalator)

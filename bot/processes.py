@@ -10,11 +10,14 @@ from aiohttp import web
 
 from bot import logs
 from bot.app import create_app
+from bot.clock import utcnow
 from bot.embedded_redis import EmbeddedRedis, client_name
 from bot.queue import connect, redis_url
 from bot.settings import Settings
+from bot.sites_file import load_sites
 from bot.store.engine import open_engine
 from bot.store.migrate import pending, upgrade
+from workers.context import WorkerRuntime
 from workers.worker import build_worker
 
 log = logging.getLogger("cmsbot")
@@ -62,9 +65,12 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(settings.log_format, settings.log_level)
     announce(settings, "worker")
     asyncio.run(prepare_database(settings))
-    connection = connect(redis_url(settings))
+    loaded = load_sites(settings.sites_path, settings.timezone)  # once, before any fork
+    url = redis_url(settings)
+    connection = connect(url)
+    runtime = WorkerRuntime(settings, loaded.sites, url, utcnow)
     try:
-        build_worker(settings, connection, simple=args.simple).work(
+        build_worker(runtime, connection, simple=args.simple).work(
             burst=args.burst, with_scheduler=True, logging_level="WARNING")
     finally:
         connection.close()

@@ -14,12 +14,14 @@ from rq.serializers import JSONSerializer
 
 from bot.embedded_redis import EmbeddedRedis, client_name
 from bot.settings import Settings
+from bot.store.chains import Due
 
 log = logging.getLogger(__name__)
 
 # Listened to in this order: alerts before anything else, resident fan-out last.
 QUEUES = ("alerts", "default", "bulk")
 SEND_JOB = "workers.jobs.send_delivery"
+STEP_JOB = "workers.jobs.run_chain_step"
 # rq's own retries are the safety net for crashes and outages the job did not expect;
 # provider refusals are retried by the job itself (it returns a Retry with the right delay).
 CRASH_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
@@ -53,25 +55,37 @@ def enqueue_sends(connection: redis.Redis, keys: Iterable[str], at: datetime | N
     Blocking (redis-py): call it from async code through `asyncio.to_thread`.
     """
     target = queue(connection, queue_name)
-    return sum(_enqueue_one(target, key, at) for key in keys)
+    return sum(_enqueue_unique(target, SEND_JOB, (key,), send_job_id(key), at) for key in keys)
 
 
-def _enqueue_one(target: Queue, key: str, at: datetime | None) -> bool:
-    job_id = send_job_id(key)
+def step_job_id(chain_id: int, step: int) -> str:
+    """The rq job id of one chain step: each step runs once."""
+    return f"chain-{chain_id}-{step}"
+
+
+def schedule_steps(connection: redis.Redis, due: Iterable[Due]) -> int:
+    """Schedule chain steps at their times (rq's scheduler runs them); return how many were added."""
+    target = queue(connection, "alerts")
+    return sum(_enqueue_unique(target, STEP_JOB, (item.chain_id, item.step),
+                               step_job_id(item.chain_id, item.step), item.at) for item in due)
+
+
+def _enqueue_unique(target: Queue, func: str, args: tuple[object, ...], job_id: str,
+                    at: datetime | None) -> bool:
     options = {"job_id": job_id, "unique": True, "retry": CRASH_RETRY, "result_ttl": 600,
                "failure_ttl": 7 * 86400}
     for _ in range(2):
         try:
             if at is None:
-                target.enqueue(SEND_JOB, key, **options)
+                target.enqueue(func, *args, **options)
             else:
-                target.enqueue_at(at, SEND_JOB, key, **options)
+                target.enqueue_at(at, func, *args, **options)
             return True
         except DuplicateJobError:
             existing = Job.fetch_many([job_id], connection=target.connection,
                                       serializer=JSONSerializer)[0]
             if existing is not None and existing.get_status(refresh=False) in _LIVE:
-                return False  # a live job will send it: enqueueing twice is harmless
+                return False  # a live job will do it: enqueueing twice is harmless
             if existing is not None:
                 existing.delete()  # finished or failed long ago: this attempt needs the id back
     return False

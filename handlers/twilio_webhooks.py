@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import keys
 
@@ -42,4 +43,17 @@ async def status_callback(request: web.Request) -> web.Response:
     moved = await request.app[keys.DELIVERIES].record_status(
         sid, status, form.get("ErrorCode") or None, request.app[keys.CLOCK]())
     log.info("status %s for %s%s", status, sid, "" if moved else " (no change)")
+    if moved and status in ("undelivered", "failed"):
+        # A staff alert that did not reach its person: escalate now rather than wait.
+        await request.app[keys.ESCALATOR].delivery_failed_by_provider_id(sid)
     return web.Response(status=204)
+
+
+async def inbound_sms(request: web.Request) -> web.Response:
+    """An SMS to one of our numbers: act on it and answer with TwiML at once."""
+    form = await verified_form(request)
+    reply = await request.app[keys.SMS_INBOX].handle(form)
+    twiml = MessagingResponse()
+    if reply:
+        twiml.message(reply)
+    return web.Response(text=str(twiml), content_type="text/xml")

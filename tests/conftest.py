@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -24,12 +27,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import create_app
+from bot.clock import utcnow
 from bot.embedded_redis import EmbeddedRedis, client_name
 from bot.queue import connect
 from bot.settings import SAMPLE_SITES, Secret, Settings
+from bot.sites_file import LoadedSites, load_sites
 from bot.store.engine import open_engine
 from bot.store.migrate import upgrade
 from bot.store.schema import metadata
+from tests.clock import FakeClock, next_saturday_night
+from tests.doubles import SlackApiDouble, TwilioApiDouble
+from workers.context import WorkerRuntime
 from workers.worker import build_worker
 
 IN_CI = bool(os.environ.get("CI"))
@@ -166,16 +175,85 @@ async def engine(any_settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sample_sites() -> LoadedSites:
+    """The sample sites file, loaded once."""
+    return load_sites(SAMPLE_SITES)
+
+
 @pytest.fixture
-def run_worker(settings: Settings) -> Callable[..., Awaitable[None]]:
+def run_worker(settings: Settings, sample_sites: LoadedSites) -> Callable[..., Awaitable[None]]:
     """Run a real rq worker in burst mode (in a thread: jobs need their own event loop)."""
-    async def run(settings_override: Settings | None = None) -> None:
+    async def run(settings_override: Settings | None = None,
+                  clock: Callable[[], datetime] = utcnow) -> None:
         chosen = settings_override or settings
+        runtime = WorkerRuntime(chosen, sample_sites.sites, chosen.redis_url or "", clock)
         connection = connect(chosen.redis_url or "")
-        worker = build_worker(chosen, connection, simple=True)
+        worker = build_worker(runtime, connection, simple=True)
         try:
             await asyncio.to_thread(worker.work, burst=True, with_scheduler=True,
                                     logging_level="WARNING")
         finally:
             connection.close()
     return run
+
+
+# The live service for end-to-end tests: the app on a known port (Twilio signs callbacks for its
+# public URL), the Twilio and Slack API doubles, and one fake clock shared by all of them.
+ACCOUNT = "AC" + "0" * 32
+TWILIO_TOKEN = "twilio-test-auth-token"
+STAFF_FROM = "+12125550199"
+SLACK_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "slack-signing-secret"
+
+
+@pytest.fixture
+def clock(settings: Settings) -> FakeClock:
+    """Saturday 23:20 in New York: every sample member is on shift (Keisha works weekend nights)."""
+    return FakeClock(next_saturday_night(), settings.redis_url or "")
+
+
+@pytest.fixture
+async def twilio(clock: FakeClock) -> AsyncIterator[TwilioApiDouble]:
+    """Twilio's API on loopback, keeping our (fake) time as the real one roughly would."""
+    async with TwilioApiDouble(account_sid=ACCOUNT, auth_token=TWILIO_TOKEN, clock=clock) as double:
+        yield double
+
+
+@pytest.fixture
+async def slack(clock: FakeClock) -> AsyncIterator[SlackApiDouble]:
+    """Slack's Web API on loopback."""
+    async with SlackApiDouble(bot_token=SLACK_TOKEN, clock=clock) as double:
+        yield double
+
+
+@pytest.fixture
+def port() -> int:
+    """A free port for the app, known before it starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live_settings(settings: Settings, twilio: TwilioApiDouble, slack: SlackApiDouble,
+                  port: int) -> Settings:
+    """Settings that send through the doubles, with the app's public URL where it listens."""
+    return replace(settings, public_url=f"http://127.0.0.1:{port}", twilio_account_sid=ACCOUNT,
+                   twilio_auth_token=Secret(TWILIO_TOKEN), twilio_staff_from=STAFF_FROM,
+                   twilio_api_url=twilio.url, slack_bot_token=Secret(SLACK_TOKEN),
+                   slack_signing_secret=Secret(SIGNING_SECRET), slack_api_url=slack.url,
+                   provider_timeout=2.0)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, live_settings: Settings, port: int, clock: FakeClock) -> Any:
+    """The app over real HTTP, on the fake clock."""
+    return await aiohttp_client(create_app(live_settings, clock=clock), server_kwargs={"port": port})
+
+
+@pytest.fixture
+def work(run_worker: Callable[..., Awaitable[None]], live_settings: Settings,
+         clock: FakeClock) -> Callable[[], Awaitable[None]]:
+    """Run a burst worker on the live settings and the fake clock."""
+    return lambda: run_worker(live_settings, clock)

@@ -2,77 +2,26 @@
 SDKs out to local API doubles. Each test is something an on-call team would notice."""
 
 import asyncio
-import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from rq.job import Job
-from rq.registry import ScheduledJobRegistry
-from rq.serializers import JSONSerializer
 from sqlalchemy import update
 from twilio.rest import Client
 
 from bot.app import create_app
-from bot.queue import connect, enqueue_sends, queue
-from bot.settings import Secret
+from bot.queue import connect, enqueue_sends
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries
-from tests.conftest import API_TOKEN
-from tests.doubles import SlackApiDouble, TwilioApiDouble
+from tests.conftest import ACCOUNT, API_TOKEN, STAFF_FROM, TWILIO_TOKEN
 
-ACCOUNT = "AC" + "0" * 32
-TWILIO_TOKEN = "twilio-test-auth-token"
-STAFF_FROM = "+12125550199"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-SATURDAY_NIGHT = datetime(2026, 7, 5, 3, 20, tzinfo=UTC)  # 23:20 in New York: Keisha is on
 INCIDENT = {"id": "NYPD-261234567", "occurred_at": "2026-07-04T23:15:00-04:00",
             "lat": 40.6712, "lon": -73.9002, "precinct": 75, "borough": "BROOKLYN",
             "victims": 1, "location": "PITKIN AVE & ROCKAWAY AVE", "source": "nypd-patrol"}
 # Sample sites: the point is in man-up-eny's polygon and bivo-brownsville's circle.
 PAGED = {"+12125550175", "+12125550177", "+12125550178", "+12125550173"}
 CHANNELS = {"C075ENY", "C073BVL"}
-
-
-@pytest.fixture
-async def twilio():
-    async with TwilioApiDouble(account_sid=ACCOUNT, auth_token=TWILIO_TOKEN) as double:
-        yield double
-
-
-@pytest.fixture
-async def slack():
-    async with SlackApiDouble(bot_token="xoxb-test-token") as double:
-        yield double
-
-
-@pytest.fixture
-def port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def live_settings(settings, twilio, slack, port):
-    # Twilio signs callbacks for the public URL: here, the address the test server listens on.
-    return replace(settings, public_url=f"http://127.0.0.1:{port}", twilio_account_sid=ACCOUNT,
-                   twilio_auth_token=Secret(TWILIO_TOKEN), twilio_staff_from=STAFF_FROM,
-                   twilio_api_url=twilio.url,
-                   slack_bot_token=Secret("xoxb-test-token"),
-                   slack_signing_secret=Secret("slack-signing-secret"), slack_api_url=slack.url,
-                   provider_timeout=2.0)
-
-
-@pytest.fixture
-async def client(aiohttp_client, live_settings, port):
-    return await aiohttp_client(create_app(live_settings, clock=lambda: SATURDAY_NIGHT),
-                                server_kwargs={"port": port})
-
-
-@pytest.fixture
-def work(run_worker, live_settings):
-    return lambda: run_worker(live_settings)
 
 
 async def post(client, body=INCIDENT):
@@ -160,46 +109,32 @@ async def test_a_permanent_error_is_recorded_and_not_retried(client, work, twili
 
 
 async def test_slack_down_does_not_hold_back_sms_and_posts_catch_up(
-        aiohttp_client, live_settings, port, run_worker, twilio, slack):
+        aiohttp_client, live_settings, port, run_worker, twilio, slack, clock):
     patient = replace(live_settings, retry_backoff=(30,))
-    client = await aiohttp_client(create_app(patient, clock=lambda: SATURDAY_NIGHT),
-                                  server_kwargs={"port": port})
+    client = await aiohttp_client(create_app(patient, clock=clock), server_kwargs={"port": port})
     slack.down()
     await post(client)
-    await run_worker(patient)
+    await run_worker(patient, clock)
     assert sorted(m.to for m in twilio.messages) == sorted(PAGED)
     assert slack.posts == []
-    waiting = scheduled(patient.redis_url)
+    waiting = {job: at for job, at in clock.scheduled().items() if job.startswith("send-")}
     assert len(waiting) == 2  # the two posts wait for their next attempt, 30 s out
     assert all(timedelta(seconds=20) < at - datetime.now(UTC) <= timedelta(seconds=30)
                for at in waiting.values())
     slack.up()
-    advance_scheduled_jobs(patient.redis_url)
-    await run_worker(patient)
+    clock.advance(timedelta(seconds=31))
+    await run_worker(patient, clock)
     assert {post["channel"] for post in slack.posts} == CHANNELS and len(slack.posts) == 2
     assert len(twilio.messages) == len(PAGED)
 
 
-def scheduled(redis_url):
-    registry = ScheduledJobRegistry(queue=queue(connect(redis_url)))
-    return {job_id: registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()}
-
-
-def advance_scheduled_jobs(redis_url):
-    """Make every scheduled job due now, as if its wait had passed (no sleeping in tests)."""
-    registry = ScheduledJobRegistry(queue=queue(connect(redis_url)))
-    for job_id in registry.get_job_ids():
-        job = Job.fetch(job_id, connection=registry.connection, serializer=JSONSerializer)
-        registry.schedule(job, datetime.now(UTC) - timedelta(seconds=1))
-
-
 async def test_a_claim_left_by_a_dead_worker_is_resolved_before_sending(client, work, twilio,
-                                                                        live_settings):
+                                                                        live_settings, clock):
     await post(client)
     keys = {d["recipient"]: d["key"] for d in (await shown(client))["deliveries"]}
     # Ray's worker died after Twilio took the message; Tasha's died before calling Twilio.
     engine = open_engine(live_settings.sqlalchemy_url, pooled=False)
-    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    long_ago = clock.now - timedelta(minutes=5)
     async with engine.begin() as conn:
         row = (await conn.execute(deliveries.select().where(
             deliveries.c.key == keys["***0175"]))).one()
@@ -217,11 +152,12 @@ async def test_a_claim_left_by_a_dead_worker_is_resolved_before_sending(client, 
 
 
 async def test_deliveries_survive_redis_being_away_at_ingest(aiohttp_client, live_settings, work,
-                                                             twilio, slack):
+                                                             twilio, slack, clock):
     unreachable = replace(live_settings, redis_url="redis://127.0.0.1:1/0")
-    client = await aiohttp_client(create_app(unreachable, clock=lambda: SATURDAY_NIGHT))
+    client = await aiohttp_client(create_app(unreachable, clock=clock))
     assert (await post(client))["deliveries"] == 6
     assert twilio.messages == []
+    clock.advance(timedelta(minutes=1))
     await work()  # the worker reconciles on start: pending deliveries get their jobs
     assert sorted(m.to for m in twilio.messages) == sorted(PAGED)
     assert len(slack.posts) == 2

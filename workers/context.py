@@ -2,7 +2,7 @@
 
 rq runs each job in a fresh event loop (and, with the forking worker, in a fresh process),
 so database engines and HTTP sessions cannot be shared between jobs: each job opens its own.
-The settings come from the `CmsWorker` that runs the job, never from a module global.
+The settings, sites and clock come from the `CmsWorker` running the job, never from a global.
 """
 
 from __future__ import annotations
@@ -13,53 +13,73 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import utcnow
+from alerts.sites import Sites
+from bot.escalation import Escalator
 from bot.notify.base import Notifier
 from bot.notify.factory import open_notifiers
+from bot.queue import connect
 from bot.settings import Settings
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
 
-_settings: ContextVar[Settings] = ContextVar("cmsbot_job_settings")
+
+@dataclass(frozen=True)
+class WorkerRuntime:
+    """What a worker process loaded once and every job it runs shares."""
+
+    settings: Settings
+    sites: Sites
+    redis_url: str
+    clock: Callable[[], datetime]
 
 
 @dataclass(frozen=True)
 class JobContext:
-    """The stores and notifiers one job works with."""
+    """The stores, notifiers and services one job works with."""
 
-    settings: Settings
+    runtime: WorkerRuntime
     deliveries: DeliveryStore
     notifiers: dict[str, Notifier]
-    clock: Callable[[], datetime]
+    escalator: Escalator
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The worker's clock."""
+        return self.runtime.clock
+
+
+_runtime: ContextVar[WorkerRuntime] = ContextVar("cmsbot_worker_runtime")
 
 
 @contextmanager
-def job_settings(settings: Settings) -> Iterator[None]:
-    """Make `settings` the ones jobs see while the block runs (set by the worker per job)."""
-    token = _settings.set(settings)
+def job_runtime(runtime: WorkerRuntime) -> Iterator[None]:
+    """Make `runtime` what jobs see while the block runs (set by the worker per job)."""
+    token = _runtime.set(runtime)
     try:
         yield
     finally:
-        _settings.reset(token)
+        _runtime.reset(token)
 
 
-def current_settings() -> Settings:
-    """The settings of the worker running this job."""
+def current_runtime() -> WorkerRuntime:
+    """The runtime of the worker running this job."""
     try:
-        return _settings.get()
+        return _runtime.get()
     except LookupError:
         raise RuntimeError("cmsbot jobs run under `cmsbot worker`, which provides their "
                            "settings; a plain `rq worker` cannot run them") from None
 
 
 @asynccontextmanager
-async def open_job_context(settings: Settings,
-                           clock: Callable[[], datetime] = utcnow) -> AsyncIterator[JobContext]:
-    """Open the database and the provider clients for one job."""
-    engine = open_engine(settings.sqlalchemy_url, pooled=False)
+async def open_job_context(runtime: WorkerRuntime) -> AsyncIterator[JobContext]:
+    """Open the database, Redis and the provider clients for one job."""
+    engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
+    connection = connect(runtime.redis_url)
     try:
-        async with open_notifiers(settings, OutboxStore(engine), clock) as notifiers:
-            yield JobContext(settings, DeliveryStore(engine), notifiers, clock)
+        async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
+            yield JobContext(runtime, DeliveryStore(engine), notifiers,
+                             Escalator(engine, runtime.sites, connection, runtime.clock))
     finally:
+        connection.close()
         await engine.dispose()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from alerts.phone import redact
-from bot.notify.base import DeliveryError, Permanent, Retryable
+from bot.notify.base import DeliveryError, OptedOut, Permanent, Retryable
 from bot.store.deliveries import Delivery
 from workers.context import JobContext
 
@@ -28,7 +28,15 @@ class Again:
     delay: timedelta
 
 
-async def deliver(ctx: JobContext, key: str, backoff: tuple[int, ...] = BACKOFF) -> Again | None:
+@dataclass(frozen=True)
+class Failed:
+    """The delivery failed for good: it never reached its recipient."""
+
+    reason: str
+
+
+async def deliver(ctx: JobContext, key: str,
+                  backoff: tuple[int, ...] = BACKOFF) -> Again | Failed | None:
     """Send the delivery `key` unless it was sent already; say when to try again if needed."""
     claim = await ctx.deliveries.claim(key, ctx.clock(), LEASE)
     if claim.state in ("done", "missing"):
@@ -37,7 +45,12 @@ async def deliver(ctx: JobContext, key: str, backoff: tuple[int, ...] = BACKOFF)
     if claim.state == "busy":
         return Again(claim.wait)
     delivery = claim.delivery
-    notifier = ctx.notifiers[delivery.message.channel]
+    message = delivery.message
+    if message.channel == "sms" and await ctx.deliveries.opted_out(message.recipient, message.sender):
+        log.warning("%s: %s opted out (STOP); not sent", key, _who(delivery))
+        await ctx.deliveries.mark_failed(key, ctx.clock(), "opted-out", "the recipient replied STOP")
+        return Failed("opted out")
+    notifier = ctx.notifiers[message.channel]
     try:
         if claim.state == "resolve":
             # Any earlier attempt happened after the delivery was created: look from there.
@@ -56,18 +69,21 @@ async def deliver(ctx: JobContext, key: str, backoff: tuple[int, ...] = BACKOFF)
 
 
 async def _failed(ctx: JobContext, delivery: Delivery, exc: DeliveryError,
-                  backoff: tuple[int, ...]) -> Again | None:
+                  backoff: tuple[int, ...]) -> Again | Failed | None:
     store, key, attempt = ctx.deliveries, delivery.message.key, delivery.attempts
     if isinstance(exc, Permanent):
         log.error("%s to %s failed for good: %s", key, _who(delivery), exc.reason)
         await store.mark_failed(key, ctx.clock(), exc.code, exc.reason)
-        return None
+        if isinstance(exc, OptedOut):  # Twilio 21610: mirror it, so we stop trying too
+            await store.record_opt_out(delivery.message.recipient, delivery.message.sender,
+                                       ctx.clock(), f"Twilio {exc.code}")
+        return Failed(exc.reason)
     if attempt >= MAX_ATTEMPTS:
         log.error("%s to %s: giving up after %d attempts: %s", key, _who(delivery), attempt,
                   exc.reason)
         await store.mark_failed(key, ctx.clock(), exc.code,
                                 f"gave up after {attempt} attempts: {exc.reason}")
-        return None
+        return Failed(exc.reason)
     retry_after = exc.retry_after if isinstance(exc, Retryable) else None
     delay = _delay(attempt, backoff, retry_after)
     # "retry" when the provider surely did not take it; "unsure" makes the next attempt ask first.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from rq import Retry
 
-from workers.context import current_settings, open_job_context
-from workers.delivery import deliver
+from workers.context import current_runtime, open_job_context
+from workers.delivery import Again, Failed, deliver
+
+log = logging.getLogger(__name__)
 
 # Our own attempt count (in the database) decides when to give up; rq's cap is only a backstop.
 _RQ_RETRY_CAP = 100
@@ -13,9 +17,20 @@ _RQ_RETRY_CAP = 100
 
 async def send_delivery(key: str) -> Retry | None:
     """Send one delivery (SMS or Slack post) unless it went already; rq reschedules on Retry."""
-    settings = current_settings()
-    async with open_job_context(settings) as ctx:
-        again = await deliver(ctx, key, settings.retry_backoff)
-    if again is None:
-        return None
-    return Retry(max=_RQ_RETRY_CAP, interval=max(int(again.delay.total_seconds()), 0))
+    runtime = current_runtime()
+    async with open_job_context(runtime) as ctx:
+        result = await deliver(ctx, key, runtime.settings.retry_backoff)
+        if isinstance(result, Failed):
+            # A staff alert that never reached its person: the next escalation step, now.
+            await ctx.escalator.delivery_failed(key)
+    if isinstance(result, Again):
+        return Retry(max=_RQ_RETRY_CAP, interval=max(int(result.delay.total_seconds()), 0))
+    return None
+
+
+async def run_chain_step(chain_id: int, step: int) -> str:
+    """Run one escalation, follow-up or check-out step if it is still due and unanswered."""
+    async with open_job_context(current_runtime()) as ctx:
+        outcome = await ctx.escalator.run_step(chain_id, step)
+    log.info("chain %d step %d: %s", chain_id, step, outcome)
+    return outcome

@@ -1,41 +1,47 @@
 """Rebuild the jobs Redis should hold from the database, the source of truth.
 
 Runs when a worker starts and every couple of minutes after: a delivery left pending because
-Redis was down at ingest, a retry whose scheduled job vanished with a flushed Redis, or a
-send whose worker was killed, all get a job again. Enqueueing is idempotent per key.
+Redis was down at ingest, a retry or chain step whose scheduled job vanished with a flushed
+Redis, or a send whose worker was killed, all get a job again. Enqueueing is idempotent: a key
+or step with a live job is left alone.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import redis
 
-from bot.queue import enqueue_sends
-from bot.settings import Settings
+from bot.queue import enqueue_sends, schedule_steps
+from bot.store import chains
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
+from workers.context import WorkerRuntime
 from workers.delivery import LEASE
 
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=30)  # leave fresh work to the jobs already on their way
+HORIZON = timedelta(minutes=5)  # steps due this soon are checked; later ones on a later pass
 
 
-async def stuck_keys(settings: Settings, now: datetime) -> list[str]:
-    """Delivery keys that are due and may lack a job."""
-    engine = open_engine(settings.sqlalchemy_url, pooled=False)
+async def find_work(runtime: WorkerRuntime) -> tuple[list[str], list[chains.Due]]:
+    """Delivery keys due and maybe without a job, and chain steps due within the horizon."""
+    now = runtime.clock()
+    engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
     try:
         stuck = await DeliveryStore(engine).stuck(now, GRACE, LEASE)
+        async with engine.connect() as conn:
+            due = await chains.due_before(conn, now + HORIZON)
     finally:
         await engine.dispose()
-    return [delivery.message.key for delivery in stuck]
+    return [delivery.message.key for delivery in stuck], due
 
 
-def enqueue_stuck(connection: redis.Redis, keys: list[str]) -> int:
-    """Give every stuck delivery a job unless a live one exists; return how many were added."""
-    added = enqueue_sends(connection, keys)
+def enqueue_work(connection: redis.Redis, keys: list[str], due: list[chains.Due]) -> int:
+    """Give every piece of found work a job unless a live one exists; return how many were added."""
+    added = enqueue_sends(connection, keys) + schedule_steps(connection, due)
     if added:
-        log.warning("reconcile: %d deliveries had no job in Redis; enqueued them again", added)
+        log.warning("reconcile: %d jobs were missing from Redis; enqueued them again", added)
     return added

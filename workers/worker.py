@@ -14,12 +14,11 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import utcnow
 from bot.queue import QUEUES, queue
-from bot.settings import Settings
-from workers.context import job_settings
-from workers.reconcile import enqueue_stuck, stuck_keys
+from workers.context import WorkerRuntime, job_runtime
+from workers.reconcile import enqueue_work, find_work
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +27,16 @@ WORKER_TTL = 75  # short, so the blocking dequeue returns often enough for the r
 
 
 class _CmsWorkerMixin:
-    settings: Settings
+    runtime: WorkerRuntime
     connection: redis.Redis
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
-        with job_settings(self.settings):
+        with job_runtime(self.runtime):
             return super().perform_job(job, queue, execution)  # type: ignore[misc, no-any-return]
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[misc]
-        reconcile(self.settings, self.connection)
+        reconcile(self.runtime, self.connection)
 
     def _install_signal_handlers(self) -> None:
         # Signal handlers can only be set in the main thread; tests run burst workers in others.
@@ -56,7 +55,7 @@ class CmsSimpleWorker(_CmsWorkerMixin, SimpleWorker):
     death_penalty_class = TimerDeathPenalty
 
 
-def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = False,
+def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, simple: bool = False,
                  **options: Any) -> Worker:
     """A worker on all of cmsbot's queues, in priority order."""
     worker_class = CmsSimpleWorker if simple else CmsWorker
@@ -65,16 +64,16 @@ def build_worker(settings: Settings, connection: redis.Redis, *, simple: bool = 
         serializer=JSONSerializer, maintenance_interval=RECONCILE_EVERY, worker_ttl=WORKER_TTL,
         **options,
     )
-    worker.settings = settings
+    worker.runtime = runtime
     return worker
 
 
-def reconcile(settings: Settings, connection: redis.Redis) -> int:
-    """Enqueue every due delivery that has no live job; return how many were enqueued."""
+def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
+    """Enqueue every due delivery and chain step that has no live job; return how many."""
     try:
-        keys = asyncio.run(stuck_keys(settings, utcnow()))
-        return enqueue_stuck(connection, keys)
-    except (OSError, redis.RedisError) as exc:
+        keys, due = asyncio.run(find_work(runtime))
+        return enqueue_work(connection, keys, due)
+    except (OSError, SQLAlchemyError, redis.RedisError) as exc:
         # The database or Redis is away; the next timer tick tries again.
         log.error("reconcile failed, will retry: %s", exc)
         return 0

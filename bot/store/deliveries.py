@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.outbound import Outbound
+from bot.store import inbound
 from bot.store.schema import deliveries
 
 FINAL = ("sent", "delivered", "undelivered", "failed")
@@ -124,6 +125,16 @@ class DeliveryStore:
                 .values(status=status, updated_at=now,
                         **({"error_code": code} if code else {})))
         return bool(result.rowcount)
+
+    async def opted_out(self, phone: str, sender: str) -> bool:
+        """Whether this number said STOP to this sender."""
+        async with self.engine.connect() as conn:
+            return await inbound.opted_out(conn, phone, sender)
+
+    async def record_opt_out(self, phone: str, sender: str, now: datetime, source: str) -> None:
+        """Mirror an opt-out the provider told us about."""
+        async with self.engine.begin() as conn:
+            await inbound.opt_out(conn, phone, sender, now, source)
 
     async def stuck(self, now: datetime, grace: timedelta,
                     lease: timedelta) -> Sequence[Delivery]:

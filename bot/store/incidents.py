@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from alerts.chains import ChainPlan
 from alerts.incident import Incident
-from alerts.outbound import Outbound, next_number
+from alerts.linking import Link
+from alerts.outbound import Outbound
 from alerts.routing import Plan
-from bot.store.dialect import insert_ignore, lock_keys
-from bot.store.schema import deliveries, incident_teams, incidents, pages, timeline
+from bot.store.chains import Due
+from bot.store.chains import create as create_chains
+from bot.store.dialect import insert_ignore
+from bot.store.pages import add_pages, incident_from_row, insert_messages
+from bot.store.schema import deliveries, incident_links, incident_teams, incidents, pages, timeline
+from bot.store.timeline import add_event
 
 # Build the outbound messages once short numbers are known (phone -> number).
 Render = Callable[[Mapping[str, int]], Sequence[Outbound]]
+
+
+@dataclass(frozen=True)
+class Routed:
+    """Everything decided about a new incident before it is stored."""
+
+    incident: Incident
+    plan: Plan
+    render: Render
+    chains: Sequence[ChainPlan] = ()
+    links: Sequence[Link] = ()
+    required_acks: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,7 @@ class IngestOutcome:
     deliveries: int
     duplicate: bool
     keys: tuple[str, ...] = ()
+    due: tuple[Due, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The 202 body of `POST /api/incidents`."""
@@ -44,13 +63,12 @@ class IncidentStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def record(self, incident: Incident, plan: Plan, render: Render,
-                     now: datetime) -> IngestOutcome:
+    async def record(self, routed: Routed, now: datetime) -> IngestOutcome:
         """Store a newly routed incident once; a second call with the same id changes nothing."""
         for attempt in range(3):
             try:
                 async with self.engine.begin() as conn:
-                    return await self._record(conn, incident, plan, render, now)
+                    return await self._record(conn, routed, now)
             except IntegrityError:
                 # A backstop: the number locks should prevent it, but a unique index violation
                 # is always safe to retry with fresh numbers (nothing was committed).
@@ -58,8 +76,8 @@ class IncidentStore:
                     raise
         raise AssertionError("unreachable")
 
-    async def _record(self, conn: AsyncConnection, incident: Incident, plan: Plan, render: Render,
-                      now: datetime) -> IngestOutcome:
+    async def _record(self, conn: AsyncConnection, routed: Routed, now: datetime) -> IngestOutcome:
+        incident, plan = routed.incident, routed.plan
         fresh = await insert_ignore(conn, incidents, {
             "id": incident.id, "occurred_at": incident.occurred_at, "received_at": now,
             "lat": incident.lat, "lon": incident.lon, "precinct": incident.precinct,
@@ -70,35 +88,42 @@ class IncidentStore:
         })
         if not fresh:
             return await self._summary(conn, incident.id)
-        numbers = await self._allocate_numbers(conn, [r.phone for r in plan.recipients])
-        messages = render(numbers)
         if plan.routes:
             await conn.execute(incident_teams.insert(), [
-                {"incident_id": incident.id, "team_id": r.team_id, "reason": r.reason}
-                for r in plan.routes])
-        if plan.recipients:
-            await conn.execute(pages.insert(), [
-                {"incident_id": incident.id, "phone": r.phone, "name": r.name, "role": r.role,
-                 "team_id": r.team_id, "reason": r.reason, "number": numbers[r.phone],
-                 "open": True, "created_at": now}
-                for r in plan.recipients])
-        if messages:
-            await conn.execute(deliveries.insert(), [_delivery_row(m, now) for m in messages])
+                {"incident_id": incident.id, "team_id": r.team_id, "reason": r.reason,
+                 "required_acks": routed.required_acks.get(r.team_id, 1)} for r in plan.routes])
+        numbers = await add_pages(conn, incident.id, plan.recipients, now)
+        messages = routed.render(numbers)
+        keys = await insert_messages(conn, messages, now)
         await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now))
+        await self._link(conn, incident.id, routed.links, now)
+        due = await create_chains(conn, incident.id, routed.chains)
         return IngestOutcome(incident.id, "open", plan.team_ids, len(messages), False,
-                             tuple(m.key for m in messages))
+                             tuple(keys), tuple(due))
 
-    async def _allocate_numbers(self, conn: AsyncConnection, phones: list[str]) -> dict[str, int]:
-        if not phones:
-            return {}
-        # Two incidents paging the same person at once must not both pick the same number.
-        await lock_keys(conn, [f"short-number:{phone}" for phone in phones])
-        rows = await conn.execute(
-            select(pages.c.phone, pages.c.number).where(pages.c.open, pages.c.phone.in_(phones)))
-        in_use: dict[str, set[int]] = {}
-        for phone, number in rows:
-            in_use.setdefault(phone, set()).add(number)
-        return {phone: next_number(in_use.get(phone, set())) for phone in phones}
+    async def _link(self, conn: AsyncConnection, incident_id: str, links: Sequence[Link],
+                    now: datetime) -> None:
+        for link in links:
+            await conn.execute(incident_links.insert().values(
+                incident_id=incident_id, linked_id=link.incident_id, distance_m=link.distance_m,
+                hours=link.hours))
+            detail = f"{link.distance_m:.0f} m and {link.hours:.0f} h apart"
+            await add_event(conn, incident_id, now, "cmsbot", "possible retaliation", "system",
+                            f"linked to {link.incident_id}: {detail}")
+            await add_event(conn, link.incident_id, now, "cmsbot", "possible retaliation",
+                            "system", f"linked to {incident_id}: {detail}")
+
+    async def open_near(self, incident: Incident, window: timedelta) -> list[Incident]:
+        """Open incidents within `window` of this one's time: candidates for linking."""
+        if incident.lat is None:
+            return []
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(incidents).where(
+                incidents.c.closed_at.is_(None), incidents.c.lat.is_not(None),
+                incidents.c.occurred_at >= incident.occurred_at - window,
+                incidents.c.occurred_at <= incident.occurred_at + window,
+                incidents.c.id != incident.id))
+            return [incident_from_row(row._mapping) for row in rows]
 
     async def _summary(self, conn: AsyncConnection, incident_id: str) -> IngestOutcome:
         status = await conn.scalar(select(incidents.c.status).where(incidents.c.id == incident_id))
@@ -131,16 +156,6 @@ class IncidentStore:
                 "deliveries": [dict(r._mapping) for r in sent],
                 "timeline": [dict(r._mapping) for r in events],
             }
-
-
-def _delivery_row(message: Outbound, now: datetime) -> dict[str, Any]:
-    return {
-        "key": message.key, "incident_id": message.incident_id, "kind": message.kind,
-        "channel": message.channel, "sender": message.sender, "recipient": message.recipient,
-        "recipient_name": message.recipient_name, "team_id": message.team_id,
-        "body": message.body, "blocks": list(message.blocks) or None, "status": "pending",
-        "attempts": 0, "created_at": now, "updated_at": now,
-    }
 
 
 def _routing_timeline(incident: Incident, plan: Plan, now: datetime) -> list[dict[str, Any]]:

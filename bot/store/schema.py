@@ -66,6 +66,8 @@ incidents = Table(
     Column("verified", Boolean),
     Column("status", String(20), nullable=False),
     Column("unrouted", Boolean, nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("outcome", String(20)),
 )
 
 incident_teams = Table(
@@ -73,6 +75,10 @@ incident_teams = Table(
     Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
     Column("team_id", String(40), primary_key=True),
     Column("reason", String(200), nullable=False),
+    Column("required_acks", Integer, nullable=False, server_default="1"),
+    Column("acked_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("outcome", String(20)),
 )
 
 # One row per person paged for an incident, holding the short number they reply with.
@@ -87,6 +93,9 @@ pages = Table(
     Column("number", Integer, nullable=False),
     Column("open", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("acked_at", UTCDateTime),
+    Column("on_scene_at", UTCDateTime),
+    Column("safe_at", UTCDateTime),
     # A short number is unique among a member's open alerts: concurrent ingests cannot share one.
     Index("uq_pages_phone_number_open", "phone", "number", unique=True,
           postgresql_where=text("open"), sqlite_where=text("open")),
@@ -126,6 +135,7 @@ timeline = Table(
     Column("action", String(40), nullable=False),
     Column("channel", String(20), nullable=False),
     Column("detail", Text, nullable=False, server_default=""),
+    Column("team_id", String(40)),
 )
 
 # The local outbox: what would have gone to Twilio or Slack when they are not configured.
@@ -141,4 +151,55 @@ outbox = Table(
     Column("body", Text, nullable=False),
     Column("blocks", JSON),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Every timed sequence of steps: an alert's escalation, a follow-up and its escalation, a safety
+# check-out. `next_step` is the version: a job for any other step is stale and does nothing.
+chains = Table(
+    "chains", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("team_id", String(40), nullable=False, server_default=""),
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(40), nullable=False, server_default=""),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("next_step", Integer, nullable=False, server_default="0"),
+    Column("next_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("resolution", String(80)),
+    Index("uq_chains_incident_team_kind_subject", "incident_id", "team_id", "kind", "subject",
+          unique=True),
+    Index("ix_chains_next_at", "next_at"),
+)
+
+# Inbound SMS by Twilio MessageSid: a retried webhook is answered from here, never acted on twice.
+inbound_messages = Table(
+    "inbound_messages", metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("phone", String(20), nullable=False),
+    Column("to_number", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("reply", Text),
+    Column("reply_kind", String(20)),
+    Index("ix_inbound_messages_phone_received", "phone", "received_at"),
+)
+
+# Numbers that said STOP to one of our senders ("staff" or "resident"): never sent to from it.
+opt_outs = Table(
+    "opt_outs", metadata,
+    Column("phone", String(20), primary_key=True),
+    Column("sender", String(10), primary_key=True),
+    Column("opted_out_at", UTCDateTime, nullable=False),
+    Column("source", String(40), nullable=False),
+)
+
+# Shootings close in time and space: possible retaliation, shown on both incidents.
+incident_links = Table(
+    "incident_links", metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("linked_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("distance_m", Float, nullable=False),
+    Column("hours", Float, nullable=False),
 )

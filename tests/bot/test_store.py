@@ -11,7 +11,7 @@ from alerts.routing import route
 from bot.settings import Settings
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
-from bot.store.incidents import IncidentStore
+from bot.store.incidents import IncidentStore, Routed
 from bot.store.migrate import pending, upgrade
 from bot.store.outbox import OutboxStore
 from bot.store.schema import pages
@@ -30,8 +30,8 @@ def incident(incident_id: str = "I-1", **fields):
 async def record(store: IncidentStore, incident_id: str = "I-1", **fields):
     item = incident(incident_id, **fields)
     plan = route(item, SITES, NOW)
-    return await store.record(item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES),
-                              NOW)
+    routed = Routed(item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES))
+    return await store.record(routed, NOW)
 
 
 async def test_an_incident_is_stored_once_and_its_duplicate_changes_nothing(engine):
@@ -146,7 +146,7 @@ async def test_text_is_stored_verbatim(engine):
 async def test_migrations_bring_an_empty_sqlite_database_to_the_current_schema(tmp_path):
     engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", pooled=False)
     try:
-        assert await pending(engine) == ["0001"]
+        assert await pending(engine) == ["0001", "0002"]
         await upgrade(engine)
         assert await pending(engine) == []
         await upgrade(engine)  # running it again is harmless

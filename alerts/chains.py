@@ -1,0 +1,121 @@
+"""Chains: the timed steps that make sure someone answers.
+
+An alert's chain escalates until enough of the team acknowledge; a follow-up's chain sends the
+check-in and escalates until someone writes a note or closes; a safety chain tells the
+supervisor when a member on scene has not checked out. Each step's time is counted from the
+chain's start, and each step runs at most once: `next_step` says which one is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from alerts.durations import format_duration
+from alerts.routing import Recipient
+from alerts.shifts import on_shift
+from alerts.sites import Escalation, Member, Sites, Team
+
+ChainKind = Literal["alert", "followup", "checkout"]
+StepAction = Literal["checkin", "supervisor", "coordinators", "team"]
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """Do `action` when `after` has passed since the chain started."""
+
+    after: timedelta
+    action: StepAction
+
+
+@dataclass(frozen=True)
+class ChainPlan:
+    """A chain to store: what it is about, when it starts, and its steps."""
+
+    kind: ChainKind
+    team_id: str
+    subject: str
+    started_at: datetime
+    steps: tuple[ChainStep, ...]
+
+    @property
+    def first_at(self) -> datetime | None:
+        """When its first step is due (None: a chain with no steps never runs)."""
+        return self.started_at + self.steps[0].after if self.steps else None
+
+
+def alert_chain(team: Team, alerted_at: datetime) -> ChainPlan:
+    """Escalation of a team's alert, per the team's policy."""
+    steps = tuple(ChainStep(step.after, step.notify) for step in team.escalation.steps)
+    return ChainPlan("alert", team.id, "", alerted_at, steps)
+
+
+def followup_chains(team: Team, alerted_at: datetime) -> list[ChainPlan]:
+    """One chain per follow-up: the check-in at its time, then the team's escalation from there."""
+    escalation = tuple(ChainStep(step.after, step.notify) for step in team.escalation.steps)
+    return [ChainPlan("followup", team.id, _hours(delay), alerted_at + delay,
+                      (ChainStep(timedelta(0), "checkin"), *escalation))
+            for delay in team.followups]
+
+
+def _hours(delay: timedelta) -> str:
+    # "24h" and "72h" read better than "1d" and "3d" in a check-in.
+    seconds = int(delay.total_seconds())
+    return f"{seconds // 3600}h" if seconds % 3600 == 0 else format_duration(delay)
+
+
+def checkout_chain(team: Team, phone: str, on_scene_at: datetime) -> ChainPlan:
+    """The safety timer started when a member goes on scene."""
+    return ChainPlan("checkout", team.id, phone, on_scene_at,
+                     (ChainStep(team.safety_checkout, "supervisor"),))
+
+
+def steps_to_json(steps: Sequence[ChainStep]) -> list[list[object]]:
+    """Steps as stored: [[seconds, action], ...]."""
+    return [[int(step.after.total_seconds()), step.action] for step in steps]
+
+
+def steps_from_json(data: object) -> tuple[ChainStep, ...]:
+    """The inverse of `steps_to_json`."""
+    if not isinstance(data, list):
+        return ()
+    return tuple(ChainStep(timedelta(seconds=int(item[0])), item[1]) for item in data)
+
+
+def step_recipients(action: StepAction, team: Team | None, sites: Sites, now: datetime,
+                    responders: Sequence[str] = ()) -> list[Recipient]:
+    """Who a step reaches. Nobody is ever left out: an empty answer falls back to coordinators."""
+    local = now.astimezone(sites.tz)
+    people: list[Recipient] = []
+    if team is not None and action == "supervisor":
+        people = _supervisors(team, local)
+    elif team is not None and action == "team":
+        people = [_person(m, team, "team escalation") for m in team.members]
+    elif team is not None and action == "checkin":
+        by_phone = {m.phone: m for m in team.members}
+        people = [_person(by_phone[p], team, "responded") for p in responders if p in by_phone]
+        people = people or _supervisors(team, local)
+    if action == "coordinators" or not people:
+        people = [Recipient(c.phone, c.name, "coordinator", team.id if team else None,
+                            "coordinators step") for c in sites.coordinators if c.phone]
+    unique: dict[str, Recipient] = {}
+    for person in people:
+        unique.setdefault(person.phone, person)
+    return list(unique.values())
+
+
+def _supervisors(team: Team, local: datetime) -> list[Recipient]:
+    working = [m for m in team.supervisors if on_shift(m.shifts, local)]
+    return [_person(m, team, "supervisor") for m in working or team.supervisors]
+
+
+def _person(member: Member, team: Team, reason: str) -> Recipient:
+    return Recipient(member.phone, member.name, member.role, team.id, reason)
+
+
+def required_acks(escalation: Escalation) -> int:
+    """How many acknowledgements stop a team's alert from escalating."""
+    return max(escalation.required_acks, 1)
+

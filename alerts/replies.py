@@ -1,0 +1,118 @@
+"""The SMS reply grammar: what staff text back, and the opt-out keywords everyone may send.
+
+Staff replies, case, spacing and a leading `#` free, the number optional with one open alert:
+
+    12A | ACK 12 | A            acknowledge          12S | SCENE 12     on scene
+    12N text | NOTE 12 text     note                 NEED 12 text       ask for support
+    12C outcome | CLOSE 12 ...  close with outcome   12K | OK 12        safe, leaving the scene
+    STATUS                      my open alerts       HELP               the codes
+
+Everyone: STOP and its synonyms opt out, START/UNSTOP opt back in (as carriers require).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Action = Literal["ack", "scene", "note", "need", "close", "safe", "status", "help"]
+Keyword = Literal["stop", "start", "help"]
+
+OUTCOMES = ("mediated", "hospital-visit", "referred", "no-contact", "other")
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
+                        "OPTOUT"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+
+_LETTER: dict[str, Action] = {"A": "ack", "S": "scene", "N": "note", "C": "close", "K": "safe"}
+_WORD: dict[str, Action] = {
+    "ACK": "ack", "ACKNOWLEDGE": "ack", "SCENE": "scene", "NOTE": "note", "NEED": "need",
+    "CLOSE": "close", "OK": "safe", "SAFE": "safe", "STATUS": "status", "HELP": "help",
+}
+_NEEDS_TEXT = {"note", "need"}
+_OUTCOME_ALIASES = {
+    "mediated": "mediated", "mediation": "mediated", "med": "mediated",
+    "hospital-visit": "hospital-visit", "hospital": "hospital-visit", "hosp": "hospital-visit",
+    "hospitalvisit": "hospital-visit", "referred": "referred", "referral": "referred",
+    "ref": "referred", "no-contact": "no-contact", "nocontact": "no-contact", "nc": "no-contact",
+    "none": "no-contact", "other": "other",
+}
+# "12A", "#12 a", "12 N some text": the number glued to or spaced from its one-letter code.
+_SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCK])(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+# "ACK 12", "NOTE #12 text", "ACK", "NEED text": a word, an optional number, optional text.
+_LONG = re.compile(r"^([A-Z]+)(?:\s*#?\s*(\d{1,3})(?!\d))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+# "A", "N some text", and the swapped "A12" / "a 12".
+_BARE = re.compile(r"^#?\s*([ASNCK])(?:\s*#?(\d{1,3}))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A staff reply understood: what to do, to which alert number (None: the only open one)."""
+
+    action: Action
+    number: int | None = None
+    text: str = ""
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A reply that is not understood, and what to tell the sender."""
+
+    reason: str
+
+
+def opt_keyword(text: str) -> Keyword | None:
+    """STOP, START or HELP when the whole message is one of their keywords (carrier rules)."""
+    word = " ".join(text.split()).strip(" .!").upper()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
+    if word in HELP_WORDS:
+        return "help"
+    return None
+
+
+def parse_reply(text: str) -> Reply | Refused:
+    """Understand one staff SMS, or say why not."""
+    cleaned = " ".join(text.replace("\u00a0", " ").split()).rstrip(".!?")
+    if not cleaned:
+        return Refused("empty message")
+    match = _SHORT.match(cleaned)
+    if match:
+        return _build(_LETTER[match[2].upper()], int(match[1]), match[3] or "")
+    match = _BARE.match(cleaned)
+    if match:
+        return _build(_LETTER[match[1].upper()], int(match[2]) if match[2] else None, match[3] or "")
+    match = _LONG.match(cleaned)
+    if match and match[1].upper() in _WORD:
+        number = int(match[2]) if match[2] else None
+        return _build(_WORD[match[1].upper()], number, match[3] or "")
+    return Refused(f"not a reply code: {cleaned[:20]!r}")
+
+
+def _build(action: Action, number: int | None, text: str) -> Reply | Refused:
+    text = text.strip()
+    if number == 0:
+        return Refused("alert numbers start at 1")
+    if action in ("status", "help"):
+        if number is not None or text:
+            return Refused(f"{action.upper()} takes nothing after it")
+        return Reply(action)
+    if action in _NEEDS_TEXT and not text:
+        return Refused(f"{action.upper()} needs a few words, e.g. {action.upper()} 12 with family")
+    if action == "close":
+        return _close(number, text)
+    # "12A omw" is still an ack: any words after a code are kept with it.
+    return Reply(action, number, text)
+
+
+def _close(number: int | None, text: str) -> Reply | Refused:
+    words = text.split(" ")
+    for size in (2, 1):  # "hospital visit" and "no contact" are two words when typed
+        outcome = _OUTCOME_ALIASES.get("-".join(words[:size]).lower().strip(".,:;"))
+        if outcome is not None and len(words) >= size:
+            return Reply("close", number, " ".join(words[size:]), outcome)
+    return Refused("close with an outcome: " + ", ".join(OUTCOMES))

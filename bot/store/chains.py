@@ -1,0 +1,122 @@
+"""Stored chains: created with the incident, advanced one step at a time, resolved once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerts.chains import ChainPlan, ChainStep, steps_from_json, steps_to_json
+from bot.store.schema import chains
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A stored chain and where it stands."""
+
+    id: int
+    incident_id: str
+    team_id: str
+    kind: str
+    subject: str
+    started_at: datetime
+    steps: tuple[ChainStep, ...]
+    next_step: int
+    next_at: datetime | None
+    resolved_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        """Not resolved and with a step still to run."""
+        return self.resolved_at is None and self.next_at is not None
+
+
+@dataclass(frozen=True)
+class Due:
+    """A chain step to (re)schedule: run `step` of chain `chain_id` at `at`."""
+
+    chain_id: int
+    step: int
+    at: datetime
+
+
+def _chain(row: object) -> Chain:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Chain(m["id"], m["incident_id"], m["team_id"], m["kind"], m["subject"], m["started_at"],
+                 steps_from_json(m["steps"]), m["next_step"], m["next_at"], m["resolved_at"])
+
+
+async def create(conn: AsyncConnection, incident_id: str, plans: Sequence[ChainPlan]) -> list[Due]:
+    """Store new chains (one per incident, team, kind and subject) and say when each starts."""
+    due = []
+    for plan in plans:
+        exists = await conn.scalar(select(chains.c.id).where(
+            chains.c.incident_id == incident_id, chains.c.team_id == plan.team_id,
+            chains.c.kind == plan.kind, chains.c.subject == plan.subject))
+        if exists is not None or plan.first_at is None:
+            continue
+        chain_id = (await conn.execute(chains.insert().values(
+            incident_id=incident_id, team_id=plan.team_id, kind=plan.kind, subject=plan.subject,
+            started_at=plan.started_at, steps=steps_to_json(plan.steps), next_step=0,
+            next_at=plan.first_at).returning(chains.c.id))).scalar_one()
+        due.append(Due(chain_id, 0, plan.first_at))
+    return due
+
+
+async def get(conn: AsyncConnection, chain_id: int, *, for_update: bool = False) -> Chain | None:
+    """One chain; `for_update` locks it for the transaction (PostgreSQL)."""
+    statement = select(chains).where(chains.c.id == chain_id)
+    if for_update and conn.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    row = (await conn.execute(statement)).first()
+    return _chain(row) if row else None
+
+
+async def of_incident(conn: AsyncConnection, incident_id: str, team_id: str | None = None,
+                      kind: str | None = None) -> list[Chain]:
+    """The chains of an incident, optionally of one team and kind."""
+    statement = select(chains).where(chains.c.incident_id == incident_id)
+    if team_id is not None:
+        statement = statement.where(chains.c.team_id == team_id)
+    if kind is not None:
+        statement = statement.where(chains.c.kind == kind)
+    return [_chain(row) for row in await conn.execute(statement.order_by(chains.c.id))]
+
+
+async def advance(conn: AsyncConnection, chain: Chain, now: datetime) -> Due | None:
+    """Move past the current step; return the next one to schedule, if any."""
+    following = chain.next_step + 1
+    at = chain.started_at + chain.steps[following].after if following < len(chain.steps) else None
+    if at is not None and at < now:
+        at = now  # a step pulled forward (escalate at once) must not leave later ones behind
+    await conn.execute(update(chains).where(chains.c.id == chain.id)
+                       .values(next_step=following, next_at=at))
+    return Due(chain.id, following, at) if at is not None else None
+
+
+async def pull_forward(conn: AsyncConnection, chain: Chain, now: datetime) -> Due | None:
+    """Make the chain's next step due now (a staff alert did not reach someone)."""
+    if not chain.live:
+        return None
+    await conn.execute(update(chains).where(chains.c.id == chain.id).values(next_at=now))
+    return Due(chain.id, chain.next_step, now)
+
+
+async def resolve(conn: AsyncConnection, chain_ids: Sequence[int], now: datetime,
+                  resolution: str) -> None:
+    """Stop chains: their remaining steps will do nothing."""
+    if chain_ids:
+        await conn.execute(update(chains).where(chains.c.id.in_(list(chain_ids)),
+                                                chains.c.resolved_at.is_(None))
+                           .values(resolved_at=now, resolution=resolution, next_at=None))
+
+
+async def due_before(conn: AsyncConnection, moment: datetime, limit: int = 5000) -> list[Due]:
+    """Live chain steps due before `moment`: what reconcile makes sure has a job."""
+    rows = await conn.execute(select(chains.c.id, chains.c.next_step, chains.c.next_at).where(
+        chains.c.resolved_at.is_(None), chains.c.next_at.is_not(None), chains.c.next_at < moment)
+        .order_by(chains.c.next_at).limit(limit))
+    return [Due(row.id, row.next_step, row.next_at) for row in rows]

@@ -1,0 +1,75 @@
+"""The SMS reply grammar, as staff type it on the street."""
+
+import pytest
+
+from alerts.replies import Refused, Reply, opt_keyword, parse_reply
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12A", Reply("ack", 12)),
+    ("12a", Reply("ack", 12)),
+    ("#12A", Reply("ack", 12)),
+    (" 12 a ", Reply("ack", 12)),
+    ("ACK 12", Reply("ack", 12)),
+    ("ack #12", Reply("ack", 12)),
+    ("Ack12", Reply("ack", 12)),
+    ("A", Reply("ack")),
+    ("a", Reply("ack")),
+    ("A12", Reply("ack", 12)),
+    ("12A.", Reply("ack", 12)),
+    ("12A omw 5 min", Reply("ack", 12, "omw 5 min")),
+    ("12S", Reply("scene", 12)),
+    ("SCENE 12", Reply("scene", 12)),
+    ("s", Reply("scene")),
+    ("12N talked to the brother", Reply("note", 12, "talked to the brother")),
+    ("NOTE 12 crowd calm now", Reply("note", 12, "crowd calm now")),
+    ("N crowd calm", Reply("note", None, "crowd calm")),
+    ("NEED 12 backup, crowd growing", Reply("need", 12, "backup, crowd growing")),
+    ("need second team", Reply("need", None, "second team")),
+    ("12C mediated", Reply("close", 12, "", "mediated")),
+    ("12c Hospital visit with mom", Reply("close", 12, "with mom", "hospital-visit")),
+    ("CLOSE 12 no contact", Reply("close", 12, "", "no-contact")),
+    ("close 7 referred to GVI", Reply("close", 7, "to GVI", "referred")),
+    ("C other", Reply("close", None, "", "other")),
+    ("12K", Reply("safe", 12)),
+    ("OK 12", Reply("safe", 12)),
+    ("ok", Reply("safe")),
+    ("STATUS", Reply("status")),
+    ("status", Reply("status")),
+    ("Help", Reply("help")),
+    ("12\u00a0A", Reply("ack", 12)),
+])
+def test_replies_are_understood(text, expected):
+    assert parse_reply(text) == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", "empty"),
+    ("   ", "empty"),
+    ("12", "not a reply code"),
+    ("hello?", "not a reply code"),
+    ("12X", "not a reply code"),
+    ("12N", "needs a few words"),
+    ("NOTE 12", "needs a few words"),
+    ("NEED 12", "needs a few words"),
+    ("12C", "close with an outcome"),
+    ("12C because", "close with an outcome"),
+    ("0A", "start at 1"),
+    ("1234A", "not a reply code"),
+    ("STATUS 12", "takes nothing"),
+    ("STOP", "not a reply code"),
+])
+def test_what_is_refused_says_why(text, reason):
+    refused = parse_reply(text)
+    assert isinstance(refused, Refused)
+    assert reason in refused.reason
+
+
+@pytest.mark.parametrize(("text", "keyword"), [
+    ("STOP", "stop"), ("stop", "stop"), ("Stop.", "stop"), ("STOPALL", "stop"),
+    ("UNSUBSCRIBE", "stop"), ("cancel", "stop"), ("END", "stop"), ("QUIT", "stop"),
+    ("START", "start"), ("unstop", "start"), ("HELP", "help"), ("info", "help"),
+    ("stop sending me these", None), ("12A", None), ("YES", None),
+])
+def test_opt_out_keywords_match_only_the_whole_message(text, keyword):
+    assert opt_keyword(text) == keyword
