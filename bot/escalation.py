@@ -57,7 +57,7 @@ class Escalator:
                 return f"answered: {answer}"
             keys = await self._perform(conn, chain, subject, now)
             following = await chains.advance(conn, chain, now)
-        await hand_off(self.redis, keys, [following] if following else [])
+        await hand_off(self.redis, keys, [following] if following else [], now)
         return "ran"
 
     async def escalate_now(self, incident_id: str, team_id: str) -> bool:
@@ -71,7 +71,7 @@ class Escalator:
                     due.append(pulled)
                     await add_event(conn, incident_id, now, "cmsbot", "escalating now", "system",
                                     "an alert did not reach its person", team_id)
-        await hand_off(self.redis, [], due)
+        await hand_off(self.redis, [], due, now)
         return bool(due)
 
     async def delivery_failed(self, key: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,23 +45,23 @@ class Ingest:
             incident, plan, lambda numbers: alert_messages(incident, plan, numbers, self.sites, links),
             chains, links, {team.id: team.escalation.required_acks for team in teams})
         outcome = await self.incidents.record(routed, now)
-        await hand_off(self.redis, outcome.keys, outcome.due)
+        await hand_off(self.redis, outcome.keys, outcome.due, now)
         return outcome
 
 
-async def hand_off(connection: redis.Redis, keys: tuple[str, ...] | list[str],
-                   due: tuple[Due, ...] | list[Due]) -> None:
+async def hand_off(connection: redis.Redis, keys: Sequence[str], due: Sequence[Due],
+                   now: datetime) -> None:
     """Enqueue sends and schedule chain steps; if Redis is away, reconcile will do it later."""
     if not keys and not due:
         return
     try:
-        await asyncio.to_thread(_hand_off, connection, list(keys), list(due))
+        await asyncio.to_thread(_hand_off, connection, list(keys), list(due), now)
     except redis.RedisError as exc:
         # The work is safe in the database; the worker's reconcile enqueues it.
         log.error("could not enqueue %d sends and %d steps (%s); reconcile will", len(keys),
                   len(due), exc)
 
 
-def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due]) -> None:
+def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due], now: datetime) -> None:
     enqueue_sends(connection, keys)
-    schedule_steps(connection, due)
+    schedule_steps(connection, due, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis
 from rq import Queue, Retry
@@ -63,11 +63,15 @@ def step_job_id(chain_id: int, step: int) -> str:
     return f"chain-{chain_id}-{step}"
 
 
-def schedule_steps(connection: redis.Redis, due: Iterable[Due]) -> int:
-    """Schedule chain steps at their times (rq's scheduler runs them); return how many were added."""
+def schedule_steps(connection: redis.Redis, due: Iterable[Due], now: datetime) -> int:
+    """Schedule chain steps at their times (rq's scheduler runs them); return how many were added.
+
+    A step already due by `now` is enqueued at once rather than scheduled in the past.
+    """
     target = queue(connection, "alerts")
     return sum(_enqueue_unique(target, STEP_JOB, (item.chain_id, item.step),
-                               step_job_id(item.chain_id, item.step), item.at) for item in due)
+                               step_job_id(item.chain_id, item.step),
+                               item.at if item.at > now else None) for item in due)
 
 
 def _enqueue_unique(target: Queue, func: str, args: tuple[object, ...], job_id: str,
@@ -84,8 +88,24 @@ def _enqueue_unique(target: Queue, func: str, args: tuple[object, ...], job_id: 
         except DuplicateJobError:
             existing = Job.fetch_many([job_id], connection=target.connection,
                                       serializer=JSONSerializer)[0]
+            if existing is not None and existing.get_status(refresh=False) == JobStatus.SCHEDULED:
+                return _bring_forward(target, existing, at)
             if existing is not None and existing.get_status(refresh=False) in _LIVE:
                 return False  # a live job will do it: enqueueing twice is harmless
             if existing is not None:
                 existing.delete()  # finished or failed long ago: this attempt needs the id back
     return False
+
+
+def _bring_forward(target: Queue, job: Job, at: datetime | None) -> bool:
+    """A scheduled job asked for earlier (an escalation pulled forward) moves to the earlier time."""
+    registry = target.scheduled_job_registry
+    wanted = at or datetime.now(UTC)
+    if registry.get_scheduled_time(job) <= wanted:
+        return False
+    if at is None:
+        registry.remove(job)
+        target.enqueue_job(job)  # due now: straight onto the queue, not via the scheduler's poll
+    else:
+        registry.schedule(job, wanted)
+    return True

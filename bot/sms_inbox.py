@@ -48,7 +48,7 @@ class SmsInbox:
                 return await inbound.earlier_reply(conn, sid)
             outcome, kind = await self._dispatch(conn, form, phone, body, now)
             await inbound.save_reply(conn, sid, outcome.reply or None, kind)
-        await hand_off(self.redis, outcome.keys, outcome.due)
+        await hand_off(self.redis, outcome.keys, outcome.due, now)
         return outcome.reply or None
 
     async def _dispatch(self, conn: AsyncConnection, form: Mapping[str, str], phone: str,

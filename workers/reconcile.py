@@ -9,7 +9,7 @@ or step with a live job is left alone.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis
 
@@ -26,7 +26,7 @@ GRACE = timedelta(seconds=30)  # leave fresh work to the jobs already on their w
 HORIZON = timedelta(minutes=5)  # steps due this soon are checked; later ones on a later pass
 
 
-async def find_work(runtime: WorkerRuntime) -> tuple[list[str], list[chains.Due]]:
+async def find_work(runtime: WorkerRuntime) -> tuple[list[str], list[chains.Due], datetime]:
     """Delivery keys due and maybe without a job, and chain steps due within the horizon."""
     now = runtime.clock()
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
@@ -36,12 +36,13 @@ async def find_work(runtime: WorkerRuntime) -> tuple[list[str], list[chains.Due]
             due = await chains.due_before(conn, now + HORIZON)
     finally:
         await engine.dispose()
-    return [delivery.message.key for delivery in stuck], due
+    return [delivery.message.key for delivery in stuck], due, now
 
 
-def enqueue_work(connection: redis.Redis, keys: list[str], due: list[chains.Due]) -> int:
+def enqueue_work(connection: redis.Redis, keys: list[str], due: list[chains.Due],
+                 now: datetime) -> int:
     """Give every piece of found work a job unless a live one exists; return how many were added."""
-    added = enqueue_sends(connection, keys) + schedule_steps(connection, due)
+    added = enqueue_sends(connection, keys) + schedule_steps(connection, due, now)
     if added:
         log.warning("reconcile: %d jobs were missing from Redis; enqueued them again", added)
     return added
