@@ -99,8 +99,10 @@ async def test_a_permanent_error_is_recorded_and_not_retried(client, work, twili
     twilio.fail_number("+12125550175", 21610)  # Ray replied STOP to the staff number
     await post(client)
     await work()
-    assert "+12125550175" not in {m.to for m in twilio.messages}
-    assert {m.to for m in twilio.messages} == PAGED - {"+12125550175"}
+    alerted = {m.to for m in twilio.messages if m.body.startswith("CMS ALERT")}
+    assert alerted == PAGED - {"+12125550175"}
+    # Ray's alert never reached him: his supervisor (Lee Park) is told at once.
+    assert [m.body[:20] for m in twilio.sent_to("+12125550176")] == ["CMS ESCALATION #1: n"]
     creates_for_ray = [r for r in twilio.requests
                        if r.method == "POST" and r.form.get("To") == "+12125550175"]
     assert len(creates_for_ray) == 1

@@ -25,7 +25,8 @@ def sms(twilio, port):
                                                  STAFF_FROM, body, message_sid=sid, auth_token=token)
         if status != 200:
             return status, None
-        messages = [m.text for m in ElementTree.fromstring(text).iter("Message")]
+        twiml = ElementTree.fromstring(text)  # noqa: S314 (our own app's answer, in a test)
+        messages = [m.text for m in twiml.iter("Message")]
         return status, messages[0] if messages else None
     return send
 
@@ -81,7 +82,7 @@ async def test_unacknowledged_it_reaches_the_supervisor_then_the_coordinators_on
     assert ("cmsbot", "escalated to supervisor") in events
     assert ("cmsbot", "escalated to coordinators") in events
     # The supervisor answers with the number their escalation carried.
-    status, reply = await sms(VICTOR, "1A")
+    _, reply = await sms(VICTOR, "1A")
     assert reply.startswith("CMS: #1 acknowledged")
 
 
