@@ -13,6 +13,7 @@ def setup_routes(app: web.Application) -> None:
         web.get("/healthz", health.healthz),
         web.post("/api/incidents", incidents_api.post_incident),
         web.get("/api/incidents/{id}", incidents_api.get_incident),
+        web.get("/api/roster", incidents_api.get_roster),
         web.post("/twilio/sms", twilio_webhooks.inbound_sms),
         web.post("/twilio/status", twilio_webhooks.status_callback),
     ])

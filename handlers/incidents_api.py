@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from alerts.incident import IncidentError, parse_incident
 from alerts.phone import redact
 from bot import keys
+from bot.roster import roster
 from handlers.auth import require_bearer
 from handlers.http import error, json_response, read_json
 
@@ -55,7 +56,8 @@ def public_view(view: dict[str, Any]) -> dict[str, Any]:
     incident["teams"] = view["teams"]
     incident["pages"] = [
         {"name": p["name"], "phone": redact(p["phone"]), "team": p["team_id"], "role": p["role"],
-         "number": p["number"], "reason": p["reason"], "open": p["open"]}
+         "number": p["number"], "reason": p["reason"], "open": p["open"],
+         "acked_at": p["acked_at"], "on_scene_at": p["on_scene_at"], "safe_at": p["safe_at"]}
         for p in view["pages"]]
     incident["deliveries"] = [
         {"key": d["key"], "kind": d["kind"], "channel": d["channel"],
@@ -65,5 +67,17 @@ def public_view(view: dict[str, Any]) -> dict[str, Any]:
         for d in view["deliveries"]]
     incident["timeline"] = [
         {"at": e["at"], "actor": e["actor"], "action": e["action"], "channel": e["channel"],
-         "detail": e["detail"]} for e in view["timeline"]]
+         "team": e["team_id"], "detail": e["detail"]} for e in view["timeline"]]
+    incident["links"] = view["links"]
     return incident
+
+
+async def get_roster(request: web.Request) -> web.Response:
+    """Teams and members now: on shift, opted out (STOP), open alerts; phones redacted."""
+    require_bearer(request, request.app[keys.API_TOKEN].reveal())
+    team_id = request.query.get("team")
+    sites = request.app[keys.SITES].sites
+    if team_id is not None and not any(team.id == team_id for team in sites.teams):
+        error(web.HTTPNotFound, f"no team {team_id!r}")
+    entries = await roster(request.app[keys.ENGINE], sites, request.app[keys.CLOCK](), team_id)
+    return json_response({"members": [entry.to_json() for entry in entries]})

@@ -218,6 +218,10 @@ async def test_an_opted_out_member_gets_nothing_and_their_alert_escalates_at_onc
         client, work, twilio, sms):
     status, reply = await sms(GRACE, "STOP")
     assert status == 200 and reply is None  # Twilio confirms opt-outs itself
+    roster = await (await client.get("/api/roster?team=brag-mott-haven", headers=AUTH)).json()
+    assert {m["name"]: m["opted_out"] for m in roster["members"]} == {
+        "Luis Feliz": False, "Grace Kim": True, "Victor Adeyemi": False}
+    assert {m["phone"] for m in roster["members"]} == {"***0140", "***0141", "***0142"}
     await alert(client, work)
     assert twilio.sent_to(GRACE) == []
     assert len(twilio.sent_to(LUIS)) == 1
@@ -250,3 +254,27 @@ async def test_a_shooting_near_an_open_one_is_marked_as_possible_retaliation(cli
     assert "POSSIBLE RETALIATION: 167 m, 5 h after another shooting" in bodies(twilio, LUIS)[-1]
     assert ("cmsbot", "possible retaliation") in await timeline(client, "NYPD-1")
     assert ("cmsbot", "possible retaliation") in await timeline(client, "NYPD-2")
+    shown = await (await client.get("/api/incidents/NYPD-1", headers=AUTH)).json()
+    assert shown["links"] == [{"incident": "NYPD-2", "distance_m": 166.8, "hours": 5.0}]
+
+
+async def test_every_accepted_action_is_on_the_timeline_with_who_what_when_and_channel(
+        client, work, sms, clock):
+    await alert(client, work)
+    await sms(LUIS, "1A")
+    clock.advance(timedelta(minutes=3))
+    await sms(LUIS, "1N talked to the family")
+    shown = await (await client.get("/api/incidents/NYPD-1", headers=AUTH)).json()
+    entries = [(e["actor"], e["action"], e["channel"], e["team"], e["detail"])
+               for e in shown["timeline"] if e["actor"] == "Luis Feliz"]
+    assert entries == [("Luis Feliz", "acknowledged", "sms", "brag-mott-haven", "#1"),
+                       ("Luis Feliz", "note", "sms", "brag-mott-haven", "talked to the family")]
+    times = [e["at"] for e in shown["timeline"] if e["actor"] == "Luis Feliz"]
+    assert times[1] > times[0]
+    luis = next(p for p in shown["pages"] if p["name"] == "Luis Feliz")
+    assert luis["acked_at"] is not None and luis["number"] == 1
+
+
+async def test_a_roster_request_without_the_token_or_for_an_unknown_team_is_refused(client):
+    assert (await client.get("/api/roster")).status == 401
+    assert (await client.get("/api/roster?team=nope", headers=AUTH)).status == 404

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -149,12 +149,16 @@ class IncidentStore:
                                       .order_by(deliveries.c.channel, deliveries.c.recipient_name))
             events = await conn.execute(select(timeline).where(timeline.c.incident_id == incident_id)
                                         .order_by(timeline.c.at, timeline.c.id))
+            links = await conn.execute(select(incident_links).where(or_(
+                incident_links.c.incident_id == incident_id, incident_links.c.linked_id == incident_id)))
             return {
                 "incident": dict(row._mapping),
                 "teams": [dict(r._mapping) for r in teams],
                 "pages": [dict(r._mapping) for r in paged],
                 "deliveries": [dict(r._mapping) for r in sent],
                 "timeline": [dict(r._mapping) for r in events],
+                "links": [{"incident": r.linked_id if r.incident_id == incident_id else r.incident_id,
+                           "distance_m": r.distance_m, "hours": r.hours} for r in links],
             }
 
 

@@ -1,0 +1,49 @@
+"""The roster as it stands now: who is on shift, who opted out, who has open alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alerts.phone import redact
+from alerts.shifts import on_shift
+from alerts.sites import Sites
+from bot.store.inbound import opted_out_phones
+from bot.store.schema import pages
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One member as coordinators need to see them."""
+
+    team_id: str
+    name: str
+    role: str
+    phone: str  # redacted to the last four digits
+    on_shift: bool
+    opted_out: bool
+    open_alerts: int
+
+    def to_json(self) -> dict[str, object]:
+        """For the API."""
+        return {"team": self.team_id, "name": self.name, "role": self.role, "phone": self.phone,
+                "on_shift": self.on_shift, "opted_out": self.opted_out,
+                "open_alerts": self.open_alerts}
+
+
+async def roster(engine: AsyncEngine, sites: Sites, now: datetime,
+                 team_id: str | None = None) -> list[RosterEntry]:
+    """Every member (of one team, or all), in sites-file order."""
+    teams = [t for t in sites.teams if team_id is None or t.id == team_id]
+    async with engine.connect() as conn:
+        stopped = await opted_out_phones(conn, "staff")
+        counts = dict((await conn.execute(
+            select(pages.c.phone, func.count()).where(pages.c.open).group_by(pages.c.phone))).all())
+    local = now.astimezone(sites.tz)
+    return [RosterEntry(team.id, member.name, member.role, redact(member.phone),
+                        on_shift(member.shifts, local), member.phone in stopped,
+                        int(counts.get(member.phone, 0)))
+            for team in teams for member in team.members]
