@@ -2,8 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.chains import (ChainStep, alert_chain, checkout_chain, followup_chains, step_recipients,
-                           steps_from_json, steps_to_json)
+from alerts.chains import (
+    ChainStep,
+    alert_chain,
+    checkout_chain,
+    followup_chains,
+    step_recipients,
+    steps_from_json,
+    steps_to_json,
+)
 from alerts.sites_parse import parse_sites
 from tests.alerts.sitebuilder import LAYERS, NY, build_sites, member, sites_data
 

@@ -7,9 +7,18 @@ import pytest
 
 from alerts.gsm import is_gsm7, segments
 from alerts.incident import parse_incident
-from alerts.staff_texts import (HELP, OpenAlert, ack_notice, checkin_sms, checkout_overdue_sms,
-                                escalation_sms, followup_overdue_sms, need_sms, status_sms,
-                                which_one_sms)
+from alerts.staff_texts import (
+    HELP,
+    OpenAlert,
+    ack_notice,
+    checkin_sms,
+    checkout_overdue_sms,
+    escalation_sms,
+    followup_overdue_sms,
+    need_sms,
+    status_sms,
+    which_one_sms,
+)
 
 NY = ZoneInfo("America/New_York")
 AT = datetime(2026, 7, 5, 3, 30, tzinfo=UTC)
