@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 from alerts.incident import Incident
 from alerts.linking import Link
-from alerts.render import render_alert_post, render_alert_sms
+from alerts.render import render_alert_sms
 from alerts.routing import Plan
 from alerts.sites import Sites
+from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import linked_line
 
 Channel = Literal["sms", "slack"]
@@ -62,8 +63,10 @@ def alert_messages(incident: Incident, plan: Plan, numbers: Mapping[str, int], s
     ]
     names = {team.id: team.name for team in sites.teams}
     for post in plan.posts:
-        routes = [r for r in plan.routes if r.team_id in post.team_ids]
-        message = render_alert_post(incident, routes, names, sites.tz, warning=warning)
+        teams = tuple(TeamState(r.team_id, names.get(r.team_id, r.team_id), r.reason)
+                      for r in plan.routes if r.team_id in post.team_ids)
+        message = incident_post(PostState(incident, teams=teams, warning=warning), sites.tz,
+                                post.team_ids[0] if post.team_ids else None)
         messages.append(Outbound(
             key=delivery_key(incident.id, "alert", "slack", post.channel),
             incident_id=incident.id, kind="alert", channel="slack", recipient=post.channel,

@@ -1,25 +1,13 @@
-"""The words staff see: the alert SMS (GSM-7, at most two segments) and the Slack alert post."""
+"""The words staff see first: the alert SMS (GSM-7, at most two segments) and its parts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
 
 from alerts.gsm import fit, segments, to_gsm7
 from alerts.incident import Incident
-from alerts.routing import TeamRoute
 
 MAX_ALERT_SEGMENTS = 2
-
-
-@dataclass(frozen=True)
-class SlackMessage:
-    """A Slack message: fallback text for notifications plus Block Kit blocks."""
-
-    text: str
-    blocks: tuple[dict[str, Any], ...]
 
 
 def clock_time(moment: datetime, tz: tzinfo) -> str:
@@ -83,42 +71,3 @@ def render_alert_sms(incident: Incident, number: int, tz: tzinfo, *, unrouted: b
 def _with_place(fixed: str, where: str) -> str:
     first, _, rest = fixed.partition("\n")
     return "\n".join(part for part in (first, where, rest) if part)
-
-
-def render_alert_post(incident: Incident, routes: Sequence[TeamRoute], team_names: dict[str, str],
-                      tz: tzinfo, warning: str = "") -> SlackMessage:
-    """The Block Kit post for a team channel, or for the coordinators when `routes` is empty."""
-    title = f"{':skull: ' if incident.fatal else ''}{headline(incident)}"
-    if routes:
-        catchment = "\n".join(
-            f"{_escape(team_names.get(r.team_id, r.team_id))} ({_escape(r.reason)})" for r in routes)
-    else:
-        catchment = "*No team catchment holds this incident.* Coordinators, please assign a team."
-    fields = [
-        _field("Where", place(incident)),
-        _field("When", when(incident.occurred_at, tz)),
-        _field("Victims", f"{incident.victims}{' (fatal)' if incident.fatal else ''}"),
-    ]
-    if incident.hospital:
-        fields.append(_field("Hospital", incident.hospital))
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"CMS alert: {headline(incident)}"[:150]}},
-        {"type": "section", "fields": fields},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Catchment*\n{catchment}"}},
-        *([{"type": "section", "text": {"type": "mrkdwn", "text": f":warning: *{_escape(warning)}*"}}]
-          if warning else []),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(
-            f"Incident {incident.id} · source {incident.source or 'unknown'} · "
-            f"{'verified' if incident.verified else 'unverified'}")}]},
-    ]
-    text = f"{title} at {place(incident)}, {when(incident.occurred_at, tz)}"
-    return SlackMessage(text=_escape(text), blocks=tuple(blocks))
-
-
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"}
-
-
-def _escape(text: str) -> str:
-    """Slack mrkdwn control characters, so feed text cannot mention @channel or forge links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -77,6 +77,27 @@ class Team:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone on the roster, as they appear in Slack: a coordinator or a team member."""
+
+    name: str
+    phone: str | None
+    role: str
+    team_ids: tuple[str, ...]
+    slack_user: str
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Coordinators see and may act on everything."""
+        return self.role == "coordinator"
+
+    @property
+    def key(self) -> str:
+        """Who they are on an incident's pages: their phone, or their Slack id if they have none."""
+        return self.phone or f"slack:{self.slack_user}"
+
+
+@dataclass(frozen=True)
 class Sites:
     """Everything routing needs, with the geofence index already built."""
 
@@ -94,6 +115,18 @@ class Sites:
             if team.id == team_id:
                 return team
         raise KeyError(team_id)
+
+    def person_for_slack(self, user_id: str) -> Person | None:
+        """The coordinator or member with this Slack user id (coordinators first)."""
+        for coordinator in self.coordinators:
+            if coordinator.slack_user == user_id:
+                return Person(coordinator.name, coordinator.phone, "coordinator", (), user_id)
+        found = [(team, m) for team in self.teams for m in team.members if m.slack_user == user_id]
+        if not found:
+            return None
+        member = found[0][1]
+        return Person(member.name, member.phone, member.role, tuple(team.id for team, _ in found),
+                      user_id)
 
     def teams_of_phone(self, phone: str) -> tuple[Team, ...]:
         """The teams a phone number belongs to (a supervisor may serve several)."""

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.chains import checkout_chain, step_recipients
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
-from alerts.render import clock_time, render_alert_post
-from alerts.routing import Recipient, TeamRoute
+from alerts.render import clock_time
+from alerts.routing import Recipient
 from alerts.sites import Sites
+from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import ack_notice, need_sms
 from bot.store import chains
 from bot.store.chains import Due
@@ -33,6 +34,7 @@ class Outcome:
     reply: str
     keys: list[str] = field(default_factory=list)
     due: list[Due] = field(default_factory=list)
+    refresh: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,10 @@ async def _count_acks(conn: AsyncConnection, act: Act) -> None:
 
 
 async def _notify_others(conn: AsyncConnection, act: Act) -> list[str]:
+    # Slack-only people (no phone: "slack:U...") saw it in the post; they get no SMS.
     others = [p for p in await all_pages(conn, act.page.incident_id)
-              if p.phone != act.page.phone and p.open and p.acked_at is None]
+              if p.phone != act.page.phone and p.open and p.acked_at is None
+              and p.phone.startswith("+")]
     messages = [Outbound(
         key=delivery_key(f"{act.page.incident_id}:ack:{act.page.phone}", "ack-notice", "sms", p.phone),
         incident_id=act.page.incident_id, kind="ack-notice", channel="sms", recipient=p.phone,
@@ -157,10 +161,11 @@ async def need_support(conn: AsyncConnection, act: Act, text: str) -> Outcome:
         body=need_sms(act.incident, numbers[p.phone], page.name, act.team_name, text))
         for p in people]
     if act.sites.coordinators_channel:
-        post = render_alert_post(act.incident, [TeamRoute(page.team_id or "coordinators",
-                                                          f"{page.name} needs support")],
-                                 {t.id: t.name for t in act.sites.teams}, act.sites.tz,
-                                 warning=f"NEED SUPPORT from {page.name}: {text}")
+        teams = (TeamState(page.team_id, act.team_name, f"{page.name} needs support"),) \
+            if page.team_id else ()
+        post = incident_post(PostState(act.incident, teams=teams,
+                                       warning=f"NEED SUPPORT from {page.name}: {text}"),
+                             act.sites.tz, page.team_id)
         messages.append(Outbound(
             key=delivery_key(scope, "need", "slack", act.sites.coordinators_channel),
             incident_id=page.incident_id, kind="need", channel="slack",

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
+import aiohttp
 from aiohttp import web
 
 from bot import keys
@@ -18,6 +19,8 @@ from bot.queue import connect, redis_url
 from bot.routes import setup_routes
 from bot.settings import Settings
 from bot.sites_file import LoadedSites, load_sites
+from bot.slack_app import build_bolt
+from bot.slack_desk import SlackDesk
 from bot.sms_inbox import SmsInbox
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
@@ -37,6 +40,7 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_services)
+    app.cleanup_ctx.append(_slack)
     setup_routes(app)
     return app
 
@@ -67,4 +71,16 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[keys.SMS_INBOX] = SmsInbox(app[keys.ENGINE], sites, connection, clock,
                                    app[keys.SETTINGS].twilio_resident_from)
     app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
+    app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock)
     yield
+
+
+async def _slack(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if not settings.uses_slack:
+        yield
+        return
+    # One HTTP session for every Slack call this process makes, closed on shutdown.
+    async with aiohttp.ClientSession() as session:
+        app[keys.BOLT] = build_bolt(settings, session, app[keys.SLACK_DESK])
+        yield

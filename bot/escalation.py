@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from alerts.chains import step_recipients
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
-from alerts.render import render_alert_post
-from alerts.routing import Recipient, TeamRoute
+from alerts.routing import Recipient
 from alerts.sites import Sites, Team
+from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import checkin_sms, checkout_overdue_sms, escalation_sms, followup_overdue_sms
 from bot.ingest import hand_off
 from bot.store import chains
@@ -57,7 +57,7 @@ class Escalator:
                 return f"answered: {answer}"
             keys = await self._perform(conn, chain, subject, now)
             following = await chains.advance(conn, chain, now)
-        await hand_off(self.redis, keys, [following] if following else [], now)
+        await hand_off(self.redis, keys, [following] if following else [], now, [chain.incident_id])
         return "ran"
 
     async def escalate_now(self, incident_id: str, team_id: str) -> bool:
@@ -165,8 +165,9 @@ class Escalator:
                            team: Team | None, now: datetime) -> Outbound:
         waited = int((now - chain.started_at).total_seconds() // 60)
         warning = f"Escalated to the coordinators: no answer after {waited} min"
-        post = render_alert_post(subject, [TeamRoute(chain.team_id, warning)] if team else [],
-                                 {t.id: t.name for t in self.sites.teams}, self.sites.tz, warning)
+        teams = (TeamState(team.id, team.name, "not answered"),) if team else ()
+        post = incident_post(PostState(subject, teams=teams, warning=warning), self.sites.tz,
+                             team.id if team else None)
         channel = self.sites.coordinators_channel or ""
         return Outbound(key=delivery_key(scope, kind, "slack", channel),
                         incident_id=chain.incident_id, kind=kind, channel="slack",

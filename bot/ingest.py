@@ -16,7 +16,7 @@ from alerts.linking import WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import route
 from alerts.sites import Sites
-from bot.queue import enqueue_sends, schedule_steps
+from bot.queue import enqueue_refresh, enqueue_sends, schedule_steps
 from bot.store.chains import Due
 from bot.store.incidents import IncidentStore, IngestOutcome, Routed
 
@@ -50,18 +50,24 @@ class Ingest:
 
 
 async def hand_off(connection: redis.Redis, keys: Sequence[str], due: Sequence[Due],
-                   now: datetime) -> None:
-    """Enqueue sends and schedule chain steps; if Redis is away, reconcile will do it later."""
-    if not keys and not due:
+                   now: datetime, refresh: Sequence[str] = ()) -> None:
+    """Enqueue sends, schedule chain steps and redraw Slack posts of changed incidents.
+
+    If Redis is away, reconcile will enqueue the sends and steps later (a missed redraw is
+    made good by the next change).
+    """
+    if not keys and not due and not refresh:
         return
     try:
-        await asyncio.to_thread(_hand_off, connection, list(keys), list(due), now)
+        await asyncio.to_thread(_hand_off, connection, list(keys), list(due), now, list(refresh))
     except redis.RedisError as exc:
         # The work is safe in the database; the worker's reconcile enqueues it.
         log.error("could not enqueue %d sends and %d steps (%s); reconcile will", len(keys),
                   len(due), exc)
 
 
-def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due], now: datetime) -> None:
+def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due], now: datetime,
+              refresh: list[str]) -> None:
     enqueue_sends(connection, keys)
     schedule_steps(connection, due, now)
+    enqueue_refresh(connection, refresh, now)

@@ -7,12 +7,14 @@ from datetime import datetime
 
 import redis
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.escalation import Escalator
 from bot.ingest import Ingest
 from bot.settings import Secret, Settings
 from bot.sites_file import LoadedSites
+from bot.slack_desk import SlackDesk
 from bot.sms_inbox import SmsInbox
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
@@ -28,3 +30,5 @@ INGEST = web.AppKey("ingest", Ingest)
 API_TOKEN = web.AppKey("api_token", Secret)
 SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
 ESCALATOR = web.AppKey("escalator", Escalator)
+SLACK_DESK = web.AppKey("slack_desk", SlackDesk)
+BOLT = web.AppKey("bolt", AsyncApp)

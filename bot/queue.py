@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 QUEUES = ("alerts", "default", "bulk")
 SEND_JOB = "workers.jobs.send_delivery"
 STEP_JOB = "workers.jobs.run_chain_step"
+REFRESH_JOB = "workers.jobs.refresh_posts"
 # rq's own retries are the safety net for crashes and outages the job did not expect;
 # provider refusals are retried by the job itself (it returns a Retry with the right delay).
 CRASH_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
@@ -72,6 +74,19 @@ def schedule_steps(connection: redis.Redis, due: Iterable[Due], now: datetime) -
     return sum(_enqueue_unique(target, STEP_JOB, (item.chain_id, item.step),
                                step_job_id(item.chain_id, item.step),
                                item.at if item.at > now else None) for item in due)
+
+
+def enqueue_refresh(connection: redis.Redis, incident_ids: Iterable[str], now: datetime) -> int:
+    """Ask for the incidents' Slack posts to be redrawn from the current state."""
+    target = queue(connection, "alerts")
+    stamp = int(now.timestamp() * 1000)
+    return sum(_enqueue_unique(target, REFRESH_JOB, (incident_id,),
+                               f"refresh-{_digest(incident_id)}-{stamp}", None)
+               for incident_id in set(incident_ids))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _enqueue_unique(target: Queue, func: str, args: tuple[object, ...], job_id: str,

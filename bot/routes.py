@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers import health, incidents_api, twilio_webhooks
+from handlers import health, incidents_api, slack_events, twilio_webhooks
 
 
 def setup_routes(app: web.Application) -> None:
@@ -16,4 +16,5 @@ def setup_routes(app: web.Application) -> None:
         web.get("/api/roster", incidents_api.get_roster),
         web.post("/twilio/sms", twilio_webhooks.inbound_sms),
         web.post("/twilio/status", twilio_webhooks.status_callback),
+        web.post("/slack/events", slack_events.slack_events),
     ])

@@ -48,7 +48,7 @@ class SmsInbox:
                 return await inbound.earlier_reply(conn, sid)
             outcome, kind = await self._dispatch(conn, form, phone, body, now)
             await inbound.save_reply(conn, sid, outcome.reply or None, kind)
-        await hand_off(self.redis, outcome.keys, outcome.due, now)
+        await hand_off(self.redis, outcome.keys, outcome.due, now, outcome.refresh)
         return outcome.reply or None
 
     async def _dispatch(self, conn: AsyncConnection, form: Mapping[str, str], phone: str,
@@ -119,6 +119,7 @@ class SmsInbox:
             outcome = await actions.safe(conn, act)
         if reply.text and reply.action in ("ack", "scene", "safe"):
             await actions.note(conn, act, reply.text)
+        outcome.refresh.append(incident.id)  # the Slack posts show the new state
         return outcome
 
 

@@ -13,6 +13,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+import redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from alerts.sites import Sites
 from bot.escalation import Escalator
 from bot.notify.base import Notifier
@@ -39,6 +42,8 @@ class JobContext:
     """The stores, notifiers and services one job works with."""
 
     runtime: WorkerRuntime
+    engine: AsyncEngine
+    redis: redis.Redis
     deliveries: DeliveryStore
     notifiers: dict[str, Notifier]
     escalator: Escalator
@@ -78,7 +83,7 @@ async def open_job_context(runtime: WorkerRuntime) -> AsyncIterator[JobContext]:
     connection = connect(runtime.redis_url)
     try:
         async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
-            yield JobContext(runtime, DeliveryStore(engine), notifiers,
+            yield JobContext(runtime, engine, connection, DeliveryStore(engine), notifiers,
                              Escalator(engine, runtime.sites, connection, runtime.clock))
     finally:
         connection.close()

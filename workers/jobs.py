@@ -8,6 +8,7 @@ from rq import Retry
 
 from workers.context import current_runtime, open_job_context
 from workers.delivery import Again, Failed, deliver
+from workers.posts import catch_up, refresh
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ async def send_delivery(key: str) -> Retry | None:
         if isinstance(result, Failed):
             # A staff alert that never reached its person: the next escalation step, now.
             await ctx.escalator.delivery_failed(key)
+        elif result is None:
+            await catch_up(ctx, key)
     if isinstance(result, Again):
         return Retry(max=_RQ_RETRY_CAP, interval=max(int(result.delay.total_seconds()), 0))
     return None
@@ -34,3 +37,10 @@ async def run_chain_step(chain_id: int, step: int) -> str:
         outcome = await ctx.escalator.run_step(chain_id, step)
     log.info("chain %d step %d: %s", chain_id, step, outcome)
     return outcome
+
+
+async def refresh_posts(incident_id: str) -> Retry | None:
+    """Redraw the incident's Slack posts from the current state (chat.update)."""
+    async with open_job_context(current_runtime()) as ctx:
+        wait = await refresh(ctx, incident_id)
+    return Retry(max=10, interval=int(wait.total_seconds())) if wait is not None else None

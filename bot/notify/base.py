@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from alerts.outbound import Outbound
 
@@ -69,4 +69,13 @@ class Notifier(Protocol):
 
     async def find_sent(self, message: Outbound, since: datetime) -> Receipt | None:
         """The provider's record of this message if it was accepted after `since`, else None."""
+        ...
+
+
+class PostUpdater(Protocol):
+    """Edits a posted message in place (Slack's chat.update, or the outbox)."""
+
+    async def update(self, channel: str, ts: str, text: str,
+                     blocks: tuple[dict[str, Any], ...]) -> None:
+        """Replace the post's content; raise a DeliveryError when the provider refuses."""
         ...

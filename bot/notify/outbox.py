@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from alerts.outbound import Outbound
 from alerts.phone import redact
@@ -29,6 +31,16 @@ class OutboxNotifier:
                  f"{message.recipient_name} {who}" if message.recipient_name else who,
                  message.body.splitlines()[0] if message.body else "")
         return Receipt(f"outbox-{entry.id}")
+
+    async def update(self, channel: str, ts: str, text: str,
+                     blocks: tuple[dict[str, Any], ...]) -> None:
+        """Keep the new version of a post (once per distinct content)."""
+        digest = hashlib.blake2b(repr((channel, ts, text, blocks)).encode(),
+                                 digest_size=10).hexdigest()
+        await self.store.put(Outbound(key=f"update-{digest}", incident_id=None, kind="update",
+                                      channel="slack", recipient=channel, body=text,
+                                      blocks=blocks), self.clock())
+        log.info("outbox slack update of %s in %s", ts, channel)
 
     async def find_sent(self, message: Outbound, since: datetime) -> Receipt | None:
         """The outbox entry for this key, if one was stored."""

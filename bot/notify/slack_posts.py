@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -44,6 +45,17 @@ class SlackPosts:
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise Unsure(f"no answer from Slack ({type(exc).__name__})") from None
         return Receipt(str(response["ts"]))
+
+    async def update(self, channel: str, ts: str, text: str,
+                     blocks: tuple[dict[str, Any], ...]) -> None:
+        """Edit a post in place (the live incident post)."""
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=list(blocks))
+        except SlackApiError as exc:
+            raise translate(exc) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # An update is idempotent: "unsure" is as safe to retry as "refused".
+            raise Retryable(f"cannot reach Slack ({type(exc).__name__})") from None
 
     async def find_sent(self, message: Outbound, since: datetime) -> Receipt | None:
         """The post carrying this delivery key in the channel's history since `since`."""

@@ -6,8 +6,7 @@ import pytest
 
 from alerts.gsm import is_gsm7, segments
 from alerts.incident import parse_incident
-from alerts.render import render_alert_post, render_alert_sms
-from alerts.routing import TeamRoute
+from alerts.render import render_alert_sms
 
 NY = ZoneInfo("America/New_York")
 
@@ -46,18 +45,3 @@ def test_any_location_still_gives_gsm7_in_two_segments_keeping_the_reply_line(lo
     assert segments(text) <= 2
     assert text.startswith("CMS ALERT #12: Shooting")
     assert text.endswith("Reply 12A ack, 12S on scene, 12N note")
-
-
-def test_the_slack_post_names_the_catchment_and_escapes_feed_text():
-    post = render_alert_post(incident(location="<!channel> & <http://x|click>"),
-                             [TeamRoute("eny", "inside precinct:75")], {"eny": "Man Up ENY"}, NY)
-    rendered = str(post.blocks)
-    assert "Man Up ENY (inside precinct:75)" in rendered
-    assert "<!channel>" not in rendered and "&lt;!channel&gt; &amp;" in rendered
-    assert "<!channel>" not in post.text
-    assert post.blocks[0]["type"] == "header"
-
-
-def test_the_coordinators_post_says_no_team_holds_it():
-    post = render_alert_post(incident(), [], {}, NY)
-    assert "No team catchment" in str(post.blocks)

@@ -1,0 +1,147 @@
+"""The live Slack post of an incident: what, where, when, who is on it, and the buttons.
+
+One renderer for the first post and every update, so the post always shows the one state,
+whether it changed by SMS, by a button or by `/cms`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from alerts.incident import Incident
+from alerts.render import clock_time, headline, place, when
+
+ACTIONS = {"cms_ack": "Acknowledge", "cms_scene": "On scene", "cms_need": "Need support",
+           "cms_close": "Close"}
+_SHOWN_EVENTS = 8
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A Slack message: fallback text for notifications plus Block Kit blocks."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class TeamState:
+    """A routed team's part of the incident."""
+
+    team_id: str
+    name: str
+    reason: str
+    acked_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One timeline entry, as the post shows it."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PostState:
+    """Everything a post shows."""
+
+    incident: Incident
+    status: str = "open"
+    teams: tuple[TeamState, ...] = ()
+    events: tuple[Event, ...] = ()
+    warning: str = ""
+    outcome: str | None = None
+
+
+def button_value(incident_id: str, team_id: str | None) -> str:
+    """What a button carries: the incident, and the team whose post it is on."""
+    return json.dumps({"incident": incident_id, "team": team_id or ""}, separators=(",", ":"))
+
+
+def read_button_value(value: str) -> tuple[str, str | None]:
+    """The inverse of `button_value`; ValueError if it is not one of ours."""
+    data = json.loads(value)
+    if not isinstance(data, dict) or not isinstance(data.get("incident"), str):
+        raise ValueError("not a cmsbot button")
+    return data["incident"], (data.get("team") or None)
+
+
+def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> SlackMessage:
+    """The post for a team channel (`team_id`), or for the coordinators (None)."""
+    incident = state.incident
+    title = f"CMS alert: {headline(incident)}"
+    fields = [_field("Where", place(incident)), _field("When", when(incident.occurred_at, tz)),
+              _field("Victims", f"{incident.victims}{' (fatal)' if incident.fatal else ''}"),
+              _field("Status", _status(state, tz))]
+    if incident.hospital:
+        fields.append(_field("Hospital", incident.hospital))
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "section", "fields": fields},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Catchment*\n{_catchment(state)}"}},
+    ]
+    if state.warning:
+        blocks.append(_text(f":warning: *{escape(state.warning)}*"))
+    if state.events:
+        lines = [f"{clock_time(e.at, tz)} {escape(e.actor)}: {escape(e.action)}"
+                 + (f" ({escape(e.detail[:120])})" if e.detail else "")
+                 for e in state.events[-_SHOWN_EVENTS:]]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
+    if state.status != "closed":
+        value = button_value(incident.id, team_id)
+        blocks.append({"type": "actions", "block_id": "cms_actions", "elements": [
+            {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
+             "value": value, **({"style": "primary"} if action_id == "cms_ack" else {})}
+            for action_id, label in ACTIONS.items()]})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
+        f"Incident {incident.id} · source {incident.source or 'unknown'} · "
+        f"{'verified' if incident.verified else 'unverified'}")}]})
+    text = f"{headline(incident)} at {place(incident)}, {when(incident.occurred_at, tz)}"
+    return SlackMessage(text=escape(text), blocks=tuple(blocks))
+
+
+def _status(state: PostState, tz: tzinfo) -> str:
+    if state.status == "closed":
+        return f"Closed ({state.outcome or 'no outcome'})"
+    acked = [t for t in state.teams if t.acked_at]
+    if state.status == "open" and not acked:
+        return "Waiting for acknowledgement"
+    return state.status.capitalize()
+
+
+def _catchment(state: PostState) -> str:
+    if not state.teams:
+        return "*No team catchment holds this incident.* Coordinators, please assign a team."
+    lines = []
+    for team in state.teams:
+        mark = ":white_check_mark: " if team.closed_at else (":eyes: " if team.acked_at else "")
+        ending = f" - closed: {team.outcome}" if team.closed_at else ""
+        lines.append(f"{mark}{escape(team.name)} ({escape(team.reason)}){escape(ending)}")
+    return "\n".join(lines)
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": f"*{label}*\n{escape(value)}"}
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters, so feed text cannot mention @channel or forge links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def bullet_list(lines: Sequence[str]) -> str:
+    """Lines as a Slack bullet list."""
+    return "\n".join(f"• {line}" for line in lines)

@@ -1,0 +1,90 @@
+"""The `/cms` command grammar, and the help that lists only what works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
+
+Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster"]
+
+USAGE: dict[Name, tuple[str, str]] = {
+    "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
+    "ack": ("/cms ack ID", "acknowledge an incident for your team"),
+    "log": ("/cms log ID text", "add a note to an incident's timeline"),
+    "close": ("/cms close ID outcome [note]", "close with " + ", ".join(OUTCOMES)),
+    "oncall": ("/cms oncall [TEAM]", "who is on shift now"),
+    "roster": ("/cms roster TEAM", "a team's members, shifts and opt-outs"),
+    "help": ("/cms help", "this list"),
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    """A `/cms` command understood."""
+
+    name: Name
+    incident_id: str | None = None
+    text: str = ""
+    outcome: str | None = None
+    scope: str = "open"
+    team_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Not understood: what to type instead."""
+
+    message: str
+
+
+def help_text() -> str:
+    """Every command that works, one per line."""
+    return "\n".join(f"`{usage}`  {what}" for usage, what in USAGE.values())
+
+
+def parse_command(text: str) -> Command | Usage:
+    """Understand the text after `/cms`."""
+    words = text.split()
+    if not words or words[0].lower() == "help":
+        return Command("help")
+    name, rest = words[0].lower(), words[1:]
+    if name == "incidents":
+        scope = rest[0].lower() if rest else "open"
+        if len(rest) > 1 or scope not in ("open", "today"):
+            return _usage("incidents")
+        return Command("incidents", scope=scope)
+    if name == "ack":
+        return _incident_command("ack", rest)
+    if name == "log":
+        return _incident_command("log", rest)
+    if name == "close":
+        return _incident_command("close", rest)
+    if name == "oncall":
+        if len(rest) > 1:
+            return _usage("oncall")
+        return Command("oncall", team_id=rest[0].lower() if rest else None)
+    if name == "roster":
+        return Command("roster", team_id=rest[0].lower()) if len(rest) == 1 else _usage("roster")
+    return Usage(f"I don't know `{name[:30]}`. Commands:\n{help_text()}")
+
+
+def _incident_command(name: Literal["ack", "log", "close"], rest: list[str]) -> Command | Usage:
+    if not rest:
+        return _usage(name)
+    incident_id, words = rest[0], rest[1:]
+    if name == "ack":
+        return Command("ack", incident_id) if not words else _usage("ack")
+    if name == "log":
+        return Command("log", incident_id, " ".join(words)) if words else _usage("log")
+    # Close takes the same outcomes, with the same forgiveness, as the SMS "12C outcome".
+    parsed: Reply | Refused = parse_reply(f"C {' '.join(words)}") if words else Refused("")
+    if isinstance(parsed, Refused) or parsed.outcome is None:
+        return _usage("close")
+    return Command("close", incident_id, parsed.text, parsed.outcome)
+
+
+def _usage(name: Name) -> Usage:
+    usage, what = USAGE[name]
+    return Usage(f"Usage: `{usage}` ({what})")

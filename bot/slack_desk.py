@@ -1,0 +1,203 @@
+"""What people do from Slack: buttons and `/cms`, checked against the roster, on the one state.
+
+A Slack user is whoever the sites file says has that `slack_user`. Members act on incidents
+routed to one of their teams (supervisors too); coordinators on everything. Someone unknown can
+read `/cms help` and nothing else. Acting writes the same timeline, stops the same escalations
+and tells the same people as an SMS reply would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from alerts.render import clock_time, place
+from alerts.routing import Recipient
+from alerts.sites import Person, Sites
+from alerts.slack_blocks import bullet_list, escape
+from alerts.slash import Command, Usage, help_text, parse_command
+from bot import actions
+from bot.actions import Act, Outcome
+from bot.ingest import hand_off
+from bot.roster import roster
+from bot.store.pages import Page, add_pages, incident, incident_from_row, page_from_row
+from bot.store.schema import incident_teams, incidents, pages
+
+NOT_ON_ROSTER = ("You are not on the CMS roster, so you can only read `/cms help`. Ask a "
+                 "coordinator to add your Slack user id ({user}) to the sites file.")
+
+
+@dataclass(frozen=True)
+class SlackDesk:
+    """Carries out Slack actions and answers `/cms` commands."""
+
+    engine: AsyncEngine
+    sites: Sites
+    redis: redis.Redis
+    clock: Callable[[], datetime]
+
+    async def command(self, user_id: str, text: str) -> str:
+        """The ephemeral answer to `/cms text` from this user."""
+        parsed = parse_command(text)
+        if isinstance(parsed, Usage):
+            return parsed.message
+        if parsed.name == "help":
+            return "*CMS commands*\n" + help_text()
+        person = self.sites.person_for_slack(user_id)
+        if person is None:
+            return NOT_ON_ROSTER.format(user=user_id)
+        if parsed.name in ("ack", "log", "close"):
+            assert parsed.incident_id is not None
+            action = {"ack": "ack", "log": "note", "close": "close"}[parsed.name]
+            return await self.act(user_id, parsed.incident_id, None, action, parsed.text,
+                                  parsed.outcome)
+        if parsed.name == "incidents":
+            return await self._incidents(person, parsed)
+        return await self._people(person, parsed)
+
+    async def act(self, user_id: str, incident_ref: str, team_hint: str | None, action: str,
+                  text: str = "", outcome: str | None = None) -> str:
+        """Do `action` (ack, scene, note, need, close) on an incident as this Slack user."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None:
+            return NOT_ON_ROSTER.format(user=user_id)
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            incident_id = await _find_incident(conn, incident_ref)
+            subject = await incident(conn, incident_id) if incident_id else None
+            if incident_id is None or subject is None:
+                return f"No incident `{escape(incident_ref)}`. `/cms incidents` lists them."
+            routed = list(await conn.scalars(select(incident_teams.c.team_id).where(
+                incident_teams.c.incident_id == incident_id)))
+            team = _team_for(person, routed, team_hint)
+            if team is False:
+                return (f"`{escape(incident_id)}` is not an incident of your team; only its "
+                        "teams and the coordinators can act on it.")
+            team_id = team if isinstance(team, str) else None
+            page = await _page_for(conn, incident_id, person, team_id, now)
+            act = Act(page, subject, self.sites, now, channel="slack")
+            done = await _perform(conn, act, action, text, outcome)
+        await hand_off(self.redis, done.keys, done.due, now, [incident_id])
+        return _confirmation(action, incident_id, outcome, done.reply)
+
+    async def _incidents(self, person: Person, command: Command) -> str:
+        now = self.clock()
+        statement = select(incidents).order_by(incidents.c.occurred_at.desc()).limit(20)
+        if command.scope == "today":
+            midnight = now.astimezone(self.sites.tz).replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+            statement = statement.where(incidents.c.occurred_at >= midnight,
+                                        incidents.c.occurred_at < midnight + timedelta(days=1))
+        else:
+            statement = statement.where(incidents.c.closed_at.is_(None))
+        if not person.is_coordinator:
+            mine = select(incident_teams.c.incident_id).where(
+                incident_teams.c.team_id.in_(person.team_ids))
+            statement = statement.where(incidents.c.id.in_(mine))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+            teams: dict[str, list[str]] = {}
+            for row in await conn.execute(select(incident_teams.c.incident_id,
+                                                 incident_teams.c.team_id)):
+                teams.setdefault(row.incident_id, []).append(row.team_id)
+        if not rows:
+            return f"No {'open ' if command.scope == 'open' else ''}incidents" + \
+                (" today." if command.scope == "today" else ".")
+        lines = [self._incident_line(row, teams.get(row.id, [])) for row in rows]
+        heading = "Open incidents" if command.scope == "open" else "Incidents today"
+        return f"*{heading}* ({len(rows)})\n" + bullet_list(lines)
+
+    def _incident_line(self, row: Any, team_ids: list[str]) -> str:
+        item = incident_from_row(row._mapping)
+        who = ", ".join(team_ids) or "coordinators"
+        status = getattr(row, "status", "open")
+        return (f"`{escape(item.id)}` {clock_time(item.occurred_at, self.sites.tz)} "
+                f"{escape(place(item))}: {escape(who)}, {escape(status)}")
+
+    async def _people(self, person: Person, command: Command) -> str:
+        team_id = command.team_id
+        if team_id is not None and not any(t.id == team_id for t in self.sites.teams):
+            known = ", ".join(t.id for t in self.sites.teams)
+            return f"No team `{escape(team_id)}`. Teams: {known}"
+        if not person.is_coordinator:
+            if team_id is None and command.name == "oncall":
+                team_id = person.team_ids[0] if len(person.team_ids) == 1 else None
+            if team_id is None or team_id not in person.team_ids:
+                return ("Only coordinators can see other teams. Try "
+                        f"`/cms {command.name} {person.team_ids[0] if person.team_ids else 'TEAM'}`.")
+        entries = await roster(self.engine, self.sites, self.clock(), team_id)
+        if command.name == "oncall":
+            entries = [e for e in entries if e.on_shift and not e.opted_out]
+            if not entries:
+                return "Nobody is on shift right now" + (f" in `{team_id}`." if team_id else ".")
+            return "*On shift now*\n" + bullet_list(
+                [f"{escape(e.name)} ({e.role}, {e.team_id})" for e in entries])
+        lines = [f"{escape(e.name)}, {e.role}, {e.phone}: "
+                 f"{'on shift' if e.on_shift else 'off shift'}"
+                 f"{', OPTED OUT of SMS (STOP)' if e.opted_out else ''}"
+                 f"{f', {e.open_alerts} open alerts' if e.open_alerts else ''}" for e in entries]
+        return f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
+
+
+async def _find_incident(conn: AsyncConnection, reference: str) -> str | None:
+    exact = await conn.scalar(select(incidents.c.id).where(incidents.c.id == reference))
+    if exact is not None:
+        return str(exact)
+    # People type what they see: "261234567" for "NYPD-261234567", any case.
+    found = list(await conn.scalars(select(incidents.c.id).where(
+        incidents.c.id.ilike(f"%{reference.replace('%', '').replace('_', '')}")).limit(2)))
+    return str(found[0]) if len(found) == 1 else None
+
+
+def _team_for(person: Person, routed: list[str], hint: str | None) -> str | bool | None:
+    """The team the person acts for; None for "no team" (coordinators, unrouted); False: refused."""
+    if person.is_coordinator:
+        return hint if hint in routed else (routed[0] if routed else None)
+    mine = [team for team in person.team_ids if team in routed]
+    if not mine:
+        return False
+    return hint if hint in mine else mine[0]
+
+
+async def _page_for(conn: AsyncConnection, incident_id: str, person: Person, team_id: str | None,
+                    now: datetime) -> Page:
+    row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
+                                                  pages.c.phone == person.key))).first()
+    if row is None:
+        await add_pages(conn, incident_id, [Recipient(person.key, person.name, person.role,
+                                                      team_id, "acted in Slack")], now)
+        row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
+                                                      pages.c.phone == person.key))).one()
+    return page_from_row(row._mapping)
+
+
+async def _perform(conn: AsyncConnection, act: Act, action: str, text: str,
+                   outcome: str | None) -> Outcome:
+    if action == "ack":
+        return await actions.acknowledge(conn, act)
+    if action == "scene":
+        return await actions.on_scene(conn, act)
+    if action == "note":
+        return await actions.note(conn, act, text)
+    if action == "need":
+        return await actions.need_support(conn, act, text)
+    return await actions.close(conn, act, outcome or "other", text)
+
+
+def _confirmation(action: str, incident_id: str, outcome: str | None, sms_reply: str) -> str:
+    if "already" in sms_reply or "nothing to" in sms_reply:
+        return sms_reply.replace("CMS: ", "")
+    shown = f"`{escape(incident_id)}`"
+    return {
+        "ack": f"You acknowledged {shown}. Your team and the others alerted have been told.",
+        "scene": f"You are on scene at {shown}. The safety check-out timer is running.",
+        "note": f"Note added to {shown}.",
+        "need": f"Support requested for {shown}: your supervisor and the coordinators are told.",
+        "close": f"{shown} closed ({outcome}).",
+    }[action]

@@ -1,0 +1,48 @@
+"""`/cms` commands as coordinators type them."""
+
+import pytest
+
+from alerts.slash import Command, Usage, help_text, parse_command
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", Command("help")),
+    ("help", Command("help")),
+    ("incidents", Command("incidents", scope="open")),
+    ("incidents today", Command("incidents", scope="today")),
+    ("INCIDENTS Open", Command("incidents", scope="open")),
+    ("ack NYPD-261234567", Command("ack", "NYPD-261234567")),
+    ("log NYPD-1 spoke with the family", Command("log", "NYPD-1", "spoke with the family")),
+    ("close NYPD-1 mediated", Command("close", "NYPD-1", "", "mediated")),
+    ("close NYPD-1 hospital visit mother present", Command("close", "NYPD-1", "mother present",
+                                                           "hospital-visit")),
+    ("oncall", Command("oncall")),
+    ("oncall man-up-eny", Command("oncall", team_id="man-up-eny")),
+    ("roster Man-Up-ENY", Command("roster", team_id="man-up-eny")),
+])
+def test_commands_are_understood(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("ack", "/cms ack ID"),
+    ("ack NYPD-1 now", "/cms ack ID"),
+    ("log NYPD-1", "/cms log ID text"),
+    ("close NYPD-1", "mediated, hospital-visit"),
+    ("close NYPD-1 because", "/cms close ID outcome"),
+    ("roster", "/cms roster TEAM"),
+    ("incidents yesterday", "/cms incidents [open|today]"),
+    ("takedown precinct:75 today", "I don't know `takedown`"),
+    ("launch", "I don't know `launch`"),
+])
+def test_a_mistake_says_what_to_type(text, says):
+    answer = parse_command(text)
+    assert isinstance(answer, Usage) and says in answer.message
+
+
+def test_help_lists_only_what_works():
+    text = help_text()
+    for command in ("incidents", "ack", "log", "close", "oncall", "roster", "help"):
+        assert f"/cms {command}" in text
+    for later in ("takedown", "broadcast", "dashboard"):
+        assert later not in text
