@@ -3,6 +3,7 @@ and what the real `slack_sdk` then sends to the Slack API double: posts, updates
 
 import json
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -240,3 +241,11 @@ async def test_slack_rate_limits_are_waited_out_and_the_post_still_goes(client, 
     slack.fail_next(1, status=429, retry_after=0)
     await alert(client, work)
     assert {post["channel"] for post in slack.posts} == {"C040BRX"}
+
+
+async def test_incidents_today_counts_the_days_in_city_time(cms, client, work, clock):
+    await alert(client, work)  # happened on 2026-07-04: not today
+    recent = {**BRONX, "id": "NYPD-2", "occurred_at": (clock.now - timedelta(hours=1)).isoformat()}
+    assert (await client.post("/api/incidents", json=recent, headers=AUTH)).status == 202
+    today = await cms("incidents today")
+    assert "*Incidents today* (1)" in today and "`NYPD-2`" in today and "`NYPD-1`" not in today
