@@ -37,6 +37,10 @@ class Incident:
     hospital: str | None = None
     source: str | None = None
     verified: bool | None = None
+    # "shooting" from the feed; "takedown" for a post-takedown reminder, which staff answer
+    # the same way (acknowledge, report, escalation) and whose `title` says which step.
+    kind: str = "shooting"
+    title: str | None = None
 
     @property
     def has_point(self) -> bool:

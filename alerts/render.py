@@ -23,6 +23,13 @@ def when(moment: datetime, tz: tzinfo) -> str:
 
 
 def headline(incident: Incident) -> str:
+    """"Shooting, 2 victims, FATAL", or a takedown reminder's title: the same words everywhere."""
+    if incident.kind == "takedown":
+        return incident.title or "Post-takedown outreach"
+    return _shooting(incident)
+
+
+def _shooting(incident: Incident) -> str:
     """"Shooting, 2 victims, FATAL" — the same words in SMS and Slack."""
     victims = f"{incident.victims} victim{'s' if incident.victims != 1 else ''}"
     return f"Shooting, {victims}{', FATAL' if incident.fatal else ''}"

@@ -131,6 +131,12 @@ def _page_team(team: Team, team_route: TeamRoute,
     return [_recipient(m, team, "nobody else on shift") for m in supervisors], resting
 
 
+def team_recipients(team: Team, sites: Sites, now: datetime) -> list[Recipient]:
+    """Who a team-wide message reaches now: the same people an alert would, by the same rules."""
+    paged, _ = _page_team(team, TeamRoute(team.id, "team message"), now.astimezone(sites.tz))
+    return paged or _coordinators(sites, f"{team.id}: nobody on shift")
+
+
 def _recipient(member: Member, team: Team, reason: str) -> Recipient:
     return Recipient(member.phone, member.name, member.role, team.id, reason)
 

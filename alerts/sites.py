@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from alerts.geofence import GeofenceIndex
 from alerts.shifts import Shift
+
+if TYPE_CHECKING:  # takedowns imports sites: name the type only for the checker
+    from alerts.takedowns import PlaybookStep
 
 Role = Literal["interrupter", "outreach", "hospital", "supervisor"]
 ROLES: tuple[Role, ...] = ("interrupter", "outreach", "hospital", "supervisor")
@@ -108,6 +111,7 @@ class Sites:
     tz: tzinfo
     coordinators_channel: str | None = None
     layers: tuple[str, ...] = ()
+    playbooks: Mapping[str, tuple[PlaybookStep, ...]] = field(default_factory=dict)
 
     def team(self, team_id: str) -> Team:
         """The team with this id; KeyError if there is none."""

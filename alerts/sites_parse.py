@@ -31,6 +31,7 @@ from alerts.sites import (
     Sites,
     Team,
 )
+from alerts.takedowns import PlaybookError, PlaybookStep, parse_step
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}$")
@@ -112,6 +113,7 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo,
             out.add(f"teams[{i}].id", f"duplicate team id {team.id!r}")
         seen.add(team.id)
         teams.append(team)
+    playbooks = _playbooks(data.get("takedown_playbooks"), out)
     if out.problems:
         raise SitesError(out.problems)
     return Sites(
@@ -122,7 +124,33 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo,
         coordinators_channel=cast(str | None, channel),
         tz=tz,
         layers=tuple(sorted(layers)),
+        playbooks=playbooks,
     )
+
+
+def _playbooks(raw: object, out: _Collector) -> dict[str, tuple[PlaybookStep, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        out.add("takedown_playbooks", "must map playbook names to lists of steps")
+        return {}
+    playbooks: dict[str, tuple[PlaybookStep, ...]] = {}
+    for name, steps in raw.items():
+        where = f"takedown_playbooks.{name}"
+        parsed: list[PlaybookStep] = []
+        for i, step in enumerate(_list(steps, where, out)):
+            if not isinstance(step, Mapping):
+                out.add(f"{where}[{i}]", "a step is {at: 1d 10:00, to: team, text: ...}")
+                continue
+            out.unknown_keys(f"{where}[{i}]", step, {"at", "to", "text"})
+            try:
+                parsed.append(parse_step(step))
+            except PlaybookError as exc:
+                out.add(f"{where}[{i}]", str(exc))
+        if not parsed and not any(p.where.startswith(where) for p in out.problems):
+            out.add(where, "a playbook needs at least one step")
+        playbooks[str(name)] = tuple(parsed)
+    return playbooks
 
 
 def _project_layer(features: Mapping[str, BaseGeometry], projection: Projection) -> dict[str, Fence]:

@@ -17,6 +17,8 @@ from alerts.render import clock_time, headline, place, when
 
 ACTIONS = {"cms_ack": "Acknowledge", "cms_scene": "On scene", "cms_need": "Need support",
            "cms_close": "Close"}
+# A post-takedown reminder is confirmed and answered with a short report.
+REMINDER_ACTIONS = {"cms_ack": "Confirm", "cms_report": "Report", "cms_need": "Need support"}
 _SHOWN_EVENTS = 8
 
 
@@ -78,10 +80,12 @@ def read_button_value(value: str) -> tuple[str, str | None]:
 def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> SlackMessage:
     """The post for a team channel (`team_id`), or for the coordinators (None)."""
     incident = state.incident
-    title = f"CMS alert: {headline(incident)}"
-    fields = [_field("Where", place(incident)), _field("When", when(incident.occurred_at, tz)),
-              _field("Victims", f"{incident.victims}{' (fatal)' if incident.fatal else ''}"),
-              _field("Status", _status(state, tz))]
+    reminder = incident.kind == "takedown"
+    title = f"CMS {'takedown outreach' if reminder else 'alert'}: {headline(incident)}"
+    fields = [_field("Where", place(incident)), _field("When", when(incident.occurred_at, tz))]
+    if not reminder:
+        fields.append(_field("Victims", f"{incident.victims}{' (fatal)' if incident.fatal else ''}"))
+    fields.append(_field("Status", _status(state, tz)))
     if incident.hospital:
         fields.append(_field("Hospital", incident.hospital))
     blocks: list[dict[str, Any]] = [
@@ -98,10 +102,11 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
     if state.status != "closed":
         value = button_value(incident.id, team_id)
+        shown = REMINDER_ACTIONS if incident.kind == "takedown" else ACTIONS
         blocks.append({"type": "actions", "block_id": "cms_actions", "elements": [
             {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
              "value": value, **({"style": "primary"} if action_id == "cms_ack" else {})}
-            for action_id, label in ACTIONS.items()]})
+            for action_id, label in shown.items()]})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
         f"Incident {incident.id} · source {incident.source or 'unknown'} · "
         f"{'verified' if incident.verified else 'unverified'}")}]})

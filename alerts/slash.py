@@ -7,7 +7,8 @@ from typing import Literal
 
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
-Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster"]
+Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
+               "takedowns", "cancel-takedown"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -16,6 +17,11 @@ USAGE: dict[Name, tuple[str, str]] = {
     "close": ("/cms close ID outcome [note]", "close with " + ", ".join(OUTCOMES)),
     "oncall": ("/cms oncall [TEAM]", "who is on shift now"),
     "roster": ("/cms roster TEAM", "a team's members, shifts and opt-outs"),
+    "takedown": ("/cms takedown AREA DATE [note]",
+                 "plan post-takedown outreach (AREA: team, precinct:N or geofence; coordinators; "
+                 "with a TD-id as AREA, move that plan)"),
+    "takedowns": ("/cms takedowns [ID]", "plans with their next step, or one plan's timeline"),
+    "cancel-takedown": ("/cms cancel-takedown ID", "cancel the rest of a plan (coordinators)"),
     "help": ("/cms help", "this list"),
 }
 
@@ -30,6 +36,8 @@ class Command:
     outcome: str | None = None
     scope: str = "open"
     team_id: str | None = None
+    area: str | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,17 @@ def parse_command(text: str) -> Command | Usage:
         return Command("oncall", team_id=rest[0].lower() if rest else None)
     if name == "roster":
         return Command("roster", team_id=rest[0].lower()) if len(rest) == 1 else _usage("roster")
+    if name == "takedown":
+        if len(rest) < 2:
+            return _usage("takedown")
+        return Command("takedown", area=rest[0], date=rest[1], text=" ".join(rest[2:]))
+    if name == "takedowns":
+        if len(rest) > 1:
+            return _usage("takedowns")
+        return Command("takedowns", incident_id=rest[0] if rest else None)
+    if name == "cancel-takedown":
+        return Command("cancel-takedown", incident_id=rest[0]) if len(rest) == 1 \
+            else _usage("cancel-takedown")
     return Usage(f"I don't know `{name[:30]}`. Commands:\n{help_text()}")
 
 

@@ -23,7 +23,7 @@ from alerts.staff_texts import ack_notice, need_sms
 from bot.store import chains
 from bot.store.chains import Due
 from bot.store.pages import Page, add_pages, all_pages, insert_messages
-from bot.store.schema import incident_teams, incidents, pages
+from bot.store.schema import incident_teams, incidents, pages, timeline
 from bot.store.timeline import add_event
 
 
@@ -71,9 +71,12 @@ async def acknowledge(conn: AsyncConnection, act: Act, quiet: bool = False) -> O
     await add_event(conn, page.incident_id, act.now, page.name, "acknowledged", act.channel,
                     f"#{n}", page.team_id)
     outcome = Outcome(f"CMS: #{n} acknowledged. Reply {n}S when on scene, {n}N to add a note.")
+    if act.incident.kind == "takedown":
+        outcome.reply = f"CMS: #{n} confirmed. Reply {n}N with a short report."
     if page.team_id is not None:
         await _count_acks(conn, act)
     outcome.keys += await _notify_others(conn, act)
+    await _finish_reminder(conn, act)
     return outcome
 
 
@@ -138,7 +141,24 @@ async def note(conn: AsyncConnection, act: Act, text: str) -> Outcome:
     await add_event(conn, act.page.incident_id, act.now, act.page.name, "note", act.channel, text,
                     act.page.team_id)
     await _answer_followups(conn, act, "update from " + act.page.name)
+    if act.incident.kind == "takedown" and await _finish_reminder(conn, act):
+        return Outcome(f"CMS: report added to #{act.page.number}; this reminder is done. Thank you.")
     return Outcome(f"CMS: note added to #{act.page.number}.")
+
+
+async def _finish_reminder(conn: AsyncConnection, act: Act) -> bool:
+    """A takedown reminder is done once the team has confirmed it and sent a report."""
+    if act.incident.kind != "takedown" or act.page.team_id is None:
+        return False
+    acked = await conn.scalar(select(incident_teams.c.acked_at).where(
+        incident_teams.c.incident_id == act.page.incident_id,
+        incident_teams.c.team_id == act.page.team_id))
+    reported = await conn.scalar(select(func.count()).select_from(timeline).where(
+        timeline.c.incident_id == act.page.incident_id, timeline.c.action == "note"))
+    if acked is None or not reported:
+        return False
+    await close(conn, act, "reported", "")
+    return True
 
 
 async def need_support(conn: AsyncConnection, act: Act, text: str) -> Outcome:

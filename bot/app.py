@@ -25,6 +25,7 @@ from bot.sms_inbox import SmsInbox
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
+from bot.takedowns import Planner
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
                                    app[keys.SETTINGS].twilio_resident_from)
     app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
     app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock)
+    app[keys.PLANNER] = Planner(app[keys.ENGINE], sites, connection, clock)
     yield
 
 

@@ -18,6 +18,7 @@ from bot.slack_desk import SlackDesk
 from bot.sms_inbox import SmsInbox
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
+from bot.takedowns import Planner
 
 SETTINGS = web.AppKey("settings", Settings)
 SITES = web.AppKey("sites", LoadedSites)
@@ -32,3 +33,4 @@ SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
 ESCALATOR = web.AppKey("escalator", Escalator)
 SLACK_DESK = web.AppKey("slack_desk", SlackDesk)
 BOLT = web.AppKey("bolt", AsyncApp)
+PLANNER = web.AppKey("planner", Planner)

@@ -24,6 +24,7 @@ QUEUES = ("alerts", "default", "bulk")
 SEND_JOB = "workers.jobs.send_delivery"
 STEP_JOB = "workers.jobs.run_chain_step"
 REFRESH_JOB = "workers.jobs.refresh_posts"
+TAKEDOWN_JOB = "workers.jobs.run_takedown_step"
 # rq's own retries are the safety net for crashes and outages the job did not expect;
 # provider refusals are retried by the job itself (it returns a Retry with the right delay).
 CRASH_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
@@ -74,6 +75,19 @@ def schedule_steps(connection: redis.Redis, due: Iterable[Due], now: datetime) -
     return sum(_enqueue_unique(target, STEP_JOB, (item.chain_id, item.step),
                                step_job_id(item.chain_id, item.step),
                                item.at if item.at > now else None) for item in due)
+
+
+def schedule_takedown_steps(connection: redis.Redis, steps: Iterable[tuple[int, datetime]],
+                            now: datetime) -> int:
+    """Schedule takedown steps at their times; a step due already is enqueued at once.
+
+    The job id carries the due time, so moving a plan gives the step a new job and the old
+    one finds the step not due (or already sent) and does nothing.
+    """
+    target = queue(connection, "default")
+    return sum(_enqueue_unique(target, TAKEDOWN_JOB, (step_id,),
+                               f"tdstep-{step_id}-{int(at.timestamp())}", at if at > now else None)
+               for step_id, at in steps)
 
 
 def enqueue_refresh(connection: redis.Redis, incident_ids: Iterable[str], now: datetime) -> int:

@@ -21,13 +21,25 @@ from alerts.render import clock_time, place
 from alerts.routing import Recipient
 from alerts.sites import Person, Sites
 from alerts.slack_blocks import bullet_list, escape
-from alerts.slash import Command, Usage, help_text, parse_command
+from alerts.slash import USAGE, Command, Usage, help_text, parse_command
+from alerts.takedowns import TakedownError
 from bot import actions
 from bot.actions import Act, Outcome
 from bot.ingest import hand_off
 from bot.roster import roster
 from bot.store.pages import Page, add_pages, incident, incident_from_row, page_from_row
 from bot.store.schema import incident_teams, incidents, pages
+from bot.takedown_text import list_text, schedule_text, timeline_text
+from bot.takedowns import Planner, takedown_number
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An ephemeral answer: text, and blocks when it needs a button."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...] = ()
+
 
 NOT_ON_ROSTER = ("You are not on the CMS roster, so you can only read `/cms help`. Ask a "
                  "coordinator to add your Slack user id ({user}) to the sites file.")
@@ -42,24 +54,76 @@ class SlackDesk:
     redis: redis.Redis
     clock: Callable[[], datetime]
 
-    async def command(self, user_id: str, text: str) -> str:
+    @property
+    def planner(self) -> Planner:
+        """Takedown plans, on the same database and queue."""
+        return Planner(self.engine, self.sites, self.redis, self.clock)
+
+    async def command(self, user_id: str, text: str) -> Answer:
         """The ephemeral answer to `/cms text` from this user."""
         parsed = parse_command(text)
         if isinstance(parsed, Usage):
-            return parsed.message
+            return Answer(parsed.message)
         if parsed.name == "help":
-            return "*CMS commands*\n" + help_text()
+            return Answer("*CMS commands*\n" + help_text())
         person = self.sites.person_for_slack(user_id)
         if person is None:
-            return NOT_ON_ROSTER.format(user=user_id)
+            return Answer(NOT_ON_ROSTER.format(user=user_id))
         if parsed.name in ("ack", "log", "close"):
             assert parsed.incident_id is not None
             action = {"ack": "ack", "log": "note", "close": "close"}[parsed.name]
-            return await self.act(user_id, parsed.incident_id, None, action, parsed.text,
-                                  parsed.outcome)
+            return Answer(await self.act(user_id, parsed.incident_id, None, action, parsed.text,
+                                         parsed.outcome))
         if parsed.name == "incidents":
-            return await self._incidents(person, parsed)
-        return await self._people(person, parsed)
+            return Answer(await self._incidents(person, parsed))
+        if parsed.name in ("takedown", "takedowns", "cancel-takedown"):
+            try:
+                return await self._takedowns(person, parsed)
+            except TakedownError as exc:
+                return Answer(f"{escape(str(exc))}. Usage: `{USAGE[parsed.name][0]}`")
+        return Answer(await self._people(person, parsed))
+
+    async def confirm_past(self, user_id: str, reference: str) -> Answer:
+        """The "send the past steps now" button of a plan made after its first steps."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None or not person.is_coordinator:
+            return Answer("Only coordinators can send takedown steps.")
+        try:
+            view = await self.planner.confirm_past(reference, person.name)
+        except TakedownError as exc:
+            return Answer(escape(str(exc)))
+        return Answer(schedule_text(view, self.sites.tz))
+
+    async def _takedowns(self, person: Person, command: Command) -> Answer:
+        tz = self.sites.tz
+        if command.name == "takedowns":
+            if command.incident_id is None:
+                return Answer(list_text(await self.planner.visible(person), tz))
+            view = await self.planner.view(takedown_number(command.incident_id))
+            if view.plan.id not in {v.plan.id for v in await self.planner.visible(person)}:
+                return Answer(f"No takedown {escape(command.incident_id)} that you can see.")
+            return Answer(timeline_text(view, tz))
+        if not person.is_coordinator:
+            return Answer(f"Only coordinators can use `/cms {command.name}`: takedown plans are "
+                          "confidential until their date.")
+        if command.name == "cancel-takedown":
+            assert command.incident_id is not None
+            view = await self.planner.cancel(command.incident_id, person.name)
+            return Answer(schedule_text(view, tz))
+        assert command.area is not None and command.date is not None
+        if command.area.upper().startswith("TD"):
+            view = await self.planner.move(command.area, command.date, person.name)
+        else:
+            view = await self.planner.create(command.area, command.date, command.text,
+                                             person.name)
+        text = schedule_text(view, tz)
+        if not any(step.status == "past" for step in view.steps):
+            return Answer(text)
+        button = {"type": "actions", "elements": [{
+            "type": "button", "action_id": "cms_td_confirm", "style": "danger",
+            "text": {"type": "plain_text", "text": "Send them now"}, "value": view.plan.name}]}
+        return Answer(text, ({"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                             button))
 
     async def act(self, user_id: str, incident_ref: str, team_hint: str | None, action: str,
                   text: str = "", outcome: str | None = None) -> str:
@@ -88,7 +152,8 @@ class SlackDesk:
 
     async def _incidents(self, person: Person, command: Command) -> str:
         now = self.clock()
-        statement = select(incidents).order_by(incidents.c.occurred_at.desc()).limit(20)
+        statement = select(incidents).where(incidents.c.kind == "shooting").order_by(
+            incidents.c.occurred_at.desc()).limit(20)
         if command.scope == "today":
             midnight = now.astimezone(self.sites.tz).replace(hour=0, minute=0, second=0,
                                                              microsecond=0)

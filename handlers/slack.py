@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from alerts.replies import OUTCOMES
-from alerts.slack_blocks import ACTIONS, read_button_value
+from alerts.slack_blocks import ACTIONS, REMINDER_ACTIONS, read_button_value
 from bot.slack_desk import SlackDesk
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,15 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
     async def cms(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         answer = await desk.command(command["user_id"], command.get("text") or "")
-        await respond(text=answer, response_type="ephemeral")
+        await respond(text=answer.text, blocks=list(answer.blocks) or None,
+                      response_type="ephemeral")
+
+    @bolt.action("cms_td_confirm")
+    async def confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                      respond: AsyncRespond) -> None:
+        await ack()
+        answer = await desk.confirm_past(body["user"]["id"], action.get("value", ""))
+        await respond(text=answer.text, response_type="ephemeral", replace_original=True)
 
     async def button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                      respond: AsyncRespond, client: AsyncWebClient) -> None:
@@ -39,8 +47,8 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
                           replace_original=False)
             return
         user = body["user"]["id"]
-        if action["action_id"] in ("cms_close", "cms_need"):
-            # Closing asks for the outcome, and asking for support asks what is needed.
+        if action["action_id"] in ("cms_close", "cms_need", "cms_report"):
+            # Closing asks for the outcome, support for what is needed, a report for the words.
             context = {"incident": incident_id, "team": team_id,
                        "channel": (body.get("channel") or {}).get("id", "")}
             await client.views_open(trigger_id=body["trigger_id"],
@@ -49,7 +57,7 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
         answer = await desk.act(user, incident_id, team_id, _BUTTON_ACTION[action["action_id"]])
         await respond(text=answer, response_type="ephemeral", replace_original=False)
 
-    for action_id in ACTIONS:
+    for action_id in {**ACTIONS, **REMINDER_ACTIONS}:
         bolt.action(action_id)(button)
 
     @bolt.view("cms_close")
@@ -70,6 +78,16 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
             return
         await ack()
         await _answer_in_channel(client, body, view, "need", desk, text=text)
+
+    @bolt.view("cms_report")
+    async def reported(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                       client: AsyncWebClient) -> None:
+        text = (view["state"]["values"]["report"]["report"].get("value") or "").strip()
+        if not text:
+            await ack(response_action="errors", errors={"report": "Write a short report."})
+            return
+        await ack()
+        await _answer_in_channel(client, body, view, "note", desk, text=text)
 
 
 async def _answer_in_channel(client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any],
@@ -99,6 +117,14 @@ def _modal(action_id: str, context: dict[str, str]) -> dict[str, Any]:
                      "label": {"type": "plain_text", "text": "Note"},
                      "element": {"type": "plain_text_input", "action_id": "note",
                                  "multiline": True}}]}
+    if action_id == "cms_report":
+        return {"type": "modal", "callback_id": "cms_report", "private_metadata": metadata,
+                "title": {"type": "plain_text", "text": "Report"},
+                "submit": {"type": "plain_text", "text": "Send"},
+                "blocks": [{"type": "input", "block_id": "report",
+                            "label": {"type": "plain_text", "text": "What happened?"},
+                            "element": {"type": "plain_text_input", "action_id": "report",
+                                        "multiline": True}}]}
     return {"type": "modal", "callback_id": "cms_need", "private_metadata": metadata,
             "title": {"type": "plain_text", "text": "Need support"},
             "submit": {"type": "plain_text", "text": "Ask"},

@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
+from bot.takedown_steps import StepRunner
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class JobContext:
     deliveries: DeliveryStore
     notifiers: dict[str, Notifier]
     escalator: Escalator
+    takedowns: StepRunner
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -84,7 +86,8 @@ async def open_job_context(runtime: WorkerRuntime) -> AsyncIterator[JobContext]:
     try:
         async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
             yield JobContext(runtime, engine, connection, DeliveryStore(engine), notifiers,
-                             Escalator(engine, runtime.sites, connection, runtime.clock))
+                             Escalator(engine, runtime.sites, connection, runtime.clock),
+                             StepRunner(engine, runtime.sites, connection, runtime.clock))
     finally:
         connection.close()
         await engine.dispose()

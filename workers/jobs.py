@@ -44,3 +44,11 @@ async def refresh_posts(incident_id: str) -> Retry | None:
     async with open_job_context(current_runtime()) as ctx:
         wait = await refresh(ctx, incident_id)
     return Retry(max=10, interval=int(wait.total_seconds())) if wait is not None else None
+
+
+async def run_takedown_step(step_id: int) -> str:
+    """Send one post-takedown reminder if it is due and not sent yet."""
+    async with open_job_context(current_runtime()) as ctx:
+        outcome = await ctx.takedowns.run(step_id)
+    log.info("takedown step %d: %s", step_id, outcome)
+    return outcome

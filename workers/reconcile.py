@@ -9,12 +9,13 @@ or step with a live job is left alone.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
 
-from bot.queue import enqueue_sends, schedule_steps
-from bot.store import chains
+from bot.queue import enqueue_sends, schedule_steps, schedule_takedown_steps
+from bot.store import chains, takedowns
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from workers.context import WorkerRuntime
@@ -26,23 +27,34 @@ GRACE = timedelta(seconds=30)  # leave fresh work to the jobs already on their w
 HORIZON = timedelta(minutes=5)  # steps due this soon are checked; later ones on a later pass
 
 
-async def find_work(runtime: WorkerRuntime) -> tuple[list[str], list[chains.Due], datetime]:
-    """Delivery keys due and maybe without a job, and chain steps due within the horizon."""
+@dataclass(frozen=True)
+class Work:
+    """What the database says should have a job."""
+
+    keys: list[str]
+    due: list[chains.Due]
+    takedown_steps: list[tuple[int, datetime]]
+    now: datetime
+
+
+async def find_work(runtime: WorkerRuntime) -> Work:
+    """Deliveries due and maybe without a job; chain and takedown steps due within the horizon."""
     now = runtime.clock()
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
     try:
         stuck = await DeliveryStore(engine).stuck(now, GRACE, LEASE)
         async with engine.connect() as conn:
             due = await chains.due_before(conn, now + HORIZON)
+            steps = await takedowns.due_steps(conn, now + HORIZON)
     finally:
         await engine.dispose()
-    return [delivery.message.key for delivery in stuck], due, now
+    return Work([d.message.key for d in stuck], due, [(s.id, s.at) for s in steps], now)
 
 
-def enqueue_work(connection: redis.Redis, keys: list[str], due: list[chains.Due],
-                 now: datetime) -> int:
+def enqueue_work(connection: redis.Redis, work: Work) -> int:
     """Give every piece of found work a job unless a live one exists; return how many were added."""
-    added = enqueue_sends(connection, keys) + schedule_steps(connection, due, now)
+    added = (enqueue_sends(connection, work.keys) + schedule_steps(connection, work.due, work.now)
+             + schedule_takedown_steps(connection, work.takedown_steps, work.now))
     if added:
         log.warning("reconcile: %d jobs were missing from Redis; enqueued them again", added)
     return added

@@ -71,8 +71,7 @@ def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, simple: boo
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
     """Enqueue every due delivery and chain step that has no live job; return how many."""
     try:
-        keys, due, now = asyncio.run(find_work(runtime))
-        return enqueue_work(connection, keys, due, now)
+        return enqueue_work(connection, asyncio.run(find_work(runtime)))
     except (OSError, SQLAlchemyError, redis.RedisError) as exc:
         # The database or Redis is away; the next timer tick tries again.
         log.error("reconcile failed, will retry: %s", exc)

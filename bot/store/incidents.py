@@ -119,6 +119,7 @@ class IncidentStore:
             return []
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(incidents).where(
+                incidents.c.kind == "shooting",
                 incidents.c.closed_at.is_(None), incidents.c.lat.is_not(None),
                 incidents.c.occurred_at >= incident.occurred_at - window,
                 incidents.c.occurred_at <= incident.occurred_at + window,

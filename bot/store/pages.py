@@ -49,7 +49,7 @@ def incident_from_row(row: Any) -> Incident:
         id=row["id"], occurred_at=row["occurred_at"], lat=row["lat"], lon=row["lon"],
         precinct=row["precinct"], borough=row["borough"], fatal=row["fatal"],
         victims=row["victims"], location=row["location"], hospital=row["hospital"],
-        source=row["source"], verified=row["verified"],
+        source=row["source"], verified=row["verified"], kind=row["kind"], title=row["title"],
     )
 
 

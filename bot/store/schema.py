@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -68,6 +69,9 @@ incidents = Table(
     Column("unrouted", Boolean, nullable=False),
     Column("closed_at", UTCDateTime),
     Column("outcome", String(20)),
+    Column("kind", String(20), nullable=False, server_default="shooting"),
+    Column("title", String(200)),
+    Column("takedown_id", Integer, index=True),
 )
 
 incident_teams = Table(
@@ -202,4 +206,49 @@ incident_links = Table(
     Column("linked_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
     Column("distance_m", Float, nullable=False),
     Column("hours", Float, nullable=False),
+)
+
+# A post-takedown plan: the area, the date, and the teams that do the outreach.
+takedowns = Table(
+    "takedowns", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("area", String(80), nullable=False),
+    Column("area_label", String(120), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("playbook", String(40), nullable=False),
+    Column("teams", JSON, nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime),
+)
+
+# Each playbook step for each team: when it is due and what became of it. The source of truth
+# for the schedule; Redis only holds the jobs.
+takedown_steps = Table(
+    "takedown_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("takedown_id", ForeignKey("takedowns.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("position", Integer, nullable=False),
+    Column("team_id", String(40), nullable=False),
+    Column("audience", String(10), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("late", Boolean, nullable=False, server_default=text("false")),
+    Column("sent_at", UTCDateTime),
+    Column("subject_id", String(80)),
+    Index("ix_takedown_steps_status_at", "status", "at"),
+)
+
+takedown_events = Table(
+    "takedown_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("takedown_id", ForeignKey("takedowns.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
 )

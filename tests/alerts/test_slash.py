@@ -19,6 +19,13 @@ from alerts.slash import Command, Usage, help_text, parse_command
     ("oncall", Command("oncall")),
     ("oncall man-up-eny", Command("oncall", team_id="man-up-eny")),
     ("roster Man-Up-ENY", Command("roster", team_id="man-up-eny")),
+    ("takedown precinct:75 today", Command("takedown", area="precinct:75", date="today")),
+    ("takedown man-up-eny 2026-12-01 after the Linden Houses operation",
+     Command("takedown", area="man-up-eny", date="2026-12-01",
+             text="after the Linden Houses operation")),
+    ("takedowns", Command("takedowns")),
+    ("takedowns TD-3", Command("takedowns", "TD-3")),
+    ("cancel-takedown TD-3", Command("cancel-takedown", "TD-3")),
 ])
 def test_commands_are_understood(text, expected):
     assert parse_command(text) == expected
@@ -32,7 +39,8 @@ def test_commands_are_understood(text, expected):
     ("close NYPD-1 because", "/cms close ID outcome"),
     ("roster", "/cms roster TEAM"),
     ("incidents yesterday", "/cms incidents [open|today]"),
-    ("takedown precinct:75 today", "I don't know `takedown`"),
+    ("takedown precinct:75", "/cms takedown AREA DATE [note]"),
+    ("cancel-takedown", "/cms cancel-takedown ID"),
     ("launch", "I don't know `launch`"),
 ])
 def test_a_mistake_says_what_to_type(text, says):
@@ -42,7 +50,8 @@ def test_a_mistake_says_what_to_type(text, says):
 
 def test_help_lists_only_what_works():
     text = help_text()
-    for command in ("incidents", "ack", "log", "close", "oncall", "roster", "help"):
+    for command in ("incidents", "ack", "log", "close", "oncall", "roster", "help", "takedown",
+                    "takedowns", "cancel-takedown"):
         assert f"/cms {command}" in text
-    for later in ("takedown", "broadcast", "dashboard"):
+    for later in ("broadcast", "dashboard"):
         assert later not in text

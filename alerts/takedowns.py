@@ -1,0 +1,158 @@
+"""Post-takedown playbooks: steps relative to the takedown date, in the city's wall-clock time.
+
+A step is written `{at: 1d 10:00, to: team, text: "..."}`: the day after the takedown at
+10:00 local time, whatever the UTC offset is that day (daylight saving is handled by the
+time zone, not by adding hours). A step without a time of day is at 10:00.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Literal
+
+from alerts.gsm import fit, to_gsm7
+from alerts.sites import Sites
+
+Audience = Literal["team", "residents"]
+DEFAULT_TIME = time(10, 0)
+LOOKBACK = timedelta(days=7)
+_AT = re.compile(r"^(\d{1,3})d(?:\s+(\d{1,2}):(\d{2}))?$")
+_PLACEHOLDERS = re.compile(r"\{(\w+)\}")
+_KNOWN_PLACEHOLDERS = {"area", "date", "note", "day"}
+MAX_REMINDER_SEGMENTS = 3
+
+
+class PlaybookError(ValueError):
+    """A playbook step that cannot be understood."""
+
+
+class TakedownError(ValueError):
+    """A takedown request that cannot be scheduled; the message says what to type."""
+
+
+@dataclass(frozen=True)
+class PlaybookStep:
+    """One step: `day` days after the takedown date, at `at` local time, to the team or residents."""
+
+    day: int
+    at: time
+    audience: Audience
+    text: str
+
+    @property
+    def label(self) -> str:
+        """"Day 0 18:00", as coordinators read the schedule."""
+        return f"Day {self.day} {self.at:%H:%M}"
+
+
+def parse_step(raw: Mapping[str, object]) -> PlaybookStep:
+    """One playbook step from the sites file; PlaybookError naming what is wrong."""
+    at = " ".join(str(raw.get("at", "")).split()).lower()
+    match = _AT.match(at)
+    if not match:
+        raise PlaybookError(f"at: {at!r} is not a step time; write e.g. '0d 18:00' or '7d'")
+    day = int(match[1])
+    clock = DEFAULT_TIME
+    if match[2] is not None:
+        hour, minute = int(match[2]), int(match[3])
+        if hour > 23 or minute > 59:
+            raise PlaybookError(f"at: {at!r} has no such time of day")
+        clock = time(hour, minute)
+    audience = raw.get("to", "team")
+    if audience not in ("team", "residents"):
+        raise PlaybookError("to: must be team or residents")
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise PlaybookError("text: is required")
+    unknown = set(_PLACEHOLDERS.findall(text)) - _KNOWN_PLACEHOLDERS
+    if unknown:
+        raise PlaybookError(f"text: unknown placeholder {{{sorted(unknown)[0]}}}; "
+                            f"use {', '.join('{' + p + '}' for p in sorted(_KNOWN_PLACEHOLDERS))}")
+    return PlaybookStep(day, clock, audience, " ".join(text.split()))
+
+
+def step_time(takedown_date: date, step: PlaybookStep, tz: tzinfo) -> datetime:
+    """When a step is due, as an aware UTC-offset datetime of the local wall-clock time."""
+    local_day = takedown_date + timedelta(days=step.day)
+    # fold=0 picks the first of an ambiguous hour; a time in a spring-forward gap is
+    # normalised forward by the round trip through UTC.
+    local = datetime.combine(local_day, step.at, tzinfo=tz)
+    return local.astimezone(tz)
+
+
+def parse_date(text: str, today: date) -> date:
+    """today, tomorrow, yesterday, 2026-12-01, 12/1 or 12/1/26; no more than a week back."""
+    word = text.strip().lower()
+    named = {"today": today, "tomorrow": today + timedelta(days=1),
+             "yesterday": today - timedelta(days=1)}
+    chosen = named[word] if word in named else _calendar_date(word, today)
+    if chosen < today - LOOKBACK:
+        raise TakedownError(f"{chosen.isoformat()} is more than a week ago; "
+                            "a plan can start at most 7 days back")
+    return chosen
+
+
+def _calendar_date(word: str, today: date) -> date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            return date.fromisoformat(word)
+        parts = word.split("/")
+        if len(parts) in (2, 3) and all(part.isdigit() for part in parts):
+            month, day = int(parts[0]), int(parts[1])
+            year = today.year if len(parts) == 2 else int(parts[2])
+            year = year + 2000 if year < 100 else year
+            return date(year, month, day)
+    except ValueError:
+        pass
+    raise TakedownError(f"{word!r} is not a date; write today, tomorrow, 2026-12-01 or 12/1")
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a takedown happened, as the teams covering it and a label for the texts."""
+
+    spec: str
+    label: str
+    team_ids: tuple[str, ...]
+
+
+def resolve_area(spec: str, sites: Sites) -> Area:
+    """A team id, `precinct:75`, or any geofence id a team has; TakedownError if none covers it."""
+    wanted = spec.strip()
+    for team in sites.teams:
+        if team.id == wanted.lower():
+            return Area(team.id, team.name, (team.id,))
+    teams = tuple(team.id for team in sites.teams
+                  if any(fence.lower() == wanted.lower() for fence in team.geofences))
+    if not teams:
+        raise TakedownError(f"no team covers {wanted!r}; use a team id, precinct:N or a "
+                            "geofence id from the sites file")
+    layer, _, key = wanted.partition(":")
+    label = f"Precinct {key}" if layer.lower() == "precinct" else wanted
+    return Area(wanted, label, teams)
+
+
+def fill(step: PlaybookStep, area: str, takedown_date: date, note: str) -> str:
+    """The playbook's words with {area}, {date}, {note} and {day} filled in."""
+    values = {"area": area, "date": f"{takedown_date:%a %-m/%-d}", "note": note or "",
+              "day": str(step.day)}
+    return " ".join(_PLACEHOLDERS.sub(lambda m: values.get(m[1], m[0]), step.text).split())
+
+
+def reminder_text(step: PlaybookStep, area: str, takedown_date: date, note: str, number: int,
+                  late: bool) -> str:
+    """The SMS reminder: the playbook's words, the short number, and how to answer."""
+    body = fill(step, area, takedown_date, note)
+    lines = [f"CMS TAKEDOWN #{number} (day {step.day}){' LATE' if late else ''}: {body}",
+             f"Reply {number}A to confirm, {number}N with a short report"]
+    return fit(to_gsm7("\n".join(lines)), MAX_REMINDER_SEGMENTS)
+
+
+def schedule(takedown_date: date, steps: Sequence[PlaybookStep],
+             tz: tzinfo) -> list[tuple[int, PlaybookStep, datetime]]:
+    """Every step with its position and due time, in order."""
+    return sorted(((i, step, step_time(takedown_date, step, tz)) for i, step in enumerate(steps)),
+                  key=lambda item: (item[2], item[0]))
