@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from alerts.gsm import fit, to_gsm7
@@ -30,7 +30,11 @@ class PlaybookError(ValueError):
 
 
 class TakedownError(ValueError):
-    """A takedown request that cannot be scheduled; the message says what to type."""
+    """A takedown request that cannot be carried out; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -77,10 +81,16 @@ def parse_step(raw: Mapping[str, object]) -> PlaybookStep:
 def step_time(takedown_date: date, step: PlaybookStep, tz: tzinfo) -> datetime:
     """When a step is due, as an aware UTC-offset datetime of the local wall-clock time."""
     local_day = takedown_date + timedelta(days=step.day)
-    # fold=0 picks the first of an ambiguous hour; a time in a spring-forward gap is
-    # normalised forward by the round trip through UTC.
-    local = datetime.combine(local_day, step.at, tzinfo=tz)
-    return local.astimezone(tz)
+    return wall_clock(datetime.combine(local_day, step.at), tz)
+
+
+def wall_clock(local: datetime, tz: tzinfo) -> datetime:
+    """A naive local wall-clock time as a real moment in `tz`.
+
+    fold=0 picks the first of an ambiguous hour; a time in the spring-forward gap is moved to
+    the hour after by the round trip through UTC (astimezone to the same zone would not).
+    """
+    return local.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 def parse_date(text: str, today: date) -> date:
@@ -90,7 +100,7 @@ def parse_date(text: str, today: date) -> date:
              "yesterday": today - timedelta(days=1)}
     chosen = named[word] if word in named else _calendar_date(word, today)
     if chosen < today - LOOKBACK:
-        raise TakedownError(f"{chosen.isoformat()} is more than a week ago; "
+        raise TakedownError("date", f"{chosen.isoformat()} is more than a week ago; "
                             "a plan can start at most 7 days back")
     return chosen
 
@@ -107,7 +117,7 @@ def _calendar_date(word: str, today: date) -> date:
             return date(year, month, day)
     except ValueError:
         pass
-    raise TakedownError(f"{word!r} is not a date; write today, tomorrow, 2026-12-01 or 12/1")
+    raise TakedownError("date", f"{word!r} is not a date; write today, tomorrow, 2026-12-01 or 12/1")
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def resolve_area(spec: str, sites: Sites) -> Area:
     teams = tuple(team.id for team in sites.teams
                   if any(fence.lower() == wanted.lower() for fence in team.geofences))
     if not teams:
-        raise TakedownError(f"no team covers {wanted!r}; use a team id, precinct:N or a "
+        raise TakedownError("area", f"no team covers {wanted!r}; use a team id, precinct:N or a "
                             "geofence id from the sites file")
     layer, _, key = wanted.partition(":")
     label = f"Precinct {key}" if layer.lower() == "precinct" else wanted

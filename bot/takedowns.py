@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.sites import Person, Sites
-from alerts.takedowns import Area, TakedownError, parse_date, resolve_area, schedule
+from alerts.takedowns import Area, TakedownError, parse_date, resolve_area, schedule, wall_clock
 from bot.queue import schedule_takedown_steps
 from bot.store import chains
 from bot.store import takedowns as db
@@ -65,7 +65,7 @@ def takedown_number(reference: str) -> int:
     """TD-7, td7 or 7 -> 7; TakedownError otherwise."""
     text = reference.strip().upper().removeprefix("TD").lstrip("-")
     if not text.isdigit():
-        raise TakedownError(f"{reference!r} is not a takedown id; they look like TD-7")
+        raise TakedownError("id", f"{reference!r} is not a takedown id; they look like TD-7")
     return int(text)
 
 
@@ -84,7 +84,7 @@ class Planner:
         now = self.clock()
         steps = self.sites.playbooks.get(playbook)
         if not steps:
-            raise TakedownError(f"the sites file has no takedown_playbooks.{playbook}")
+            raise TakedownError("playbook", f"the sites file has no takedown_playbooks.{playbook}")
         area = resolve_area(area_spec, self.sites)
         takedown_date = parse_date(date_text, now.astimezone(self.sites.tz).date())
         async with self.engine.begin() as conn:
@@ -116,7 +116,7 @@ class Planner:
                     continue
                 # Shift the wall-clock time, not the UTC instant: 10:00 stays 10:00 across DST.
                 local = step.at.astimezone(self.sites.tz).replace(tzinfo=None) + shift
-                at = local.replace(tzinfo=self.sites.tz).astimezone(self.sites.tz)
+                at = wall_clock(local, self.sites.tz)
                 status = "scheduled" if at >= now else "past"
                 await db.set_step(conn, step.id, at=at, status=status)
                 moved.append(step.id)
@@ -161,7 +161,7 @@ class Planner:
         async with self.engine.connect() as conn:
             plan = await db.plan(conn, takedown_id)
             if plan is None:
-                raise TakedownError(f"no takedown TD-{takedown_id}")
+                raise TakedownError("id", f"no takedown TD-{takedown_id}")
             steps = await db.steps(conn, takedown_id)
             entries = [{"at": e["at"], "actor": e["actor"], "action": e["action"],
                         "detail": e["detail"], "team": None} for e in await db.events(conn, plan.id)]
@@ -186,9 +186,9 @@ class Planner:
     async def _live_plan(self, conn: AsyncConnection, reference: str) -> db.Plan:
         plan = await db.plan(conn, takedown_number(reference))
         if plan is None:
-            raise TakedownError(f"no takedown {reference}; `/cms takedowns` lists them")
+            raise TakedownError("id", f"no takedown {reference}; `/cms takedowns` lists them")
         if plan.cancelled_at is not None:
-            raise TakedownError(f"{plan.name} was cancelled")
+            raise TakedownError("id", f"{plan.name} was cancelled")
         return plan
 
     async def _schedule(self, steps: list[db.Step], now: datetime) -> None:

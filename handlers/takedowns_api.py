@@ -31,7 +31,7 @@ async def post_takedown(request: web.Request) -> web.Response:
         view = await request.app[keys.PLANNER].create(area, when, note, by,
                                                       bool(body.get("confirm_past")))
     except TakedownError as exc:
-        error(web.HTTPBadRequest, str(exc), field="date" if "date" in str(exc) else "area")
+        error(web.HTTPBadRequest, str(exc), field=exc.field)
     return json_response(view.to_json(), status=201)
 
 
@@ -80,8 +80,9 @@ async def _change(request: web.Request, change: Change) -> web.Response:
     try:
         view = await change(request.app[keys.PLANNER], request.match_info["id"])
     except TakedownError as exc:
-        status = web.HTTPNotFound if "no takedown" in str(exc) else web.HTTPConflict
-        error(status, str(exc))
+        status = (web.HTTPNotFound if str(exc).startswith("no takedown")
+                  else web.HTTPBadRequest if exc.field == "date" else web.HTTPConflict)
+        error(status, str(exc), field=exc.field)
     return json_response(view.to_json())
 
 

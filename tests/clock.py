@@ -26,8 +26,17 @@ class FakeClock:
     """Now, as the test says. `advance` also makes rq's scheduled jobs due up to the new now."""
 
     def __init__(self, start: datetime, redis_url: str) -> None:
+        self.start = start
         self.now = start
         self.redis_url = redis_url
+
+    def set_local(self, days_after_start: int, hour: int, minute: int = 0) -> None:
+        """Move to hour:minute New York time, `days_after_start` calendar days after the start."""
+        start_day = self.start.astimezone(NEW_YORK).date()
+        target = datetime.combine(start_day + timedelta(days=days_after_start),
+                                  datetime.min.time(), tzinfo=NEW_YORK).replace(hour=hour,
+                                                                                minute=minute)
+        self.advance(target.astimezone(UTC) - self.now)
 
     def __call__(self) -> datetime:
         return self.now

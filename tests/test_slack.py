@@ -249,3 +249,51 @@ async def test_incidents_today_counts_the_days_in_city_time(cms, client, work, c
     assert (await client.post("/api/incidents", json=recent, headers=AUTH)).status == 202
     today = await cms("incidents today")
     assert "*Incidents today* (1)" in today and "`NYPD-2`" in today and "`NYPD-1`" not in today
+
+
+async def test_a_coordinator_plans_a_takedown_and_members_see_nothing_before_its_date(
+        cms, clock, work, twilio):
+    answer = await cms("takedown man-up-eny tomorrow after the Linden operation")
+    assert answer.startswith("*TD-1*: post-takedown outreach in Man Up! (East New York)")
+    assert "scheduled" in answer and "held (resident messages come later)" in answer
+    assert "Only coordinators" in await cms("takedown man-up-eny tomorrow", user=RAY_SLACK)
+    assert await cms("takedowns", user=RAY_SLACK) == "No takedown plans."
+    assert "*TD-1*" in await cms("takedowns")
+    clock.set_local(1, 18, 1)  # its date has come, and its first step with it
+    await work()
+    assert "*TD-1* Man Up! (East New York)" in await cms("takedowns", user=RAY_SLACK)
+    timeline = await cms("takedowns TD-1", user=RAY_SLACK)
+    assert "Dana Reyes: planned" in timeline and "cmsbot: step sent" in timeline
+    assert any(m.body.startswith("CMS TAKEDOWN #1 (day 0)") for m in twilio.sent_to("+12125550175"))
+
+
+async def test_past_steps_wait_for_the_coordinators_button(client, cms, slack, work, twilio):
+    refused = await cms("takedown precinct:75 yesterday")  # the sample sites have no precincts
+    assert refused.startswith("no team covers 'precinct:75'")
+    answer = await cms("takedown man-up-eny yesterday")
+    assert "2 steps were already past" in answer
+    blocks = slack.responses[-1].body["blocks"]
+    button = blocks[-1]["elements"][0]
+    assert (button["action_id"], button["value"]) == ("cms_td_confirm", "TD-1")
+    await work()
+    assert twilio.messages == []
+    payload = {"type": "block_actions", "user": {"id": COORDINATOR}, "team": {"id": "T0CMS"},
+               "trigger_id": "trigger-confirm", "response_url": slack.response_url("confirm"),
+               "actions": [{**button, "action_ts": f"{time.time():.6f}"}]}
+    body = urlencode({"payload": json.dumps(payload)})
+    assert (await client.post("/slack/events", data=body, headers=signed_headers(body))).status \
+        == 200
+    await slack.wait_for_response(len(slack.responses) + 1)
+    await work()
+    late = [m.body for m in twilio.sent_to("+12125550175")]
+    assert len(late) == 2 and all(" LATE:" in body for body in late)
+
+
+async def test_cancel_takedown_is_for_coordinators_and_stops_the_rest(cms, clock, work, twilio):
+    await cms("takedown man-up-eny tomorrow")
+    assert "Only coordinators" in await cms("cancel-takedown TD-1", user=RAY_SLACK)
+    assert "(cancelled)" in await cms("cancel-takedown TD-1")
+    clock.set_local(3, 12)
+    await work()
+    assert twilio.messages == []
+    assert "was cancelled" in await cms("cancel-takedown TD-1")
