@@ -297,3 +297,28 @@ async def test_cancel_takedown_is_for_coordinators_and_stops_the_rest(cms, clock
     await work()
     assert twilio.messages == []
     assert "was cancelled" in await cms("cancel-takedown TD-1")
+
+
+async def test_a_reminder_post_is_confirmed_and_reported_with_its_buttons(client, cms, clock,
+                                                                         work, slack, click):
+    await cms("takedown TD-9 tomorrow")  # no such plan yet: refused, nothing made
+    assert "no takedown TD-9" in slack.responses[-1].body["text"]
+    await cms("takedown man-up-eny today")
+    assert "*TD-1*" in await cms("takedown TD-1 tomorrow")  # moved a day later
+    clock.set_local(1, 18, 1)
+    await work()
+    post = team_post(slack, "C075ENY")
+    labels = [e["text"]["text"] for b in post["blocks"] if b["type"] == "actions"
+              for e in b["elements"]]
+    assert labels == ["Confirm", "Report", "Need support"]
+    subject = "TD1-0-man-up-eny"
+    await click("cms_ack", RAY_SLACK, subject, "man-up-eny")
+    await click("cms_report", RAY_SLACK, subject, "man-up-eny")
+    view = (await slack.wait_for("views.open", 1))[-1].args["view"]
+    view["state"] = {"values": {"report": {"report": {"value": "spoke with 3 families"}}}}
+    await submit(client, view, RAY_SLACK)
+    await slack.wait_for("chat.postEphemeral", 1)
+    timeline = await cms("takedowns TD-1")
+    assert "Ray Ortiz: acknowledged" in timeline
+    assert "Ray Ortiz: note (spoke with 3 families)" in timeline
+    assert "Dana Reyes: moved" in timeline
