@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
+from shapely.geometry.base import BaseGeometry
+
 from alerts.geofence import GeofenceIndex
 from alerts.shifts import Shift
+from alerts.zones import Zone
 
 if TYPE_CHECKING:  # takedowns imports sites: name the type only for the checker
     from alerts.takedowns import PlaybookStep
@@ -72,6 +75,10 @@ class Team:
     escalation: Escalation = field(default_factory=Escalation)
     followups: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=72))
     safety_checkout: timedelta = timedelta(minutes=90)
+    # Automatic area notices to residents after a verified shooting: off unless asked for.
+    resident_notices: bool = False
+    resident_delay: timedelta = timedelta(minutes=30)
+    resources: tuple[str, ...] = ()
 
     @property
     def supervisors(self) -> tuple[Member, ...]:
@@ -112,6 +119,10 @@ class Sites:
     coordinators_channel: str | None = None
     layers: tuple[str, ...] = ()
     playbooks: Mapping[str, tuple[PlaybookStep, ...]] = field(default_factory=dict)
+    # Areas residents can join (the zip and nta layers), and every shape by id in the metre
+    # plane: "zip:11207", "nta:BK82", "precinct:75", "team:man-up-eny".
+    zones: tuple[Zone, ...] = ()
+    shapes: Mapping[str, BaseGeometry] = field(default_factory=dict)
 
     def team(self, team_id: str) -> Team:
         """The team with this id; KeyError if there is none."""

@@ -32,6 +32,7 @@ from alerts.sites import (
     Team,
 )
 from alerts.takedowns import PlaybookError, PlaybookStep, parse_step
+from alerts.zones import Zone, zones_from_layer
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}$")
@@ -78,11 +79,12 @@ class _Collector:
                          f"unknown key; expected one of {', '.join(sorted(known))}")
 
 
-def parse_sites(data: object, layers: Layers, tz: tzinfo,
-                projection: Projection | None = None) -> Sites:
+def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection | None = None,
+                names: Mapping[str, Mapping[str, str]] | None = None) -> Sites:
     """Build `Sites` from YAML data and loaded layers, or raise SitesError listing every problem.
 
-    `tz` is the city's time zone, in which shifts are read.
+    `tz` is the city's time zone, in which shifts are read; `names` holds each layer's
+    feature names (from its `name_property`), which residents type to join an area.
     """
     projection = projection or Projection()
     out = _Collector()
@@ -120,6 +122,8 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo,
         teams=tuple(teams),
         coordinators=coordinators,
         index=GeofenceIndex(projection, entries),
+        zones=tuple(_zones(layer_fences, names or {})),
+        shapes=_shapes(layer_fences, entries),
         precinct_teams=_precinct_teams(teams),
         coordinators_channel=cast(str | None, channel),
         tz=tz,
@@ -151,6 +155,33 @@ def _playbooks(raw: object, out: _Collector) -> dict[str, tuple[PlaybookStep, ..
             out.add(where, "a playbook needs at least one step")
         playbooks[str(name)] = tuple(parsed)
     return playbooks
+
+
+def _zones(layer_fences: Mapping[str, Mapping[str, Fence]],
+           names: Mapping[str, Mapping[str, str]]) -> list[Zone]:
+    zones: list[Zone] = []
+    if "zip" in layer_fences:
+        # A ZIP area is called by its code; a MODZCTA-style name ("10001, 10118") lists the
+        # other ZIP codes it stands for, which residents may type too.
+        labels = names.get("zip", {})
+        aliases = {key: [part.strip() for part in labels.get(key, "").split(",") if part.strip()]
+                   for key in layer_fences["zip"]}
+        zones += zones_from_layer("zip", {key: key for key in layer_fences["zip"]}, aliases)
+    if "nta" in layer_fences:
+        labels = names.get("nta", {})
+        zones += zones_from_layer("nta", {key: labels.get(key, key) for key in layer_fences["nta"]})
+    return zones
+
+
+def _shapes(layer_fences: Mapping[str, Mapping[str, Fence]],
+            entries: Sequence[tuple[str, Fence, float]]) -> dict[str, BaseGeometry]:
+    shapes = {f"{layer}:{key}": fence.geometry
+              for layer, fences in layer_fences.items() for key, fence in fences.items()}
+    by_team: dict[str, list[BaseGeometry]] = {}
+    for team_id, fence, _buffer in entries:
+        by_team.setdefault(team_id, []).append(fence.geometry)
+    shapes.update({f"team:{team}": shapely.union_all(parts) for team, parts in by_team.items()})
+    return shapes
 
 
 def _project_layer(features: Mapping[str, BaseGeometry], projection: Projection) -> dict[str, Fence]:
@@ -214,6 +245,10 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
         followups=tuple(_durations(f"{where}.followups", raw.get("followups", ["24h", "72h"]), out)),
         safety_checkout=(_durations(f"{where}.safety_checkout", [raw.get("safety_checkout", "90m")],
                                     out) or [timedelta(minutes=90)])[0],
+        resident_notices=_flag(raw, "resident_notices", where, out),
+        resident_delay=(_durations(f"{where}.resident_delay", [raw.get("resident_delay", "30m")],
+                                   out) or [timedelta(minutes=30)])[0],
+        resources=tuple(str(r) for r in _list(raw.get("resources"), f"{where}.resources", out)),
     )
 
 
@@ -350,7 +385,8 @@ def _durations(where: str, raw: object, out: _Collector) -> list[timedelta]:
         try:
             result.append(parse_duration(item))
         except DurationError as exc:
-            out.add(where if where.endswith((".after", ".safety_checkout")) else f"{where}[{i}]",
+            out.add(where if where.endswith((".after", ".safety_checkout", ".resident_delay"))
+                    else f"{where}[{i}]",
                     str(exc))
     return result
 
@@ -372,6 +408,14 @@ def _list(raw: object, where: str, out: _Collector) -> list[object]:
         out.add(where, "must be a list")
         return []
     return raw
+
+
+def _flag(data: Mapping[str, object], key: str, where: str, out: _Collector) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        out.add(f"{where}.{key}", "must be true or false")
+        return False
+    return value
 
 
 def _text(data: Mapping[str, object], key: str, where: str, out: _Collector) -> str:

@@ -8,7 +8,7 @@ from typing import Literal
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
-               "takedowns", "cancel-takedown"]
+               "takedowns", "cancel-takedown", "broadcast"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -22,6 +22,9 @@ USAGE: dict[Name, tuple[str, str]] = {
                  "with a TD-id as AREA, move that plan)"),
     "takedowns": ("/cms takedowns [ID]", "plans with their next step, or one plan's timeline"),
     "cancel-takedown": ("/cms cancel-takedown ID", "cancel the rest of a plan (coordinators)"),
+    "broadcast": ("/cms broadcast ZONE text [| es: texto]",
+                  "a safety update to residents of zip:N, nta:CODE, precinct:N or a team's "
+                  "area, previewed before it goes (coordinators)"),
     "help": ("/cms help", "this list"),
 }
 
@@ -38,6 +41,7 @@ class Command:
     team_id: str | None = None
     area: str | None = None
     date: str | None = None
+    text_es: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,16 @@ def parse_command(text: str) -> Command | Usage:
         if len(rest) > 1:
             return _usage("takedowns")
         return Command("takedowns", incident_id=rest[0] if rest else None)
+    if name == "broadcast":
+        if len(rest) < 2:
+            return _usage("broadcast")
+        english, _, spanish = " ".join(rest[1:]).partition("|")
+        spanish = spanish.strip()
+        if spanish[:3].lower() == "es:":
+            spanish = spanish[3:].strip()
+        if not english.strip():
+            return _usage("broadcast")
+        return Command("broadcast", area=rest[0], text=english.strip(), text_es=spanish or None)
     if name == "cancel-takedown":
         return Command("cancel-takedown", incident_id=rest[0]) if len(rest) == 1 \
             else _usage("cancel-takedown")

@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from bot import keys
+from bot.broadcasts import Broadcaster
 from bot.clock import utcnow
 from bot.embedded_redis import EmbeddedRedis, client_name
 from bot.escalation import Escalator
@@ -68,11 +69,14 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
     sites, connection, clock = app[keys.SITES].sites, app[keys.REDIS], app[keys.CLOCK]
-    app[keys.INGEST] = Ingest(sites, app[keys.INCIDENTS], connection, clock)
+    broadcaster = Broadcaster(app[keys.ENGINE], sites, connection, clock,
+                              app[keys.SETTINGS].sms_rate_per_second)
+    app[keys.INGEST] = Ingest(sites, app[keys.INCIDENTS], connection, clock, broadcaster)
     app[keys.SMS_INBOX] = SmsInbox(app[keys.ENGINE], sites, connection, clock,
                                    app[keys.SETTINGS].twilio_resident_from)
     app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
-    app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock)
+    app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock,
+                                     app[keys.SETTINGS].sms_rate_per_second)
     app[keys.PLANNER] = Planner(app[keys.ENGINE], sites, connection, clock)
     yield
 

@@ -16,6 +16,7 @@ from alerts.linking import WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import route
 from alerts.sites import Sites
+from bot.broadcasts import Broadcaster
 from bot.queue import enqueue_refresh, enqueue_sends, schedule_steps
 from bot.store.chains import Due
 from bot.store.incidents import IncidentStore, IngestOutcome, Routed
@@ -31,6 +32,8 @@ class Ingest:
     incidents: IncidentStore
     redis: redis.Redis
     clock: Callable[[], datetime]
+    # Automatic area notices to residents; None (replays of history) sends none.
+    broadcaster: Broadcaster | None = None
 
     async def accept(self, incident: Incident) -> IngestOutcome:
         """Route and store the incident (once per id), enqueue its sends, schedule its chains."""
@@ -46,6 +49,8 @@ class Ingest:
             chains, links, {team.id: team.escalation.required_acks for team in teams})
         outcome = await self.incidents.record(routed, now)
         await hand_off(self.redis, outcome.keys, outcome.due, now)
+        if self.broadcaster is not None and not outcome.duplicate:
+            await self.broadcaster.notice_after(incident, outcome.teams)
         return outcome
 
 

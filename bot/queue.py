@@ -25,6 +25,8 @@ SEND_JOB = "workers.jobs.send_delivery"
 STEP_JOB = "workers.jobs.run_chain_step"
 REFRESH_JOB = "workers.jobs.refresh_posts"
 TAKEDOWN_JOB = "workers.jobs.run_takedown_step"
+BATCH_JOB = "workers.jobs.send_batch"
+BROADCAST_START_JOB = "workers.jobs.start_broadcast"
 # rq's own retries are the safety net for crashes and outages the job did not expect;
 # provider refusals are retried by the job itself (it returns a Retry with the right delay).
 CRASH_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
@@ -88,6 +90,24 @@ def schedule_takedown_steps(connection: redis.Redis, steps: Iterable[tuple[int, 
     return sum(_enqueue_unique(target, TAKEDOWN_JOB, (step_id,),
                                f"tdstep-{step_id}-{int(at.timestamp())}", at if at > now else None)
                for step_id, at in steps)
+
+
+def enqueue_batches(connection: redis.Redis, broadcast_id: int, lanes: int) -> int:
+    """Enqueue a broadcast's batch jobs on the lowest-priority queue, one per lane.
+
+    Each lane's job id is stable: a lane re-queues itself until the broadcast is done, and
+    reconcile can tell whether a lane is alive.
+    """
+    target = queue(connection, "bulk")
+    return sum(_enqueue_unique(target, BATCH_JOB, (broadcast_id,), f"batch-{broadcast_id}-{lane}",
+                               None) for lane in range(lanes))
+
+
+def schedule_broadcast_start(connection: redis.Redis, broadcast_id: int, at: datetime,
+                             now: datetime) -> bool:
+    """Start a scheduled broadcast (an area notice) at its time."""
+    return _enqueue_unique(queue(connection, "default"), BROADCAST_START_JOB, (broadcast_id,),
+                           f"bstart-{broadcast_id}", at if at > now else None)
 
 
 def enqueue_refresh(connection: redis.Redis, incident_ids: Iterable[str], now: datetime) -> int:

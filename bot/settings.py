@@ -64,6 +64,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     retry_backoff: tuple[int, ...] = (2, 5, 15, 30, 60, 120, 300, 600)
     provider_timeout: float = 10.0
+    sms_rate_per_second: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -114,6 +115,7 @@ class Settings:
             log_level=(get("CMSBOT_LOG_LEVEL") or "INFO").upper(),
             provider_timeout=_seconds(get("CMSBOT_PROVIDER_TIMEOUT") or "10",
                                       "CMSBOT_PROVIDER_TIMEOUT"),
+            sms_rate_per_second=_rate(get("SMS_RATE_PER_SECOND") or "10"),
         )
         settings.check()
         return settings
@@ -181,3 +183,14 @@ def _seconds(value: str, name: str) -> float:
     if not 0 < seconds <= 120:
         raise SettingsError(f"{name} must be between 0 and 120 seconds")
     return seconds
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise SettingsError(f"SMS_RATE_PER_SECOND is a number of segments per second "
+                            f"(0 for no limit), not {value!r}") from None
+    if rate < 0:
+        raise SettingsError("SMS_RATE_PER_SECOND cannot be negative")
+    return rate

@@ -67,7 +67,8 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
         name: layer.features if isinstance(layer, Layer) else layer
         for name, layer in layers.items()}
     try:
-        sites = parse_sites(data, geometries, ZoneInfo(timezone))
+        names = {name: layer.names for name, layer in layers.items() if isinstance(layer, Layer)}
+        sites = parse_sites(data, geometries, ZoneInfo(timezone), names=names)
     except SitesError as exc:
         problems.extend(exc.problems)
     if problems:

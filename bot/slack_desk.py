@@ -25,6 +25,7 @@ from alerts.slash import USAGE, Command, Usage, help_text, parse_command
 from alerts.takedowns import TakedownError
 from bot import actions
 from bot.actions import Act, Outcome
+from bot.broadcasts import Broadcaster, BroadcastError, Preview, time_to_send
 from bot.ingest import hand_off
 from bot.roster import roster
 from bot.store.pages import Page, add_pages, incident, incident_from_row, page_from_row
@@ -54,10 +55,17 @@ class SlackDesk:
     redis: redis.Redis
     clock: Callable[[], datetime]
 
+    rate: float = 0.0
+
     @property
     def planner(self) -> Planner:
         """Takedown plans, on the same database and queue."""
         return Planner(self.engine, self.sites, self.redis, self.clock)
+
+    @property
+    def broadcaster(self) -> Broadcaster:
+        """Resident broadcasts, on the same database and queue."""
+        return Broadcaster(self.engine, self.sites, self.redis, self.clock, self.rate)
 
     async def command(self, user_id: str, text: str) -> Answer:
         """The ephemeral answer to `/cms text` from this user."""
@@ -76,12 +84,37 @@ class SlackDesk:
                                          parsed.outcome))
         if parsed.name == "incidents":
             return Answer(await self._incidents(person, parsed))
+        if parsed.name == "broadcast":
+            return await self._broadcast(person, parsed)
         if parsed.name in ("takedown", "takedowns", "cancel-takedown"):
             try:
                 return await self._takedowns(person, parsed)
             except TakedownError as exc:
                 return Answer(f"{escape(str(exc))}. Usage: `{USAGE[parsed.name][0]}`")
         return Answer(await self._people(person, parsed))
+
+    async def confirm_broadcast(self, user_id: str, reference: str) -> Answer:
+        """The Confirm button under a broadcast's preview (or a playbook's residents step)."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None or not person.is_coordinator:
+            return Answer("Only coordinators can send resident broadcasts.")
+        try:
+            preview = await self.broadcaster.confirm(_broadcast_id(reference), person.name)
+        except BroadcastError as exc:
+            return Answer(escape(str(exc)))
+        return Answer(f"*{preview.name}* is going to {preview.recipients} residents of "
+                      f"{escape(preview.label)}.")
+
+    async def _broadcast(self, person: Person, command: Command) -> Answer:
+        if not person.is_coordinator:
+            return Answer("Only coordinators can use `/cms broadcast`.")
+        assert command.area is not None
+        try:
+            preview = await self.broadcaster.draft(command.area, command.text, person.name,
+                                                   text_es=command.text_es)
+        except BroadcastError as exc:
+            return Answer(f"{escape(str(exc))}. Usage: `{USAGE['broadcast'][0]}`")
+        return broadcast_preview(preview, self.rate)
 
     async def confirm_past(self, user_id: str, reference: str) -> Answer:
         """The "send the past steps now" button of a plan made after its first steps."""
@@ -218,6 +251,25 @@ async def _find_incident(conn: AsyncConnection, reference: str) -> str | None:
     found = list(await conn.scalars(select(incidents.c.id).where(
         incidents.c.id.ilike(f"%{reference.replace('%', '').replace('_', '')}")).limit(2)))
     return str(found[0]) if len(found) == 1 else None
+
+
+def broadcast_preview(preview: Preview, rate: float) -> Answer:
+    """A broadcast's preview with its Confirm button."""
+    pace = f" at {rate:g} segments/s" if rate > 0 else ""
+    text = (f"*{preview.name}* to residents of {escape(preview.label)}: {preview.recipients} "
+            f"recipients, {preview.segments} segment{'s' if preview.segments != 1 else ''} each, "
+            f"{time_to_send(preview.seconds)}{pace}.\n>{escape(preview.sample)}")
+    button = {"type": "actions", "elements": [{
+        "type": "button", "action_id": "cms_broadcast_confirm", "style": "primary",
+        "text": {"type": "plain_text", "text": "Confirm"}, "value": preview.name}]}
+    return Answer(text, ({"type": "section", "text": {"type": "mrkdwn", "text": text}}, button))
+
+
+def _broadcast_id(reference: str) -> int:
+    text = reference.strip().upper().removeprefix("B").lstrip("-")
+    if not text.isdigit():
+        raise BroadcastError(f"{reference!r} is not a broadcast id; they look like B-3")
+    return int(text)
 
 
 def _team_for(person: Person, routed: list[str], hint: str | None) -> str | bool | None:

@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.phone import PhoneError, normalise
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
+from alerts.resident_texts import help_text as resident_help
 from alerts.sites import Sites
 from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
 from bot import actions
 from bot.actions import Act, Outcome
 from bot.ingest import hand_off
-from bot.store import inbound
+from bot.resident_inbox import ResidentInbox
+from bot.store import inbound, residents
 from bot.store.pages import open_pages
 
 _CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K"}
@@ -63,6 +65,13 @@ class SmsInbox:
         if keyword == "start":
             await inbound.opt_in(conn, phone, sender)
             return Outcome(""), "start"
+        if sender == "resident":
+            reply, kind = await ResidentInbox(self.sites).handle(conn, phone, body, now)
+            if reply is None:
+                language = await residents.language(conn, phone) or "en"
+                return await self._help(conn, phone, now, resident_help(language),
+                                        always=keyword == "help")
+            return Outcome(reply), kind
         known = bool(self.sites.teams_of_phone(phone)) or any(
             c.phone == phone for c in self.sites.coordinators)
         if not known:

@@ -20,8 +20,9 @@ from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
 from alerts.routing import team_recipients
 from alerts.sites import Sites, Team
-from alerts.slack_blocks import PostState, TeamState, incident_post
+from alerts.slack_blocks import PostState, TeamState, escape, incident_post
 from alerts.takedowns import PlaybookStep, fill, reminder_text
+from bot.broadcasts import insert_draft
 from bot.ingest import hand_off
 from bot.store import chains
 from bot.store import takedowns as db
@@ -57,6 +58,13 @@ class StepRunner:
                 await db.set_step(conn, step.id, status="cancelled")
                 return "cancelled"
             late = now - step.at > LATE_AFTER
+            if step.audience == "residents":
+                keys = await self._ask_approval(conn, plan, step, team, now)
+                await db.add_event(conn, plan.id, now, "cmsbot", "residents step awaits approval",
+                                   f"day {_day(plan, step, self.sites)} for {team.name}")
+                await db.set_step(conn, step.id, status="approval", sent_at=now, late=late)
+                await hand_off(self.redis, keys, [], now)
+                return "awaiting approval"
             subject, keys, due = await self._send(conn, plan, step, team, now, late)
             await db.set_step(conn, step.id, status="sent", sent_at=now, late=late,
                               subject_id=subject)
@@ -109,6 +117,31 @@ class StepRunner:
                         team.id)
         due = await chains.create(conn, subject_id, [alert_chain(team, now)])
         return subject_id, keys, due
+
+
+    async def _ask_approval(self, conn: AsyncConnection, plan: db.Plan, step: db.Step, team: Team,
+                            now: datetime) -> list[str]:
+        """A playbook's message to residents goes out only after a coordinator confirms it."""
+        day = _day(plan, step, self.sites)
+        playbook_step = PlaybookStep(day, step.at.astimezone(self.sites.tz).time(), "residents",
+                                     step.text)
+        text = fill(playbook_step, plan.area_label, plan.date, "")  # the note stays internal
+        broadcast_id = await insert_draft(conn, self.sites, f"team:{team.id}", text, "cmsbot", now,
+                                          kind="takedown", takedown_step_id=step.id)
+        channel = self.sites.coordinators_channel
+        if not channel:
+            return []
+        request = (f"Takedown {plan.name}, day {day}: the playbook has a message for residents "
+                   f"of {team.name}'s area. Confirm to send it as B-{broadcast_id}:\n>{text}")
+        blocks = ({"type": "section", "text": {"type": "mrkdwn", "text": escape(request)}},
+                  {"type": "actions", "elements": [{
+                      "type": "button", "action_id": "cms_broadcast_confirm", "style": "primary",
+                      "text": {"type": "plain_text", "text": "Confirm"},
+                      "value": f"B-{broadcast_id}"}]})
+        return await insert_messages(conn, [Outbound(
+            key=delivery_key(f"td-approval:{step.id}", "approval", "slack", channel),
+            incident_id=None, kind="approval", channel="slack", recipient=channel,
+            body=escape(request), blocks=blocks)], now)
 
 
 def _day(plan: db.Plan, step: db.Step, sites: Sites) -> int:

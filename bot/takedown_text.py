@@ -9,7 +9,7 @@ from alerts.slack_blocks import bullet_list, escape
 from bot.takedowns import PlanView
 
 _STATUS = {"scheduled": "scheduled", "sent": "sent", "past": "PAST, not sent",
-           "held": "held (resident messages come later)", "cancelled": "cancelled"}
+           "approval": "sent to coordinators for approval", "cancelled": "cancelled"}
 
 
 def schedule_text(view: PlanView, tz: tzinfo) -> str:

@@ -94,7 +94,7 @@ class Planner:
                 "created_by": created_by, "created_at": now})
             rows = [{"takedown_id": plan_id, "position": position, "team_id": team_id,
                      "audience": step.audience, "at": at, "text": step.text,
-                     "status": _initial_status(step.audience, at, now, confirm_past)}
+                     "status": _initial_status(at, now, confirm_past)}
                     for team_id in area.team_ids
                     for position, step, at in schedule(takedown_date, steps, self.sites.tz)]
             stored = await db.insert_steps(conn, rows)
@@ -150,7 +150,7 @@ class Planner:
             await conn.execute(update(takedowns).where(takedowns.c.id == plan.id)
                                .values(cancelled_at=now))
             for step in await db.steps(conn, plan.id):
-                if step.status in ("scheduled", "past", "held"):
+                if step.status in ("scheduled", "past"):
                     await db.set_step(conn, step.id, status="cancelled")
             await close_reminders(conn, plan.id, now, "cancelled")
             await db.add_event(conn, plan.id, now, actor, "cancelled", "the remaining steps")
@@ -224,9 +224,7 @@ async def close_reminders(conn: AsyncConnection, takedown_id: int, now: datetime
         await chains.resolve(conn, [c.id for c in live], now, outcome)
 
 
-def _initial_status(audience: str, at: datetime, now: datetime, confirm_past: bool) -> str:
-    if audience == "residents":
-        return "held"  # resident messages come with the residents feature
+def _initial_status(at: datetime, now: datetime, confirm_past: bool) -> str:
     if at >= now - timedelta(minutes=1) or confirm_past:
         return "scheduled"
     return "past"

@@ -30,6 +30,13 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
         await respond(text=answer.text, blocks=list(answer.blocks) or None,
                       response_type="ephemeral")
 
+    @bolt.action("cms_broadcast_confirm")
+    async def send_broadcast(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                             respond: AsyncRespond) -> None:
+        await ack()
+        answer = await desk.confirm_broadcast(body["user"]["id"], action.get("value", ""))
+        await respond(text=answer.text, response_type="ephemeral", replace_original=False)
+
     @bolt.action("cms_td_confirm")
     async def confirm(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                       respond: AsyncRespond) -> None:

@@ -44,8 +44,7 @@ async def test_a_plan_sends_its_steps_on_their_days_in_city_time(client, work, t
                                                                    plan, clock):
     made = await plan(note="after the Linden Houses operation")
     assert made["id"] == "TD-1" and made["teams"] == ["man-up-eny"]
-    assert [s["status"] for s in made["steps"]] == ["scheduled", "scheduled", "held", "scheduled",
-                                                    "scheduled", "scheduled", "scheduled"]
+    assert [s["status"] for s in made["steps"]] == ["scheduled"] * 7
     await work()
     await until(clock, work, 1, 17, 59)  # Sunday 17:59: not yet
     assert reminders(twilio, RAY) == []
@@ -60,7 +59,7 @@ async def test_a_plan_sends_its_steps_on_their_days_in_city_time(client, work, t
     assert len(reminders(twilio, RAY)) == 2 and "(day 1): Day 1: canvass" in reminders(twilio, RAY)[1]
     steps = (await shown(client, "TD-1"))["steps"]
     assert [s["status"] for s in steps[:2]] == ["sent", "sent"]
-    assert steps[2]["to"] == "residents" and steps[2]["status"] == "held"
+    assert steps[2]["to"] == "residents" and steps[2]["status"] == "scheduled"  # due at 12:00
 
 
 async def test_reminders_are_answered_by_text_and_reports_land_on_the_plan(client, work, twilio,
@@ -136,9 +135,9 @@ async def test_two_workers_never_send_a_step_twice(client, run_worker, live_sett
 
 async def test_past_steps_are_listed_and_sent_only_when_confirmed(client, work, twilio, plan,
                                                                   clock):
-    made = await plan(date="yesterday")  # Friday: its day 0 and day 1 steps are past
+    made = await plan(date="yesterday")  # Friday: day 0, day 1 and the residents step are past
     past = [s for s in made["steps"] if s["status"] == "past"]
-    assert len(past) == 2
+    assert len(past) == 3
     await work()
     assert reminders(twilio, RAY) == []
     response = await client.post("/api/takedowns/TD-1/confirm", headers=AUTH)

@@ -17,6 +17,7 @@ import redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.sites import Sites
+from bot.broadcasts import Broadcaster
 from bot.escalation import Escalator
 from bot.notify.base import Notifier
 from bot.notify.factory import open_notifiers
@@ -49,6 +50,7 @@ class JobContext:
     notifiers: dict[str, Notifier]
     escalator: Escalator
     takedowns: StepRunner
+    broadcaster: Broadcaster
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -87,7 +89,9 @@ async def open_job_context(runtime: WorkerRuntime) -> AsyncIterator[JobContext]:
         async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
             yield JobContext(runtime, engine, connection, DeliveryStore(engine), notifiers,
                              Escalator(engine, runtime.sites, connection, runtime.clock),
-                             StepRunner(engine, runtime.sites, connection, runtime.clock))
+                             StepRunner(engine, runtime.sites, connection, runtime.clock),
+                             Broadcaster(engine, runtime.sites, connection, runtime.clock,
+                                         runtime.settings.sms_rate_per_second))
     finally:
         connection.close()
         await engine.dispose()

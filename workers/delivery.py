@@ -23,9 +23,10 @@ BACKOFF = (2, 5, 15, 30, 60, 120, 300, 600)
 
 @dataclass(frozen=True)
 class Again:
-    """Try this delivery again after `delay`."""
+    """Try this delivery again after `delay`; `throttled` when the provider said 429."""
 
     delay: timedelta
+    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ async def _failed(ctx: JobContext, delivery: Delivery, exc: DeliveryError,
     await mark(key, ctx.clock(), ctx.clock() + delay, exc.reason)
     log.warning("%s to %s: attempt %d did not go through (%s); again in %s", key, _who(delivery),
                 attempt, exc.reason, delay)
-    return Again(delay)
+    return Again(delay, isinstance(exc, Retryable) and exc.throttled)
 
 
 def _who(delivery: Delivery) -> str:

@@ -8,6 +8,7 @@ from rq import Retry
 
 from workers.context import current_runtime, open_job_context
 from workers.delivery import Again, Failed, deliver
+from workers.fanout import send_batch as fan_out
 from workers.posts import catch_up, refresh
 
 log = logging.getLogger(__name__)
@@ -52,3 +53,18 @@ async def run_takedown_step(step_id: int) -> str:
         outcome = await ctx.takedowns.run(step_id)
     log.info("takedown step %d: %s", step_id, outcome)
     return outcome
+
+
+async def send_batch(broadcast_id: int) -> Retry | None:
+    """Send a broadcast's next messages for a couple of seconds; rq queues it again until done."""
+    async with open_job_context(current_runtime()) as ctx:
+        again = await fan_out(ctx, broadcast_id)
+    if again is None:
+        return None
+    return Retry(max=_RQ_RETRY_CAP * 10_000, interval=int(again.total_seconds()))
+
+
+async def start_broadcast(broadcast_id: int) -> str:
+    """Start a scheduled broadcast (an automatic area notice) once its time has come."""
+    async with open_job_context(current_runtime()) as ctx:
+        return await ctx.broadcaster.start_scheduled(broadcast_id)

@@ -9,15 +9,24 @@ or step with a live job is left alone.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
+from sqlalchemy import select
 
-from bot.queue import enqueue_sends, schedule_steps, schedule_takedown_steps
+from bot.broadcasts import LANES
+from bot.queue import (
+    enqueue_batches,
+    enqueue_sends,
+    schedule_broadcast_start,
+    schedule_steps,
+    schedule_takedown_steps,
+)
 from bot.store import chains, takedowns
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
+from bot.store.schema import broadcasts
 from workers.context import WorkerRuntime
 from workers.delivery import LEASE
 
@@ -35,6 +44,8 @@ class Work:
     due: list[chains.Due]
     takedown_steps: list[tuple[int, datetime]]
     now: datetime
+    sending: list[int] = field(default_factory=list)
+    scheduled: list[tuple[int, datetime]] = field(default_factory=list)
 
 
 async def find_work(runtime: WorkerRuntime) -> Work:
@@ -46,15 +57,24 @@ async def find_work(runtime: WorkerRuntime) -> Work:
         async with engine.connect() as conn:
             due = await chains.due_before(conn, now + HORIZON)
             steps = await takedowns.due_steps(conn, now + HORIZON)
+            sending = list(await conn.scalars(select(broadcasts.c.id).where(
+                broadcasts.c.status == "sending")))
+            scheduled = [(row.id, row.send_at) for row in await conn.execute(
+                select(broadcasts.c.id, broadcasts.c.send_at).where(
+                    broadcasts.c.status == "scheduled", broadcasts.c.send_at < now + HORIZON))]
     finally:
         await engine.dispose()
-    return Work([d.message.key for d in stuck], due, [(s.id, s.at) for s in steps], now)
+    return Work([d.message.key for d in stuck], due, [(s.id, s.at) for s in steps], now,
+                sending, scheduled)
 
 
 def enqueue_work(connection: redis.Redis, work: Work) -> int:
     """Give every piece of found work a job unless a live one exists; return how many were added."""
     added = (enqueue_sends(connection, work.keys) + schedule_steps(connection, work.due, work.now)
-             + schedule_takedown_steps(connection, work.takedown_steps, work.now))
+             + schedule_takedown_steps(connection, work.takedown_steps, work.now)
+             + sum(enqueue_batches(connection, broadcast, LANES) for broadcast in work.sending)
+             + sum(schedule_broadcast_start(connection, broadcast, at, work.now)
+                   for broadcast, at in work.scheduled))
     if added:
         log.warning("reconcile: %d jobs were missing from Redis; enqueued them again", added)
     return added

@@ -36,12 +36,13 @@ class DeliveryError(Exception):
 
 
 class Retryable(DeliveryError):
-    """Refused for now; `retry_after` seconds if the provider said."""
+    """Refused for now; `retry_after` seconds if the provider said; `throttled` for a 429."""
 
-    def __init__(self, reason: str, code: str | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, code: str | None = None, retry_after: float | None = None,
+                 throttled: bool = False) -> None:
         super().__init__(reason, code)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 class Unsure(DeliveryError):

@@ -86,7 +86,7 @@ def translate(exc: SlackApiError) -> DeliveryError:
     reason = f"Slack {status}: {error}"
     if status == 429 or error == "ratelimited":
         retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-        return Retryable(reason, error, float(retry_after) if retry_after else None)
+        return Retryable(reason, error, float(retry_after) if retry_after else None, throttled=True)
     if status >= 500:
         return Unsure(reason, error)
     if error in _CONFIG:

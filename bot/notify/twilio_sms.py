@@ -93,7 +93,7 @@ def translate(exc: TwilioRestException) -> DeliveryError:
     code = str(exc.code) if exc.code else None
     reason = f"Twilio {exc.status}{f' error {code}' if code else ''}: {exc.msg}"
     if exc.status == 429 or exc.code == 20429:
-        return Retryable(reason, code)
+        return Retryable(reason, code, throttled=True)
     if exc.status >= 500:
         return Unsure(reason, code)
     if exc.code in _OPTED_OUT:

@@ -140,7 +140,8 @@ class DeliveryStore:
                     lease: timedelta) -> Sequence[Delivery]:
         """Deliveries that should have a job but may not: the input to reconcile."""
         async with self.engine.connect() as conn:
-            rows = await conn.execute(select(deliveries).where(or_(
+            # A broadcast's deliveries belong to its batch jobs (workers/fanout.py), not here.
+            rows = await conn.execute(select(deliveries).where(deliveries.c.batch_id.is_(None), or_(
                 and_(deliveries.c.status == "pending", deliveries.c.created_at < now - grace),
                 and_(deliveries.c.status.in_(("retry", "unsure")),
                      or_(deliveries.c.next_attempt_at.is_(None),

@@ -93,14 +93,17 @@ async def add_pages(conn: AsyncConnection, incident_id: str, people: Sequence[Re
     return numbers
 
 
-async def insert_messages(conn: AsyncConnection, messages: Sequence[Outbound],
-                          now: datetime) -> list[str]:
+async def insert_messages(conn: AsyncConnection, messages: Sequence[Outbound], now: datetime,
+                          batch_id: int | None = None) -> list[str]:
     """Store deliveries (each key once) and return the keys that are new."""
     if not messages:
         return []
     keys = [message.key for message in messages]
-    known = set(await conn.scalars(select(deliveries.c.key).where(deliveries.c.key.in_(keys))))
-    rows = [delivery_row(m, now) for m in messages if m.key not in known]
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):  # bounded IN lists for big broadcasts
+        known.update(await conn.scalars(select(deliveries.c.key).where(
+            deliveries.c.key.in_(keys[start:start + 500]))))
+    rows = [{**delivery_row(m, now), "batch_id": batch_id} for m in messages if m.key not in known]
     if rows:
         await conn.execute(deliveries.insert(), rows)
     return [row["key"] for row in rows]

@@ -127,6 +127,8 @@ deliveries = Table(
     Column("claimed_at", UTCDateTime),
     Column("next_attempt_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
+    # A broadcast's deliveries are sent by its batch jobs, not one job each.
+    Column("batch_id", Integer, index=True),
     Index("ix_deliveries_status_updated", "status", "updated_at"),
 )
 
@@ -251,4 +253,58 @@ takedown_events = Table(
     Column("actor", String(120), nullable=False),
     Column("action", String(40), nullable=False),
     Column("detail", Text, nullable=False, server_default=""),
+)
+
+residents = Table(
+    "residents", metadata,
+    Column("phone", String(20), primary_key=True),
+    Column("language", String(2), nullable=False, server_default="en"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Each area a resident asked for, with the consent record: what they sent and when, both times.
+resident_zones = Table(
+    "resident_zones", metadata,
+    Column("phone", ForeignKey("residents.phone", ondelete="CASCADE"), primary_key=True),
+    Column("zone", String(40), primary_key=True),
+    Column("label", String(120), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("keyword", String(20), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("request_text", Text, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("confirm_text", Text),
+    Column("left_at", UTCDateTime),
+    Index("ix_resident_zones_zone_status", "zone", "status"),
+)
+
+# A short list of areas a resident was asked to choose from ("reply 1 or 2").
+resident_choices = Table(
+    "resident_choices", metadata,
+    Column("phone", ForeignKey("residents.phone", ondelete="CASCADE"), primary_key=True),
+    Column("options", JSON, nullable=False),
+    Column("keyword", String(20), nullable=False),
+    Column("request_text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+broadcasts = Table(
+    "broadcasts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False),
+    Column("zone", String(80), nullable=False),
+    Column("label", String(120), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("text_es", Text),
+    Column("status", String(12), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("send_at", UTCDateTime),
+    Column("confirmed_by", String(120)),
+    Column("confirmed_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("recipients", Integer, nullable=False, server_default="0"),
+    Column("incident_id", String(80)),
+    Column("takedown_step_id", Integer),
+    Index("ix_broadcasts_status_send_at", "status", "send_at"),
 )

@@ -26,6 +26,10 @@ from alerts.slash import Command, Usage, help_text, parse_command
     ("takedowns", Command("takedowns")),
     ("takedowns TD-3", Command("takedowns", "TD-3")),
     ("cancel-takedown TD-3", Command("cancel-takedown", "TD-3")),
+    ("broadcast zip:11207 Community meeting tonight at 7",
+     Command("broadcast", area="zip:11207", text="Community meeting tonight at 7")),
+    ("broadcast nta:BK82 Meeting at 7 | es: Reunion a las 7",
+     Command("broadcast", area="nta:BK82", text="Meeting at 7", text_es="Reunion a las 7")),
 ])
 def test_commands_are_understood(text, expected):
     assert parse_command(text) == expected
@@ -41,6 +45,7 @@ def test_commands_are_understood(text, expected):
     ("incidents yesterday", "/cms incidents [open|today]"),
     ("takedown precinct:75", "/cms takedown AREA DATE [note]"),
     ("cancel-takedown", "/cms cancel-takedown ID"),
+    ("broadcast zip:11207", "/cms broadcast ZONE text"),
     ("launch", "I don't know `launch`"),
 ])
 def test_a_mistake_says_what_to_type(text, says):
@@ -51,7 +56,6 @@ def test_a_mistake_says_what_to_type(text, says):
 def test_help_lists_only_what_works():
     text = help_text()
     for command in ("incidents", "ack", "log", "close", "oncall", "roster", "help", "takedown",
-                    "takedowns", "cancel-takedown"):
+                    "takedowns", "cancel-takedown", "broadcast"):
         assert f"/cms {command}" in text
-    for later in ("broadcast", "dashboard"):
-        assert later not in text
+    assert "dashboard" not in text

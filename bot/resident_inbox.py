@@ -1,0 +1,92 @@
+"""Residents texting the resident number: join an area (double opt-in), leave, list, language.
+
+The consent record is what they sent and when: the JOIN (keyword and exact text) and the YES.
+Staff numbers are never treated as residents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from alerts.zones import Zone, find_zone
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from alerts import resident_texts as texts
+from alerts.resident_replies import Language, ResidentReply, parse_resident
+from alerts.sites import Sites
+from bot.store import residents
+
+
+@dataclass(frozen=True)
+class ResidentInbox:
+    """Answers residents, inside the inbound message's transaction."""
+
+    sites: Sites
+
+    async def handle(self, conn: AsyncConnection, phone: str, body: str,
+                     now: datetime) -> tuple[str | None, str]:
+        """The reply (None for unknown texts: the caller rate-limits its help) and its kind."""
+        if self.sites.teams_of_phone(phone) or any(c.phone == phone for c in self.sites.coordinators):
+            return texts.staff_number_here("en"), "staff-here"
+        reply = parse_resident(body)
+        known = await residents.language(conn, phone)
+        language: Language = known or (reply.language if reply and reply.language else "en")
+        if reply is None:
+            return None, "unknown"
+        if reply.action == "language":
+            assert reply.language is not None
+            await residents.ensure(conn, phone, reply.language, now)
+            await residents.set_language(conn, phone, reply.language)
+            return texts.language_set(reply.language), "language"
+        if reply.action == "help":
+            return texts.help_text(language), "help"
+        await residents.ensure(conn, phone, language, now)
+        return await self._act(conn, phone, reply, body, language, now), reply.action
+
+    async def _act(self, conn: AsyncConnection, phone: str, reply: ResidentReply, body: str,
+                   language: Language, now: datetime) -> str:
+        if reply.action == "join":
+            match = find_zone(reply.argument, self.sites.zones)
+            if match.zone is not None:
+                return await self._request(conn, phone, match.zone, body, language, now)
+            if match.choices:
+                await residents.offer(conn, phone, [z.id for z in match.choices], "JOIN", body, now)
+                return texts.choose([z.label for z in match.choices], language)
+            return texts.unknown_area(reply.argument, language)
+        if reply.action == "choose":
+            offered = await residents.take_offer(conn, phone)
+            index = int(reply.argument) - 1
+            if offered is None or index >= len(offered[0]):
+                return texts.nothing_to_confirm(language)
+            zone = self._zone(offered[0][index])
+            if zone is None:
+                return texts.nothing_to_confirm(language)
+            return await self._request(conn, phone, zone, f"{offered[2]} / {body}", language, now)
+        if reply.action == "confirm":
+            labels = await residents.confirm(conn, phone, body, now)
+            return texts.subscribed(", ".join(labels), language) if labels \
+                else texts.nothing_to_confirm(language)
+        mine = await residents.areas(conn, phone)
+        if reply.action == "zones":
+            return texts.zones([label for _, label in mine], language)
+        # LEAVE: the named area among theirs, or their only one.
+        chosen = mine[0] if len(mine) == 1 and not reply.argument else None
+        if reply.argument:
+            match = find_zone(reply.argument, [z for z in (self._zone(zone) for zone, _ in mine)
+                                               if z is not None])
+            chosen = next(((zone, label) for zone, label in mine
+                           if match.zone and zone == match.zone.id), None)
+        if chosen is None:
+            return texts.zones([label for _, label in mine], language)
+        await residents.leave(conn, phone, chosen[0], now)
+        return texts.left(chosen[1], language)
+
+    async def _request(self, conn: AsyncConnection, phone: str, zone: Zone, text: str,
+                       language: Language, now: datetime) -> str:
+        if not await residents.request(conn, phone, zone.id, zone.label, "JOIN", text, now):
+            return texts.subscribed(zone.label, language)
+        return texts.confirm_prompt(zone.label, language)
+
+    def _zone(self, zone_id: str) -> Zone | None:
+        return next((zone for zone in self.sites.zones if zone.id == zone_id), None)

@@ -1,0 +1,170 @@
+"""Residents end to end: the opt-in conversation in both languages, broadcasts to the right
+people only, STOP in the middle, automatic area notices, and nothing private ever sent."""
+
+import json
+import time
+from dataclasses import replace
+from datetime import timedelta
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.store.engine import open_engine
+from bot.store.schema import resident_zones
+from tests.conftest import API_TOKEN
+from tests.slack_requests import signed_headers
+
+RESIDENT_FROM = "+12125550198"
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+ANA, BEN, CARLA, DEV = "+17185550201", "+17185550202", "+17185550203", "+17185550204"
+LUIS_STAFF = "+13475550140"
+
+
+@pytest.fixture
+def resident_settings(live_settings):
+    return replace(live_settings, twilio_resident_from=RESIDENT_FROM)
+
+
+@pytest.fixture
+async def client(aiohttp_client, resident_settings, port, clock):
+    return await aiohttp_client(create_app(resident_settings, clock=clock),
+                                server_kwargs={"port": port})
+
+
+@pytest.fixture
+def work(run_worker, resident_settings, clock):
+    return lambda: run_worker(resident_settings, clock)
+
+
+@pytest.fixture
+def text(twilio, port, client):
+    """A resident texting the resident number; returns cmsbot's TwiML reply text."""
+    async def send(sender: str, body: str) -> str | None:
+        status, answer = await twilio.send_inbound(f"http://127.0.0.1:{port}/twilio/sms", sender,
+                                                   RESIDENT_FROM, body)
+        assert status == 200
+        messages = [m.text for m in ElementTree.fromstring(answer).iter("Message")]  # noqa: S314
+        return messages[0] if messages else None
+    return send
+
+
+async def join(text, phone: str, area: str, yes: str = "YES") -> str | None:
+    await text(phone, f"JOIN {area}")
+    return await text(phone, yes)
+
+
+async def test_joining_takes_a_keyword_and_a_yes_and_keeps_the_consent(text, resident_settings):
+    prompt = await text(ANA, "join 10454")
+    assert prompt.startswith("CMS Safety Updates: reply YES to get safety updates for 10454")
+    assert "Msg freq varies" in prompt and "STOP to cancel" in prompt and "HELP" in prompt
+    done = await text(ANA, "Yes")
+    assert done.startswith("CMS Safety Updates: you're signed up for 10454")
+    engine = open_engine(resident_settings.sqlalchemy_url, pooled=False)
+    async with engine.connect() as conn:
+        consent = (await conn.execute(select(resident_zones))).one()
+    await engine.dispose()
+    assert (consent.phone, consent.zone, consent.status) == (ANA, "zip:10454", "active")
+    assert (consent.keyword, consent.request_text, consent.confirm_text) == ("JOIN", "join 10454",
+                                                                           "Yes")
+    assert consent.requested_at is not None and consent.confirmed_at is not None
+
+
+async def test_the_conversation_in_spanish(text):
+    prompt = await text(BEN, "UNIRSE brownsville")
+    assert prompt.startswith("Alertas de Seguridad CMS: responda SI")
+    assert "STOP para cancelar" in prompt
+    assert (await text(BEN, "sí")).startswith("Alertas de Seguridad CMS: listo")
+    assert "Brownsville" in await text(BEN, "ZONAS")
+    assert (await text(BEN, "SALIR brownsville")).startswith(
+        "Alertas de Seguridad CMS: ya no recibira alertas de Brownsville")
+    assert "Emergencias: llame al 911" in await text(BEN, "AYUDA")
+    assert "write to you in English" in await text(BEN, "EN")
+
+
+async def test_names_are_forgiving_and_ambiguous_ones_get_a_short_list(text):
+    assert "East New York" in await text(CARLA, "JOIN east new york")  # exact name wins
+    assert "Brownsville" in await text(CARLA, "JOIN BROWNSVILE")  # a typo
+    choices = await text(DEV, "JOIN east")
+    assert choices.startswith("CMS Safety Updates: which area? 1) East New York "
+                              "2) East New York (Pennsylvania Ave)")
+    assert "(Pennsylvania Ave)" in await text(DEV, "2")
+    assert "signed up for East New York (Pennsylvania Ave)" in await text(DEV, "YES")
+    assert "could not find" in await text(DEV, "JOIN Atlantis")
+
+
+async def test_staff_numbers_are_never_residents(text):
+    assert "for residents" in await text(LUIS_STAFF, "JOIN 10454")
+
+
+async def test_unknown_texts_get_help_once_an_hour(text, clock):
+    assert "Crisis Management System" in await text(ANA, "hello?")
+    assert await text(ANA, "anyone?") is None
+    clock.advance(timedelta(minutes=61))
+    assert await text(ANA, "hello again") is not None
+
+
+async def broadcast(client, slack, zone: str, body: str) -> str:
+    count = len(slack.responses)
+    form = urlencode({"command": "/cms", "text": f"broadcast {zone} {body}", "user_id": "U0COORD1",
+                      "trigger_id": f"t{time.time()}", "response_url": slack.response_url("b")})
+    await client.post("/slack/events", data=form, headers=signed_headers(form))
+    preview = (await slack.wait_for_response(count + 1))[-1].body
+    button = preview["blocks"][-1]["elements"][0]
+    payload = {"type": "block_actions", "user": {"id": "U0COORD1"}, "team": {"id": "T0CMS"},
+               "trigger_id": f"t{time.time()}", "response_url": slack.response_url("c"),
+               "actions": [{**button, "action_ts": f"{time.time():.6f}"}]}
+    form = urlencode({"payload": json.dumps(payload)})
+    await client.post("/slack/events", data=form, headers=signed_headers(form))
+    await slack.wait_for_response(count + 2)
+    return preview["text"]
+
+
+async def test_a_broadcast_reaches_the_residents_of_the_zone_only_each_in_their_language(
+        client, work, text, twilio, slack):
+    await join(text, ANA, "10454")  # the South Bronx
+    await text(BEN, "UNIRSE 11212")
+    await text(BEN, "SI")
+    await join(text, CARLA, "BROWNSVILLE")
+    await join(text, DEV, "11433")  # Queens: not in Brooklyn's broadcast
+    preview = await broadcast(client, slack, "bivo-brownsville",
+                              "Community meeting tonight 7pm at PS 156 | es: Reunion esta noche")
+    assert "*B-1* to residents of Brownsville In Violence Out: 2 recipients" in preview
+    await work()
+    got = {m.to: m.body for m in twilio.messages if m.body.startswith(("CMS Safety Update (",
+                                                                         "Alerta CMS ("))}
+    assert set(got) == {BEN, CARLA}
+    assert got[CARLA].startswith("CMS Safety Update (Brownsville In Violence Out): Community")
+    assert got[BEN].startswith("Alerta CMS (Brownsville In Violence Out): Reunion esta noche")
+    assert all(m.from_ == RESIDENT_FROM for m in twilio.messages if m.to in got)
+
+
+async def test_stop_after_a_broadcast_started_means_no_message(client, work, text, twilio, slack):
+    await join(text, CARLA, "BROWNSVILLE")
+    await join(text, ANA, "11212")
+    await broadcast(client, slack, "nta:BK81", "Cooling center open")
+    assert await text(CARLA, "STOP") is None  # before the batch reached her
+    await work()
+    assert [m.to for m in twilio.messages if "Cooling center" in m.body] == [ANA]
+
+
+async def test_a_verified_shooting_tells_residents_of_the_area_later_with_the_area_only(
+        client, work, text, twilio, clock):
+    await join(text, ANA, "MOTT HAVEN")
+    incident = {"id": "NYPD-9", "occurred_at": clock.now.isoformat(), "lat": 40.8105,
+                "lon": -73.9235, "location": "E 138 ST & WILLIS AVE", "hospital": "Lincoln",
+                "victims": 2, "fatal": True, "verified": True}
+    assert (await client.post("/api/incidents", json=incident, headers=AUTH)).status == 202
+    await work()
+    assert [m for m in twilio.sent_to(ANA) if "shooting" in m.body] == []
+    clock.advance(timedelta(minutes=31))
+    await work()
+    notice = [m.body for m in twilio.sent_to(ANA) if "shooting" in m.body]
+    assert len(notice) == 1
+    assert notice[0].startswith("CMS Safety Update: A shooting was reported in the "
+                                "Mott Haven-Port Morris area")
+    assert "BRAG hotline 347-555-0150" in notice[0]
+    for private in ("138", "WILLIS", "Lincoln", "fatal", "2 victims", "FATAL"):
+        assert private not in notice[0]
