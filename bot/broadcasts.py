@@ -21,9 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts import resident_texts as texts
-from alerts.areas import AreaError, containing, overlapping, target_shape
+from alerts.areas import AreaError, overlapping, target_shape
 from alerts.gsm import segments
 from alerts.incident import Incident
+from alerts.notices import notice_for
 from alerts.outbound import Outbound, delivery_key
 from alerts.resident_replies import Language
 from alerts.sites import Sites
@@ -118,22 +119,16 @@ class Broadcaster:
     async def notice_after(self, incident: Incident, team_ids: Sequence[str]) -> int | None:
         """Schedule the automatic area notice for a verified incident, where a team wants one."""
         teams = [t for t in self.sites.teams if t.id in team_ids and t.resident_notices]
-        if not teams or not incident.verified or incident.lat is None or incident.lon is None:
+        if not teams or not incident.verified:
             return None
-        areas = containing(incident.lat, incident.lon, self.sites)
-        if not areas:
-            return None
-        delay = min(team.resident_delay for team in teams)
         resources = [resource for team in teams for resource in team.resources]
-        # Only the area's name and the time of day go into the text: privacy by construction.
-        area, when = areas[0].label, incident.occurred_at
-        send_at = self.clock() + delay
-        preview = await self.draft(
-            areas[0].id, texts.area_notice(area, texts.when_phrase(when, self.sites.tz, "en"),
-                                           resources, "en"),
-            "cmsbot", kind="notice", send_at=send_at, incident_id=incident.id,
-            text_es=texts.area_notice(area, texts.when_phrase(when, self.sites.tz, "es"),
-                                      resources, "es"))
+        notice = notice_for(incident, self.sites, resources)
+        if notice is None:
+            return None
+        send_at = self.clock() + min(team.resident_delay for team in teams)
+        preview = await self.draft(notice.zone, notice.english, "cmsbot", kind="notice",
+                                   send_at=send_at, incident_id=incident.id,
+                                   text_es=notice.spanish)
         async with self.engine.begin() as conn:
             await conn.execute(update(broadcasts).where(broadcasts.c.id == preview.broadcast_id)
                                .values(status="scheduled"))

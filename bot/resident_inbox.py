@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts.zones import Zone, find_zone
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts import resident_texts as texts
 from alerts.resident_replies import Language, ResidentReply, parse_resident
 from alerts.sites import Sites
+from alerts.zones import Zone, find_zone
 from bot.store import residents
 
 

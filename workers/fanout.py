@@ -14,17 +14,17 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from bot.ratelimit import TokenBucket
 from sqlalchemy import func, select, update
 
 from alerts.gsm import segments
+from bot.ratelimit import TokenBucket
 from bot.store.schema import broadcasts, deliveries
 from workers.context import JobContext
 from workers.delivery import LEASE, Again, deliver
 
 log = logging.getLogger(__name__)
 
-RUN_SECONDS = 2.0  # then yield the worker, so alerts queued meanwhile go first
+RUN_SECONDS = 1.0  # then yield the worker, so alerts queued meanwhile go first
 PAGE = 50
 _FINAL = ("sent", "delivered", "undelivered", "failed")
 

@@ -1,0 +1,40 @@
+"""The automatic area notice after a verified shooting: which residents' area, and the words.
+
+The one place an incident meets resident texts, and it hands over only the area (found from
+the point) and the time of day: no victim, hospital, fatality or address can get through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from alerts import resident_texts as texts
+from alerts.areas import containing
+from alerts.incident import Incident
+from alerts.sites import Sites
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What residents of `zone` will read, in English and Spanish."""
+
+    zone: str
+    area: str
+    english: str
+    spanish: str
+
+
+def notice_for(incident: Incident, sites: Sites, resources: Sequence[str]) -> Notice | None:
+    """The notice for residents of the area holding the incident, or None (no point, no area)."""
+    if incident.lat is None or incident.lon is None:
+        return None
+    areas = containing(incident.lat, incident.lon, sites)
+    if not areas:
+        return None
+    area = areas[0].label
+    english = texts.area_notice(area, texts.when_phrase(incident.occurred_at, sites.tz, "en"),
+                                resources, "en")
+    spanish = texts.area_notice(area, texts.when_phrase(incident.occurred_at, sites.tz, "es"),
+                                resources, "es")
+    return Notice(areas[0].id, area, english, spanish)
