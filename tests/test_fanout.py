@@ -15,6 +15,7 @@ from rq.registry import StartedJobRegistry
 from bot.app import create_app
 from bot.broadcasts import Broadcaster
 from bot.queue import QUEUES, connect, queue
+from bot.ratelimit import TokenBucket
 from bot.settings import SAMPLE_SITES
 from bot.store import residents
 from bot.store.engine import open_engine
@@ -125,3 +126,15 @@ async def test_staff_alerts_go_ahead_of_a_broadcast(aiohttp_client, resident_set
     last_update = max(i for i, body in enumerate(order) if body == "CMS Safet")
     assert first_alert < last_update  # the alert did not wait for the broadcast to finish
     assert len(broadcast_messages(twilio)) == len(PEOPLE)
+
+
+async def test_a_429_slows_the_shared_pace_and_everyone_still_gets_one_copy(
+        resident_settings, sample_sites, clock, twilio, run_worker):
+    await sign_up(resident_settings, PEOPLE[:10])
+    await start_broadcast(resident_settings, sample_sites, clock)
+    twilio.fail_next(2, status=429, retry_after=0)
+    await run_worker(resident_settings, clock)
+    assert sorted(m.to for m in broadcast_messages(twilio)) == sorted(PEOPLE[:10])
+    bucket = TokenBucket(connect(resident_settings.redis_url), "resident-sms",
+                         resident_settings.sms_rate_per_second)
+    assert bucket.current_rate() < resident_settings.sms_rate_per_second  # every worker slows

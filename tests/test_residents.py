@@ -168,3 +168,26 @@ async def test_a_verified_shooting_tells_residents_of_the_area_later_with_the_ar
     assert "BRAG hotline 347-555-0150" in notice[0]
     for private in ("138", "WILLIS", "Lincoln", "fatal", "2 victims", "FATAL"):
         assert private not in notice[0]
+
+
+async def test_a_playbooks_residents_step_goes_out_once_a_coordinator_confirms_it(
+        client, work, text, twilio, slack, clock):
+    await join(text, CARLA, "11207")  # East New York: man-up-eny's area
+    response = await client.post("/api/takedowns", headers=AUTH, json={
+        "area": "man-up-eny", "date": "tomorrow", "created_by": "Dana Reyes"})
+    assert response.status == 201
+    clock.set_local(2, 12, 1)  # day 1, 12:01: the residents step is due
+    await work()
+    approval = [p for p in slack.posts if p["channel"] == "C0CMSHQ" and "for residents" in p["text"]]
+    assert len(approval) == 1
+    assert not [m for m in twilio.sent_to(CARLA) if "Support is available" in m.body]
+    button = approval[0]["blocks"][-1]["elements"][0]
+    payload = {"type": "block_actions", "user": {"id": "U0COORD1"}, "team": {"id": "T0CMS"},
+               "trigger_id": "t-approve", "response_url": slack.response_url("approve"),
+               "actions": [{**button, "action_ts": f"{time.time():.6f}"}]}
+    form = urlencode({"payload": json.dumps(payload)})
+    await client.post("/slack/events", data=form, headers=signed_headers(form))
+    await slack.wait_for_response(1)
+    await work()
+    sent = [m.body for m in twilio.sent_to(CARLA) if "Support is available" in m.body]
+    assert len(sent) == 1 and sent[0].startswith("CMS Safety Update (Man Up! (East New York)): ")
