@@ -11,6 +11,7 @@ def setup_routes(app: web.Application) -> None:
     """Attach the routes to the app."""
     app.router.add_routes([
         web.get("/healthz", health.healthz),
+        web.get("/openapi.json", health.openapi_json),
         web.post("/api/incidents", incidents_api.post_incident),
         web.get("/api/incidents/{id}", incidents_api.get_incident),
         web.get("/api/roster", incidents_api.get_roster),

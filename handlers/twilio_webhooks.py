@@ -20,7 +20,13 @@ async def verified_form(request: web.Request) -> dict[str, str]:
     if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES,
                                             actual_size=request.content_length)
-    form = {key: str(value) for key, value in (await request.post()).items()}
+    if request.content_type != "application/x-www-form-urlencoded":
+        # Twilio only ever posts urlencoded forms; anything else is not Twilio.
+        raise web.HTTPUnsupportedMediaType(text="webhooks are application/x-www-form-urlencoded")
+    try:
+        form = {key: str(value) for key, value in (await request.post()).items()}
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body is not a readable form") from None
     signature = request.headers.get("X-Twilio-Signature", "")
     if settings.twilio_auth_token is None or settings.public_url is None:
         log.warning("refused a Twilio webhook: TWILIO_AUTH_TOKEN or CMSBOT_PUBLIC_URL is not set")

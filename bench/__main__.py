@@ -1,0 +1,49 @@
+"""`python -m bench [--list] [name ...] [options]`: run benchmarks by name (all when none is named).
+
+Options after the names go to every benchmark named, e.g. `python -m bench load --incidents 100`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+# name -> (module, one-line description). Modules are imported only when their benchmark runs.
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "load": ("bench.load", "1,000 incidents in a minute plus 5,000 SMS replies, 1 web + 2 workers"),
+}
+
+Main = Callable[[list[str]], int]
+
+
+def _usage() -> str:
+    names = "\n".join(f"  {name:<8} {about}" for name, (_, about) in BENCHMARKS.items())
+    return f"usage: python -m bench [--list] [name ...] [options]\n\nbenchmarks:\n{names}"
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run the named benchmarks in turn; the exit status is the worst of theirs."""
+    args = list(argv)
+    if "--list" in args:
+        print("\n".join(BENCHMARKS))
+        return 0
+    if args[:1] in (["-h"], ["--help"]):
+        print(_usage())
+        return 0
+    names = []
+    while args and not args[0].startswith("-"):
+        names.append(args.pop(0))
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"bench: unknown benchmark {', '.join(unknown)}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    worst = 0
+    for name in names or list(BENCHMARKS):
+        run: Main = importlib.import_module(BENCHMARKS[name][0]).main
+        worst = max(worst, run(list(args)))
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

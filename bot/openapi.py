@@ -1,0 +1,128 @@
+"""The OpenAPI document of the JSON API (and the webhooks), served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"type": "object", "required": ["error"],
+          "properties": {"error": {"type": "string"}, "field": {"type": "string"}}}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _responses(ok: str, ok_schema: dict[str, Any], *errors: int) -> dict[str, Any]:
+    names = {400: "Bad input; `field` names it", 401: "Missing or wrong bearer token",
+             403: "Bad signature", 404: "Not found", 409: "Not possible in this state",
+             413: "Body too large", 503: "Database unavailable; retry after `Retry-After`"}
+    responses: dict[str, Any] = {ok: {"description": "OK", "content": _json(ok_schema)}}
+    for code in errors:
+        responses[str(code)] = {"description": names[code], "content": _json(_ERROR)}
+    return responses
+
+
+INCIDENT = {
+    "type": "object", "required": ["id", "occurred_at"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$",
+               "example": "NYPD-261234567"},
+        "occurred_at": {"type": "string", "format": "date-time",
+                        "example": "2026-07-04T23:15:00-04:00"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90, "nullable": True},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180, "nullable": True},
+        "precinct": {"type": "integer", "minimum": 1, "maximum": 999, "nullable": True},
+        "borough": {"type": "string", "maxLength": 40},
+        "fatal": {"type": "boolean"}, "victims": {"type": "integer", "minimum": 0, "maximum": 100},
+        "location": {"type": "string", "maxLength": 200},
+        "hospital": {"type": "string", "maxLength": 120},
+        "source": {"type": "string", "maxLength": 40}, "verified": {"type": "boolean"},
+    },
+}
+INGESTED = {"type": "object", "required": ["id", "status", "teams", "deliveries", "duplicate"],
+            "properties": {"id": {"type": "string"}, "status": {"type": "string"},
+                           "teams": {"type": "array", "items": {"type": "string"}},
+                           "deliveries": {"type": "integer"}, "duplicate": {"type": "boolean"}}}
+TAKEDOWN_REQUEST = {
+    "type": "object", "required": ["area", "date"],
+    "properties": {"area": {"type": "string", "example": "precinct:75"},
+                   "date": {"type": "string", "example": "2026-12-01"},
+                   "note": {"type": "string"}, "created_by": {"type": "string"},
+                   "confirm_past": {"type": "boolean"}},
+}
+TAKEDOWN = {"type": "object", "required": ["id", "area", "date", "status", "steps"],
+            "properties": {"id": {"type": "string", "example": "TD-7"}, "area": {"type": "string"},
+                           "date": {"type": "string"}, "status": {"type": "string"},
+                           "steps": {"type": "array", "items": {"type": "object"}},
+                           "timeline": {"type": "array", "items": {"type": "object"}}}}
+FORM = {"application/x-www-form-urlencoded": {"schema": {"type": "object",
+                                                          "additionalProperties": True}}}
+_PATH_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+def document() -> dict[str, Any]:
+    """The whole document."""
+    secured = [{"bearer": []}]
+    takedown_id = {"parameters": _PATH_ID, "security": secured}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "cmsbot", "version": "1",
+                 "description": "Alerting and coordination for NYC's Crisis Management System."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/api/incidents": {"post": {
+                "summary": "Report an incident; the same id again changes nothing",
+                "security": secured, "requestBody": {"required": True, "content": _json(INCIDENT)},
+                "responses": _responses("202", INGESTED, 400, 401, 413, 503)}},
+            "/api/incidents/{id}": {"get": {
+                "summary": "An incident with its teams, pages, deliveries and timeline",
+                "parameters": _PATH_ID, "security": secured,
+                "responses": _responses("200", {"type": "object"}, 401, 404)}},
+            "/api/roster": {"get": {
+                "summary": "Members now: on shift, opted out, open alerts (phones redacted)",
+                "security": secured,
+                "parameters": [{"name": "team", "in": "query", "schema": {"type": "string"}}],
+                "responses": _responses("200", {"type": "object"}, 401, 404)}},
+            "/api/takedowns": {
+                "post": {"summary": "Plan post-takedown outreach", "security": secured,
+                         "requestBody": {"required": True, "content": _json(TAKEDOWN_REQUEST)},
+                         "responses": _responses("201", TAKEDOWN, 400, 401, 413)},
+                "get": {"summary": "Every plan", "security": secured,
+                        "responses": _responses("200", {"type": "object"}, 401)}},
+            "/api/takedowns/{id}": {
+                "get": {"summary": "One plan with its timeline", **takedown_id,
+                        "responses": _responses("200", TAKEDOWN, 401, 404)},
+                "patch": {"summary": "Move a plan to another date", **takedown_id,
+                          "requestBody": {"required": True, "content": _json({
+                              "type": "object", "required": ["date"],
+                              "properties": {"date": {"type": "string"}}})},
+                          "responses": _responses("200", TAKEDOWN, 400, 401, 404, 409)}},
+            "/api/takedowns/{id}/cancel": {"post": {
+                "summary": "Cancel the rest of a plan", **takedown_id,
+                "responses": _responses("200", TAKEDOWN, 401, 404, 409)}},
+            "/api/takedowns/{id}/confirm": {"post": {
+                "summary": "Send the steps that were past when the plan was made", **takedown_id,
+                "responses": _responses("200", TAKEDOWN, 401, 404, 409)}},
+            "/twilio/sms": {"post": {
+                "summary": "Inbound SMS (Twilio webhook, X-Twilio-Signature required); TwiML",
+                "requestBody": {"content": FORM},
+                "responses": {"200": {"description": "TwiML"}, "403": {"description": "Bad signature"},
+                              "413": {"description": "Body too large"},
+                              "415": {"description": "Not a urlencoded form"}}}},
+            "/twilio/status": {"post": {
+                "summary": "Delivery status callback (Twilio webhook, signed)",
+                "requestBody": {"content": FORM},
+                "responses": {"204": {"description": "Recorded"},
+                              "400": {"description": "Missing fields"},
+                              "403": {"description": "Bad signature"},
+                              "415": {"description": "Not a urlencoded form"}}}},
+            "/slack/events": {"post": {
+                "summary": "Slack commands, buttons and events (Slack signature required)",
+                "requestBody": {"content": FORM},
+                "responses": {"200": {"description": "Acknowledged"},
+                              "401": {"description": "Bad or stale signature"},
+                              "404": {"description": "Slack is not configured"}}}},
+            "/healthz": {"get": {"summary": "Liveness",
+                                 "responses": {"200": {"description": "Up"}}}},
+        },
+    }

@@ -1,0 +1,55 @@
+"""The API is described by the OpenAPI document it serves, and a schemathesis run against a
+real `cmsbot serve` finds no server error."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.conftest import API_TOKEN
+from tests.test_processes import clean_env, read_until, start
+
+ST = Path(sys.executable).with_name("st")
+
+
+async def test_the_api_has_no_server_error_under_schemathesis(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = clean_env(settings.home, PORT=str(port), REDIS_URL=settings.redis_url,
+                    CMSBOT_SITES=str(settings.sites_path), CMSBOT_API_TOKEN=API_TOKEN,
+                    CMSBOT_LOG_LEVEL="WARNING")
+    web = await start("serve", env=env)
+    seen: list[str] = []
+    try:
+        await read_until(web, lambda out: "SMS go to the local outbox" in out, seen)
+        assert web.stdout is not None
+        drain = asyncio.create_task(web.stdout.read())  # a full pipe would stall the server
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):  # the port may take a moment to accept after the log line
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/openapi.json") as response:
+                        document = await response.json()
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+        assert document["openapi"].startswith("3.") and "/api/incidents" in document["paths"]
+        run = await asyncio.to_thread(
+            subprocess.run,
+            [str(ST), "run", f"http://127.0.0.1:{port}/openapi.json", "--checks",
+             "not_a_server_error", "--header", f"Authorization: Bearer {API_TOKEN}",
+             "--max-examples", "40", "--seed", "20261125", "--no-color"],
+            capture_output=True, text=True, timeout=600,
+            env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+        assert run.returncode == 0, run.stdout[-4000:]
+        assert "passed" in run.stdout
+        web.terminate()
+        await drain
+    finally:
+        if web.returncode is None:
+            web.kill()
+        await web.wait()
