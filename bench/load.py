@@ -1,0 +1,247 @@
+"""`load`: 1,000 incidents in one minute plus 5,000 inbound SMS replies against one web and two
+worker processes: no request fails, every alert and every reply is recorded, and the run prints
+the latencies.
+
+The load is open-loop (each request leaves on schedule whatever the earlier ones are doing), so
+a slow service shows as latency, not as a gentler offered rate. The exit status checks
+correctness only: a failed request, an alert not recorded as sent, a reply not recorded, an
+incident nobody was texted about, or a message sent twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from bench.harness import (
+    ArrivalClock,
+    Doubles,
+    RequestResult,
+    api_doubles,
+    bench_database,
+    bench_redis,
+    free_port,
+    latency_row,
+    log_problems,
+    paced,
+    print_table,
+    running_service,
+    service_env,
+)
+from bench.load_sites import LoadTeam, write_sites
+from bench.load_traffic import IncidentPoster, ReplySender, incident_of
+from bot.sites_file import load_sites
+
+SENT = ("sent", "delivered")  # "delivered" only comes from a status callback, which is later
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to offer and how long to wait for it to be recorded."""
+
+    incidents: int
+    seconds: float
+    replies: int
+    workers: int
+    drain: float
+    seed: int
+
+
+def parse_options(argv: Sequence[str]) -> Options:
+    """The benchmark's command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=1000, metavar="N")
+    parser.add_argument("--seconds", type=float, default=60.0, metavar="S",
+                        help="spread the incidents and the replies evenly over S seconds")
+    parser.add_argument("--replies", type=int, default=5000, metavar="N")
+    parser.add_argument("--workers", type=int, default=2, metavar="N")
+    parser.add_argument("--drain", type=float, default=600.0, metavar="S",
+                        help="after the last request, wait at most S seconds for everything "
+                             "to be recorded (default 600)")
+    parser.add_argument("--seed", type=int, default=20260704, help="where incidents fall")
+    return Options(**vars(parser.parse_args(argv)))
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run the benchmark; 0 when nothing failed, was lost or was duplicated."""
+    return asyncio.run(run(parse_options(argv)))
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What was sent and how it was answered."""
+
+    incidents: list[RequestResult]
+    replies: list[RequestResult]
+    incident_sent_at: dict[int, float]
+    seconds: float  # from the first request leaving to the last answer
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the database holds of the run."""
+
+    unsent: dict[str, int]  # alert deliveries not (yet) sent, by status
+    alert_sms: int
+    alert_posts: int
+    replies: int
+
+
+async def run(options: Options) -> int:
+    """Set everything up, offer the load, wait for it to be recorded, report, clean up."""
+    work = Path(tempfile.mkdtemp(prefix="cmsbot-bench-load-"))
+    teams = write_sites(work / "sites.yaml")
+    load_sites(work / "sites.yaml")  # a broken sites file fails here, not in three processes
+    rng = random.Random(options.seed)
+    # Round-robin over the teams: every team gets its share, each at a random spot.
+    points = [teams[i % len(teams)].point(rng) for i in range(options.incidents)]
+    token = secrets.token_urlsafe(24)
+    print(f"load: {options.incidents} incidents and {options.replies} replies over "
+          f"{options.seconds:g} s, 1 web + {options.workers} workers (logs in {work})", flush=True)
+    async with api_doubles() as doubles, bench_database() as database, bench_redis() as redis:
+        env = service_env(home=work / "home", database_url=database, redis_url=redis,
+                          port=free_port(), sites=work / "sites.yaml", api_token=token,
+                          doubles=doubles)
+        async with ArrivalClock(doubles.twilio) as arrivals:
+            async with running_service(env, options.workers, work) as service:
+                traffic = await _offer(options, service.url, token, doubles, teams, points, rng)
+                print(f"sent everything in {traffic.seconds:.1f} s; waiting for it to be recorded",
+                      flush=True)
+                recorded, drained = await _wait_recorded(database, len(traffic.replies),
+                                                         options.drain)
+            logs = list(service.logs)
+        ok = _report(traffic, recorded, drained, doubles, arrivals.stamps)
+    problems = log_problems(logs)
+    if problems:
+        print(f"\nthe service logged {len(problems)} warning/error/traceback line(s); first 80:")
+        print("\n".join(problems[:80]))
+    if ok and not problems:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"\nprocess logs kept in {work}")
+    return 0 if ok else 1
+
+
+async def _offer(options: Options, base_url: str, token: str, doubles: Doubles,
+                 teams: Sequence[LoadTeam], points: Sequence[tuple[float, float]],
+                 rng: random.Random) -> Traffic:
+    """Both streams at once, on the same schedule, through one client session."""
+    run_id = secrets.token_hex(3)
+    timeout = aiohttp.ClientTimeout(total=60)
+    # No connection cap: a pool queue in this process would be timed as service latency.
+    async with aiohttp.ClientSession(timeout=timeout,
+                                     connector=aiohttp.TCPConnector(limit=0)) as http:
+        poster = IncidentPoster(http, base_url, token, run_id, points)
+        replier = ReplySender(doubles.twilio, base_url, teams, rng)
+        start = time.perf_counter() + 0.1
+        incidents, replies = await asyncio.gather(
+            paced(options.incidents, options.seconds, start, poster),
+            paced(options.replies, options.seconds, start, replier))
+    return Traffic(incidents, replies, poster.sent_at, time.perf_counter() - start)
+
+
+async def _wait_recorded(database: str, replies: int, within: float) -> tuple[Recorded, float]:
+    """Poll the database until every alert is sent and every reply stored, or the deadline."""
+    started = time.perf_counter()
+    connection = await asyncpg.connect(database)
+    try:
+        said = started
+        while True:
+            recorded = await _recorded(connection)
+            waited = time.perf_counter() - started
+            if (not recorded.unsent and recorded.replies >= replies) or waited > within:
+                return recorded, waited
+            if time.perf_counter() - said > 10:
+                said = time.perf_counter()
+                print(f"  {waited:.0f} s: {sum(recorded.unsent.values())} alert deliveries "
+                      f"unsent {dict(recorded.unsent)}, {recorded.replies}/{replies} replies",
+                      flush=True)
+            await asyncio.sleep(0.25)
+    finally:
+        await connection.close()
+
+
+async def _recorded(connection: asyncpg.Connection) -> Recorded:
+    rows = await connection.fetch(
+        "SELECT channel, status, count(*) AS n FROM deliveries WHERE kind = 'alert' "
+        "GROUP BY channel, status")
+    unsent = {r["status"]: r["n"] for r in rows if r["status"] not in SENT}
+    sent = Counter({r["channel"]: r["n"] for r in rows if r["status"] in SENT})
+    replies = await connection.fetchval("SELECT count(*) FROM inbound_messages")
+    return Recorded(unsent, sent["sms"], sent["slack"], int(replies))
+
+
+def _report(traffic: Traffic, recorded: Recorded, drained: float, doubles: Doubles,
+            stamps: Sequence[float]) -> bool:
+    """Print the tables; True when nothing failed, was lost or was duplicated."""
+    messages = doubles.twilio.messages
+    first_sms: dict[int, float] = {}
+    for message, arrived in zip(messages, stamps, strict=False):
+        index = incident_of(message.body)
+        if index is not None:
+            first_sms.setdefault(index, arrived)
+    accepted = [r.index for r in traffic.incidents if r.ok]
+    to_first_sms = [first_sms[i] - traffic.incident_sent_at[i] for i in accepted if i in first_sms]
+    unanswered = len([i for i in accepted if i not in first_sms])
+    failed_incidents = [r for r in traffic.incidents if not r.ok]
+    failed_replies = [r for r in traffic.replies if not r.ok]
+    print()
+    print_table(["latency (ms)", "count", "failed", "p50", "p90", "p99", "max"], [
+        latency_row("ingest POST /api/incidents", [r.latency for r in traffic.incidents],
+                    len(failed_incidents)),
+        latency_row("reply POST /twilio/sms", [r.latency for r in traffic.replies],
+                    len(failed_replies)),
+        latency_row("incident POST to first SMS", to_first_sms, unanswered),
+    ])
+    alerts_sent = sum(1 for m in messages if m.body.startswith("CMS ALERT"))
+    sms_duplicates = _extra(Counter((m.to, m.body) for m in messages))
+    post_duplicates = _extra(Counter(
+        str(((p.get("metadata") or {}).get("event_payload") or {}).get("delivery_key"))
+        for p in doubles.slack.posts if p.get("metadata")))
+    unsent = sum(recorded.unsent.values())
+    checks = [
+        ("requests sent", len(traffic.incidents) + len(traffic.replies), True),
+        ("requests failed (non-2xx or no answer)", len(failed_incidents) + len(failed_replies),
+         not failed_incidents and not failed_replies),
+        ("incidents accepted", len(accepted), True),
+        ("incidents without any SMS", unanswered, unanswered == 0),
+        ("alert SMS accepted by the Twilio double", alerts_sent, alerts_sent == recorded.alert_sms),
+        ("alert SMS recorded as sent", recorded.alert_sms, True),
+        ("alert Slack posts recorded as sent", recorded.alert_posts, True),
+        (f"alert deliveries not sent {dict(recorded.unsent) or ''}".rstrip(), unsent, unsent == 0),
+        ("all SMS accepted by the Twilio double", len(messages), True),
+        ("duplicate SMS (same To, same body)", sms_duplicates, sms_duplicates == 0),
+        ("duplicate Slack posts (same delivery key)", post_duplicates, post_duplicates == 0),
+        ("replies sent", len(traffic.replies), True),
+        ("replies recorded", recorded.replies, recorded.replies == len(traffic.replies)),
+        ("offered in (s)", f"{traffic.seconds:.1f}", True),
+        ("recorded after the last answer (s)", f"{drained:.1f}", True),
+    ]
+    print()
+    print_table(["total", "value", "check"],
+                [[name, value, "ok" if good else "FAIL"] for name, value, good in checks])
+    _print_failures(failed_incidents, failed_replies)
+    return all(good for _, _, good in checks)
+
+
+def _extra(counts: Counter[object]) -> int:
+    return sum(n - 1 for n in counts.values() if n > 1)
+
+
+def _print_failures(incidents: Sequence[RequestResult], replies: Sequence[RequestResult]) -> None:
+    for name, failed in (("incident", incidents), ("reply", replies)):
+        for result in failed[:5]:
+            print(f"{name} {result.index}: HTTP {result.status or '-'} {result.error}")

@@ -1,0 +1,109 @@
+"""What the load benchmark sends: incidents to the ingest API and members' SMS replies.
+
+Each send returns a `RequestResult`; a request that raises is a failed request, not a crash.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import aiohttp
+
+from bench.harness import STAFF_FROM, RequestResult
+from bench.load_sites import LoadTeam
+from tests.doubles import TwilioApiDouble
+
+_ALERT_NUMBER = re.compile(r"^CMS ALERT #(\d+):")
+# The incident's location is its only unique text in an SMS body, so it carries the index.
+_LOCATION = re.compile(r"BENCH (\d{5}) AVE")
+
+
+def location(index: int) -> str:
+    """The street text of incident `index` (short, so an alert never has to shorten it)."""
+    return f"BENCH {index:05d} AVE"
+
+
+def incident_of(body: str) -> int | None:
+    """The index of the incident an SMS body is about, from its location text."""
+    found = _LOCATION.search(body)
+    return int(found.group(1)) if found else None
+
+
+class IncidentPoster:
+    """Posts incident `i` of a run to POST /api/incidents and times the answer."""
+
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, token: str, run_id: str,
+                 points: Sequence[tuple[float, float]]) -> None:
+        self.sent_at: dict[int, float] = {}
+        self._http = http
+        self._url = f"{base_url}/api/incidents"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._run_id = run_id
+        self._points = points
+
+    async def __call__(self, i: int) -> RequestResult:
+        lat, lon = self._points[i]
+        payload = {"id": f"LOAD-{self._run_id}-{i:05d}",
+                   "occurred_at": datetime.now(UTC).isoformat(), "lat": lat, "lon": lon,
+                   "location": location(i), "victims": 1, "fatal": False}
+        started = self.sent_at[i] = time.perf_counter()
+        try:
+            async with self._http.post(self._url, json=payload, headers=self._headers) as answer:
+                text = await answer.text()
+                error = "" if answer.ok else text[:200]
+                return RequestResult(i, started, time.perf_counter() - started, answer.status, error)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return RequestResult(i, started, time.perf_counter() - started, 0, repr(exc))
+
+
+class AlertBook:
+    """Each member's alert numbers, read from the alerts the Twilio double accepted so far."""
+
+    def __init__(self, twilio: TwilioApiDouble) -> None:
+        self.numbers: dict[str, list[int]] = {}
+        self._twilio = twilio
+        self._read = 0
+
+    def refresh(self) -> None:
+        """Read the messages that arrived since the last refresh (the list only grows)."""
+        messages = self._twilio.messages
+        for message in messages[self._read:]:
+            found = _ALERT_NUMBER.match(message.body)
+            if found:
+                self.numbers.setdefault(message.to, []).append(int(found.group(1)))
+        self._read = len(messages)
+
+
+class ReplySender:
+    """Sends reply `j`: a signed inbound SMS from a member who was alerted, about their alert."""
+
+    def __init__(self, twilio: TwilioApiDouble, base_url: str, teams: Sequence[LoadTeam],
+                 rng: random.Random) -> None:
+        self._twilio = twilio
+        self._url = f"{base_url}/twilio/sms"
+        self._book = AlertBook(twilio)
+        self._interrupters = [phone for team in teams for phone in team.interrupters]
+        self._rng = rng
+
+    def _choose(self, j: int) -> tuple[str, str]:
+        self._book.refresh()
+        if not self._book.numbers:
+            # Nobody has an alert yet: a member asks what is open.
+            return self._rng.choice(self._interrupters), "STATUS"
+        phone = self._rng.choice(list(self._book.numbers))
+        number = self._rng.choice(self._book.numbers[phone])
+        return phone, f"{number}A" if self._rng.random() < 0.5 else f"{number}N note {j}"
+
+    async def __call__(self, j: int) -> RequestResult:
+        phone, body = self._choose(j)
+        started = time.perf_counter()
+        try:
+            status, text = await self._twilio.send_inbound(self._url, phone, STAFF_FROM, body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return RequestResult(j, started, time.perf_counter() - started, 0, repr(exc))
+        error = "" if 200 <= status < 300 else text[:200]
+        return RequestResult(j, started, time.perf_counter() - started, status, error)
