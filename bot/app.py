@@ -27,6 +27,7 @@ from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
 from bot.takedowns import Planner
+from handlers.errors import error_middleware
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, *, sites: LoadedSites | None = None,
                clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the web app. Nothing connects until the app starts; `sites` may be given pre-loaded."""
-    app = web.Application(client_max_size=settings.max_body_bytes * 4)
+    app = web.Application(client_max_size=settings.max_body_bytes * 4,
+                          middlewares=[error_middleware])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
     app[keys.API_TOKEN] = settings.ingest_token()

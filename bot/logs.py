@@ -9,8 +9,9 @@ import sys
 from datetime import UTC, datetime
 
 # E.164 and the usual US spellings: +12125550175, 212-555-0175, (212) 555-0175, 2125550175.
+# A decimal like a Slack ts (1795926000.000100) is not a phone number.
 _PHONE = re.compile(r"(?<!\w)\+\d{10,15}(?!\w)"
-                    r"|(?<![\w+])(?:1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\w)")
+                    r"|(?<![\w+.])(?:1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\w|\.\d)")
 
 
 def redact_phones(text: str) -> str:
@@ -56,5 +57,16 @@ def configure(log_format: str = "text", level: int | str = logging.INFO) -> None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "rq.worker", "rq.scheduler", "alembic.runtime.migration"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+# Libraries that log every request at INFO (twilio logs query strings, with phone numbers in
+# them) or chatter about routine work: only their warnings reach our logs.
+NOISY = ("aiohttp.access", "rq.worker", "rq.scheduler", "alembic.runtime.migration", "twilio",
+         "slack_bolt", "slack_sdk", "asyncio")
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries in NOISY at WARNING."""
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.incident import IncidentError, parse_incident
 from alerts.phone import redact
@@ -28,14 +27,9 @@ async def post_incident(request: web.Request) -> web.Response:
         incident = parse_incident(payload)
     except IncidentError as exc:
         error(web.HTTPBadRequest, str(exc), field=exc.field)
-    try:
-        outcome = await request.app[keys.INGEST].accept(incident)
-    except (SQLAlchemyError, OSError) as exc:
-        # Nothing was committed (one transaction): the feed should simply post again.
-        log.error("database unavailable while storing %s: %s", incident.id, type(exc).__name__)
-        raise web.HTTPServiceUnavailable(
-            text='{"error": "database unavailable; retry shortly"}',
-            content_type="application/json", headers={"Retry-After": "5"}) from None
+    # A database that is away becomes a 503 with Retry-After (handlers.errors): the incident
+    # is stored in one transaction, so nothing is half written and the feed simply posts again.
+    outcome = await request.app[keys.INGEST].accept(incident)
     log.info("incident %s: teams %s, %d deliveries%s", incident.id, ",".join(outcome.teams) or "-",
              outcome.deliveries, " (duplicate)" if outcome.duplicate else "")
     return json_response(outcome.to_json(), status=202)

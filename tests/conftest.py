@@ -10,6 +10,7 @@ service fails the run instead of skipping anything.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import socket
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import create_app
 from bot.clock import utcnow
 from bot.embedded_redis import EmbeddedRedis, client_name
+from bot.logs import quiet_libraries, redact_phones
 from bot.queue import connect
 from bot.settings import SAMPLE_SITES, Secret, Settings
 from bot.sites_file import LoadedSites, load_sites
@@ -50,6 +52,48 @@ def _unavailable(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is not reachable; .ci/run starts it before the tests", pytrace=False)
     pytest.skip(f"{what} is not reachable on this machine")
+
+
+# Every log line the suite writes, as production would write it (INFO, noisy libraries quiet),
+# is checked at the end for phone numbers and secrets: they must never reach a log.
+_LOG_LEAKS = pytest.StashKey[list[str]]()
+
+
+class _LogAudit(logging.Handler):
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__(logging.INFO)
+        self.secrets = secrets
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        if redact_phones(text) != text or any(secret in text for secret in self.secrets):
+            self.leaks.append(f"{record.name}: {text[:300]}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _log_audit(request: pytest.FixtureRequest) -> Iterator[None]:
+    audit = _LogAudit((API_TOKEN, TWILIO_TOKEN, SLACK_TOKEN, SIGNING_SECRET))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(audit)
+    root.setLevel(logging.INFO)
+    quiet_libraries()
+    yield
+    root.removeHandler(audit)
+    root.setLevel(level)
+    request.config.stash[_LOG_LEAKS] = audit.leaks
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaks = session.config.stash.get(_LOG_LEAKS, [])
+    if leaks:
+        print(f"\n{len(leaks)} log lines leaked a phone number or a secret:")
+        for leak in leaks[:20]:
+            print(f"  {leak}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from bot.logs import JsonFormatter, RedactingFilter, redact_phones
     ("40.6712 -73.9002", "40.6712 -73.9002"),
     ("SM01234567890123456789abcdef", "SM01234567890123456789abcdef"),
     ("incident NYPD-261234567", "incident NYPD-261234567"),
+    ("sent as 1795926000.000100", "sent as 1795926000.000100"),  # a Slack ts
 ])
 def test_phone_numbers_are_cut_to_their_last_four_digits(text, shown):
     assert redact_phones(text) == shown
