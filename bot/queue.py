@@ -54,13 +54,17 @@ def send_job_id(key: str) -> str:
 
 
 def enqueue_sends(connection: redis.Redis, keys: Iterable[str], at: datetime | None = None,
-                  queue_name: str = "alerts") -> int:
+                  queue_name: str = "alerts", suffix: str = "") -> int:
     """Enqueue a send job per delivery key unless one is already live; return how many were added.
 
+    `suffix` gives reconcile's jobs ids of their own: a job that a killed worker left "started"
+    would otherwise hold the id until rq notices, minutes later. Two jobs for one key are
+    harmless: the delivery's claim lets only one of them send.
     Blocking (redis-py): call it from async code through `asyncio.to_thread`.
     """
     target = queue(connection, queue_name)
-    return sum(_enqueue_unique(target, SEND_JOB, (key,), send_job_id(key), at) for key in keys)
+    return sum(_enqueue_unique(target, SEND_JOB, (key,), send_job_id(key) + suffix, at)
+               for key in keys)
 
 
 def step_job_id(chain_id: int, step: int) -> str:
@@ -68,19 +72,20 @@ def step_job_id(chain_id: int, step: int) -> str:
     return f"chain-{chain_id}-{step}"
 
 
-def schedule_steps(connection: redis.Redis, due: Iterable[Due], now: datetime) -> int:
+def schedule_steps(connection: redis.Redis, due: Iterable[Due], now: datetime,
+                   suffix: str = "") -> int:
     """Schedule chain steps at their times (rq's scheduler runs them); return how many were added.
 
     A step already due by `now` is enqueued at once rather than scheduled in the past.
     """
     target = queue(connection, "alerts")
     return sum(_enqueue_unique(target, STEP_JOB, (item.chain_id, item.step),
-                               step_job_id(item.chain_id, item.step),
+                               step_job_id(item.chain_id, item.step) + suffix,
                                item.at if item.at > now else None) for item in due)
 
 
 def schedule_takedown_steps(connection: redis.Redis, steps: Iterable[tuple[int, datetime]],
-                            now: datetime) -> int:
+                            now: datetime, suffix: str = "") -> int:
     """Schedule takedown steps at their times; a step due already is enqueued at once.
 
     The job id carries the due time, so moving a plan gives the step a new job and the old
@@ -88,19 +93,21 @@ def schedule_takedown_steps(connection: redis.Redis, steps: Iterable[tuple[int, 
     """
     target = queue(connection, "default")
     return sum(_enqueue_unique(target, TAKEDOWN_JOB, (step_id,),
-                               f"tdstep-{step_id}-{int(at.timestamp())}", at if at > now else None)
+                               f"tdstep-{step_id}-{int(at.timestamp())}{suffix}",
+                               at if at > now else None)
                for step_id, at in steps)
 
 
-def enqueue_batches(connection: redis.Redis, broadcast_id: int, lanes: int) -> int:
+def enqueue_batches(connection: redis.Redis, broadcast_id: int, lanes: int,
+                    suffix: str = "") -> int:
     """Enqueue a broadcast's batch jobs on the lowest-priority queue, one per lane.
 
     Each lane's job id is stable: a lane re-queues itself until the broadcast is done, and
     reconcile can tell whether a lane is alive.
     """
     target = queue(connection, "bulk")
-    return sum(_enqueue_unique(target, BATCH_JOB, (broadcast_id,), f"batch-{broadcast_id}-{lane}",
-                               None) for lane in range(lanes))
+    return sum(_enqueue_unique(target, BATCH_JOB, (broadcast_id,),
+                               f"batch-{broadcast_id}-{lane}{suffix}", None) for lane in range(lanes))
 
 
 def schedule_broadcast_start(connection: redis.Redis, broadcast_id: int, at: datetime,

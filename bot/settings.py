@@ -65,6 +65,7 @@ class Settings:
     retry_backoff: tuple[int, ...] = (2, 5, 15, 30, 60, 120, 300, 600)
     provider_timeout: float = 10.0
     sms_rate_per_second: float = 10.0
+    reconcile_seconds: int = 120
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -116,6 +117,8 @@ class Settings:
             provider_timeout=_seconds(get("CMSBOT_PROVIDER_TIMEOUT") or "10",
                                       "CMSBOT_PROVIDER_TIMEOUT"),
             sms_rate_per_second=_rate(get("SMS_RATE_PER_SECOND") or "10"),
+            reconcile_seconds=int(_seconds(get("CMSBOT_RECONCILE_SECONDS") or "120",
+                                           "CMSBOT_RECONCILE_SECONDS", upper=3600)),
         )
         settings.check()
         return settings
@@ -175,13 +178,13 @@ class Settings:
         return Secret(path.read_text().strip())
 
 
-def _seconds(value: str, name: str) -> float:
+def _seconds(value: str, name: str, upper: float = 120) -> float:
     try:
         seconds = float(value)
     except ValueError:
         raise SettingsError(f"{name} is a number of seconds, not {value!r}") from None
-    if not 0 < seconds <= 120:
-        raise SettingsError(f"{name} must be between 0 and 120 seconds")
+    if not 0 < seconds <= upper:
+        raise SettingsError(f"{name} must be between 0 and {upper:g} seconds")
     return seconds
 
 

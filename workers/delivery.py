@@ -13,7 +13,14 @@ from workers.context import JobContext
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # longer than any provider call (10 s timeout) can take
+# A claim outlives any provider call (bounded by the provider timeout) by a wide margin: with
+# the default 10 s timeout, a send claimed more than a minute ago has surely stopped.
+LEASE_FACTOR = 6
+
+
+def lease(provider_timeout: float) -> timedelta:
+    """How long a claim protects a send from being taken over."""
+    return timedelta(seconds=provider_timeout * LEASE_FACTOR)
 # With the default backoff (2 s ... 10 min, then every 10 min) this keeps trying for about
 # five and a half hours: long enough to ride out a provider outage, short enough that a
 # message never arrives a day late.
@@ -39,7 +46,8 @@ class Failed:
 async def deliver(ctx: JobContext, key: str,
                   backoff: tuple[int, ...] = BACKOFF) -> Again | Failed | None:
     """Send the delivery `key` unless it was sent already; say when to try again if needed."""
-    claim = await ctx.deliveries.claim(key, ctx.clock(), LEASE)
+    claim = await ctx.deliveries.claim(key, ctx.clock(),
+                                       lease(ctx.runtime.settings.provider_timeout))
     if claim.state in ("done", "missing"):
         return None
     assert claim.delivery is not None

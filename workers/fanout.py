@@ -20,7 +20,7 @@ from alerts.gsm import segments
 from bot.ratelimit import TokenBucket
 from bot.store.schema import broadcasts, deliveries
 from workers.context import JobContext
-from workers.delivery import LEASE, Again, deliver
+from workers.delivery import Again, deliver, lease
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +53,14 @@ async def send_batch(ctx: JobContext, broadcast_id: int) -> timedelta | None:
 
 async def _next_keys(ctx: JobContext, broadcast_id: int) -> list[tuple[str, str]]:
     now = ctx.clock()
+    stale = now - lease(ctx.runtime.settings.provider_timeout)
     async with ctx.engine.connect() as conn:
         rows = await conn.execute(select(deliveries.c.key, deliveries.c.body).where(
             deliveries.c.batch_id == broadcast_id,
             (deliveries.c.status == "pending")
             | ((deliveries.c.status.in_(("retry", "unsure")))
                & (deliveries.c.next_attempt_at <= now))
-            | ((deliveries.c.status == "sending") & (deliveries.c.claimed_at < now - LEASE)))
+            | ((deliveries.c.status == "sending") & (deliveries.c.claimed_at < stale)))
             .order_by(deliveries.c.key).limit(PAGE))
         return [(row.key, row.body) for row in rows]
 

@@ -2,8 +2,9 @@
 
 Runs when a worker starts and every couple of minutes after: a delivery left pending because
 Redis was down at ingest, a retry or chain step whose scheduled job vanished with a flushed
-Redis, or a send whose worker was killed, all get a job again. Enqueueing is idempotent: a key
-or step with a live job is left alone.
+Redis, or a send whose worker was killed, all get a job again. Work that is overdue gets a job
+with an id of its own for this pass (a killed worker's job may still hold the usual id until rq
+notices it is dead); running twice is harmless, the database decides what is still to do.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from bot.queue import (
 from bot.store import chains, takedowns
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
-from bot.store.schema import broadcasts
+from bot.store.schema import broadcasts, deliveries
 from workers.context import WorkerRuntime
-from workers.delivery import LEASE
+from workers.delivery import lease
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,12 @@ class Work:
     now: datetime
     sending: list[int] = field(default_factory=list)
     scheduled: list[tuple[int, datetime]] = field(default_factory=list)
+    stalled: list[int] = field(default_factory=list)
+
+    @property
+    def late_suffix(self) -> str:
+        """The id suffix of this pass's jobs for overdue work: one extra job a minute at most."""
+        return f"-late{int(self.now.timestamp()) // 60}"
 
 
 async def find_work(runtime: WorkerRuntime) -> Work:
@@ -53,28 +60,42 @@ async def find_work(runtime: WorkerRuntime) -> Work:
     now = runtime.clock()
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
     try:
-        stuck = await DeliveryStore(engine).stuck(now, GRACE, LEASE)
+        stuck = await DeliveryStore(engine).stuck(now, GRACE,
+                                                  lease(runtime.settings.provider_timeout))
         async with engine.connect() as conn:
             due = await chains.due_before(conn, now + HORIZON)
             steps = await takedowns.due_steps(conn, now + HORIZON)
             sending = list(await conn.scalars(select(broadcasts.c.id).where(
                 broadcasts.c.status == "sending")))
+            # A broadcast none of whose messages moved for a while has lost its batch jobs.
+            moved = select(deliveries.c.batch_id).where(deliveries.c.updated_at > now - GRACE)
+            stalled = [b for b in sending if b not in set(await conn.scalars(
+                moved.where(deliveries.c.batch_id.in_(sending))))] if sending else []
             scheduled = [(row.id, row.send_at) for row in await conn.execute(
                 select(broadcasts.c.id, broadcasts.c.send_at).where(
                     broadcasts.c.status == "scheduled", broadcasts.c.send_at < now + HORIZON))]
     finally:
         await engine.dispose()
     return Work([d.message.key for d in stuck], due, [(s.id, s.at) for s in steps], now,
-                sending, scheduled)
+                sending, scheduled, stalled)
 
 
 def enqueue_work(connection: redis.Redis, work: Work) -> int:
     """Give every piece of found work a job unless a live one exists; return how many were added."""
-    added = (enqueue_sends(connection, work.keys) + schedule_steps(connection, work.due, work.now)
-             + schedule_takedown_steps(connection, work.takedown_steps, work.now)
-             + sum(enqueue_batches(connection, broadcast, LANES) for broadcast in work.sending)
-             + sum(schedule_broadcast_start(connection, broadcast, at, work.now)
-                   for broadcast, at in work.scheduled))
+    overdue = work.now - GRACE
+    late = work.late_suffix
+    added = (
+        enqueue_sends(connection, work.keys, suffix=late)
+        + schedule_steps(connection, [d for d in work.due if d.at >= overdue], work.now)
+        + schedule_steps(connection, [d for d in work.due if d.at < overdue], work.now, late)
+        + schedule_takedown_steps(connection, [s for s in work.takedown_steps if s[1] >= overdue],
+                                  work.now)
+        + schedule_takedown_steps(connection, [s for s in work.takedown_steps if s[1] < overdue],
+                                  work.now, late)
+        + sum(enqueue_batches(connection, broadcast, LANES) for broadcast in work.sending)
+        + sum(enqueue_batches(connection, broadcast, 1, late) for broadcast in work.stalled)
+        + sum(schedule_broadcast_start(connection, broadcast, at, work.now)
+              for broadcast, at in work.scheduled))
     if added:
         log.warning("reconcile: %d jobs were missing from Redis; enqueued them again", added)
     return added

@@ -22,8 +22,6 @@ from workers.reconcile import enqueue_work, find_work
 
 log = logging.getLogger(__name__)
 
-RECONCILE_EVERY = 120  # seconds between reconciles (rq's maintenance interval)
-WORKER_TTL = 75  # short, so the blocking dequeue returns often enough for the reconcile timer
 
 
 class _CmsWorkerMixin:
@@ -59,10 +57,12 @@ def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, simple: boo
                  **options: Any) -> Worker:
     """A worker on all of cmsbot's queues, in priority order."""
     worker_class = CmsSimpleWorker if simple else CmsWorker
+    every = runtime.settings.reconcile_seconds
     worker = worker_class(
         [queue(connection, name) for name in QUEUES], connection=connection,
-        serializer=JSONSerializer, maintenance_interval=RECONCILE_EVERY, worker_ttl=WORKER_TTL,
-        **options,
+        serializer=JSONSerializer, maintenance_interval=every,
+        # rq blocks on the queues for worker_ttl - 15 s; reconcile runs between those waits.
+        worker_ttl=every + 15, **options,
     )
     worker.runtime = runtime
     return worker

@@ -1,0 +1,153 @@
+"""Real processes for fault tests: `cmsbot serve` and `cmsbot worker` as subprocesses, started,
+signalled and killed by the test, against the Twilio and Slack API doubles in the test process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.settings import Settings
+from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
+
+RESIDENT_FROM = "+12125550198"
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+async def eventually(predicate: Callable[[], Any], what: str, within: float = 30.0) -> Any:
+    """Poll until `predicate()` is truthy; fail naming `what` at the deadline (never sleep-wait)."""
+    deadline = time.monotonic() + within
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {within:.0f} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Service:
+    """The web and worker processes of one test, and how to reach them."""
+
+    settings: Settings
+    port: int
+    sites: Path
+    extra: dict[str, str] = field(default_factory=dict)
+    processes: list[asyncio.subprocess.Process] = field(default_factory=list)
+    outputs: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """Where the web process listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        """The environment of a production-like process pointed at the doubles."""
+        base = {key: value for key, value in os.environ.items()
+                if not key.startswith(("CMSBOT_", "TWILIO_", "SLACK_", "DATABASE_", "REDIS_"))}
+        s = self.settings
+        env = {**base, "CMSBOT_HOME": str(s.home), "REDIS_URL": s.redis_url or "",
+               "CMSBOT_SITES": str(self.sites), "CMSBOT_API_TOKEN": API_TOKEN,
+               "CMSBOT_PUBLIC_URL": self.url, "PORT": str(self.port),
+               "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+               "TWILIO_STAFF_FROM": STAFF_FROM, "TWILIO_RESIDENT_FROM": RESIDENT_FROM,
+               "TWILIO_API_URL": s.twilio_api_url or "", "SLACK_BOT_TOKEN": SLACK_TOKEN,
+               "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": s.slack_api_url or "",
+               "CMSBOT_RETRY_BACKOFF": "1", "CMSBOT_PROVIDER_TIMEOUT": "1",
+               "CMSBOT_RECONCILE_SECONDS": "2", "SMS_RATE_PER_SECOND": "0",
+               "CMSBOT_LOG_FORMAT": "text", "CMSBOT_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+        if s.database_url:
+            env["DATABASE_URL"] = s.database_url
+        return {**env, **self.extra, **overrides}
+
+    async def start(self, role: str, **overrides: str) -> asyncio.subprocess.Process:
+        """Start `cmsbot serve` or `cmsbot worker` in its own process group."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", role, env=self.env(**overrides),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True)
+        self.processes.append(process)
+        lines: list[str] = []
+        self.outputs[process.pid] = lines
+        asyncio.get_running_loop().create_task(self._drain(process, lines))
+        if role == "serve":
+            await eventually(self._healthy, "the web process to answer")
+        else:
+            await eventually(lambda: any("worker" in line for line in lines), "the worker")
+        return process
+
+    async def stop(self, process: asyncio.subprocess.Process, how: int = signal.SIGTERM) -> int:
+        """Signal a process (and, for SIGKILL, its whole group: a worker and its work horse)."""
+        if process.returncode is None:
+            if how == signal.SIGKILL:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.send_signal(how)
+        return await asyncio.wait_for(process.wait(), 30)
+
+    async def post(self, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """POST JSON with the API token."""
+        async with aiohttp.ClientSession() as http, http.post(
+                self.url + path, json=body, headers=AUTH) as response:
+            return response.status, await response.json(content_type=None), dict(response.headers)
+
+    async def get(self, path: str) -> Any:
+        """GET JSON with the API token."""
+        async with aiohttp.ClientSession() as http, http.get(self.url + path,
+                                                             headers=AUTH) as response:
+            return await response.json(content_type=None)
+
+    def output(self, process: asyncio.subprocess.Process) -> str:
+        """Everything the process printed so far."""
+        return "".join(self.outputs.get(process.pid, []))
+
+    async def _healthy(self) -> bool:
+        try:
+            async with aiohttp.ClientSession() as http, http.get(self.url + "/healthz") as answer:
+                return answer.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    @staticmethod
+    async def _drain(process: asyncio.subprocess.Process, lines: list[str]) -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            lines.append(line.decode(errors="replace"))
+
+
+@pytest.fixture
+def fast_sites(tmp_path: Path) -> Path:
+    """The sample sites with escalation in seconds, so real processes escalate in real time."""
+    sample = (Path(__file__).resolve().parents[2] / "bot" / "samples" / "sites.yaml").read_text()
+    fast = sample.replace("{after: 10m, notify: supervisor}", "{after: 3s, notify: supervisor}")
+    fast = fast.replace("{after: 20m, notify: coordinators}", "{after: 6s, notify: coordinators}")
+    assert fast != sample
+    for layer in ("zips.geojson", "nta.geojson"):
+        (tmp_path / layer).write_text(
+            (Path(__file__).resolve().parents[2] / "bot" / "samples" / layer).read_text())
+    path = tmp_path / "sites.yaml"
+    path.write_text(fast)
+    return path
+
+
+@pytest.fixture
+async def service(live_settings: Settings, port: int, fast_sites: Path) -> AsyncIterator[Service]:
+    """The processes of one test; whatever is still running at the end is killed."""
+    running = Service(live_settings, port, fast_sites)
+    yield running
+    for process in running.processes:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()

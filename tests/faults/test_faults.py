@@ -1,0 +1,162 @@
+"""Faults on real processes: killed workers, an emptied Redis, flaky providers, shutdowns.
+
+Web and worker run as `cmsbot serve` and `cmsbot worker` subprocesses with the real Redis; the
+Twilio and Slack API doubles fail on command. Escalation steps here are seconds apart (the
+`fast_sites` fixture), so they happen in real time while the tests poll with deadlines.
+"""
+
+import signal
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import redis
+from sqlalchemy import update
+
+from bot.store.engine import open_engine
+from bot.store.schema import takedown_steps
+from tests.faults.conftest import eventually
+
+# In the sample sites, this point is in man-up-eny's catchment only (supervisor: Lee Park).
+EAST_NEW_YORK = {"occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.6598, "lon": -73.8931,
+                 "location": "LINDEN BLVD & SHEFFIELD AVE", "victims": 1}
+LEE, DANA = "+12125550176", "+12125550100"
+
+
+def incident(number: int) -> dict:
+    return {**EAST_NEW_YORK, "id": f"NYPD-F{number}"}
+
+
+def alerts_by_recipient(twilio) -> Counter:
+    return Counter(m.to for m in twilio.messages if m.body.startswith("CMS ALERT"))
+
+
+async def sms_all_sent(service, incident_id: str) -> bool:
+    shown = await service.get(f"/api/incidents/{incident_id}")
+    return {d["status"] for d in shown["deliveries"] if d["channel"] == "sms"} == {"sent"}
+
+
+async def paged(service, incident_id: str) -> set[str]:
+    """Who got the alert itself (escalations come later, to others)."""
+    shown = await service.get(f"/api/incidents/{incident_id}")
+    return {d["recipient"] for d in shown["deliveries"]
+            if d["channel"] == "sms" and d["kind"] == "alert"}
+
+
+async def test_a_worker_killed_while_alerting_a_team_leaves_everyone_with_one_alert(
+        service, twilio):
+    await service.start("serve")
+    # A patient worker: it is still waiting for Twilio's answer when it is killed.
+    worker = await service.start("worker", CMSBOT_PROVIDER_TIMEOUT="10")
+    twilio.hang_next(1, seconds=30, accept=True)  # Twilio takes the first; its answer never comes
+    status, body, _ = await service.post("/api/incidents", incident(1))
+    assert status == 202 and body["deliveries"] >= 3
+    await eventually(lambda: len(twilio.messages) >= 1, "the first alert to reach Twilio")
+    await service.stop(worker, signal.SIGKILL)  # mid-send: the claim is left behind
+    await service.start("worker")
+    await eventually(lambda: sms_all_sent(service, "NYPD-F1"), "every alert to be sent", within=60)
+    expected = await paged(service, "NYPD-F1")
+    assert sum(alerts_by_recipient(twilio).values()) == len(expected)
+    assert max(alerts_by_recipient(twilio).values()) == 1  # nobody got two
+
+
+async def test_redis_emptied_mid_escalation_still_escalates_each_step_once(service, twilio,
+                                                                          settings):
+    await service.start("serve")
+    await service.start("worker")
+    status, _, _ = await service.post("/api/incidents", incident(2))
+    assert status == 202
+    await eventually(lambda: alerts_by_recipient(twilio), "the alerts")
+    redis.Redis.from_url(settings.redis_url).flushdb()  # every queued and scheduled job gone
+    await eventually(lambda: twilio.sent_to(LEE), "the supervisor's escalation (step 1)",
+                     within=60)
+    await eventually(lambda: twilio.sent_to(DANA), "the coordinators' escalation (step 2)",
+                     within=60)
+    escalations = [m.to for m in twilio.messages if m.body.startswith("CMS ESCALATION")]
+    assert escalations.count(LEE) == 1 and escalations.count(DANA) == 1
+
+
+async def test_redis_emptied_mid_takedown_plan_still_sends_each_step_once(service, twilio,
+                                                                         settings):
+    await service.start("serve")
+    await service.start("worker")
+    status, plan, _ = await service.post("/api/takedowns", {"area": "man-up-eny",
+                                                            "date": "tomorrow"})
+    assert status == 201
+    # Bring the first three team steps to the next few seconds (the database is the schedule:
+    # the worker's reconcile picks the new times up).
+    soon = [s["id"] for s in plan["steps"] if s["to"] == "team"][:3]
+    engine = open_engine(settings.sqlalchemy_url, pooled=False)
+    async with engine.begin() as conn:
+        for offset, step_id in enumerate(soon):
+            await conn.execute(update(takedown_steps).where(takedown_steps.c.id == step_id).values(
+                at=datetime.now(UTC) + timedelta(seconds=3 + 4 * offset)))
+    await engine.dispose()
+    await eventually(lambda: [m for m in twilio.messages if m.body.startswith("CMS TAKEDOWN")],
+                     "the first reminder", within=60)
+    redis.Redis.from_url(settings.redis_url).flushdb()  # mid-plan: the other steps' jobs gone
+    await eventually(lambda: len({m.body for m in twilio.messages
+                                  if m.body.startswith("CMS TAKEDOWN")}) >= 3,
+                     "the other two reminders after the flush", within=60)
+    reminders = Counter((m.to, m.body) for m in twilio.messages
+                        if m.body.startswith("CMS TAKEDOWN"))
+    assert max(reminders.values()) == 1  # each step once to each member
+    shown = await service.get(f"/api/takedowns/{plan['id']}")
+    assert [s["status"] for s in shown["steps"] if s["id"] in soon] == ["sent"] * 3
+
+
+async def test_flaky_twilio_still_delivers_every_alert_once(service, twilio):
+    twilio.fail_ratio(0.2, statuses=(500, 429), seed=7)
+    twilio.hang_next(2, seconds=3, accept=True)  # timeouts whose messages did go through
+    await service.start("serve")
+    await service.start("worker")
+    await service.start("worker")
+    for number in range(10, 20):
+        status, _, _ = await service.post("/api/incidents", incident(number))
+        assert status == 202
+    expected = sum([len(await paged(service, f"NYPD-F{n}")) for n in range(10, 20)])
+
+    async def all_sent() -> bool:
+        return all([await sms_all_sent(service, f"NYPD-F{n}") for n in range(10, 20)])
+
+    await eventually(all_sent, "every alert to be sent", within=90)
+    bodies = Counter((m.to, m.body) for m in twilio.messages if m.body.startswith("CMS ALERT"))
+    assert sum(bodies.values()) == expected and max(bodies.values()) == 1
+
+
+async def test_slack_down_holds_no_sms_and_posts_catch_up(service, twilio, slack):
+    slack.down()
+    await service.start("serve")
+    await service.start("worker")
+    status, _, _ = await service.post("/api/incidents", incident(30))
+    assert status == 202
+    await eventually(lambda: alerts_by_recipient(twilio), "the SMS alerts while Slack is down")
+    assert slack.posts == []
+    slack.up()
+    await eventually(lambda: [p for p in slack.posts if p["channel"] == "C075ENY"],
+                     "the Slack post to catch up", within=60)
+    assert len([p for p in slack.posts if p["channel"] == "C075ENY"]) == 1
+
+
+async def test_sigterm_lets_the_job_in_flight_finish_and_loses_none(service, twilio):
+    await service.start("serve")
+    worker = await service.start("worker", CMSBOT_PROVIDER_TIMEOUT="10")
+    twilio.hang_next(1, seconds=2, accept=True)  # a slow send is in flight when SIGTERM comes
+    status, _, _ = await service.post("/api/incidents", incident(40))
+    assert status == 202
+    await eventually(lambda: twilio.requests, "the send to be in flight")
+    assert await service.stop(worker, signal.SIGTERM) == 0  # a warm shutdown
+    shown = await service.get("/api/incidents/NYPD-F40")
+    finished = [d for d in shown["deliveries"] if d["status"] == "sent"]
+    assert finished, "the job in flight finished before the worker left"
+    await service.start("worker")  # the rest were still queued in Redis
+    await eventually(lambda: sms_all_sent(service, "NYPD-F40"), "the rest")
+    assert sum(alerts_by_recipient(twilio).values()) == len(await paged(service, "NYPD-F40"))
+    assert max(alerts_by_recipient(twilio).values()) == 1
+
+
+async def test_sigterm_to_the_web_process_ends_it_cleanly(service):
+    web = await service.start("serve")
+    status, _, _ = await service.post("/api/incidents", incident(50))
+    assert status == 202
+    assert await service.stop(web, signal.SIGTERM) == 0
+    assert "Traceback" not in service.output(web)
