@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-_PART = re.compile(r"(\d+)\s*([smhd])")
+# Twelve digits are plenty, and keep int() and this regex quick on a pasted wall of digits.
+_PART = re.compile(r"(\d{1,12})\s*([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LONGEST = timedelta.max // timedelta(seconds=1)
 
 
 class DurationError(ValueError):
@@ -16,7 +18,7 @@ class DurationError(ValueError):
 def parse_duration(text: object) -> timedelta:
     """Parse "10m", "24h", "1h30m" (or a bare number of minutes) into a positive timedelta."""
     if isinstance(text, int) and not isinstance(text, bool) and text > 0:
-        return timedelta(minutes=text)
+        return _delta(text * 60, text)
     if not isinstance(text, str):
         raise DurationError(f"{text!r} is not a duration; write e.g. 10m, 24h or 3d")
     compact = "".join(text.lower().split())
@@ -26,6 +28,12 @@ def parse_duration(text: object) -> timedelta:
     seconds = sum(int(number) * _UNIT[unit] for number, unit in parts)
     if seconds <= 0:
         raise DurationError(f"{text!r} must be longer than zero")
+    return _delta(seconds, text)
+
+
+def _delta(seconds: int, text: object) -> timedelta:
+    if seconds > _LONGEST:
+        raise DurationError(f"{text!r} is too long; write e.g. 10m, 24h or 3d")
     return timedelta(seconds=seconds)
 
 

@@ -102,6 +102,8 @@ def _timestamp(value: object) -> datetime:
         raise IncidentError("occurred_at", f"{value[:40]!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise IncidentError("occurred_at", "needs a UTC offset, e.g. 2026-07-04T23:15:00-04:00")
+    if not 1 < parsed.year < 9999:  # a day's margin, so that every time zone can show it
+        raise IncidentError("occurred_at", f"{value[:40]!r} is out of range")
     return parsed
 
 
@@ -123,9 +125,13 @@ def _coordinates(payload: Mapping[str, object]) -> tuple[float | None, float | N
 def _number(field: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise IncidentError(field, "must be a number")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # JSON integers have no size limit; floats do
+        number = math.inf
+    if not math.isfinite(number):
         raise IncidentError(field, "must be a finite number")
-    return float(value)
+    return number
 
 
 def _optional_int(payload: Mapping[str, object], field: str, low: int, high: int) -> int | None:

@@ -182,7 +182,10 @@ def _occurred_at(fields: _Fields) -> datetime:
     # fold=0 takes the first 01:xx when clocks fall back. A spring-forward gap time does not
     # exist; the round trip through UTC moves it on (02:30 -> 03:30 EDT) so that occurred_at
     # is always a real New York wall-clock time.
-    return datetime.combine(day_of, at, tzinfo=NEW_YORK).astimezone(UTC).astimezone(NEW_YORK)
+    try:
+        return datetime.combine(day_of, at, tzinfo=NEW_YORK).astimezone(UTC).astimezone(NEW_YORK)
+    except OverflowError:  # the evening of 12/31/9999 is past the last day UTC has
+        raise _Problem(f"OCCUR_DATE: {raw_date!r} is out of range") from None
 
 
 def _number(fields: _Fields, name: str) -> float | None:
@@ -206,13 +209,21 @@ def _coordinates(fields: _Fields) -> tuple[float | None, float | None, Coordinat
         return lat, lon, "latlon"
     x_ft, y_ft = _number(fields, "X_COORD_CD"), _number(fields, "Y_COORD_CD")
     if x_ft and y_ft:
-        return (*to_lat_lon(x_ft, y_ft), "stateplane")
+        try:
+            lat, lon = to_lat_lon(x_ft, y_ft)
+        except OverflowError:  # so far off the map that the projection overflows
+            lat = lon = math.nan
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise _Problem(f"X_COORD_CD/Y_COORD_CD: ({x_ft}, {y_ft}) is not a point on Earth")
+        return lat, lon, "stateplane"
     return None, None, "none"
 
 
 def _precinct(fields: _Fields) -> int | None:
     value = _text(fields, "PRECINCT")
-    if value is not None and not (value.isascii() and value.isdigit() and 0 < int(value) < 1000):
+    # Three digits after any zeros, checked first: int() refuses a wall of digits (over 4300).
+    if value is not None and not (value.isascii() and value.isdigit()
+                                  and len(value.lstrip("0")) <= 3 and int(value) > 0):
         raise _Problem(f"PRECINCT: {value!r} is not a precinct number")
     return None if value is None else int(value)
 

@@ -39,11 +39,13 @@ _OUTCOME_ALIASES = {
     "none": "no-contact", "other": "other",
 }
 # "12A", "#12 a", "12 N some text": the number glued to or spaced from its one-letter code.
-_SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCK])(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+# The codes are spelt in both cases rather than matched with re.IGNORECASE, which would also
+# take the Kelvin sign "\u212a" for a K (and "\u017f" for an S) that .upper() leaves as it is.
+_SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCKasnck])(?:\s+(.*))?$", re.DOTALL)
 # "ACK 12", "NOTE #12 text", "ACK", "NEED text": a word, an optional number, optional text.
 _LONG = re.compile(r"^([A-Z]+)(?:\s*#?\s*(\d{1,3})(?!\d))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 # "A", "N some text", and the swapped "A12" / "a 12".
-_BARE = re.compile(r"^#?\s*([ASNCK])(?:\s*#?(\d{1,3}))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+_BARE = re.compile(r"^#?\s*([ASNCKasnck])(?:\s*#?(\d{1,3}))?(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def parse_resident(text: str) -> ResidentReply | None:
     upper = word.upper()
     if upper in _LANGUAGES and not rest:
         return ResidentReply("language", language=_LANGUAGES[upper])
-    if upper.isdigit() and not rest and 1 <= int(upper) <= 5:
+    if upper.isdecimal() and not rest and 1 <= int(upper) <= 5:  # int() refuses digits like "፩"
         return ResidentReply("choose", upper)
     if upper not in _WORDS:
         return None

@@ -75,7 +75,8 @@ class _Collector:
     def unknown_keys(self, where: str, data: Mapping[str, object], known: set[str]) -> None:
         for key in data:
             if key not in known:
-                self.add(f"{where}.{key}" if where else str(key),
+                name = str(key) if str(key).strip() else repr(key)  # a blank key, shown as ''
+                self.add(f"{where}.{name}" if where else name,
                          f"unknown key; expected one of {', '.join(sorted(known))}")
 
 
@@ -299,11 +300,12 @@ def _circle(spot: str, fence_id: str, raw: object, out: _Collector,
     ):
         out.add(spot, "a circle needs numeric lat, lon and radius_m")
         return None
-    lat, lon, radius = float(raw["lat"]), float(raw["lon"]), float(raw["radius_m"])
+    # Compared before float(), which overflows on an integer like 10**400 (YAML allows it).
+    lat, lon, radius = raw["lat"], raw["lon"], raw["radius_m"]
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 20_000):
         out.add(spot, "a circle needs a real lat/lon and a radius_m between 0 and 20000")
         return None
-    return circle(fence_id, lat, lon, radius, projection)
+    return circle(fence_id, float(lat), float(lon), float(radius), projection)
 
 
 def _inline(spot: str, fence_id: str, raw: object, out: _Collector,
@@ -313,7 +315,7 @@ def _inline(spot: str, fence_id: str, raw: object, out: _Collector,
         return None
     try:
         geometry = shape(dict(raw))
-    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.GEOSException) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError) as exc:
         out.add(spot, f"not a GeoJSON polygon: {exc}")
         return None
     if geometry.geom_type not in {"Polygon", "MultiPolygon"} or geometry.is_empty:

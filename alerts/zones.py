@@ -168,8 +168,9 @@ def _words(q: str, names: _Named) -> ZoneMatch | None:
 
 
 def _coverage(wanted: set[str], n: _Names) -> float:
+    # A name of punctuation alone ("-") normalises to no words at all: it covers nothing.
     return max(len(wanted & set(words)) / len(words)
-               for words in (name.split() for name in (*n.whole, *n.parts)))
+               for words in (name.split() for name in (*n.whole, *n.parts)) if words)
 
 
 def _closeness(q: str, n: _Names) -> float:

@@ -41,7 +41,12 @@ def main(argv: Sequence[str]) -> int:
     worst = 0
     for name in names or list(BENCHMARKS):
         run: Main = importlib.import_module(BENCHMARKS[name][0]).main
-        worst = max(worst, run(list(args)))
+        try:
+            worst = max(worst, run(list(args)))
+        except KeyboardInterrupt:
+            # The benchmark's own cleanup (processes, database, Redis) has run by now.
+            print(f"bench: {name} interrupted", file=sys.stderr)
+            return 130
     return worst
 
 

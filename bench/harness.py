@@ -3,6 +3,10 @@ the real `cmsbot serve` and `cmsbot worker` processes, pacing, and reporting.
 
 Everything is an async context manager that cleans up in its own `finally`, so a benchmark
 nests them and a crash or Ctrl-C still drops the database and stops the processes.
+
+The service runs the code of the tree `bench` was imported from. rq's work horses import the job
+modules from disk for every job, so editing that tree during a run mixes versions; to measure
+a commit while working, run from a copy (`git archive HEAD | tar -x -C DIR`, plus `bench/`).
 """
 
 from __future__ import annotations
@@ -262,6 +266,25 @@ async def _stop(processes: Sequence[asyncio.subprocess.Process], grace: float = 
             await process.wait()
 
 
+async def code_version() -> str:
+    """The commit the service runs, and whether the tree differs from it (results depend on it)."""
+    async def git(*args: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            "git", "-C", str(REPO), *args, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL)
+        out, _ = await process.communicate()
+        return out.decode().strip() if process.returncode == 0 else ""
+
+    try:
+        commit = await git("rev-parse", "--short", "HEAD")
+        changed = len((await git("status", "--porcelain", "--untracked-files=no")).splitlines())
+    except OSError:  # no git on this machine
+        commit, changed = "", 0
+    if not commit:
+        return f"{REPO} (not a git checkout)"
+    return f"{commit}" + (f" with uncommitted changes in {changed} file(s)" if changed else "")
+
+
 def log_problems(paths: Sequence[Path]) -> list[str]:
     """Every warning, error and traceback line the service logged, prefixed by its process."""
     found: list[str] = []
@@ -296,6 +319,17 @@ class RequestResult:
     def ok(self) -> bool:
         """A 2xx answer."""
         return 200 <= self.status < 300
+
+
+def max_in_flight(results: Sequence[RequestResult]) -> int:
+    """The most requests that were waiting for an answer at the same moment."""
+    edges = sorted([(r.started, 1) for r in results] + [(r.started + r.latency, -1) for r in results],
+                   key=lambda edge: (edge[0], edge[1]))  # an answer before a send at the same time
+    most = current = 0
+    for _, step in edges:
+        current += step
+        most = max(most, current)
+    return most
 
 
 async def paced(count: int, seconds: float, start: float,

@@ -28,20 +28,19 @@ import asyncpg
 from bench.harness import (
     ArrivalClock,
     Doubles,
-    RequestResult,
     api_doubles,
     bench_database,
     bench_redis,
+    code_version,
     free_port,
-    latency_row,
     log_problems,
     paced,
-    print_table,
     running_service,
     service_env,
 )
+from bench.load_report import Recorded, Traffic, report
 from bench.load_sites import LoadTeam, write_sites
-from bench.load_traffic import IncidentPoster, ReplySender, incident_of
+from bench.load_traffic import IncidentPoster, ReplySender
 from bot.sites_file import load_sites
 
 SENT = ("sent", "delivered")  # "delivered" only comes from a status callback, which is later
@@ -80,28 +79,6 @@ def main(argv: Sequence[str]) -> int:
     return asyncio.run(run(parse_options(argv)))
 
 
-@dataclass(frozen=True)
-class Traffic:
-    """What was sent and how it was answered."""
-
-    incidents: list[RequestResult]
-    replies: list[RequestResult]
-    incident_sent_at: dict[int, float]
-    start: float  # perf_counter when the first requests were due
-    seconds: float  # from then to the last answer
-    offered_over: float  # the schedule's length (--seconds)
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What the database holds of the run."""
-
-    unsent: dict[str, int]  # alert deliveries not (yet) sent, by status
-    alert_sms: int
-    alert_posts: int
-    replies: int
-
-
 async def run(options: Options) -> int:
     """Set everything up, offer the load, wait for it to be recorded, report, clean up."""
     work = Path(tempfile.mkdtemp(prefix="cmsbot-bench-load-"))
@@ -112,7 +89,8 @@ async def run(options: Options) -> int:
     points = [teams[i % len(teams)].point(rng) for i in range(options.incidents)]
     token = secrets.token_urlsafe(24)
     print(f"load: {options.incidents} incidents and {options.replies} replies over "
-          f"{options.seconds:g} s, 1 web + {options.workers} workers (logs in {work})", flush=True)
+          f"{options.seconds:g} s, 1 web + {options.workers} workers, code {await code_version()} "
+          f"(logs in {work})", flush=True)
     async with api_doubles() as doubles, bench_database() as database, bench_redis() as redis:
         env = service_env(home=work / "home", database_url=database, redis_url=redis,
                           port=free_port(), sites=work / "sites.yaml", api_token=token,
@@ -125,7 +103,7 @@ async def run(options: Options) -> int:
                 recorded, drained = await _wait_recorded(database, len(traffic.replies),
                                                          options.drain)
             logs = list(service.logs)
-        ok = _report(traffic, recorded, drained, doubles, arrivals.stamps)
+        ok = report(traffic, recorded, drained, doubles, arrivals.stamps)
     problems = log_problems(logs)
     if problems:
         print(f"\nthe service logged {len(problems)} warning/error/traceback line(s); first 80:")
@@ -185,77 +163,3 @@ async def _recorded(connection: asyncpg.Connection) -> Recorded:
     sent = Counter({r["channel"]: r["n"] for r in rows if r["status"] in SENT})
     replies = await connection.fetchval("SELECT count(*) FROM inbound_messages")
     return Recorded(unsent, sent["sms"], sent["slack"], int(replies))
-
-
-def _report(traffic: Traffic, recorded: Recorded, drained: float, doubles: Doubles,
-            stamps: Sequence[float]) -> bool:
-    """Print the tables; True when nothing failed, was lost or was duplicated."""
-    messages = doubles.twilio.messages
-    first_sms: dict[int, float] = {}
-    for message, arrived in zip(messages, stamps, strict=False):
-        index = incident_of(message.body)
-        if index is not None:
-            first_sms.setdefault(index, arrived)
-    accepted = [r.index for r in traffic.incidents if r.ok]
-    to_first_sms = [first_sms[i] - traffic.incident_sent_at[i] for i in accepted if i in first_sms]
-    unanswered = len([i for i in accepted if i not in first_sms])
-    failed_incidents = [r for r in traffic.incidents if not r.ok]
-    failed_replies = [r for r in traffic.replies if not r.ok]
-    print()
-    print_table(["latency (ms)", "count", "failed", "p50", "p90", "p99", "max"], [
-        latency_row("ingest POST /api/incidents", [r.latency for r in traffic.incidents],
-                    len(failed_incidents)),
-        latency_row("reply POST /twilio/sms", [r.latency for r in traffic.replies],
-                    len(failed_replies)),
-        latency_row("incident POST to first SMS", to_first_sms, "-"),
-        # This process also serves the doubles: if it fell behind, the load was not offered.
-        latency_row("request left late vs schedule", _lags(traffic), "-"),
-    ])
-    alerts_sent = sum(1 for m in messages if m.body.startswith("CMS ALERT"))
-    sms_duplicates = _extra(Counter((m.to, m.body) for m in messages))
-    post_duplicates = _extra(Counter(
-        str(((p.get("metadata") or {}).get("event_payload") or {}).get("delivery_key"))
-        for p in doubles.slack.posts if p.get("metadata")))
-    unsent = sum(recorded.unsent.values())
-    checks = [
-        ("requests sent", len(traffic.incidents) + len(traffic.replies), True),
-        ("requests failed (non-2xx or no answer)", len(failed_incidents) + len(failed_replies),
-         not failed_incidents and not failed_replies),
-        ("incidents accepted", len(accepted), True),
-        ("incidents without any SMS", unanswered, unanswered == 0),
-        ("alert SMS accepted by the Twilio double", alerts_sent, alerts_sent == recorded.alert_sms),
-        ("alert SMS recorded as sent", recorded.alert_sms, True),
-        ("alert Slack posts recorded as sent", recorded.alert_posts, True),
-        (f"alert deliveries not sent {dict(recorded.unsent) or ''}".rstrip(), unsent, unsent == 0),
-        ("all SMS accepted by the Twilio double", len(messages), True),
-        ("Slack posts redrawn (chat.update calls)", len(doubles.slack.updates), True),
-        ("duplicate SMS (same To, same body)", sms_duplicates, sms_duplicates == 0),
-        ("duplicate Slack posts (same delivery key)", post_duplicates, post_duplicates == 0),
-        ("replies sent", len(traffic.replies), True),
-        ("replies recorded", recorded.replies, recorded.replies == len(traffic.replies)),
-        ("offered in (s)", f"{traffic.seconds:.1f}", True),
-        ("recorded after the last answer (s)", f"{drained:.1f}", True),
-    ]
-    print()
-    print_table(["total", "value", "check"],
-                [[name, value, "ok" if good else "FAIL"] for name, value, good in checks])
-    _print_failures(failed_incidents, failed_replies)
-    return all(good for _, _, good in checks)
-
-
-def _lags(traffic: Traffic) -> list[float]:
-    lags = []
-    for results in (traffic.incidents, traffic.replies):
-        step = traffic.offered_over / max(len(results), 1)
-        lags += [r.started - (traffic.start + r.index * step) for r in results]
-    return lags
-
-
-def _extra(counts: Counter[object]) -> int:
-    return sum(n - 1 for n in counts.values() if n > 1)
-
-
-def _print_failures(incidents: Sequence[RequestResult], replies: Sequence[RequestResult]) -> None:
-    for name, failed in (("incident", incidents), ("reply", replies)):
-        for result in failed[:5]:
-            print(f"{name} {result.index}: HTTP {result.status or '-'} {result.error}")

@@ -18,7 +18,7 @@ from bot.sites_file import load_sites
 from bot.store.engine import open_engine
 from bot.store.migrate import pending, upgrade
 from workers.context import WorkerRuntime
-from workers.worker import build_worker
+from workers.worker import build_worker, warm_up
 
 log = logging.getLogger("cmsbot")
 
@@ -69,6 +69,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     url = redis_url(settings)
     connection = connect(url)
     runtime = WorkerRuntime(settings, loaded.sites, url, utcnow)
+    warm_up(runtime)
     try:
         build_worker(runtime, connection, simple=args.simple).work(
             burst=args.burst, with_scheduler=True, logging_level="WARNING")

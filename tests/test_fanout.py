@@ -3,7 +3,6 @@ a second copy for anyone, and staff alerts always first."""
 
 import asyncio
 import os
-import signal
 import sys
 import time
 from dataclasses import replace
@@ -21,6 +20,7 @@ from bot.store import residents
 from bot.store.engine import open_engine
 from tests.clock import FakeClock
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
+from tests.faults.conftest import kill_tree
 
 RESIDENT_FROM = "+12125550198"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -95,7 +95,7 @@ async def test_a_worker_killed_mid_broadcast_leaves_nobody_with_two_copies(
         sys.executable, "-m", "bot.cli", "worker", env=worker_env(resident_settings),
         start_new_session=True)
     await wait_until(lambda: len(broadcast_messages(twilio)) >= 8, "the first messages")
-    os.killpg(worker.pid, signal.SIGKILL)  # the worker and the job it was running
+    kill_tree(worker.pid)  # the worker and the job it was running
     await worker.wait()
     sent_before = len(broadcast_messages(twilio))
     assert sent_before < len(PEOPLE)  # it really died mid-way

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 from typing import Any
@@ -17,7 +18,7 @@ from rq.timeouts import TimerDeathPenalty
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.queue import QUEUES, queue
-from workers.context import WorkerRuntime, job_runtime
+from workers.context import WorkerRuntime, job_runtime, open_job_context
 from workers.reconcile import enqueue_work, find_work
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,23 @@ def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, simple: boo
     )
     worker.runtime = runtime
     return worker
+
+
+def warm_up(runtime: WorkerRuntime) -> None:
+    """Import and initialise, once, what every job needs, before any work horse is forked.
+
+    rq imports a job's function in the horse; without this every job would pay for importing
+    the Twilio and Slack SDKs, the database drivers and our own modules: most of a second.
+    """
+    importlib.import_module("workers.jobs")
+
+    async def touch() -> None:
+        async with open_job_context(runtime) as ctx:
+            await ctx.deliveries.get("")  # a first query loads the SQL dialect and compiler
+            for notifier in ctx.notifiers.values():
+                getattr(getattr(notifier, "client", None), "messages", None)  # twilio lazy import
+
+    asyncio.run(touch())
 
 
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:

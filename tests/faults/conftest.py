@@ -4,6 +4,7 @@ signalled and killed by the test, against the Twilio and Slack API doubles in th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psutil
 import pytest
 
 from bot.settings import Settings
@@ -89,10 +91,11 @@ class Service:
         return process
 
     async def stop(self, process: asyncio.subprocess.Process, how: int = signal.SIGTERM) -> int:
-        """Signal a process (and, for SIGKILL, its whole group: a worker and its work horse)."""
+        """Signal a process; SIGKILL takes its work horses too (rq starts them in a session of
+        their own), as a machine going down would."""
         if process.returncode is None:
             if how == signal.SIGKILL:
-                os.killpg(process.pid, signal.SIGKILL)
+                kill_tree(process.pid)
             else:
                 process.send_signal(how)
         return await asyncio.wait_for(process.wait(), 30)
@@ -127,6 +130,18 @@ class Service:
             lines.append(line.decode(errors="replace"))
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and every process it started."""
+    try:
+        parent = psutil.Process(pid)
+        family = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for member in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+
+
 @pytest.fixture
 def fast_sites(tmp_path: Path) -> Path:
     """The sample sites with escalation in seconds, so real processes escalate in real time."""
@@ -149,5 +164,5 @@ async def service(live_settings: Settings, port: int, fast_sites: Path) -> Async
     yield running
     for process in running.processes:
         if process.returncode is None:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_tree(process.pid)
             await process.wait()
