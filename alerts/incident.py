@@ -138,8 +138,11 @@ def _optional_int(payload: Mapping[str, object], field: str, low: int, high: int
     value = payload.get(field)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())  # feeds send precincts as "75" as often as 75
+    if isinstance(value, str) and value.strip().isdecimal():  # not isdigit: int() refuses "²"
+        try:
+            value = int(value.strip())  # feeds send precincts as "75" as often as 75
+        except ValueError:  # more digits than int() reads (4300)
+            raise IncidentError(field, f"must be between {low} and {high}") from None
     if isinstance(value, bool) or not isinstance(value, int):
         raise IncidentError(field, "must be a whole number")
     if not low <= value <= high:

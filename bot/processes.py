@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
 from bot.app import create_app
@@ -49,11 +50,26 @@ async def prepare_database(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def wait_for_database(settings: Settings, ceiling: float = 30.0) -> None:
+    """Prepare the database, waiting for it if it is away: a process started during an outage
+    comes up when the database does, instead of crashing into a restart loop."""
+    delay = 1.0
+    while True:
+        try:
+            await prepare_database(settings)
+            return
+        except (OSError, SQLAlchemyError) as exc:
+            log.error("the database is unreachable (%s); trying again in %.0f s",
+                      type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, ceiling)
+
+
 def serve(_args: argparse.Namespace, settings: Settings) -> int:
     """Run the web process until SIGTERM or Ctrl-C; in-flight requests finish first."""
     logs.configure(settings.log_format, settings.log_level)
     announce(settings, "web")
-    asyncio.run(prepare_database(settings))
+    asyncio.run(wait_for_database(settings))
     app = create_app(settings)
     log.info("listening on port %d", settings.port)
     web.run_app(app, port=settings.port, print=None, shutdown_timeout=20, access_log=None)
@@ -64,7 +80,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run an rq worker with the scheduler; SIGTERM lets the current job finish."""
     logs.configure(settings.log_format, settings.log_level)
     announce(settings, "worker")
-    asyncio.run(prepare_database(settings))
+    asyncio.run(wait_for_database(settings))
     loaded = load_sites(settings.sites_path, settings.timezone)  # once, before any fork
     url = redis_url(settings)
     connection = connect(url)

@@ -83,7 +83,10 @@ def warm_up(runtime: WorkerRuntime) -> None:
             for notifier in ctx.notifiers.values():
                 getattr(getattr(notifier, "client", None), "messages", None)  # twilio lazy import
 
-    asyncio.run(touch())
+    try:
+        asyncio.run(touch())
+    except (OSError, SQLAlchemyError, redis.RedisError) as exc:
+        log.warning("warm-up skipped (%s): jobs will load what they need", type(exc).__name__)
 
 
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:

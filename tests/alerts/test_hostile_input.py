@@ -188,17 +188,19 @@ SCALARS = (st.none() | st.booleans() | st.integers() | st.sampled_from(HUGE_NUMB
            | st.sampled_from(FEED_STRINGS))
 JSON_VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(CHARACTERS, max_size=10), inner, max_size=4),
     max_leaves=20,
 )
-INCIDENT_LIKE = st.dictionaries(st.sampled_from(INCIDENT_FIELDS) | st.text(max_size=8), JSON_VALUES,
+INCIDENT_LIKE = st.dictionaries(st.sampled_from(INCIDENT_FIELDS) | st.text(CHARACTERS, max_size=8), JSON_VALUES,
                                 max_size=len(INCIDENT_FIELDS) + 2)
-# Mostly-valid payloads, so that every field's own check is reached, not only the first one's.
+# Mostly-valid payloads, so that every field's own check is reached, not only the first one's;
+# a changed field gets a value a feed might really send as often as any JSON at all.
+FIELD_VALUES = st.sampled_from(FEED_STRINGS) | st.sampled_from(HUGE_NUMBERS) | JSON_VALUES
 GOOD_INCIDENT: dict[str, object] = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00",
                                     "lat": 40.67, "lon": -73.89, "precinct": 75}
 NEAR_VALID = st.builds(lambda changes, dropped: {**{k: v for k, v in GOOD_INCIDENT.items()
                                                      if k not in dropped}, **changes},
-                       st.dictionaries(st.sampled_from(INCIDENT_FIELDS), JSON_VALUES, max_size=3),
+                       st.dictionaries(st.sampled_from(INCIDENT_FIELDS), FIELD_VALUES, max_size=3),
                        st.sets(st.sampled_from(tuple(GOOD_INCIDENT))))
 
 
@@ -322,7 +324,7 @@ def csv_rows(draw: st.DrawFn) -> list[tuple[int, dict[Any, Any]]]:
     for line in range(2, 2 + draw(st.integers(0, 8))):
         row: dict[Any, Any] = {name: draw(cell(name)) for name in names}
         if draw(st.integers(0, 9)) == 0:  # a row with more cells than the header
-            row[None] = draw(st.lists(st.text(max_size=5), min_size=1, max_size=3))
+            row[None] = draw(st.lists(st.text(CHARACTERS, max_size=5), min_size=1, max_size=3))
         rows.append((line, row))
     return rows
 
@@ -366,7 +368,7 @@ def test_any_header_is_a_layout_or_a_value_error(names: list[str]) -> None:
 
 # --- 6. The sites file ------------------------------------------------------------------------
 
-YAML_KEYS = st.text(max_size=12) | st.integers(-3, 3) | st.booleans() | st.none()
+YAML_KEYS = st.text(CHARACTERS, max_size=12) | st.integers(-3, 3) | st.booleans() | st.none()
 YAML_SCALARS = (st.none() | st.booleans() | st.integers() | st.sampled_from((10**400, -(10**400)))
                 | st.floats(allow_nan=True, allow_infinity=True) | st.text(CHARACTERS, max_size=30)
                 | st.sampled_from(("+12125550175", "212-555-0176", "precinct:75", "precinct:99",

@@ -5,16 +5,21 @@ Twilio and Slack API doubles fail on command. Escalation steps here are seconds 
 `fast_sites` fixture), so they happen in real time while the tests poll with deadlines.
 """
 
+import asyncio
 import signal
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import redis
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 
+from bot.settings import Settings
 from bot.store.engine import open_engine
-from bot.store.schema import takedown_steps
+from bot.store.schema import incidents, takedown_steps
 from tests.faults.conftest import eventually
+from tests.faults.proxy import Proxy
 
 # In the sample sites, this point is in man-up-eny's catchment only (supervisor: Lee Park).
 EAST_NEW_YORK = {"occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.6598, "lon": -73.8931,
@@ -158,9 +163,51 @@ async def test_sigterm_lets_the_job_in_flight_finish_and_loses_none(service, twi
     assert max(alerts_by_recipient(twilio).values()) == 1
 
 
-async def test_sigterm_to_the_web_process_ends_it_cleanly(service):
+@pytest.fixture
+async def database_proxy(postgres_url):
+    url = make_url(postgres_url)
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    await proxy.cut()
+
+
+async def test_an_unreachable_database_is_a_503_and_the_same_post_later_succeeds(
+        service, database_proxy, twilio, postgres_url):
+    proxy, via_proxy = database_proxy
+    service.extra["DATABASE_URL"] = via_proxy
+    await service.start("serve")
+    await proxy.cut()
+    worker = await service.start("worker")  # started during the outage: it waits, not crashes
+    status, body, headers = await service.post("/api/incidents", incident(60))
+    assert status == 503 and headers.get("Retry-After") == "5"
+    assert "Traceback" not in str(body) and body == {"error": "temporarily unavailable; retry shortly"}
+    engine = open_engine(Settings(database_url=postgres_url).sqlalchemy_url, pooled=False)
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(incidents.c.id))).all() == []  # nothing half written
+    await engine.dispose()
+    await proxy.start()
+    status, body, _ = await service.post("/api/incidents", incident(60))
+    assert status == 202 and body["duplicate"] is False
+    await eventually(lambda: sms_all_sent(service, "NYPD-F60"), "the alerts")
+    assert "the database is unreachable" in service.output(worker)
+    assert worker.returncode is None
+
+
+async def test_sigterm_to_the_web_process_finishes_the_request_in_flight(
+        service, database_proxy, twilio):
+    proxy, via_proxy = database_proxy
+    service.extra["DATABASE_URL"] = via_proxy
     web = await service.start("serve")
-    status, _, _ = await service.post("/api/incidents", incident(50))
-    assert status == 202
-    assert await service.stop(web, signal.SIGTERM) == 0
-    assert "Traceback" not in service.output(web)
+    proxy.slow = 0.3  # every database round trip is slow: the request is still in flight
+    request = asyncio.create_task(service.post("/api/incidents", incident(70)))
+    await asyncio.sleep(0.5)  # let it get going before the signal: not a wait for a result
+    assert not request.done()
+    web.send_signal(signal.SIGTERM)
+    status, body, _ = await request
+    assert status == 202 and body["id"] == "NYPD-F70"
+    assert await asyncio.wait_for(web.wait(), 60) == 0
+    proxy.slow = 0.0
+    await service.start("serve")
+    shown = await service.get("/api/incidents/NYPD-F70")
+    assert len(shown["deliveries"]) >= 3  # stored whole before the process left
