@@ -2,7 +2,8 @@
 """Set up a local virtualenv and run cmsbot or its checks; needs nothing but Python 3.11+.
 
     python3 dev.py demo            install, then run `cmsbot demo`
-    python3 dev.py test [ARGS]     install with test extras, then ruff, mypy and pytest [ARGS]
+    python3 dev.py test [ARGS]     install with test extras, then ruff, mypy, the dependency
+                                   audit and pytest [ARGS]
     python3 dev.py bench [ARGS]    install with test extras, then the benchmark suite
     python3 dev.py cmsbot ARGS     install, then run any cmsbot command
 """
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCK = ROOT / "requirements.lock"
 
 
 def ensure_env(extras: str) -> None:
@@ -28,7 +31,8 @@ def ensure_env(extras: str) -> None:
     if not (BIN / "python").exists():
         print(f"dev.py: creating {VENV.relative_to(ROOT)} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()
+                            + extras.encode()).hexdigest()
     stamp = VENV / f".installed-{extras or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
@@ -36,7 +40,7 @@ def ensure_env(extras: str) -> None:
     print(f"dev.py: installing {target} into .venv (first run takes a minute) ...", flush=True)
     subprocess.run(  # noqa: S603 (our own venv's pip)
         [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", target],
+         "-c", str(LOCK), "-e", target],
         cwd=ROOT, check=True,
     )
     stamp.write_text(digest)
@@ -51,6 +55,35 @@ def run(*argv: str) -> int:
         except KeyboardInterrupt:
             # Ctrl-C reaches the child too: let it shut down cleanly, and report how it ended.
             continue
+
+
+def audit() -> int:
+    """Check the locked dependencies against known vulnerabilities (pip-audit).
+
+    Fails on any known vulnerability. When the vulnerability service cannot be reached, says
+    so plainly instead of passing as if the dependencies had been checked.
+    """
+    done = subprocess.run(  # noqa: S603 (our own venv's pip-audit on our own lock file)
+        [str(BIN / "pip-audit"), "-r", str(LOCK), "--progress-spinner", "off", "-f", "json"],
+        cwd=ROOT, capture_output=True, text=True)
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        print(f"dev.py: the dependency audit did not run: {done.stderr.strip()[-300:]}")
+        return 0 if "Connection" in done.stderr or "resolve" in done.stderr else 1
+    found = [(d["name"], d["version"], v["id"]) for d in report["dependencies"]
+             for v in d.get("vulns", [])]
+    skipped = [d["name"] for d in report["dependencies"] if d.get("skip_reason")]
+    for name, version, vuln in found:
+        print(f"dev.py: {name} {version} has a known vulnerability: {vuln}")
+    if skipped:
+        print(f"dev.py: WARNING: {len(skipped)} of {len(report['dependencies'])} locked "
+              "dependencies could NOT be audited: the vulnerability service did not answer "
+              "for them from this machine")
+    else:
+        print(f"dev.py: dependency audit: {len(report['dependencies'])} packages, "
+              f"{len(found)} known vulnerabilities")
+    return 1 if found else 0
 
 
 def main(argv: list[str]) -> int:
@@ -70,6 +103,8 @@ def main(argv: list[str]) -> int:
         for step in ([python, "-m", "ruff", "check", "."], [python, "-m", "mypy"]):
             if run(*step) != 0:
                 return 1
+        if audit() != 0:
+            return 1
         return run(python, "-m", "pytest", *rest)
     if command == "bench":
         ensure_env("test")
