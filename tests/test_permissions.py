@@ -146,3 +146,24 @@ async def test_a_slack_request_without_a_signature_is_refused(client, slack):
     response = await client.post("/slack/events", data=body,
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status == 401 and slack.responses == []
+
+
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/status", "/slack/events",
+                                  "/api/incidents", "/api/takedowns"])
+async def test_an_oversized_body_is_refused_before_it_is_read(client, path):
+    response = await client.post(path, data=b"x" * 1_000_000, headers={
+        **AUTH, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status == 413
+
+
+async def test_hostile_text_is_stored_verbatim_and_shown_escaped(client, work, slack):
+    hostile = "'; DROP TABLE incidents;-- <script>alert(1)</script> <!channel> \u0007\u202e"
+    response = await client.post("/api/incidents", json={**BRONX, "location": hostile},
+                                 headers=AUTH)
+    assert response.status == 202
+    shown = await (await client.get("/api/incidents/NYPD-1", headers=AUTH)).json()
+    assert shown["location"] == hostile
+    await work()
+    post = str(next(p for p in slack.posts if p["channel"] == "C040BRX")["blocks"])
+    assert "<script>" not in post and "<!channel>" not in post
+    assert "&lt;script&gt;" in post and "DROP TABLE" in post
