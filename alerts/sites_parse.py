@@ -34,9 +34,9 @@ from alerts.sites import (
 from alerts.takedowns import PlaybookError, PlaybookStep, parse_step
 from alerts.zones import Zone, zones_from_layer
 
-TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}$")
-SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
+SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}\Z")
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}\Z")
 _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
              "takedown_playbooks", "resident_support"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",

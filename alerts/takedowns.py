@@ -115,7 +115,7 @@ def _calendar_date(word: str, today: date) -> date:
             year = today.year if len(parts) == 2 else int(parts[2])
             year = year + 2000 if year < 100 else year
             return date(year, month, day)
-    except (ValueError, OverflowError):  # 2/30, or a year too long for a date
+    except (ValueError, OverflowError):  # 2/30, or a number too big for date() ("0/2147483648")
         pass
     raise TakedownError("date", f"{word!r} is not a date; write today, tomorrow, 2026-12-01 or 12/1")
 

@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run an rq worker with the scheduler")
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    worker.add_argument("--simple", action="store_true",
-                        help="run jobs in the worker process instead of forking one per job")
+    worker.add_argument("--fork", action="store_true",
+                        help="fork a work horse per job (isolation) instead of running jobs "
+                             "in the worker on pooled connections")
     worker.set_defaults(run=_lazy("bot.processes", "worker"))
 
     db = sub.add_parser("db", help="database schema")

@@ -87,7 +87,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     runtime = WorkerRuntime(settings, loaded.sites, url, utcnow)
     warm_up(runtime)
     try:
-        build_worker(runtime, connection, simple=args.simple).work(
+        build_worker(runtime, connection, fork=args.fork).work(
             burst=args.burst, with_scheduler=True, logging_level="WARNING")
     finally:
         connection.close()

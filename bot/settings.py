@@ -86,7 +86,7 @@ class Settings:
         if production and not get("CMSBOT_API_TOKEN"):
             raise SettingsError("CMSBOT_API_TOKEN is not set: the ingest API needs a token")
         port = get("PORT") or "8080"
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not (port.isascii() and port.isdecimal()) or len(port) > 5 or not 0 < int(port) < 65536:
             raise SettingsError(f"PORT must be a TCP port number, not {port!r}")
         backoff = get("CMSBOT_RETRY_BACKOFF") or "2,5,15,30,60,120,300,600"
         try:

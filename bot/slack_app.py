@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import redis
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
@@ -28,12 +29,20 @@ def build_bolt(settings: Settings, session: aiohttp.ClientSession, desk: SlackDe
     # Quick calls from the web process (respond, views.open) wait out a 429 once; posts and
     # updates are retried by their jobs after Retry-After.
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    bolt_log = logging.getLogger("slack_bolt")
+    bolt_log.addFilter(_token_from_client)
     bolt = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.reveal(),
                     process_before_response=False, raise_error_for_unhandled_request=False,
-                    logger=logging.getLogger("slack_bolt"))
+                    logger=bolt_log)
     bolt.middleware(once_only(desk.redis))
     register(bolt, desk)
     return bolt
+
+
+def _token_from_client(record: logging.LogRecord) -> bool:
+    # Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns at
+    # every start that it will not use it: it is the client's token already, so say nothing.
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def once_only(connection: redis.Redis) -> Any:

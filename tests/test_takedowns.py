@@ -88,6 +88,15 @@ async def test_an_unanswered_reminder_escalates_like_an_alert(client, work, twil
     assert twilio.sent_to(LEE)[0].body.startswith("CMS ESCALATION #1: no ack after 10 min")
 
 
+@pytest.mark.parametrize("reference", ["TD-99", "TD-\u00b2", "TD-" + "9" * 5000, "plan"])
+async def test_a_takedown_that_does_not_exist_is_a_404_whatever_its_id_looks_like(client, reference):
+    for method in ("GET", "POST"):
+        path = f"/api/takedowns/{reference}" + ("/cancel" if method == "POST" else "")
+        response = await client.request(method, path, headers=AUTH)
+        assert response.status == 404
+        assert "takedown" in (await response.json())["error"]
+
+
 async def test_cancel_stops_the_rest(client, work, twilio, plan, clock):
     await plan()
     await until(clock, work, 1, 18, 1)

@@ -1,17 +1,20 @@
-"""What a job needs, opened per job and closed after it.
+"""What a job needs: the worker's runtime, and a context of open stores and clients.
 
-rq runs each job in a fresh event loop (and, with the forking worker, in a fresh process),
-so database engines and HTTP sessions cannot be shared between jobs: each job opens its own.
-The settings, sites and clock come from the `CmsWorker` running the job, never from a global.
+A worker running jobs in its own process keeps one context open on a long-lived loop
+(`workers.job_loop`); a forking worker's work horse opens one per job, in a fresh event loop.
+Either way a job is a plain function that calls `run_job`. The settings, sites and clock come
+from the worker running the job, never from a global.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +30,11 @@ from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
 from bot.takedown_steps import StepRunner
+
+if TYPE_CHECKING:
+    from workers.job_loop import JobLoop
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,16 +67,33 @@ class JobContext:
 
 
 _runtime: ContextVar[WorkerRuntime] = ContextVar("cmsbot_worker_runtime")
+_loop: ContextVar[JobLoop | None] = ContextVar("cmsbot_job_loop", default=None)
 
 
 @contextmanager
-def job_runtime(runtime: WorkerRuntime) -> Iterator[None]:
-    """Make `runtime` what jobs see while the block runs (set by the worker per job)."""
-    token = _runtime.set(runtime)
+def job_runtime(runtime: WorkerRuntime, loop: JobLoop | None = None) -> Iterator[None]:
+    """Make `runtime` (and the worker's job loop, if it has one) what jobs see while the block
+    runs (set by the worker per job)."""
+    runtime_token, loop_token = _runtime.set(runtime), _loop.set(loop)
     try:
         yield
     finally:
-        _runtime.reset(token)
+        _loop.reset(loop_token)
+        _runtime.reset(runtime_token)
+
+
+def run_job(work: Callable[[JobContext], Awaitable[T]]) -> T:
+    """Run a job's coroutine with a context: the worker's long-lived one, or one of its own."""
+    loop = _loop.get()
+    if loop is not None:
+        return loop.run(work)
+    runtime = current_runtime()
+
+    async def once() -> T:
+        async with open_job_context(runtime) as ctx:
+            return await work(ctx)
+
+    return asyncio.run(once())
 
 
 def current_runtime() -> WorkerRuntime:
@@ -81,9 +106,11 @@ def current_runtime() -> WorkerRuntime:
 
 
 @asynccontextmanager
-async def open_job_context(runtime: WorkerRuntime) -> AsyncIterator[JobContext]:
-    """Open the database, Redis and the provider clients for one job."""
-    engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
+async def open_job_context(runtime: WorkerRuntime, *,
+                           pooled: bool = False) -> AsyncIterator[JobContext]:
+    """Open the database, Redis and the provider clients: for one job, or (`pooled`) for all
+    the jobs of a worker's long-lived loop."""
+    engine = open_engine(runtime.settings.sqlalchemy_url, pooled=pooled)
     connection = connect(runtime.redis_url)
     try:
         async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:

@@ -1,4 +1,8 @@
-"""rq job functions: importable, taking plain ids, reloading state from the database."""
+"""rq job functions: importable, taking plain ids, reloading state from the database.
+
+Each is a plain function that runs its coroutine through `run_job`, on the worker's long-lived
+loop when it has one; rq's own per-job event loop would reopen every connection each time.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 
 from rq import Retry
 
-from workers.context import current_runtime, open_job_context
+from workers.context import JobContext, run_job
 from workers.delivery import Again, Failed, deliver
 from workers.fanout import send_batch as fan_out
 from workers.posts import catch_up, refresh
@@ -17,54 +21,71 @@ log = logging.getLogger(__name__)
 _RQ_RETRY_CAP = 100
 
 
-async def send_delivery(key: str) -> Retry | None:
+def send_delivery(key: str) -> Retry | None:
     """Send one delivery (SMS or Slack post) unless it went already; rq reschedules on Retry."""
-    runtime = current_runtime()
-    async with open_job_context(runtime) as ctx:
-        result = await deliver(ctx, key, runtime.settings.retry_backoff)
+
+    async def work(ctx: JobContext) -> Retry | None:
+        result = await deliver(ctx, key, ctx.runtime.settings.retry_backoff)
         if isinstance(result, Failed):
             # A staff alert that never reached its person: the next escalation step, now.
             await ctx.escalator.delivery_failed(key)
         elif result is None:
             await catch_up(ctx, key)
-    if isinstance(result, Again):
-        return Retry(max=_RQ_RETRY_CAP, interval=max(int(result.delay.total_seconds()), 0))
-    return None
+        if isinstance(result, Again):
+            return Retry(max=_RQ_RETRY_CAP, interval=max(int(result.delay.total_seconds()), 0))
+        return None
+
+    return run_job(work)
 
 
-async def run_chain_step(chain_id: int, step: int) -> str:
+def run_chain_step(chain_id: int, step: int) -> str:
     """Run one escalation, follow-up or check-out step if it is still due and unanswered."""
-    async with open_job_context(current_runtime()) as ctx:
-        outcome = await ctx.escalator.run_step(chain_id, step)
+
+    async def work(ctx: JobContext) -> str:
+        return await ctx.escalator.run_step(chain_id, step)
+
+    outcome = run_job(work)
     log.info("chain %d step %d: %s", chain_id, step, outcome)
     return outcome
 
 
-async def refresh_posts(incident_id: str) -> Retry | None:
+def refresh_posts(incident_id: str) -> Retry | None:
     """Redraw the incident's Slack posts from the current state (chat.update)."""
-    async with open_job_context(current_runtime()) as ctx:
+
+    async def work(ctx: JobContext) -> Retry | None:
         wait = await refresh(ctx, incident_id)
-    return Retry(max=10, interval=int(wait.total_seconds())) if wait is not None else None
+        return Retry(max=10, interval=int(wait.total_seconds())) if wait is not None else None
+
+    return run_job(work)
 
 
-async def run_takedown_step(step_id: int) -> str:
+def run_takedown_step(step_id: int) -> str:
     """Send one post-takedown reminder if it is due and not sent yet."""
-    async with open_job_context(current_runtime()) as ctx:
-        outcome = await ctx.takedowns.run(step_id)
+
+    async def work(ctx: JobContext) -> str:
+        return await ctx.takedowns.run(step_id)
+
+    outcome = run_job(work)
     log.info("takedown step %d: %s", step_id, outcome)
     return outcome
 
 
-async def send_batch(broadcast_id: int) -> Retry | None:
+def send_batch(broadcast_id: int) -> Retry | None:
     """Send a broadcast's next messages for a couple of seconds; rq queues it again until done."""
-    async with open_job_context(current_runtime()) as ctx:
+
+    async def work(ctx: JobContext) -> Retry | None:
         again = await fan_out(ctx, broadcast_id)
-    if again is None:
-        return None
-    return Retry(max=_RQ_RETRY_CAP * 10_000, interval=int(again.total_seconds()))
+        if again is None:
+            return None
+        return Retry(max=_RQ_RETRY_CAP * 10_000, interval=int(again.total_seconds()))
+
+    return run_job(work)
 
 
-async def start_broadcast(broadcast_id: int) -> str:
+def start_broadcast(broadcast_id: int) -> str:
     """Start a scheduled broadcast (an automatic area notice) once its time has come."""
-    async with open_job_context(current_runtime()) as ctx:
+
+    async def work(ctx: JobContext) -> str:
         return await ctx.broadcaster.start_scheduled(broadcast_id)
+
+    return run_job(work)

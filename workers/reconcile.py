@@ -49,11 +49,6 @@ class Work:
     scheduled: list[tuple[int, datetime]] = field(default_factory=list)
     stalled: list[int] = field(default_factory=list)
 
-    @property
-    def late_suffix(self) -> str:
-        """The id suffix of this pass's jobs for overdue work: one extra job a minute at most."""
-        return f"-late{int(self.now.timestamp()) // 60}"
-
 
 async def find_work(runtime: WorkerRuntime) -> Work:
     """Deliveries due and maybe without a job; chain and takedown steps due within the horizon."""
@@ -80,20 +75,23 @@ async def find_work(runtime: WorkerRuntime) -> Work:
                 sending, scheduled, stalled)
 
 
-def enqueue_work(connection: redis.Redis, work: Work) -> int:
-    """Give every piece of found work a job unless a live one exists; return how many were added."""
+def enqueue_work(connection: redis.Redis, work: Work, stale_after: timedelta) -> int:
+    """Give every piece of found work a job unless a live one exists; return how many were added.
+
+    Overdue work whose job has been "started" for longer than `stale_after` (the lease) gets
+    a job of its own: the worker running it was killed.
+    """
     overdue = work.now - GRACE
-    late = work.late_suffix
     added = (
-        enqueue_sends(connection, work.keys, suffix=late)
+        enqueue_sends(connection, work.keys, stale_after=stale_after)
         + schedule_steps(connection, [d for d in work.due if d.at >= overdue], work.now)
-        + schedule_steps(connection, [d for d in work.due if d.at < overdue], work.now, late)
+        + schedule_steps(connection, [d for d in work.due if d.at < overdue], work.now, stale_after)
         + schedule_takedown_steps(connection, [s for s in work.takedown_steps if s[1] >= overdue],
                                   work.now)
         + schedule_takedown_steps(connection, [s for s in work.takedown_steps if s[1] < overdue],
-                                  work.now, late)
+                                  work.now, stale_after)
         + sum(enqueue_batches(connection, broadcast, LANES) for broadcast in work.sending)
-        + sum(enqueue_batches(connection, broadcast, 1, late) for broadcast in work.stalled)
+        + sum(enqueue_batches(connection, broadcast, 1, stale_after) for broadcast in work.stalled)
         + sum(schedule_broadcast_start(connection, broadcast, at, work.now)
               for broadcast, at in work.scheduled))
     if added:

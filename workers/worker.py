@@ -19,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.queue import QUEUES, queue
 from workers.context import WorkerRuntime, job_runtime, open_job_context
+from workers.delivery import lease
+from workers.job_loop import JobLoop
 from workers.reconcile import enqueue_work, find_work
 
 log = logging.getLogger(__name__)
-
 
 
 class _CmsWorkerMixin:
@@ -30,8 +31,12 @@ class _CmsWorkerMixin:
     connection: redis.Redis
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
-        with job_runtime(self.runtime):
+        with job_runtime(self.runtime, self.job_loop()):
             return super().perform_job(job, queue, execution)  # type: ignore[misc, no-any-return]
+
+    def job_loop(self) -> JobLoop | None:
+        """The loop jobs run on; None: each job opens its own (in a forked work horse)."""
+        return None
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[misc]
@@ -43,21 +48,38 @@ class _CmsWorkerMixin:
             super()._install_signal_handlers()  # type: ignore[misc]
 
 
-class CmsWorker(_CmsWorkerMixin, Worker):
-    """Forks a work horse per job, like `rq worker`."""
+class CmsForkingWorker(_CmsWorkerMixin, Worker):
+    """Forks a work horse per job, like `rq worker` (`cmsbot worker --fork`): a job that
+    crashes the interpreter cannot take the worker with it, at the price of reopening every
+    connection per job."""
 
 
-class CmsSimpleWorker(_CmsWorkerMixin, SimpleWorker):
-    """Runs jobs in its own process (tests, and `cmsbot worker --simple`)."""
+class CmsWorker(_CmsWorkerMixin, SimpleWorker):
+    """Runs jobs in its own process, on one long-lived loop with pooled connections."""
 
     # SIGALRM-based job timeouts only work in the main thread; a timer works in any.
     death_penalty_class = TimerDeathPenalty
+    _loop: JobLoop | None = None
+
+    def job_loop(self) -> JobLoop:
+        # Opened at the first job, after rq has forked its scheduler: no fork with our thread.
+        if self._loop is None:
+            self._loop = JobLoop(self.runtime).__enter__()
+        return self._loop
+
+    def teardown(self) -> None:
+        try:
+            if self._loop is not None:
+                self._loop.__exit__(None, None, None)
+        finally:
+            self._loop = None
+            super().teardown()  # type: ignore[no-untyped-call]
 
 
-def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, simple: bool = False,
-                 **options: Any) -> Worker:
+def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, fork: bool = False,
+                 **options: Any) -> SimpleWorker | Worker:
     """A worker on all of cmsbot's queues, in priority order."""
-    worker_class = CmsSimpleWorker if simple else CmsWorker
+    worker_class = CmsForkingWorker if fork else CmsWorker
     every = runtime.settings.reconcile_seconds
     worker = worker_class(
         [queue(connection, name) for name in QUEUES], connection=connection,
@@ -92,7 +114,8 @@ def warm_up(runtime: WorkerRuntime) -> None:
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
     """Enqueue every due delivery and chain step that has no live job; return how many."""
     try:
-        return enqueue_work(connection, asyncio.run(find_work(runtime)))
+        return enqueue_work(connection, asyncio.run(find_work(runtime)),
+                            lease(runtime.settings.provider_timeout))
     except (OSError, SQLAlchemyError, redis.RedisError) as exc:
         # The database or Redis is away; the next timer tick tries again.
         log.error("reconcile failed, will retry: %s", exc)

@@ -30,6 +30,7 @@ def test_only_id_time_and_coordinates_are_required():
     ({"id": None}, "id"),
     ({"id": ""}, "id"),
     ({"id": "has space"}, "id"),
+    ({"id": "NYPD-1\n"}, "id"),  # a trailing newline is not part of any id
     ({"id": 12345}, "id"),
     ({"occurred_at": None}, "occurred_at"),
     ({"occurred_at": "yesterday"}, "occurred_at"),

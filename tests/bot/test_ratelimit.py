@@ -1,4 +1,4 @@
-"""The shared token bucket, on the real Redis (database 14): one queue of send slots for every worker.
+"""The shared token bucket, on the real Redis: one queue of send slots for every worker.
 
 Waits are read from what the bucket returns. Time only moves forward between two calls, so a wait is
 never more than its exact value and only a little less; rates are slow enough that "a little" is far
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -23,29 +21,10 @@ from bot.ratelimit import MIN_FACTOR, TTL_MARGIN_MS, TokenBucket
 EPSILON = 1e-6
 
 
-def database_14(url: str) -> str:
-    """The suite's Redis server (CMSBOT_TEST_REDIS_URL), database 14: the rest of the suite uses 15."""
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return parts._replace(query="db=14").geturl()
-    return parts._replace(path="/14").geturl()
-
-
 @pytest.fixture
-def bucket_url() -> Iterator[str]:
-    """Database 14, emptied before and after the test."""
-    url = database_14(os.environ.get("CMSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
-    client = redis.Redis.from_url(url, socket_timeout=5)
-    try:
-        client.flushdb()
-    except redis.RedisError:
-        client.close()
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {url} is not reachable; .ci/run starts it", pytrace=False)
-        pytest.skip(f"Redis at {url} is not reachable on this machine")
-    yield url
-    client.flushdb()
-    client.close()
+def bucket_url(redis_url: str) -> str:
+    """The run's own Redis database, emptied before and after the test."""
+    return redis_url
 
 
 @pytest.fixture
@@ -205,7 +184,7 @@ def test_an_unlimited_bucket_never_waits_and_touches_nothing(connection: redis.R
     assert bucket.acquire(1_000_000, max_wait=0) == 0.0
     bucket.slow_down()
     assert bucket.current_rate() == math.inf
-    assert connection.dbsize() == 0
+    assert connection.keys("cmsbot:bucket:*") == []
 
 
 def test_acquire_goes_at_once_when_tokens_are_there(connection: redis.Redis) -> None:
@@ -265,7 +244,7 @@ def test_nonsense_arguments_are_refused(connection: redis.Redis,
                                         call: Callable[[TokenBucket], object]) -> None:
     with pytest.raises(ValueError):
         call(TokenBucket(connection, "sms", rate=1))
-    assert connection.dbsize() == 0
+    assert connection.keys("cmsbot:bucket:*") == []
 
 
 def test_a_limited_bucket_needs_a_positive_burst(connection: redis.Redis) -> None:

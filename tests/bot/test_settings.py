@@ -40,7 +40,9 @@ def test_a_missing_setting_stops_start_up_naming_it(missing, named):
         Settings.from_env(env)
 
 
-@pytest.mark.parametrize(("name", "value"), [("PORT", "http"), ("CMSBOT_TIMEZONE", "Mars/Olympus"),
+@pytest.mark.parametrize(("name", "value"), [("PORT", "http"), ("PORT", "\u00b2"),
+                                             ("PORT", "9" * 5000),
+                                             ("CMSBOT_TIMEZONE", "Mars/Olympus"),
                                              ("CMSBOT_RETRY_BACKOFF", "soon"),
                                              ("CMSBOT_LOG_LEVEL", "LOUD"),
                                              ("CMSBOT_PROVIDER_TIMEOUT", "forever")])

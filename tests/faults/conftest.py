@@ -74,10 +74,10 @@ class Service:
             env["DATABASE_URL"] = s.database_url
         return {**env, **self.extra, **overrides}
 
-    async def start(self, role: str, **overrides: str) -> asyncio.subprocess.Process:
-        """Start `cmsbot serve` or `cmsbot worker` in its own process group."""
+    async def start(self, role: str, *args: str, **overrides: str) -> asyncio.subprocess.Process:
+        """Start `cmsbot serve` or `cmsbot worker` (with `args`) in its own process group."""
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", role, env=self.env(**overrides),
+            sys.executable, "-m", "bot.cli", role, *args, env=self.env(**overrides),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True)
         self.processes.append(process)

@@ -50,17 +50,18 @@ async def paged(service, incident_id: str) -> set[str]:
             if d["channel"] == "sms" and d["kind"] == "alert"}
 
 
+@pytest.mark.parametrize("mode", [(), ("--fork",)], ids=["in-process", "forking"])
 async def test_a_worker_killed_while_alerting_a_team_leaves_everyone_with_one_alert(
-        service, twilio):
+        service, twilio, mode):
     await service.start("serve")
     # A patient worker: it is still waiting for Twilio's answer when it is killed.
-    worker = await service.start("worker", CMSBOT_PROVIDER_TIMEOUT="10")
+    worker = await service.start("worker", *mode, CMSBOT_PROVIDER_TIMEOUT="10")
     twilio.hang_next(1, seconds=30, accept=True)  # Twilio takes the first; its answer never comes
     status, body, _ = await service.post("/api/incidents", incident(1))
     assert status == 202 and body["deliveries"] >= 3
     await eventually(lambda: len(twilio.messages) >= 1, "the first alert to reach Twilio")
     await service.stop(worker, signal.SIGKILL)  # mid-send: the claim is left behind
-    await service.start("worker")
+    await service.start("worker", *mode)
     await eventually(lambda: sms_all_sent(service, "NYPD-F1"), "every alert to be sent", within=60)
     expected = await paged(service, "NYPD-F1")
     assert sum(alerts_by_recipient(twilio).values()) == len(expected)
