@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
@@ -175,8 +175,17 @@ def _enqueue_unique(target: Queue, func: str, args: tuple[object, ...], job_id: 
             if existing is not None and existing.get_status(refresh=False) in _LIVE:
                 return False  # a live job will do it: enqueueing twice is harmless
             if existing is not None:
-                existing.delete()  # finished or failed long ago: this attempt needs the id back
+                _forget(target, existing)  # finished or failed: this attempt needs the id back
     return False
+
+
+def _forget(target: Queue, job: Job) -> None:
+    try:
+        job.delete()
+    except InvalidJobOperation:
+        # It expired between our look and the delete, or all that is left is a stray field a
+        # worker wrote after it expired: the hash goes, and rq's cleanup drops the registry entry.
+        target.connection.delete(job.key)
 
 
 def _held_by_the_dead(job: Job, stale_after: timedelta) -> bool:

@@ -93,3 +93,13 @@ def test_redraws_wait_behind_alerts_on_their_own_queue(connection):
     enqueue_refresh(connection, ["NYPD-1", "NYPD-2"], NOW)
     assert job_ids(connection, "alerts") == []
     assert len(job_ids(connection, "default")) == 2
+
+
+def test_a_job_that_expired_as_it_was_looked_at_gives_its_id_back(connection):
+    enqueue_sends(connection, ["k1"])
+    job = Job.fetch(send_job_id("k1"), connection=connection, serializer=JSONSerializer)
+    queue(connection, "alerts").remove(job)
+    job.set_status(JobStatus.FINISHED)
+    connection.hdel(job.key, "status")  # what is left of a job a worker touched as it expired
+    assert enqueue_sends(connection, ["k1"]) == 1
+    assert job_ids(connection, "alerts") == [send_job_id("k1")]
