@@ -16,6 +16,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.queue import connect, enqueue_refresh, enqueue_sends, queue, send_job_id
+from bot.unique_jobs import free_id
 
 LEASE = timedelta(minutes=1)
 NOW = datetime(2026, 7, 4, 23, 20, tzinfo=UTC)
@@ -101,5 +102,26 @@ def test_a_job_that_expired_as_it_was_looked_at_gives_its_id_back(connection):
     queue(connection, "alerts").remove(job)
     job.set_status(JobStatus.FINISHED)
     connection.hdel(job.key, "status")  # what is left of a job a worker touched as it expired
+    assert enqueue_sends(connection, ["k1"]) == 1
+    assert job_ids(connection, "alerts") == [send_job_id("k1")]
+
+
+def test_a_job_made_live_again_by_another_request_is_never_deleted(connection):
+    enqueue_sends(connection, ["k1"])
+    job = Job.fetch(send_job_id("k1"), connection=connection, serializer=JSONSerializer)
+    queue(connection, "alerts").remove(job)
+    job.set_status(JobStatus.FINISHED)
+    # Two requests saw it finished; the first frees the id and enqueues a new job...
+    assert enqueue_sends(connection, ["k1"]) == 1
+    # ...and the second, acting on what it saw, frees the id too: the new job must stay.
+    free_id(queue(connection, "alerts"), send_job_id("k1"))
+    assert job_ids(connection, "alerts") == [send_job_id("k1")]
+    assert Job.fetch(send_job_id("k1"), connection=connection,
+                     serializer=JSONSerializer).get_status() == JobStatus.QUEUED
+
+
+def test_remains_of_a_job_without_its_data_give_the_id_back(connection):
+    connection.hset("rq:job:" + send_job_id("k1"), mapping={"status": "started",
+                                                             "worker_name": "gone"})
     assert enqueue_sends(connection, ["k1"]) == 1
     assert job_ids(connection, "alerts") == [send_job_id("k1")]
