@@ -69,6 +69,10 @@ async def hand_off(connection: redis.Redis, keys: Sequence[str], due: Sequence[D
         # The work is safe in the database; the worker's reconcile enqueues it.
         log.error("could not enqueue %d sends and %d steps (%s); reconcile will", len(keys),
                   len(due), exc)
+    except Exception:
+        # Committed already: failing the request now would only make the sender try again.
+        log.exception("could not enqueue %d sends and %d steps; reconcile will", len(keys),
+                      len(due))
 
 
 def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due], now: datetime,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import WatchError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
@@ -93,8 +93,8 @@ def free_id(target: Queue, job_id: str) -> None:
             else:
                 job.delete(pipeline=pipe)
             pipe.execute()
-        except WatchError:
-            return  # it changed while we looked: the caller looks again
+        except (WatchError, InvalidJobOperation):
+            return  # it changed while we looked (another request freed it): the caller looks again
 
 
 def _held_by_the_dead(job: Job, stale_after: timedelta) -> bool:
