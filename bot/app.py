@@ -10,14 +10,18 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
+from alerts.map_shapes import team_outlines
 from bot import keys
 from bot.broadcasts import Broadcaster
 from bot.clock import utcnow
 from bot.embedded_redis import EmbeddedRedis, client_name
 from bot.escalation import Escalator
 from bot.ingest import Ingest
+from bot.metrics import Histogram
 from bot.queue import connect, redis_url
+from bot.readiness import TIMEOUT as PROBE_TIMEOUT
 from bot.routes import setup_routes
+from bot.sessions import SessionSigner
 from bot.settings import Settings
 from bot.sites_file import LoadedSites, load_sites
 from bot.slack_app import build_bolt
@@ -28,6 +32,8 @@ from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
 from bot.takedowns import Planner
 from handlers.errors import error_middleware
+from handlers.timing import BUCKETS as WEBHOOK_BUCKETS
+from handlers.timing import webhook_timing
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +42,14 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
                clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the web app. Nothing connects until the app starts; `sites` may be given pre-loaded."""
     app = web.Application(client_max_size=settings.max_body_bytes * 4,
-                          middlewares=[error_middleware])
+                          middlewares=[webhook_timing, error_middleware])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
+    app[keys.WEBHOOK_SECONDS] = Histogram(WEBHOOK_BUCKETS)
     app[keys.API_TOKEN] = settings.ingest_token()
     app[keys.SITES] = sites or load_sites(settings.sites_path, settings.timezone)
+    app[keys.SESSIONS] = SessionSigner(settings.session_key())
+    app[keys.MAP_OUTLINES] = team_outlines(app[keys.SITES].sites)  # simplified once, not per map
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_services)
@@ -63,8 +72,12 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     url = await asyncio.to_thread(redis_url, settings)
     connection = connect(url)
     app[keys.REDIS] = connection
+    # /readyz and /metrics get a client of their own with short timeouts: a hung Redis fails
+    # them within seconds, and the thread that waited on it ends too.
+    probe = app[keys.PROBE_REDIS] = connect(url, timeout=PROBE_TIMEOUT)
     yield
     connection.close()
+    probe.close()
     if not settings.redis_url:
         await asyncio.to_thread(EmbeddedRedis(settings.home).release, client_name())
 
@@ -77,10 +90,16 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[keys.SMS_INBOX] = SmsInbox(app[keys.ENGINE], sites, connection, clock,
                                    app[keys.SETTINGS].twilio_resident_from)
     app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
+    settings = app[keys.SETTINGS]
     app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock,
-                                     app[keys.SETTINGS].sms_rate_per_second)
+                                     settings.sms_rate_per_second, public_base(settings))
     app[keys.PLANNER] = Planner(app[keys.ENGINE], sites, connection, clock)
     yield
+
+
+def public_base(settings: Settings) -> str:
+    """Where people reach this service: CMSBOT_PUBLIC_URL, or this machine's port."""
+    return settings.public_url or f"http://localhost:{settings.port}"
 
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:

@@ -38,6 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
                              "in the worker on pooled connections")
     worker.set_defaults(run=_lazy("bot.processes", "worker"))
 
+    dashboard = sub.add_parser("dashboard", help="the coordinators' dashboard")
+    dashboard_sub = dashboard.add_subparsers(dest="dashboard_command", metavar="ACTION",
+                                             required=True)
+    link = dashboard_sub.add_parser("link", help="print a one-time sign-in link (as /cms "
+                                                 "dashboard gives in Slack)")
+    link.add_argument("--as", dest="as_user", metavar="SLACK_USER",
+                      help="the roster person's Slack user id (default: the first coordinator)")
+    link.set_defaults(run=_lazy("bot.dashboard_cli", "link"))
+
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(
@@ -77,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--last", type=int, default=50, metavar="N",
                         help="start with the last N messages (default 50)")
     outbox.set_defaults(run=_lazy("bot.outbox_cli", "run"))
+
+    report = sub.add_parser("report", help="response times, outcomes and follow-ups per team and month")
+    report.add_argument("--since", metavar="D", help="first day, YYYY-MM-DD (default: the first "
+                        "of the month 11 months ago)")
+    report.add_argument("--until", metavar="D", help="day after the last, YYYY-MM-DD, not "
+                        "included (default: tomorrow)")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument("--team", metavar="T", help="only this team (its id in the sites file)")
+    report.set_defaults(run=_lazy("bot.report_cli", "run"))
     return parser
 
 

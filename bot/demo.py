@@ -26,9 +26,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot import logs
+from bot import keys, logs
 from bot.app import create_app
 from bot.clock import utcnow
+from bot.dashboard_cli import signin_url
 from bot.embedded_redis import EmbeddedRedis, client_name
 from bot.outbox_cli import format_entry
 from bot.processes import prepare_database
@@ -75,12 +76,19 @@ async def _main(settings: Settings, interval: float, limit: int) -> None:
 
 @contextlib.asynccontextmanager
 async def _web(settings: Settings) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", settings.port)
     await site.start()
     url = f"http://127.0.0.1:{settings.port}"
     print(f"web: {url} (POST /api/incidents with the token in {settings.home}/api-token)")
+    coordinator = next((c for c in app[keys.SITES].sites.coordinators if c.slack_user), None)
+    if coordinator is not None and coordinator.slack_user:
+        signin = await asyncio.to_thread(signin_url, replace(settings, public_url=url),
+                                         coordinator.slack_user)
+        print(f"dashboard: {signin} (signs in as {coordinator.name}, once, within 10 minutes; "
+              "`cmsbot dashboard link` for another)")
     try:
         yield url
     finally:

@@ -10,8 +10,11 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alerts.map_shapes import TeamOutline
 from bot.escalation import Escalator
 from bot.ingest import Ingest
+from bot.metrics import Histogram
+from bot.sessions import SessionSigner
 from bot.settings import Secret, Settings
 from bot.sites_file import LoadedSites
 from bot.slack_desk import SlackDesk
@@ -34,3 +37,8 @@ ESCALATOR = web.AppKey("escalator", Escalator)
 SLACK_DESK = web.AppKey("slack_desk", SlackDesk)
 BOLT = web.AppKey("bolt", AsyncApp)
 PLANNER = web.AppKey("planner", Planner)
+# The operator endpoints' own Redis client, with short timeouts (/readyz, /metrics).
+PROBE_REDIS = web.AppKey("probe_redis", redis.Redis)
+WEBHOOK_SECONDS = web.AppKey("webhook_seconds", Histogram)
+SESSIONS = web.AppKey("sessions", SessionSigner)
+MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])

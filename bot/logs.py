@@ -45,6 +45,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """Readable lines for a terminal; a traceback is redacted too (the filter sees only messages)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_phones(super().format(record))
+
+
 def configure(log_format: str = "text", level: int | str = logging.INFO) -> None:
     """Send logs to stderr in the chosen format, redacting phone numbers on the way."""
     handler = logging.StreamHandler(sys.stderr)
@@ -52,8 +62,7 @@ def configure(log_format: str = "text", level: int | str = logging.INFO) -> None
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                                               datefmt="%H:%M:%S"))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

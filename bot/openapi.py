@@ -55,6 +55,11 @@ TAKEDOWN = {"type": "object", "required": ["id", "area", "date", "status", "step
                            "date": {"type": "string"}, "status": {"type": "string"},
                            "steps": {"type": "array", "items": {"type": "object"}},
                            "timeline": {"type": "array", "items": {"type": "object"}}}}
+_CHECK = {"type": "string", "enum": ["ok", "unreachable", "timeout"]}
+READINESS = {"type": "object", "required": ["status", "checks"],
+             "properties": {"status": {"type": "string", "enum": ["ready", "unavailable"]},
+                            "checks": {"type": "object", "required": ["redis", "database"],
+                                       "properties": {"redis": _CHECK, "database": _CHECK}}}}
 FORM = {"application/x-www-form-urlencoded": {"schema": {"type": "object",
                                                           "additionalProperties": True}}}
 _PATH_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
@@ -124,5 +129,19 @@ def document() -> dict[str, Any]:
                               "404": {"description": "Slack is not configured"}}}},
             "/healthz": {"get": {"summary": "Liveness",
                                  "responses": {"200": {"description": "Up"}}}},
+            "/readyz": {"get": {
+                "summary": "Readiness: Redis and the database answer within seconds",
+                "responses": {"200": {"description": "Ready", "content": _json(READINESS)},
+                              "503": {"description": "Not ready: `checks` says which; retry "
+                                                     "after `Retry-After`",
+                                      "content": _json(READINESS)}}}},
+            "/metrics": {"get": {
+                "summary": "Prometheus text (format 0.0.4); the bearer is CMSBOT_METRICS_TOKEN, "
+                           "when it is set",
+                "security": [{}, {"bearer": []}],
+                "responses": {"200": {"description": "Metrics", "content": {
+                                  "text/plain": {"schema": {"type": "string"}}}},
+                              "401": {"description": "CMSBOT_METRICS_TOKEN is set and was not "
+                                                     "sent"}}}},
         },
     }

@@ -35,9 +35,10 @@ def redis_url(settings: Settings) -> str:
     return settings.redis_url or EmbeddedRedis(settings.home).ensure_running()
 
 
-def connect(url: str) -> redis.Redis:
-    """A Redis client whose connections carry this process's name."""
-    return redis.Redis.from_url(url, client_name=client_name(), health_check_interval=30)
+def connect(url: str, timeout: float | None = None) -> redis.Redis:
+    """A Redis client whose connections carry this process's name; `timeout` bounds each call."""
+    return redis.Redis.from_url(url, client_name=client_name(), health_check_interval=30,
+                                socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def queue(connection: redis.Redis, name: str = "alerts") -> Queue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class Settings:
     redis_url: str | None = None
     sites_path: Path = SAMPLE_SITES
     api_token: Secret | None = None
+    session_secret: Secret | None = None
     public_url: str | None = None
     port: int = 8080
     timezone: str = "America/New_York"
@@ -59,6 +61,7 @@ class Settings:
     slack_bot_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_api_url: str | None = None
+    metrics_token: Secret | None = None
     log_format: str = "text"
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024
@@ -100,6 +103,7 @@ class Settings:
             redis_url=get("REDIS_URL"),
             sites_path=Path(sites) if sites else SAMPLE_SITES,
             api_token=secret("CMSBOT_API_TOKEN"),
+            session_secret=secret("CMSBOT_SESSION_SECRET"),
             public_url=(get("CMSBOT_PUBLIC_URL") or "").rstrip("/") or None,
             port=int(port),
             timezone=get("CMSBOT_TIMEZONE") or "America/New_York",
@@ -111,6 +115,7 @@ class Settings:
             slack_bot_token=secret("SLACK_BOT_TOKEN"),
             slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
             slack_api_url=get("SLACK_API_URL"),
+            metrics_token=secret("CMSBOT_METRICS_TOKEN"),
             log_format=get("CMSBOT_LOG_FORMAT") or ("json" if production else "text"),
             retry_backoff=retry_backoff,
             log_level=(get("CMSBOT_LOG_LEVEL") or "INFO").upper(),
@@ -168,14 +173,29 @@ class Settings:
 
     def ingest_token(self) -> Secret:
         """The ingest token; with embedded defaults, one generated once and kept under home."""
-        if self.api_token is not None:
-            return self.api_token
-        path = self.home / "api-token"
-        if not path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(24))
-            path.chmod(0o600)
-        return Secret(path.read_text().strip())
+        return self.api_token or _kept_secret(self.home / "api-token", 24)
+
+    def session_key(self) -> Secret:
+        """The key dashboard sessions are signed with: CMSBOT_SESSION_SECRET, or one generated
+        once and kept under home (enough for one web process; set the variable for several)."""
+        return self.session_secret or _kept_secret(self.home / "session-secret", 32)
+
+
+def _kept_secret(path: Path, size: int) -> Secret:
+    """A random secret kept in `path`, made on first use. Two processes starting together
+    agree on one: it is written aside and linked into place, which only the first link wins."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(size))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return Secret(path.read_text().strip())
 
 
 def _seconds(value: str, name: str, upper: float = 120) -> float:

@@ -8,6 +8,8 @@ and tells the same people as an SMS reply would.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +30,7 @@ from bot.actions import Act, Outcome
 from bot.broadcasts import Broadcaster, BroadcastError, Preview, time_to_send
 from bot.ingest import hand_off
 from bot.roster import roster
+from bot.sessions import SigninLinks
 from bot.store.pages import Page, add_pages, incident, incident_from_row, page_from_row
 from bot.store.schema import incident_teams, incidents, pages
 from bot.takedown_text import list_text, schedule_text, timeline_text
@@ -41,6 +44,8 @@ class Answer:
     text: str
     blocks: tuple[dict[str, Any], ...] = ()
 
+
+log = logging.getLogger(__name__)
 
 NOT_ON_ROSTER = ("You are not on the CMS roster, so you can only read `/cms help`. Ask a "
                  "coordinator to add your Slack user id ({user}) to the sites file.")
@@ -56,6 +61,7 @@ class SlackDesk:
     clock: Callable[[], datetime]
 
     rate: float = 0.0
+    public_url: str = "http://localhost:8080"
 
     @property
     def planner(self) -> Planner:
@@ -86,6 +92,8 @@ class SlackDesk:
             return Answer(await self._incidents(person, parsed))
         if parsed.name == "broadcast":
             return await self._broadcast(person, parsed)
+        if parsed.name == "dashboard":
+            return await self._dashboard_link(person)
         if parsed.name in ("takedown", "takedowns", "cancel-takedown"):
             try:
                 return await self._takedowns(person, parsed)
@@ -104,6 +112,15 @@ class SlackDesk:
             return Answer(escape(str(exc)))
         return Answer(f"*{preview.name}* is going to {preview.recipients} residents of "
                       f"{escape(preview.label)}.")
+
+    async def _dashboard_link(self, person: Person) -> Answer:
+        token = await asyncio.to_thread(SigninLinks(self.redis).create, person.slack_user,
+                                        self.clock())
+        log.info("dashboard sign-in link issued to %s", person.name)
+        scope = "every team" if person.is_coordinator else ", ".join(person.team_ids)
+        return Answer(f"<{self.public_url}/signin/{token}|Sign in to the CMS dashboard> "
+                      f"({escape(scope)}). The link is yours alone, works once and expires in "
+                      "10 minutes; don't forward it.")
 
     async def _broadcast(self, person: Person, command: Command) -> Answer:
         if not person.is_coordinator:

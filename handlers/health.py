@@ -1,10 +1,21 @@
-"""Liveness for operators: the process is up and serving."""
+"""Operators' routes: liveness, readiness, Prometheus metrics; and the OpenAPI document.
+
+None of them needs the API token: load balancers and Prometheus call them. `/metrics` takes
+`CMSBOT_METRICS_TOKEN` when it is set, since the web process faces the internet for webhooks.
+"""
 
 from __future__ import annotations
 
+import hmac
+
 from aiohttp import web
 
+from bot import keys
+from bot.metrics import CONTENT_TYPE, render
 from bot.openapi import document
+from bot.readiness import readiness
+from bot.scrape import collect
+from handlers.errors import RETRY_AFTER
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -12,6 +23,36 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """200 when Redis and the database answer within seconds; else 503 naming what failed."""
+    checks = await readiness(request.app[keys.ENGINE], request.app[keys.PROBE_REDIS])
+    if all(state == "ok" for state in checks.values()):
+        return web.json_response({"status": "ready", "checks": checks})
+    return web.json_response({"status": "unavailable", "checks": checks}, status=503,
+                             headers={"Retry-After": RETRY_AFTER})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text; always 200, with `cmsbot_scrape_error` saying what could not be read."""
+    _require_metrics_token(request)
+    app = request.app
+    families = await collect(app[keys.ENGINE], app[keys.PROBE_REDIS], app[keys.WEBHOOK_SECONDS],
+                             app[keys.CLOCK]())
+    return web.Response(body=render(families).encode(),
+                        headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"})
+
+
 async def openapi_json(_request: web.Request) -> web.Response:
     """The OpenAPI document of the API."""
     return web.json_response(document())
+
+
+def _require_metrics_token(request: web.Request) -> None:
+    token = request.app[keys.SETTINGS].metrics_token
+    if token is None:
+        return
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                             token.reveal().encode()):
+        raise web.HTTPUnauthorized(text="send Authorization: Bearer $CMSBOT_METRICS_TOKEN\n",
+                                   headers={"WWW-Authenticate": 'Bearer realm="cmsbot metrics"'})

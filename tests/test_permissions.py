@@ -136,6 +136,23 @@ async def test_api_routes_need_the_token(client, method, path, body, token):
     assert (response.status == 401) is (token != API_TOKEN), await response.text()
 
 
+@pytest.mark.parametrize("path", ["/dashboard/api/map", "/dashboard/api/changes",
+                                  "/dashboard/api/incidents/NYPD-1", "/dashboard/api/report",
+                                  "/dashboard/api/report.csv"])
+@pytest.mark.parametrize("token", [None, API_TOKEN])
+async def test_dashboard_data_needs_a_session_not_the_api_token(client, path, token):
+    # The ingest token is for machines; the dashboard is for people signed in from Slack.
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.get(path, headers=headers)
+    assert response.status == 401, await response.text()
+
+
+@pytest.mark.parametrize("path", ["/", "/reports"])
+async def test_dashboard_pages_without_a_session_send_you_to_sign_in(client, path):
+    response = await client.get(path, headers=AUTH, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/signin"
+
+
 async def test_the_ingest_token_is_compared_in_constant_time():
     assert "hmac.compare_digest" in inspect.getsource(auth.require_bearer)
 

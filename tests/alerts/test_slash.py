@@ -56,6 +56,11 @@ def test_a_mistake_says_what_to_type(text, says):
 def test_help_lists_only_what_works():
     text = help_text()
     for command in ("incidents", "ack", "log", "close", "oncall", "roster", "help", "takedown",
-                    "takedowns", "cancel-takedown", "broadcast"):
+                    "takedowns", "cancel-takedown", "broadcast", "dashboard"):
         assert f"/cms {command}" in text
-    assert "dashboard" not in text
+    assert "/cms report" not in text  # reports are on the dashboard and the command line
+
+
+def test_dashboard_takes_no_arguments():
+    assert parse_command("dashboard") == Command("dashboard")
+    assert isinstance(parse_command("dashboard now"), Usage)

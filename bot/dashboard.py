@@ -1,0 +1,86 @@
+"""What the dashboard reads: incidents for the map, and a version that changes with anything
+a viewer would see change (a new incident, an action on the timeline, a delivery's status)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alerts.map_shapes import map_point
+from alerts.render import headline
+from alerts.sites import Sites
+from bot.store.pages import incident_from_row
+from bot.store.schema import deliveries, incident_teams, incidents, timeline
+
+RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+MAP_LIMIT = 5000  # a month of the city's shootings is a few hundred; this bounds a bad day
+
+
+@dataclass(frozen=True)
+class MapIncident:
+    """One incident as a dot on the map."""
+
+    id: str
+    x: int
+    y: int
+    occurred_at: datetime
+    headline: str
+    fatal: bool
+    status: str
+    teams: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The dot's JSON for the map script."""
+        return {"id": self.id, "x": self.x, "y": self.y, "occurred_at": self.occurred_at,
+                "headline": self.headline, "fatal": self.fatal, "status": self.status,
+                "teams": list(self.teams)}
+
+
+async def map_incidents(engine: AsyncEngine, sites: Sites, since: datetime,
+                        team_ids: tuple[str, ...] | None) -> list[MapIncident]:
+    """Shootings since `since`, newest first; only those routed to `team_ids` unless None (all)."""
+    query = (select(incidents).where(incidents.c.occurred_at >= since, incidents.c.kind == "shooting",
+                                     incidents.c.lat.is_not(None))
+             .order_by(incidents.c.occurred_at.desc()).limit(MAP_LIMIT))
+    if team_ids is not None:
+        query = query.where(incidents.c.id.in_(select(incident_teams.c.incident_id).where(
+            incident_teams.c.team_id.in_(team_ids))))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+        routed: dict[str, list[str]] = {}
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), 500):  # bounded IN lists
+            for link in await conn.execute(select(incident_teams.c.incident_id,
+                                                  incident_teams.c.team_id).where(
+                    incident_teams.c.incident_id.in_(ids[start:start + 500]))):
+                routed.setdefault(link.incident_id, []).append(link.team_id)
+    found = []
+    for row in rows:
+        incident = incident_from_row(row._mapping)
+        x, y = map_point(sites, row.lat, row.lon)
+        found.append(MapIncident(row.id, x, y, row.occurred_at, headline(incident), row.fatal,
+                                 row.status, tuple(sorted(routed.get(row.id, [])))))
+    return found
+
+
+async def version(engine: AsyncEngine) -> str:
+    """Changes whenever an incident arrives, someone acts, or a delivery moves."""
+    async with engine.connect() as conn:
+        last_event = await conn.scalar(select(func.max(timeline.c.id)))
+        last_delivery = await conn.scalar(select(func.max(deliveries.c.updated_at)))
+    stamp = last_delivery.timestamp() if isinstance(last_delivery, datetime) else 0
+    return f"{last_event or 0}-{stamp:.3f}"
+
+
+async def teams_of(engine: AsyncEngine, incident_id: str) -> list[str] | None:
+    """The teams an incident was routed to ([] when unrouted); None if there is no such incident."""
+    async with engine.connect() as conn:
+        exists = await conn.scalar(select(incidents.c.id).where(incidents.c.id == incident_id))
+        if exists is None:
+            return None
+        return list(await conn.scalars(select(incident_teams.c.team_id).where(
+            incident_teams.c.incident_id == incident_id)))

@@ -1,0 +1,81 @@
+"""The dashboard's JSON: map data, an incident's timeline, and a version to poll for changes.
+
+Every route needs a session (401 otherwise). A member sees the incidents routed to their teams,
+a coordinator all of them; an incident someone may not see is a 404, exactly like one that
+does not exist, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from alerts.map_shapes import bounds
+from bot import dashboard, keys
+from handlers.dashboard_auth import viewer
+from handlers.http import error, json_response
+from handlers.incidents_api import public_view
+from handlers.pages import PRIVATE
+
+STATES = ("open", "acknowledged", "on scene", "closed")
+
+
+async def map_data(request: web.Request) -> web.Response:
+    """Catchments, and the incidents of the last 24 h, 7 days or 30 days (`range`)."""
+    who = viewer(request)
+    chosen = request.query.get("range", "24h")
+    if chosen not in dashboard.RANGES:
+        error(web.HTTPBadRequest, f"range is one of {', '.join(dashboard.RANGES)}", field="range")
+    sites = request.app[keys.SITES].sites
+    since = request.app[keys.CLOCK]() - dashboard.RANGES[chosen]
+    scope = None if who.person.is_coordinator else who.person.team_ids
+    found = await dashboard.map_incidents(request.app[keys.ENGINE], sites, since, scope)
+    teams = [outline for outline in request.app[keys.MAP_OUTLINES]
+             if who.person.is_coordinator or outline.team_id in who.person.team_ids]
+    return _private(json_response({
+        "range": chosen, "since": since, "states": STATES,
+        "view": bounds(sites),
+        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path}
+                  for t in teams],
+        "incidents": [incident.to_json() for incident in found],
+        "version": await dashboard.version(request.app[keys.ENGINE]),
+    }))
+
+
+async def incident_timeline(request: web.Request) -> web.Response:
+    """One incident: routing, deliveries with their status, and everything on its timeline."""
+    who = viewer(request)
+    incident_id = request.match_info["id"]
+    engine = request.app[keys.ENGINE]
+    teams = await dashboard.teams_of(engine, incident_id)
+    if teams is None or not who.sees(teams):
+        error(web.HTTPNotFound, f"no incident {incident_id!r}")
+    view = await request.app[keys.INCIDENTS].view(incident_id)
+    if view is None:
+        error(web.HTTPNotFound, f"no incident {incident_id!r}")
+    shown = public_view(view)
+    # Linked incidents of teams this viewer does not serve are not theirs to know about.
+    visible_links = []
+    for link in shown["links"]:
+        linked_teams = await dashboard.teams_of(engine, link["incident"])
+        if linked_teams is not None and who.sees(linked_teams):
+            visible_links.append(link)
+    shown["links"] = visible_links
+    return _private(json_response(shown))
+
+
+async def changes(request: web.Request) -> web.Response:
+    """A version that changes when anything on the dashboard would; pages poll it."""
+    viewer(request)
+    return _private(json_response({"version": await dashboard.version(request.app[keys.ENGINE]),
+                                   "poll_seconds": POLL.total_seconds()}))
+
+
+POLL = timedelta(seconds=5)
+
+
+def _private(response: web.Response) -> web.Response:
+    response.headers.update({"Cache-Control": "no-store",
+                             "X-Content-Type-Options": PRIVATE["X-Content-Type-Options"]})
+    return response

@@ -1,0 +1,128 @@
+"""The dashboard's door: sign-in pages for one-time links, sign-out, and the guard every
+dashboard page and data route goes through.
+
+Without a valid session a page redirects to /signin, which says how to get a link; a data
+route answers 401. Who the session belongs to is looked up in the sites file on every
+request, so a person taken off the roster is out at once. Responses to signed-in people are
+never cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from html import escape
+
+from aiohttp import web
+
+from alerts.sites import Person
+from bot import keys
+from bot.sessions import COOKIE, SESSION_TTL, Session, SigninLinks
+from handlers.http import error
+from handlers.pages import page
+
+log = logging.getLogger(__name__)
+CSRF_HEADER = "X-CSRF-Token"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in person looking at the dashboard."""
+
+    person: Person
+    session: Session
+    csrf: str
+
+    def sees(self, team_ids: list[str]) -> bool:
+        """Whether an incident routed to these teams is theirs to see (coordinators: all)."""
+        return self.person.is_coordinator or bool(set(team_ids) & set(self.person.team_ids))
+
+
+def viewer(request: web.Request, *, page_request: bool = False) -> Viewer:
+    """The signed-in person; otherwise a redirect to /signin (pages) or a 401 (data)."""
+    signer = request.app[keys.SESSIONS]
+    session = signer.read(request.cookies.get(COOKIE), request.app[keys.CLOCK]())
+    person = request.app[keys.SITES].sites.person_for_slack(session.user) if session else None
+    if session is None or person is None:
+        if page_request:
+            raise web.HTTPSeeOther("/signin")
+        error(web.HTTPUnauthorized, "not signed in: type /cms dashboard in Slack for a sign-in link")
+    return Viewer(person, session, signer.csrf_token(session))
+
+
+async def require_csrf(request: web.Request, who: Viewer) -> None:
+    """403 unless a state-changing request carries the session's CSRF token."""
+    token = request.headers.get(CSRF_HEADER)
+    if token is None and request.content_type == "application/x-www-form-urlencoded":
+        token = str((await request.post()).get("csrf", ""))
+    if not request.app[keys.SESSIONS].csrf_ok(who.session, token):
+        error(web.HTTPForbidden, "missing or wrong CSRF token; reload the page")
+
+
+async def signin_help(_request: web.Request) -> web.Response:
+    """How to sign in (where pages send people without a session)."""
+    return page("Sign in", "<h1>CMS dashboard</h1><p>To sign in, type <code>/cms dashboard</code> "
+                "in Slack. You will get a link for you alone; it works once, for 10 minutes.</p>",
+                status=200)
+
+
+async def signin_link(request: web.Request) -> web.Response:
+    """The page a sign-in link opens: a button, so link previews cannot use the link up."""
+    token = request.match_info["token"]
+    user = await asyncio.to_thread(SigninLinks(request.app[keys.REDIS]).peek, token,
+                                   request.app[keys.CLOCK]())
+    person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
+    if person is None:
+        return _link_gone()
+    return page("Sign in", "<h1>CMS dashboard</h1>"
+                f"<form method='post' action='/signin'><input type='hidden' name='token' "
+                f"value='{_attr(token)}'><p>Signing in as <strong>{_text(person.name)}</strong>."
+                "</p><button type='submit'>Sign in</button></form>")
+
+
+async def signin(request: web.Request) -> web.Response:
+    """Redeem a link (once) and start a session: a signed, HttpOnly, SameSite cookie."""
+    if request.content_length is not None and request.content_length > 1024:
+        return _link_gone()
+    token = str((await request.post()).get("token", ""))
+    user = await asyncio.to_thread(SigninLinks(request.app[keys.REDIS]).redeem, token,
+                                   request.app[keys.CLOCK]())
+    person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
+    if user is None or person is None:
+        return _link_gone()
+    value, _session = request.app[keys.SESSIONS].issue(user, request.app[keys.CLOCK]())
+    log.info("dashboard: %s signed in", person.name)
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(COOKIE, value, max_age=int(SESSION_TTL.total_seconds()), path="/",
+                        httponly=True, samesite="Lax", secure=_https(request))
+    raise response
+
+
+async def signout(request: web.Request) -> web.Response:
+    """End the session (CSRF-protected: a foreign page cannot sign people out)."""
+    who = viewer(request)
+    await require_csrf(request, who)
+    response = web.HTTPSeeOther("/signin")
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+def _https(request: web.Request) -> bool:
+    public = request.app[keys.SETTINGS].public_url or ""
+    return public.startswith("https://")
+
+
+def _link_gone() -> web.Response:
+    return page("Sign-in link used or expired",
+                "<h1>That sign-in link was used or has expired</h1><p>Links work once, for 10 "
+                "minutes. Type <code>/cms dashboard</code> in Slack for a new one.</p>",
+                status=400)
+
+
+def _text(value: str) -> str:
+    return escape(value, quote=False)
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)

@@ -1,0 +1,40 @@
+"""The dashboard's pages: the map with incident timelines, and the reports. Each is a shell;
+its script fetches the data (so the pages and the JSON share one access check)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.dashboard_auth import viewer
+from handlers.pages import nav, page
+
+_RANGES = "".join(f'<button type="button" data-range="{key}">{label}</button>'
+                  for key, label in (("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days")))
+
+
+async def map_page(request: web.Request) -> web.Response:
+    """Catchments and incidents; click one for its timeline. Refreshes itself."""
+    who = viewer(request, page_request=True)
+    body = (nav(who.person.name, "/", who.csrf)
+            + '<main class="map-layout">'
+            + '<section class="map-pane"><div class="toolbar" role="group" aria-label="Time range">'
+            + _RANGES + '<span id="updated" class="muted"></span></div>'
+            + '<svg id="map" role="img" aria-label="Map of catchments and incidents"></svg>'
+            + '<ul id="legend" class="legend"></ul></section>'
+            + '<aside class="side"><h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
+            + '<section id="timeline" class="timeline" hidden></section></aside></main>')
+    return page("Map", body, scripts=("dashboard.js",), csrf=who.csrf)
+
+
+async def reports_page(request: web.Request) -> web.Response:
+    """Per team and month: response times, outcomes, follow-ups, takedowns; chart and CSV."""
+    who = viewer(request, page_request=True)
+    body = (nav(who.person.name, "/reports", who.csrf)
+            + '<main class="reports"><h1>Reports</h1>'
+            + '<form id="report-range" class="toolbar"><label>From <input type="date" '
+            + 'name="since"></label><label>Until <input type="date" name="until"></label>'
+            + '<button type="submit">Show</button><a id="csv" href="#">Download CSV</a></form>'
+            + '<svg id="chart" role="img" aria-label="Monthly chart"></svg>'
+            + '<div class="table-wrap"><table id="report"></table></div>'
+            + '<p id="report-empty" class="muted" hidden></p></main>')
+    return page("Reports", body, scripts=("reports.js",), csrf=who.csrf)

@@ -1,0 +1,241 @@
+// The map page: catchments and incidents drawn in SVG from /dashboard/api/map (coordinates are
+// metres on a flat plane around the city, north up: no tiles, no internet), the incident list,
+// and an incident's timeline. Everything from the server is inserted as text, never as markup.
+// It polls /dashboard/api/changes and redraws when anything changed.
+"use strict";
+
+const SVG = "http://www.w3.org/2000/svg";
+const STATE_CLASS = {"open": "open", "acknowledged": "acked", "on scene": "scene", "closed": "closed"};
+const state = {range: "24h", version: null, open: null, view: null, data: null};
+
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  return node;
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}});
+  if (response.status === 401) { window.location.assign("/signin"); throw new Error("signed out"); }
+  if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+  return response.json();
+}
+
+function localTime(iso) {
+  const when = new Date(iso);
+  return when.toLocaleString([], {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"});
+}
+
+function drawMap(data) {
+  const map = document.getElementById("map");
+  if (!state.view) state.view = data.view.slice();
+  map.setAttribute("viewBox", state.view.join(" "));
+  map.replaceChildren();
+  const areas = svg("g", {"class": "areas"});
+  for (const team of data.teams) {
+    const path = svg("path", {"d": team.path, "fill": team.colour, "stroke": team.colour,
+                              "class": "area", "data-team": team.id});
+    const title = svg("title"); title.textContent = team.name; path.appendChild(title);
+    areas.appendChild(path);
+  }
+  map.appendChild(areas);
+  const dots = svg("g", {"class": "dots"});
+  const radius = Math.max(state.view[2], state.view[3]) / 120;
+  for (const incident of data.incidents) {
+    const dot = svg("circle", {"cx": incident.x, "cy": incident.y, "r": radius,
+                               "class": "dot " + (STATE_CLASS[incident.status] || "open")
+                                        + (incident.fatal ? " fatal" : ""),
+                               "data-id": incident.id, "tabindex": "0"});
+    const title = svg("title");
+    title.textContent = incident.headline + " · " + incident.status + " · " + localTime(incident.occurred_at);
+    dot.appendChild(title);
+    dot.addEventListener("click", () => openIncident(incident.id));
+    dot.addEventListener("keydown", (event) => { if (event.key === "Enter") openIncident(incident.id); });
+    dots.appendChild(dot);
+  }
+  map.appendChild(dots);
+}
+
+function drawLegend(data) {
+  const legend = document.getElementById("legend");
+  legend.replaceChildren();
+  for (const status of data.states) {
+    const item = el("li", {"class": "key " + STATE_CLASS[status]}, status);
+    legend.appendChild(item);
+  }
+  legend.appendChild(el("li", {"class": "key fatal"}, "fatal (dark ring)"));
+  for (const team of data.teams) {
+    const item = el("li", {"class": "team"}, team.name);
+    item.style.setProperty("--team", team.colour);
+    legend.appendChild(item);
+  }
+}
+
+function drawList(data) {
+  const list = document.getElementById("incidents");
+  list.replaceChildren();
+  if (data.incidents.length === 0) {
+    list.appendChild(el("li", {"class": "muted"}, "No shootings in this period."));
+    return;
+  }
+  for (const incident of data.incidents) {
+    const item = el("li", {"class": "incident " + (STATE_CLASS[incident.status] || "open")});
+    const button = el("button", {"type": "button", "data-id": incident.id});
+    button.appendChild(el("span", {"class": "status"}, incident.status));
+    button.appendChild(el("span", {"class": "what"}, (incident.fatal ? "FATAL · " : "") + incident.headline));
+    button.appendChild(el("span", {"class": "when muted"}, localTime(incident.occurred_at) + " · " + incident.id));
+    button.addEventListener("click", () => openIncident(incident.id));
+    item.appendChild(button);
+    list.appendChild(item);
+  }
+}
+
+async function load() {
+  const data = await getJSON("/dashboard/api/map?range=" + encodeURIComponent(state.range));
+  state.data = data;
+  state.version = data.version;
+  drawMap(data);
+  drawLegend(data);
+  drawList(data);
+  document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  for (const button of document.querySelectorAll("[data-range]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.range === state.range));
+  }
+  if (state.open) await openIncident(state.open);
+}
+
+function section(title) {
+  const part = el("section");
+  part.appendChild(el("h3", {}, title));
+  return part;
+}
+
+function table(headers, rows) {
+  const grid = el("table");
+  const head = el("tr");
+  for (const header of headers) head.appendChild(el("th", {}, header));
+  grid.appendChild(head);
+  for (const row of rows) {
+    const line = el("tr");
+    for (const cell of row) line.appendChild(el("td", {}, cell === null || cell === undefined ? "" : cell));
+    grid.appendChild(line);
+  }
+  return grid;
+}
+
+async function openIncident(id) {
+  state.open = id;
+  const panel = document.getElementById("timeline");
+  let incident;
+  try {
+    incident = await getJSON("/dashboard/api/incidents/" + encodeURIComponent(id));
+  } catch (problem) {
+    panel.hidden = false;
+    panel.replaceChildren(el("p", {"class": "error"}, "Could not load " + id + ": " + problem.message));
+    return;
+  }
+  panel.hidden = false;
+  panel.replaceChildren();
+  const close = el("button", {"type": "button", "class": "close", "aria-label": "Close timeline"}, "×");
+  close.addEventListener("click", () => { state.open = null; panel.hidden = true; });
+  panel.appendChild(close);
+  panel.appendChild(el("h2", {}, incident.id));
+  const facts = el("dl", {"class": "facts"});
+  const shown = [["Status", incident.status + (incident.outcome ? " (" + incident.outcome + ")" : "")],
+                 ["Occurred", localTime(incident.occurred_at)],
+                 ["Where", incident.location || "(no location given)"],
+                 ["Victims", String(incident.victims) + (incident.fatal ? ", fatal" : "")],
+                 ["Teams", incident.teams.map((t) => t.team_id).join(", ") || "none: coordinators"]];
+  if (incident.hospital) shown.push(["Hospital", incident.hospital]);
+  for (const [term, value] of shown) {
+    facts.appendChild(el("dt", {}, term));
+    facts.appendChild(el("dd", {}, value));
+  }
+  panel.appendChild(facts);
+
+  const events = section("Timeline");
+  const list = el("ol", {"class": "events"});
+  for (const entry of incident.timeline) {
+    const item = el("li", {"class": "event " + entry.action});
+    item.appendChild(el("time", {"datetime": entry.at}, localTime(entry.at)));
+    item.appendChild(el("span", {"class": "action"}, entry.action));
+    item.appendChild(el("span", {"class": "actor"}, entry.actor + (entry.channel ? " via " + entry.channel : "")));
+    if (entry.detail) item.appendChild(el("span", {"class": "detail"}, entry.detail));
+    list.appendChild(item);
+  }
+  events.appendChild(list);
+  panel.appendChild(events);
+
+  const sent = section("Deliveries");
+  sent.appendChild(table(["To", "Channel", "Kind", "Status", "Tries"],
+    incident.deliveries.map((d) => [(d.recipient_name || "") + " " + d.recipient, d.channel, d.kind,
+                                     d.status, d.attempts])));
+  panel.appendChild(sent);
+
+  if (incident.links.length) {
+    const links = section("Linked incidents");
+    const items = el("ul");
+    for (const link of incident.links) {
+      const button = el("button", {"type": "button", "class": "link"},
+                        link.incident + " · " + Math.round(link.distance_m) + " m, " + link.hours.toFixed(1) + " h apart");
+      button.addEventListener("click", () => openIncident(link.incident));
+      const item = el("li"); item.appendChild(button); items.appendChild(item);
+    }
+    links.appendChild(items);
+    panel.appendChild(links);
+  }
+}
+
+function enablePanZoom() {
+  const map = document.getElementById("map");
+  let drag = null;
+  map.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const view = state.view, box = map.getBoundingClientRect();
+    const factor = event.deltaY > 0 ? 1.2 : 1 / 1.2;
+    const px = view[0] + (event.clientX - box.left) / box.width * view[2];
+    const py = view[1] + (event.clientY - box.top) / box.height * view[3];
+    state.view = [px - (px - view[0]) * factor, py - (py - view[1]) * factor, view[2] * factor, view[3] * factor];
+    if (state.data) drawMap(state.data);
+  }, {passive: false});
+  map.addEventListener("pointerdown", (event) => { drag = {x: event.clientX, y: event.clientY, view: state.view.slice()}; });
+  map.addEventListener("pointerup", () => { drag = null; });
+  map.addEventListener("pointerleave", () => { drag = null; });
+  map.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    const box = map.getBoundingClientRect();
+    const dx = (event.clientX - drag.x) / box.width * drag.view[2];
+    const dy = (event.clientY - drag.y) / box.height * drag.view[3];
+    if (Math.abs(dx) + Math.abs(dy) < 1) return;
+    state.view = [drag.view[0] - dx, drag.view[1] - dy, drag.view[2], drag.view[3]];
+    map.setAttribute("viewBox", state.view.join(" "));
+  });
+}
+
+async function poll() {
+  try {
+    const answer = await getJSON("/dashboard/api/changes");
+    if (answer.version !== state.version) await load();
+    setTimeout(poll, answer.poll_seconds * 1000);
+  } catch (problem) {
+    document.getElementById("updated").textContent = "offline: retrying";
+    setTimeout(poll, 10000);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-range]")) {
+    button.addEventListener("click", () => { state.range = button.dataset.range; load(); });
+  }
+  enablePanZoom();
+  load().then(() => setTimeout(poll, 5000)).catch((problem) => {
+    document.getElementById("updated").textContent = "could not load the map: " + problem.message;
+  });
+});

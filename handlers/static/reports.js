@@ -1,0 +1,112 @@
+// The reports page: per team and month, from /dashboard/api/report; a chart of incidents and
+// median time to acknowledge by month, the table, and the same rows as a CSV download.
+"use strict";
+
+const LABELS = {
+  team: "Team", month: "Month", incidents: "Incidents", ack_median_min: "Ack median (min)",
+  ack_p90_min: "Ack p90 (min)", acked_10min_pct: "Acked ≤10 min (%)",
+  scene_median_min: "On scene median (min)", scene_p90_min: "On scene p90 (min)",
+  still_open: "Still open", followups_due: "Follow-ups due", followups_done: "Follow-ups done",
+  takedowns: "Takedowns", takedown_steps_sent: "Takedown steps sent",
+  takedown_steps_answered: "Takedown steps answered",
+};
+const COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
+                 "#9c755f", "#e15759", "#bab0ac"];
+const SVG = "http://www.w3.org/2000/svg";
+
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+function query() {
+  const form = document.getElementById("report-range");
+  const params = new URLSearchParams();
+  for (const name of ["since", "until"]) {
+    if (form.elements[name].value) params.set(name, form.elements[name].value);
+  }
+  return params.toString();
+}
+
+function drawTable(rows) {
+  const grid = document.getElementById("report");
+  grid.replaceChildren();
+  if (!rows.length) return;
+  const columns = Object.keys(rows[0]);
+  const head = el("tr");
+  for (const column of columns) head.appendChild(el("th", {"scope": "col"}, LABELS[column] || column.replace(/_/g, " ")));
+  grid.appendChild(head);
+  for (const row of rows) {
+    const line = el("tr");
+    for (const column of columns) line.appendChild(el("td", {}, row[column] === null ? "–" : row[column]));
+    grid.appendChild(line);
+  }
+}
+
+// Incidents per month, one line per team; the left axis is counts.
+function drawChart(rows) {
+  const chart = document.getElementById("chart");
+  chart.replaceChildren();
+  const months = [...new Set(rows.map((r) => r.month))].sort();
+  const teams = [...new Set(rows.map((r) => r.team))].sort();
+  const width = 800, height = 240, left = 40, bottom = 30, top = 10, right = 150;
+  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  if (!months.length) return;
+  const most = Math.max(1, ...rows.map((r) => r.incidents));
+  const x = (i) => left + (months.length === 1 ? 0.5 : i / (months.length - 1)) * (width - left - right);
+  const y = (v) => height - bottom - v / most * (height - top - bottom);
+  chart.appendChild(svg("line", {"x1": left, "y1": y(0), "x2": width - right, "y2": y(0), "class": "axis"}));
+  chart.appendChild(svg("line", {"x1": left, "y1": y(0), "x2": left, "y2": top, "class": "axis"}));
+  chart.appendChild(svg("text", {"x": 4, "y": top + 10}, String(most)));
+  chart.appendChild(svg("text", {"x": 4, "y": y(0)}, "0"));
+  months.forEach((month, i) => chart.appendChild(svg("text", {"x": x(i) - 18, "y": height - 8}, month)));
+  teams.forEach((team, t) => {
+    const colour = COLOURS[t % COLOURS.length];
+    const points = months.map((month, i) => {
+      const row = rows.find((r) => r.team === team && r.month === month);
+      return `${x(i)},${y(row ? row.incidents : 0)}`;
+    });
+    chart.appendChild(svg("polyline", {"points": points.join(" "), "class": "series", "stroke": colour}));
+    chart.appendChild(svg("text", {"x": width - right + 10, "y": top + 14 * (t + 1), "fill": colour}, team));
+  });
+  chart.appendChild(svg("text", {"x": left + 6, "y": top + 10}, "incidents per month"));
+}
+
+async function load() {
+  const params = query();
+  document.getElementById("csv").setAttribute("href", "/dashboard/api/report.csv" + (params ? "?" + params : ""));
+  const response = await fetch("/dashboard/api/report" + (params ? "?" + params : ""),
+                               {credentials: "same-origin", headers: {"Accept": "application/json"}});
+  if (response.status === 401) { window.location.assign("/signin"); return; }
+  const answer = await response.json();
+  const empty = document.getElementById("report-empty");
+  if (!response.ok) {
+    empty.hidden = false;
+    empty.textContent = answer.error || "could not load the report";
+    return;
+  }
+  const form = document.getElementById("report-range");
+  form.elements.since.value = answer.since;
+  form.elements.until.value = answer.until;
+  empty.hidden = answer.rows.length > 0;
+  empty.textContent = "No incidents or takedowns between " + answer.since + " and " + answer.until + ".";
+  drawTable(answer.rows);
+  drawChart(answer.rows);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("report-range").addEventListener("submit", (event) => {
+    event.preventDefault();
+    load();
+  });
+  load();
+});

@@ -1,0 +1,183 @@
+"""The dashboard over HTTP: sign-in links from `/cms dashboard`, the session cookie, who sees
+which incidents, and refusals without a session. The real browser test is test_dashboard_browser."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.sessions import COOKIE
+from tests.conftest import API_TOKEN
+from tests.slack_requests import signed_headers
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+COORDINATOR, RAY, LUIS, STRANGER = "U0COORD1", "U0RAYORT", "U0LUISFE", "U0NOBODY"
+BRONX = {"id": "NYPD-BX1", "lat": 40.8105,
+         "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE"}
+BROOKLYN = {"id": "NYPD-BK1", "lat": 40.6712,
+            "lon": -73.9002, "precinct": 75, "location": "PITKIN AVE & ROCKAWAY AVE",
+            "fatal": True}
+
+
+async def slash(client, slack, text: str, user: str) -> str:
+    """Type `/cms text` in Slack as `user`; the ephemeral answer."""
+    body = urlencode({"command": "/cms", "text": text, "user_id": user, "team_id": "T0CMS",
+                      "channel_id": "C0CMSHQ", "trigger_id": f"t-{user}-{len(slack.responses)}",
+                      "response_url": slack.response_url(f"r{len(slack.responses)}")})
+    before = len(slack.responses)
+    assert (await client.post("/slack/events", data=body, headers=signed_headers(body))).status == 200
+    return (await slack.wait_for_response(before + 1))[-1].body["text"]
+
+
+async def link_for(client, slack, user: str) -> str:
+    """The path of the sign-in link `/cms dashboard` gives `user`."""
+    answer = await slash(client, slack, "dashboard", user)
+    found = re.search(r"<http://127\.0\.0\.1:\d+(/signin/[\w-]+)\|", answer)
+    assert found, answer
+    return found.group(1)
+
+
+async def sign_in(client, slack, user: str) -> None:
+    """Open the link, press Sign in: the client now holds the session cookie."""
+    path = await link_for(client, slack, user)
+    token = path.rsplit("/", 1)[1]
+    response = await client.post("/signin", data={"token": token}, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/"
+
+
+async def seed(client, clock) -> None:
+    """A Bronx shooting and a fatal Brooklyn one, ten minutes ago."""
+    for incident in (BRONX, BROOKLYN):
+        moment = (clock.now - timedelta(minutes=10)).isoformat()
+        response = await client.post("/api/incidents", json={**incident, "occurred_at": moment},
+                                     headers=AUTH)
+        assert response.status == 202
+
+
+async def test_the_link_is_for_people_on_the_roster_only(client, slack):
+    assert "/signin/" in await slash(client, slack, "dashboard", COORDINATOR)
+    answer = await slash(client, slack, "dashboard", STRANGER)
+    assert "not on the CMS roster" in answer and "/signin/" not in answer
+
+
+async def test_opening_the_link_does_not_use_it_and_pressing_sign_in_does_once(client, slack):
+    path = await link_for(client, slack, COORDINATOR)
+    for _ in range(2):  # a link preview fetching the page leaves the link working
+        opened = await client.get(path)
+        assert opened.status == 200
+        assert "Signing in as <strong>Dana Reyes</strong>" in await opened.text()
+    token = path.rsplit("/", 1)[1]
+    first = await client.post("/signin", data={"token": token}, allow_redirects=False)
+    assert first.status == 303
+    cookie = first.cookies[COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    again = await client.post("/signin", data={"token": token}, allow_redirects=False)
+    assert again.status == 400 and "used or has expired" in await again.text()
+    assert (await client.get(path)).status == 400
+
+
+async def test_a_link_older_than_ten_minutes_does_not_sign_in(client, slack, clock):
+    path = await link_for(client, slack, COORDINATOR)
+    clock.advance(timedelta(minutes=10, seconds=1))
+    response = await client.post("/signin", data={"token": path.rsplit("/", 1)[1]},
+                                 allow_redirects=False)
+    assert response.status == 400
+    assert COOKIE not in response.cookies
+
+
+async def test_without_a_session_pages_send_you_to_sign_in_and_data_is_refused(client):
+    for path in ("/", "/reports"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 303 and response.headers["Location"] == "/signin"
+    assert "/cms dashboard" in await (await client.get("/signin")).text()
+    for path in ("/dashboard/api/map", "/dashboard/api/changes", "/dashboard/api/incidents/X"):
+        response = await client.get(path)
+        assert response.status == 401
+        assert "/cms dashboard" in (await response.json())["error"]
+
+
+@pytest.mark.parametrize("cookie", ["", "garbage", "eyJ1IjoiVTBDT09SRDEifQ.forged-signature"])
+async def test_a_forged_cookie_is_no_session(client, cookie):
+    response = await client.get("/dashboard/api/map", cookies={COOKIE: cookie})
+    assert response.status == 401
+
+
+async def test_a_session_ends_after_twelve_hours(client, slack, clock):
+    await sign_in(client, slack, COORDINATOR)
+    assert (await client.get("/dashboard/api/changes")).status == 200
+    clock.advance(timedelta(hours=12, minutes=1))
+    assert (await client.get("/dashboard/api/changes")).status == 401
+
+
+async def test_a_coordinator_sees_every_incident_and_every_catchment(client, slack, clock):
+    await seed(client, clock)
+    await sign_in(client, slack, COORDINATOR)
+    data = await (await client.get("/dashboard/api/map?range=24h")).json()
+    assert {i["id"] for i in data["incidents"]} == {"NYPD-BX1", "NYPD-BK1"}
+    assert {t["id"] for t in data["teams"]} >= {"man-up-eny", "brag-mott-haven"}
+    assert all(t["path"].startswith("M") and t["colour"].startswith("#") for t in data["teams"])
+    fatal = next(i for i in data["incidents"] if i["id"] == "NYPD-BK1")
+    assert fatal["fatal"] is True and fatal["status"] == "open"
+
+
+async def test_a_member_sees_their_teams_incidents_and_nothing_of_the_others(client, slack, clock):
+    await seed(client, clock)
+    await sign_in(client, slack, RAY)  # Man Up! East New York: Brooklyn
+    data = await (await client.get("/dashboard/api/map")).json()
+    assert [i["id"] for i in data["incidents"]] == ["NYPD-BK1"]
+    assert [t["id"] for t in data["teams"]] == ["man-up-eny"]
+    mine = await client.get("/dashboard/api/incidents/NYPD-BK1")
+    assert mine.status == 200
+    theirs = await client.get("/dashboard/api/incidents/NYPD-BX1")
+    assert theirs.status == 404  # the same answer as for an incident that does not exist
+    assert (await client.get("/dashboard/api/incidents/NYPD-NONE")).status == 404
+
+
+async def test_the_timeline_shows_deliveries_and_actions_with_phones_cut(client, slack, work,
+                                                                        clock):
+    await seed(client, clock)
+    await work()
+    await sign_in(client, slack, COORDINATOR)
+    await slash(client, slack, "ack NYPD-BK1", RAY)
+    shown = await (await client.get("/dashboard/api/incidents/NYPD-BK1")).json()
+    assert {d["status"] for d in shown["deliveries"] if d["kind"] == "alert"} == {"sent"}
+    assert all(d["recipient"].startswith("***") for d in shown["deliveries"] if d["channel"] == "sms")
+    assert any(e["action"] == "acknowledged" and e["actor"] == "Ray Ortiz" for e in shown["timeline"])
+    assert "+1212555" not in str(shown)
+
+
+async def test_the_version_changes_when_someone_acts(client, slack, work, clock):
+    await seed(client, clock)
+    await work()
+    await sign_in(client, slack, COORDINATOR)
+    before = (await (await client.get("/dashboard/api/changes")).json())["version"]
+    await slash(client, slack, "ack NYPD-BK1", RAY)
+    after = (await (await client.get("/dashboard/api/changes")).json())["version"]
+    assert after != before
+
+
+async def test_signing_out_needs_the_csrf_token(client, slack):
+    await sign_in(client, slack, COORDINATOR)
+    page = await (await client.get("/")).text()
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    refused = await client.post("/signout", data={"csrf": "wrong"}, allow_redirects=False)
+    assert refused.status == 403
+    assert (await client.get("/dashboard/api/changes")).status == 200  # still signed in
+    done = await client.post("/signout", data={"csrf": csrf}, allow_redirects=False)
+    assert done.status == 303
+    assert (await client.get("/dashboard/api/changes")).status == 401
+
+
+async def test_pages_forbid_inline_script_and_framing_and_leak_no_referrer(client, slack):
+    await sign_in(client, slack, COORDINATOR)
+    response = await client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    script = await client.get("/static/dashboard.js")
+    assert script.status == 200 and "innerHTML" not in await script.text()

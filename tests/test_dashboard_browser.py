@@ -1,0 +1,134 @@
+"""The dashboard in a real browser: headless Chromium (Debian's `chromium`) driven by Playwright.
+
+A coordinator types `/cms dashboard` in Slack, follows the link, signs in, sees the seeded
+incidents on the map and in the list, opens one's timeline, and sees it change when a member
+acknowledges from Slack; a browser without the cookie is sent to the sign-in help instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.conftest import IN_CI
+from tests.handlers.test_dashboard import AUTH, BRONX, BROOKLYN, COORDINATOR, RAY, link_for, slash
+
+
+def chromium_path() -> str | None:
+    """CMSBOT_CHROMIUM, or Debian's chromium on PATH."""
+    return os.environ.get("CMSBOT_CHROMIUM") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    executable = chromium_path()
+    if executable is None:
+        if IN_CI:
+            pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)",
+                        pytrace=False)
+        pytest.skip("no chromium on this machine: apt-get install chromium, or set CMSBOT_CHROMIUM")
+    async with async_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+        launched = await playwright.chromium.launch(executable_path=executable,
+                                                    args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+async def seed(client, work, clock) -> None:
+    for incident in (BRONX, BROOKLYN):
+        moment = (clock.now - timedelta(minutes=10)).isoformat()
+        response = await client.post("/api/incidents", json={**incident, "occurred_at": moment},
+                                     headers=AUTH)
+        assert response.status == 202
+    await work()
+
+
+def base(client) -> str:
+    return str(client.make_url("")).rstrip("/")
+
+
+async def signed_in_page(browser: Browser, client, slack) -> Page:
+    """A page that followed a fresh `/cms dashboard` link and pressed Sign in."""
+    page = await (await browser.new_context()).new_page()
+    await page.goto(base(client) + await link_for(client, slack, COORDINATOR))
+    await expect(page.get_by_text("Signing in as Dana Reyes")).to_be_visible()
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(base(client) + "/")
+    return page
+
+
+async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser, client, slack,
+                                                                        work, clock):
+    await seed(client, work, clock)
+    page = await signed_in_page(browser, client, slack)
+    await expect(page.locator("header .who")).to_have_text("Dana Reyes")
+    # Both incidents on the map (a dot each, the fatal one ringed) and in the list.
+    await expect(page.locator("#map circle.dot")).to_have_count(2)
+    await expect(page.locator("#map circle.dot.fatal")).to_have_count(1)
+    await expect(page.locator("#map path.area").first).to_be_visible()
+    await expect(page.locator("#incidents button")).to_have_count(2)
+    await page.locator("#incidents button", has_text="NYPD-BK1").click()
+    timeline = page.locator("#timeline")
+    await expect(timeline.locator("h2")).to_have_text("NYPD-BK1")
+    await expect(timeline).to_contain_text("PITKIN AVE & ROCKAWAY AVE")
+    await expect(timeline.locator(".event .action", has_text="paged")).to_have_count(1)
+    await expect(timeline.locator("table")).to_contain_text("Ray Ortiz")
+    # A member acknowledges from Slack: the page notices by itself, without a reload.
+    await slash(client, slack, "ack NYPD-BK1", RAY)
+    await expect(timeline.locator(".event .action", has_text="acknowledged")).to_have_count(
+        1, timeout=20_000)
+    await expect(page.locator("#incidents li.acked button", has_text="NYPD-BK1")).to_have_count(
+        1, timeout=20_000)
+    await page.get_by_role("button", name="7 days").click()
+    await expect(page.locator("#incidents button")).to_have_count(2)
+
+
+async def test_a_dot_on_the_map_opens_its_timeline(browser, client, slack, work, clock):
+    await seed(client, work, clock)
+    page = await signed_in_page(browser, client, slack)
+    await page.locator("#map circle.dot[data-id='NYPD-BX1']").click()
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-BX1")
+    await expect(page.locator("#timeline")).to_contain_text("E 138 ST & WILLIS AVE")
+
+
+async def test_without_the_cookie_the_browser_is_sent_to_sign_in(browser, client, slack, work,
+                                                                  clock):
+    await seed(client, work, clock)
+    page = await (await browser.new_context()).new_page()
+    await page.goto(base(client) + "/")
+    await expect(page).to_have_url(base(client) + "/signin")
+    await expect(page.locator("body")).to_contain_text("/cms dashboard")
+    answer = await page.request.get(base(client) + "/dashboard/api/map")
+    assert answer.status == 401
+    assert "NYPD-BK1" not in await answer.text()
+
+
+async def test_signing_out_ends_the_session(browser, client, slack):
+    page = await signed_in_page(browser, client, slack)
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page).to_have_url(re.compile(r"/signin$"))
+    await page.goto(base(client) + "/")
+    await expect(page).to_have_url(base(client) + "/signin")
+
+
+async def test_the_reports_page_shows_the_month_and_offers_the_csv(browser, client, slack, work,
+                                                                   clock):
+    await seed(client, work, clock)
+    page = await signed_in_page(browser, client, slack)
+    await page.get_by_role("link", name="Reports").click()
+    table = page.locator("#report")
+    await expect(table.locator("tr", has_text="man-up-eny")).to_have_count(1)
+    await expect(page.locator("#chart polyline")).not_to_have_count(0)
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Download CSV").click()
+    download = await download_info.value
+    assert download.suggested_filename.startswith("cmsbot-report-")
+    assert "man-up-eny" in (await download.path()).read_text(encoding="utf-8")
