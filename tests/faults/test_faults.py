@@ -186,11 +186,14 @@ async def test_an_unreachable_database_is_a_503_and_the_same_post_later_succeeds
     async with engine.connect() as conn:
         assert (await conn.execute(select(incidents.c.id))).all() == []  # nothing half written
     await engine.dispose()
+    # The worker has met the outage (not merely started) before the database comes back.
+    await eventually(lambda: "the database is unreachable" in service.output(worker),
+                     "the worker to find the database unreachable")
+    assert worker.returncode is None
     await proxy.start()
     status, body, _ = await service.post("/api/incidents", incident(60))
     assert status == 202 and body["duplicate"] is False
     await eventually(lambda: sms_all_sent(service, "NYPD-F60"), "the alerts")
-    assert "the database is unreachable" in service.output(worker)
     assert worker.returncode is None
 
 
