@@ -71,3 +71,26 @@ def test_a_self_intersecting_polygon_is_repaired_and_the_reason_kept():
     assert fixed.is_valid and fixed.area == pytest.approx(2.0)
     assert reason is not None and "Self-intersection" in reason
     assert repair(shapely.box(0, 0, 1, 1))[1] is None
+
+
+def test_an_index_with_nothing_in_it_matches_nothing():
+    for index in (GeofenceIndex(P, []), GeofenceIndex(P, [("t", Fence("e", shapely.Polygon()), 0)])):
+        assert index.match(40.67, -73.90) == []
+        assert index.match_many([(40.67, -73.90)]) == [set()]
+
+
+def test_the_index_agrees_with_testing_every_fence_in_and_around_many_fences():
+    # Fences from much larger than a grid cell to much smaller, overlapping, some buffered.
+    fences = [("big", circle("c1", 40.67, -73.90, 5000, P), 0),
+              ("sq", square("s", -73.95, 40.64, -73.91, 40.70), 50),
+              ("tiny", circle("c2", 40.68, -73.93, 40, P), 0),
+              ("tiny", circle("c3", 40.66, -73.87, 120, P), 200)]
+    index = GeofenceIndex(P, fences)
+    grown = [(team, fence.geometry.buffer(buffer) if buffer else fence.geometry)
+             for team, fence, buffer in fences]
+    points = [(40.60 + i * 0.0013, -73.99 + j * 0.0017) for i in range(110) for j in range(100)]
+    expected = [{team for team, area in grown if area.intersects(shapely.Point(P.xy(*p)))}
+                for p in points]
+    assert [{h.team_id for h in index.match(*p)} for p in points] == expected
+    assert index.match_many(points) == expected
+    assert any(expected) and not all(expected)
