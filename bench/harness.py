@@ -133,17 +133,43 @@ async def _admin(dsn: str, statement: str) -> None:
         await connection.close()
 
 
+CLAIM = "cmsbot:test-run"  # the key test runs claim a database with (tests/conftest.py)
+
+
 @contextlib.asynccontextmanager
 async def bench_redis(url: str | None = None) -> AsyncIterator[str]:
-    """The benchmark's Redis database (db 13 by default), emptied before and after."""
-    chosen = url or os.environ.get("CMSBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-    client = aioredis.Redis.from_url(chosen)
-    try:
-        await client.flushdb()
-        yield chosen
-    finally:
-        await client.flushdb()
+    """A Redis database of the benchmark's own, emptied before and after.
+
+    `url` or CMSBOT_BENCH_REDIS_URL names one; otherwise the first of databases 13, 12 ... 1
+    on 127.0.0.1:6379 that no test run or other benchmark holds, so two runs side by side
+    never empty each other's queues.
+    """
+    chosen = url or os.environ.get("CMSBOT_BENCH_REDIS_URL")
+    shared = [f"redis://127.0.0.1:6379/{n}" for n in range(13, 0, -1)]
+    candidates = [chosen] if chosen else shared
+    for candidate in candidates:
+        client = aioredis.Redis.from_url(candidate)
+        owner = f"bench:{os.getpid()}"
+        if chosen or await client.set(CLAIM, owner, nx=True, ex=6 * 3600):
+            try:
+                await _empty(client, None if chosen else owner)
+                yield candidate
+            finally:
+                await client.flushdb()  # the claim goes with everything else
+                await client.aclose()
+            return
         await client.aclose()
+    raise RuntimeError("every Redis database 1-13 on 127.0.0.1:6379 is held by a test run or "
+                       "benchmark; set CMSBOT_BENCH_REDIS_URL")
+
+
+async def _empty(client: aioredis.Redis, owner: str | None) -> None:
+    # Emptied and claimed again in one transaction: nobody can claim it in between.
+    async with client.pipeline(transaction=True) as pipe:
+        pipe.flushdb()
+        if owner:
+            pipe.set(CLAIM, owner, ex=6 * 3600)
+        await pipe.execute()
 
 
 # The service processes -------------------------------------------------------------------

@@ -124,11 +124,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     embedded.release(client_name())
 
 
-_CLAIM = "cmsbot:test-run"
+_CLAIM = "cmsbot:test-run"  # benchmarks claim theirs the same way (bench/harness.py)
 
 
 def _claimed_database(server: str) -> Iterator[str]:
-    """Databases 15 down to 1 (13 is the benchmarks') of a shared server, the first no other
+    """Databases 15 down to 1 (13 is the benchmarks' first choice), the first no other
     test run holds: two runs on one machine would otherwise empty each other's queues."""
     for number in (n for n in range(15, 0, -1) if n != 13):
         client = redis.Redis.from_url(f"{server}/{number}", socket_timeout=2)
