@@ -11,6 +11,11 @@ from collections.abc import Callable, Sequence
 
 # name -> (module, one-line description). Modules are imported only when their benchmark runs.
 BENCHMARKS: dict[str, tuple[str, str]] = {
+    "geofence": ("bench.geofence", "rows 1-2: one lookup and a batch of 100,000 against a loop"),
+    "alert": ("bench.alert_path", "rows 3-4: post -> first SMS at 10/s; ingest rate; a replay"),
+    "broadcast": ("bench.broadcast", "rows 5-6: 10,000 residents, against one job per message"),
+    "replies": ("bench.replies", "rows 7-8: signed SMS replies per second; Slack acks under them"),
+    "memory": ("bench.memory", "row 9: web and worker RSS with every layer loaded"),
     "load": ("bench.load", "1,000 incidents in a minute plus 5,000 SMS replies, 1 web + 2 workers"),
 }
 

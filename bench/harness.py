@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import math
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -309,6 +310,23 @@ async def code_version() -> str:
     if not commit:
         return f"{REPO} (not a git checkout)"
     return f"{commit}" + (f" with uncommitted changes in {changed} file(s)" if changed else "")
+
+
+def conclude(ok: bool, logs: Sequence[Path], work: Path, shown: int = 40) -> int:
+    """Print what the service logged amiss; keep the run's files only when something was wrong.
+
+    The exit status: 0 when the run met its checks and the service logged no problem.
+    """
+    problems = log_problems(logs)
+    if problems:
+        print(f"\nthe service logged {len(problems)} warning/error/traceback line(s); "
+              f"first {shown}:")
+        print("\n".join(problems[:shown]))
+    if ok and not problems:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"\nprocess logs kept in {work}")
+    return 0 if ok else 1
 
 
 def log_problems(paths: Sequence[Path]) -> list[str]:

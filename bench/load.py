@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import random
 import secrets
-import shutil
 import tempfile
 import time
 from collections import Counter
@@ -32,8 +31,8 @@ from bench.harness import (
     bench_database,
     bench_redis,
     code_version,
+    conclude,
     free_port,
-    log_problems,
     paced,
     running_service,
     service_env,
@@ -104,15 +103,7 @@ async def run(options: Options) -> int:
                                                          options.drain)
             logs = list(service.logs)
         ok = report(traffic, recorded, drained, doubles, arrivals.stamps)
-    problems = log_problems(logs)
-    if problems:
-        print(f"\nthe service logged {len(problems)} warning/error/traceback line(s); first 80:")
-        print("\n".join(problems[:80]))
-    if ok and not problems:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"\nprocess logs kept in {work}")
-    return 0 if ok else 1
+    return conclude(ok, logs, work, shown=80)
 
 
 async def _offer(options: Options, base_url: str, token: str, doubles: Doubles,

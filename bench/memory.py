@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import random
 import secrets
-import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -36,8 +35,8 @@ from bench.harness import (
     bench_database,
     bench_redis,
     code_version,
+    conclude,
     free_port,
-    log_problems,
     running_service,
     service_env,
 )
@@ -116,15 +115,7 @@ async def run(options: argparse.Namespace) -> int:
             busy = await _sample(service.processes, options.settle)
         logs = list(service.logs)
     ok = _report(idle, busy, planned, len(points), sent)
-    problems = log_problems(logs)
-    if problems:
-        print(f"\nthe service logged {len(problems)} warning/error/traceback line(s); first 40:")
-        print("\n".join(problems[:40]))
-    if ok and not problems:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"\nprocess logs kept in {work}")
-    return 0 if ok else 1
+    return conclude(ok, logs, work)
 
 
 async def _traffic(url: str, token: str, points: Sequence[tuple[float, float]]) -> list[int]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import redis
 
 from alerts.chains import ChainPlan, alert_chain, followup_chains
 from alerts.incident import Incident
-from alerts.linking import WINDOW, find_links
+from alerts.linking import find_links
 from alerts.outbound import alert_messages
 from alerts.routing import route
 from alerts.sites import Sites
@@ -39,14 +39,19 @@ class Ingest:
         """Route and store the incident (once per id), enqueue its sends, schedule its chains."""
         now = self.clock()
         plan = route(incident, self.sites, now)
-        links = find_links(incident, await self.incidents.open_near(incident, WINDOW))
         teams = [self.sites.team(team_id) for team_id in plan.team_ids]
         chains: list[ChainPlan] = []
         for team in teams:
             chains += [alert_chain(team, now), *followup_chains(team, now)]
-        routed = Routed(
-            incident, plan, lambda numbers: alert_messages(incident, plan, numbers, self.sites, links),
-            chains, links, {team.id: team.escalation.required_acks for team in teams})
+        required = {team.id: team.escalation.required_acks for team in teams}
+
+        def linked(near: Sequence[Incident]) -> Routed:
+            links = find_links(incident, near)
+            return Routed(incident, plan, lambda numbers: alert_messages(
+                incident, plan, numbers, self.sites, links), chains, links, required)
+
+        # The store finds the open incidents nearby in the transaction that stores this one.
+        routed = replace(linked(()), relink=linked)
         outcome = await self.incidents.record(routed, now)
         await hand_off(self.redis, outcome.keys, outcome.due, now)
         if self.broadcaster is not None and not outcome.duplicate:

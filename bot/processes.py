@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
+import signal
+from collections.abc import Mapping
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +23,7 @@ from bot.sites_file import load_sites
 from bot.store.engine import open_engine
 from bot.store.migrate import pending, upgrade
 from workers.context import WorkerRuntime
-from workers.worker import build_worker, warm_up
+from workers.worker import warm_up, work_until_stopped
 
 log = logging.getLogger("cmsbot")
 
@@ -66,14 +70,79 @@ async def wait_for_database(settings: Settings, ceiling: float = 30.0) -> None:
 
 
 def serve(_args: argparse.Namespace, settings: Settings) -> int:
-    """Run the web process until SIGTERM or Ctrl-C; in-flight requests finish first."""
+    """Run the web process until SIGTERM or Ctrl-C; in-flight requests finish first.
+
+    CMSBOT_WEB_PROCESSES=N (default 1) forks N web processes sharing the port (SO_REUSEPORT),
+    for a machine where one Python process cannot keep up with the webhooks.
+    """
     logs.configure(settings.log_format, settings.log_level)
     announce(settings, "web")
+    count = web_processes(os.environ)
+    if count > 1 and not (settings.database_url and settings.redis_url):
+        raise SystemExit("cmsbot: CMSBOT_WEB_PROCESSES > 1 needs DATABASE_URL and REDIS_URL "
+                         "(the embedded SQLite and Redis are for one process)")
     asyncio.run(wait_for_database(settings))
-    app = create_app(settings)
-    log.info("listening on port %d", settings.port)
-    web.run_app(app, port=settings.port, print=None, shutdown_timeout=20, access_log=None)
-    return 0
+    # Generated secrets (embedded defaults) are made here, once, before any web process
+    # starts: every process then checks tokens and session cookies with the same keys.
+    settings.ingest_token()
+    settings.session_key()
+    log.info("listening on port %d%s", settings.port, f" with {count} processes" if count > 1 else "")
+    if count == 1:
+        _run_web(settings, reuse_port=False)
+        return 0
+    return _supervise([_fork_web(settings) for _ in range(count)])
+
+
+def web_processes(environ: Mapping[str, str]) -> int:
+    """CMSBOT_WEB_PROCESSES, 1 when unset. (Not WEB_CONCURRENCY: Heroku sets that for gunicorn.)"""
+    raw = environ.get("CMSBOT_WEB_PROCESSES", "").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"cmsbot: CMSBOT_WEB_PROCESSES must be a whole number >= 1, not {raw!r}")
+    return int(raw)
+
+
+def _run_web(settings: Settings, reuse_port: bool) -> None:
+    web.run_app(create_app(settings), port=settings.port, print=None, shutdown_timeout=20,
+                access_log=None, reuse_port=reuse_port or None)
+
+
+def _fork_web(settings: Settings) -> int:
+    # Forked before any event loop, client or connection exists: each child opens its own.
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            _run_web(settings, reuse_port=True)
+        except BaseException:
+            log.exception("a web process failed")
+            code = 1
+        finally:
+            logging.shutdown()
+            os._exit(code)  # never return into the parent's code
+    return pid
+
+
+def _supervise(children: list[int]) -> int:
+    """Pass SIGTERM and SIGINT on to the web processes; when one ends, end them all."""
+    worst, running = 0, set(children)
+
+    def forward(signum: int, _frame: object) -> None:
+        for pid in running:  # never a reaped pid: the system may have given it to another
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while running:
+        pid, status = os.wait()
+        running.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
+        worst = max(worst, 1 if code else 0)
+        if code and running:
+            # A web process that died would leave the port half served: stop, be restarted.
+            log.error("web process %d exited with %d; stopping the others", pid, code)
+            forward(signal.SIGTERM, None)
+    return worst
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,8 +156,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     runtime = WorkerRuntime(settings, loaded.sites, url, utcnow)
     warm_up(runtime)
     try:
-        build_worker(runtime, connection, fork=args.fork).work(
-            burst=args.burst, with_scheduler=True, logging_level="WARNING")
+        work_until_stopped(runtime, connection, fork=args.fork, burst=args.burst)
     finally:
         connection.close()
         if not settings.redis_url:

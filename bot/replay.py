@@ -17,12 +17,16 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 import aiohttp
 
 from alerts.incident import IncidentError, parse_incident
+from alerts.linking import RADIUS_M as LINK_RADIUS_M
+from alerts.linking import WINDOW as LINK_WINDOW
+from alerts.linking import distance_m
 from alerts.nypd import NypdIncident, RowProblem, group_rows
 from alerts.routing import route
 from bot import logs
@@ -35,6 +39,9 @@ from bot.sites_file import load_sites
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore, IngestOutcome
 
+# Incidents in flight at once by default: enough to keep one web process busy, few enough
+# that a replay never crowds out live traffic for long.
+CONCURRENCY = 8
 # Sends one incident payload and says what became of it.
 Sink = Callable[[dict[str, object]], Awaitable[IngestOutcome]]
 
@@ -74,18 +81,59 @@ def read_csv(path: Path) -> tuple[list[NypdIncident], list[RowProblem], int]:
 
 
 async def replay(incidents: list[NypdIncident], sink: Sink, summary: Summary, speed: float,
-                 progress: Callable[[Summary, int], None]) -> None:
-    """Send incidents in order, paced by their original gaps divided by `speed` (0: no pacing)."""
+                 progress: Callable[[Summary, int], None], concurrency: int = 1) -> None:
+    """Send incidents in order, paced by their original gaps divided by `speed` (0: no pacing),
+    up to `concurrency` at a time.
+
+    An incident that could be linked to one still in flight (close in time and place) waits
+    for it: each incident then finds every earlier one it could link to stored, as it would
+    one at a time. Short numbers follow the order the server commits in, as live posts do.
+    """
     started, first = time.monotonic(), incidents[0].occurred_at if incidents else None
-    for incident in incidents:
-        if speed > 0 and first is not None:
-            due = started + (incident.occurred_at - first).total_seconds() / speed
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-        try:
-            summary.count(await sink(incident.to_json()))
-        except IncidentError as exc:
-            summary.rejected.append(f"{incident.key} (lines {_lines(incident)}): {exc}")
-        progress(summary, len(incidents))
+    flying: dict[asyncio.Task[IngestOutcome], NypdIncident] = {}
+
+    async def settle(block: bool) -> None:
+        done, _ = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED if block
+                                     else asyncio.ALL_COMPLETED)
+        for task in done:
+            incident = flying.pop(task)
+            try:
+                summary.count(task.result())
+            except IncidentError as exc:
+                summary.rejected.append(f"{incident.key} (lines {_lines(incident)}): {exc}")
+            progress(summary, len(incidents))
+
+    try:
+        for incident in incidents:
+            if speed > 0 and first is not None:
+                due = started + (incident.occurred_at - first).total_seconds() / speed
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            while flying and (len(flying) >= max(concurrency, 1)
+                              or any(_may_link(incident, other) for other in flying.values())):
+                await settle(block=True)
+            flying[asyncio.create_task(_send(sink, incident))] = incident
+        while flying:
+            await settle(block=False)
+    finally:
+        # Something unexpected failed: stop the rest rather than leave them running unseen.
+        for task in flying:
+            task.cancel()
+        if flying:
+            await asyncio.wait(flying)
+
+
+async def _send(sink: Sink, incident: NypdIncident) -> IngestOutcome:
+    # A coroutine of its own: a sink that refuses the payload at once fails this task only.
+    return await sink(incident.to_json())
+
+
+def _may_link(one: NypdIncident, other: NypdIncident) -> bool:
+    """Whether the two could be linked as possible retaliation (generously: never too few)."""
+    if one.lat is None or one.lon is None or other.lat is None or other.lon is None:
+        return False
+    if abs(one.occurred_at - other.occurred_at) > LINK_WINDOW + timedelta(minutes=1):
+        return False
+    return distance_m(one.lat, one.lon, other.lat, other.lon) <= LINK_RADIUS_M + 10
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,7 +163,9 @@ async def _run(args: argparse.Namespace, settings: Settings, incidents: list[Nyp
                summary: Summary) -> None:
     opener = _http_sink(args.url, settings) if args.url else _local_sink(settings, args.dry_run)
     async with opener as sink:
-        await replay(incidents, sink, summary, args.speed, _printer())
+        # `cmsbot replay --concurrency` once the command line offers it.
+        concurrency = getattr(args, "concurrency", None) or CONCURRENCY
+        await replay(incidents, sink, summary, args.speed, _printer(), concurrency)
 
 
 @asynccontextmanager

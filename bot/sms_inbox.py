@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -132,8 +133,12 @@ class SmsInbox:
         return outcome
 
 
+@lru_cache(maxsize=4096)
 def _phone(raw: str) -> str:
+    # Cached: parsing a number was a tenth of a reply's Python, and the same few members text
+    # again and again (a pure function of the text, so nothing goes stale).
     try:
         return normalise(raw)
     except PhoneError:
         return raw[:20]
+

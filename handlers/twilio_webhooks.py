@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from xml.sax.saxutils import escape
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import keys
 
 log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 32 * 1024
+# What twilio's MessagingResponse prints, written out: building an XML tree for one element
+# cost a tenth of a reply's time. tests/handlers checks the two stay byte for byte the same.
+_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+_TWIML_EMPTY = _TWIML_HEAD + "<Response />"
 
 
 async def verified_form(request: web.Request) -> dict[str, str]:
@@ -59,7 +63,11 @@ async def inbound_sms(request: web.Request) -> web.Response:
     """An SMS to one of our numbers: act on it and answer with TwiML at once."""
     form = await verified_form(request)
     reply = await request.app[keys.SMS_INBOX].handle(form)
-    twiml = MessagingResponse()
-    if reply:
-        twiml.message(reply)
-    return web.Response(text=str(twiml), content_type="text/xml")
+    return web.Response(text=twiml(reply), content_type="text/xml")
+
+
+def twiml(reply: str | None) -> str:
+    """The TwiML answer: one message with `reply`, or nothing to send."""
+    if not reply:
+        return _TWIML_EMPTY
+    return f"{_TWIML_HEAD}<Response><Message>{escape(reply)}</Message></Response>"

@@ -6,21 +6,24 @@ import os
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq.registry import StartedJobRegistry
+from sqlalchemy import select
 
 from bot.app import create_app
 from bot.broadcasts import Broadcaster
 from bot.queue import QUEUES, connect, queue
 from bot.ratelimit import TokenBucket
 from bot.settings import SAMPLE_SITES
-from bot.store import residents
+from bot.store import inbound, residents
 from bot.store.engine import open_engine
+from bot.store.schema import deliveries
 from tests.clock import FakeClock
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
 from tests.faults.conftest import kill_tree
+from workers.delivery import lease
 
 RESIDENT_FROM = "+12125550198"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -99,11 +102,14 @@ async def test_a_worker_killed_mid_broadcast_leaves_nobody_with_two_copies(
     await worker.wait()
     sent_before = len(broadcast_messages(twilio))
     assert sent_before < len(PEOPLE)  # it really died mid-way
-    # Time passes for rq: the dead worker's job is found abandoned and handed back.
+    # Time passes for rq: the dead worker's job is found abandoned and handed back, and a
+    # message it had claimed but not sent is taken over once the claim's lease runs out.
     connection = connect(resident_settings.redis_url)
     for name in QUEUES:
         StartedJobRegistry(queue=queue(connection, name)).cleanup(time.time() + 10**6)
     connection.close()
+    clock.advance(datetime.now(UTC) - clock.now + lease(resident_settings.provider_timeout)
+                  + timedelta(seconds=1))
     await run_worker(resident_settings, clock)
     received = sorted(m.to for m in broadcast_messages(twilio))
     assert received == sorted(PEOPLE)  # everyone exactly once
@@ -138,3 +144,23 @@ async def test_a_429_slows_the_shared_pace_and_everyone_still_gets_one_copy(
     bucket = TokenBucket(connect(resident_settings.redis_url), "resident-sms",
                          resident_settings.sms_rate_per_second)
     assert bucket.current_rate() < resident_settings.sms_rate_per_second  # every worker slows
+
+
+async def test_a_number_refused_for_good_costs_only_its_own_message(
+        resident_settings, sample_sites, clock, twilio, run_worker):
+    unpaced = replace(resident_settings, sms_rate_per_second=0)  # one page, sent concurrently
+    refused = PEOPLE[3]
+    await sign_up(unpaced, PEOPLE[:12])
+    twilio.fail_number(refused, 21610)  # Twilio: this number replied STOP to the sender
+    await start_broadcast(unpaced, sample_sites, clock)
+    await run_worker(unpaced, clock)
+    assert sorted(m.to for m in broadcast_messages(twilio)) == sorted(
+        p for p in PEOPLE[:12] if p != refused)
+    engine = open_engine(unpaced.sqlalchemy_url, pooled=False)
+    async with engine.connect() as conn:
+        statuses = dict((await conn.execute(
+            select(deliveries.c.recipient, deliveries.c.status))).all())
+        opted_out = await inbound.opted_out(conn, refused, "resident")
+    await engine.dispose()
+    assert statuses.pop(refused) == "failed" and opted_out  # mirrored: not tried again
+    assert set(statuses.values()) == {"sent"}

@@ -1,10 +1,15 @@
-"""Sending a broadcast: a batch job sends for a couple of seconds, then queues itself again.
+"""Sending a broadcast: a batch job sends for about a second, then queues itself again.
 
 Short runs on the lowest-priority queue keep staff alerts first: a worker busy with a big
-broadcast picks up an alert within one run. Every message goes through the same claim-and-
-resolve path as any delivery, so a worker killed mid-broadcast leaves nobody with two copies,
-and numbers that said STOP are skipped at send time. The pace is a token bucket in Redis,
-shared by every worker, counting segments; a 429 slows it down for everyone.
+broadcast picks up an alert within one run. A run works in pages: one statement claims a page
+(pending, or a retry that is due, becomes "sending": the same compare-and-set as any delivery's
+claim, skipping rows the other lane is claiming), one query checks the page for numbers that
+said STOP, the messages go to the provider concurrently, and one statement records the
+receipts. A worker killed mid-page leaves claims that, past their lease, are resolved one at a
+time through `deliver` (ask the provider first), so nobody gets two copies. The pace is a token
+bucket in Redis, shared by every worker, counting segments; a page takes its tokens at once, so
+with a rate set a page (and the bucket) is a tenth of a second's worth; a 429 slows it down for
+everyone.
 """
 
 from __future__ import annotations
@@ -13,56 +18,172 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from alerts.gsm import segments
+from alerts.outbound import Outbound
+from bot.notify.base import DeliveryError, Receipt
 from bot.ratelimit import TokenBucket
-from bot.store.schema import broadcasts, deliveries
+from bot.store.deliveries import Delivery
+from bot.store.schema import broadcasts, deliveries, opt_outs
 from workers.context import JobContext
-from workers.delivery import Again, deliver, lease
+from workers.delivery import Again, _failed, deliver, lease
 
 log = logging.getLogger(__name__)
 
 RUN_SECONDS = 1.0  # then yield the worker, so alerts queued meanwhile go first
-PAGE = 50
+PAGE = 200  # deliveries claimed at once when no rate is set
+PACED_PAGE = 0.1  # with a rate set, a page is this many seconds of it: bursts stay small
+IN_FLIGHT = 32  # provider calls at once per worker; the SDK's session allows 100
 _FINAL = ("sent", "delivered", "undelivered", "failed")
 
 
 async def send_batch(ctx: JobContext, broadcast_id: int) -> timedelta | None:
     """Send the broadcast's next messages; say when to run again (None: it is finished)."""
-    bucket = TokenBucket(ctx.redis, "resident-sms", ctx.runtime.settings.sms_rate_per_second)
+    rate = ctx.runtime.settings.sms_rate_per_second
+    # A burst of one page, not a second's worth: a broadcast is a steady stream, and a second
+    # sent at once would only wait in the provider's queue, twice the rate in that second.
+    bucket = TokenBucket(ctx.redis, "resident-sms", rate, burst=max(1.0, rate * PACED_PAGE))
+    size = PAGE if bucket.unlimited else max(1, min(PAGE, int(rate * PACED_PAGE)))
     stop_at = time.monotonic() + RUN_SECONDS
     sent = 0
     while time.monotonic() < stop_at:
-        keys = await _next_keys(ctx, broadcast_id)
-        if not keys:
-            break
-        for key, body in keys:
-            sent += 1
-            wait = await asyncio.to_thread(bucket.reserve, segments(body))
+        page = await _claim(ctx, broadcast_id, size)
+        if page:
+            wait = await asyncio.to_thread(bucket.reserve,
+                                           sum(segments(d.message.body) for d in page))
             if wait > 0:
                 await asyncio.sleep(wait)  # pacing to the sender's throughput, by design
-            result = await deliver(ctx, key, ctx.runtime.settings.retry_backoff)
-            if isinstance(result, Again) and result.throttled:
-                await asyncio.to_thread(bucket.slow_down)
-            if time.monotonic() >= stop_at:
+            throttled = await _send_page(ctx, page)
+            sent += len(page)
+        else:
+            doubtful = await _doubtful_keys(ctx, broadcast_id, size)
+            if not doubtful:
                 break
+            throttled = await _resolve(ctx, bucket, doubtful, stop_at)
+            sent += len(doubtful)
+        if throttled:
+            await asyncio.to_thread(bucket.slow_down)
     return await _next_run(ctx, broadcast_id, idle=sent == 0)
 
 
-async def _next_keys(ctx: JobContext, broadcast_id: int) -> list[tuple[str, str]]:
+async def _claim(ctx: JobContext, broadcast_id: int, size: int) -> list[Delivery]:
+    """Take up to `size` deliveries that are pending or due for a retry, as `deliver` would."""
+    now = ctx.clock()
+    ready = select(deliveries.c.key).where(
+        deliveries.c.batch_id == broadcast_id,
+        or_(deliveries.c.status == "pending",
+            (deliveries.c.status == "retry") & (deliveries.c.next_attempt_at <= now)),
+    ).limit(size).with_for_update(skip_locked=True)  # the other lane's page is not ours
+    async with ctx.engine.begin() as conn:
+        rows = await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.key.in_(ready), deliveries.c.status.in_(("pending", "retry")))
+            .values(status="sending", claimed_at=now, updated_at=now,
+                    attempts=deliveries.c.attempts + 1)
+            .returning(*deliveries.c))
+        return [_delivery(row._mapping) for row in rows]
+
+
+async def _send_page(ctx: JobContext, page: list[Delivery]) -> bool:
+    """Send a claimed page (skipping STOPs) and record it; True if the provider said 429."""
+    stopped = await _opted_out(ctx, page)
+    if stopped:
+        await _mark_opted_out(ctx, stopped)
+    live = [d for d in page if d.message.key not in stopped]
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    outcomes = await asyncio.gather(*(_send(ctx, gate, d) for d in live))
+    await _mark_sent(ctx, [(d.message.key, o.provider_id) for d, o in zip(live, outcomes,
+                                                                          strict=True)
+                           if isinstance(o, Receipt)])
+    throttled = False
+    for delivery, outcome in zip(live, outcomes, strict=True):
+        if isinstance(outcome, DeliveryError):
+            result = await _failed(ctx, delivery, outcome, ctx.runtime.settings.retry_backoff)
+            throttled |= isinstance(result, Again) and result.throttled
+    return throttled
+
+
+async def _send(ctx: JobContext, gate: asyncio.Semaphore,
+                delivery: Delivery) -> Receipt | DeliveryError:
+    async with gate:
+        try:
+            return await ctx.notifiers[delivery.message.channel].send(delivery.message)
+        except DeliveryError as exc:
+            return exc
+
+
+async def _opted_out(ctx: JobContext, page: list[Delivery]) -> set[str]:
+    """Keys of the page whose number said STOP to its sender (checked at send time)."""
+    wanted = {(d.message.recipient, d.message.sender): d.message.key for d in page}
+    async with ctx.engine.connect() as conn:
+        rows = await conn.execute(select(opt_outs.c.phone, opt_outs.c.sender).where(
+            opt_outs.c.phone.in_([phone for phone, _ in wanted])))
+        return {wanted[(row.phone, row.sender)] for row in rows
+                if (row.phone, row.sender) in wanted}
+
+
+async def _mark_opted_out(ctx: JobContext, keys: set[str]) -> None:
+    log.warning("%d broadcast recipient(s) opted out (STOP); not sent", len(keys))
+    now = ctx.clock()
+    async with ctx.engine.begin() as conn:
+        await conn.execute(update(deliveries).where(deliveries.c.key.in_(keys)).values(
+            status="failed", error_code="opted-out", error="the recipient replied STOP",
+            next_attempt_at=None, updated_at=now))
+
+
+async def _mark_sent(ctx: JobContext, receipts: list[tuple[str, str]]) -> None:
+    """The provider took these: one statement for the page (executemany)."""
+    if not receipts:
+        return
+    now = ctx.clock()
+    async with ctx.engine.begin() as conn:
+        await conn.execute(
+            update(deliveries).where(deliveries.c.key == bindparam("sent_key")).values(
+                status="sent", provider_id=bindparam("sent_id"), sent_at=now, updated_at=now,
+                error=None, error_code=None, next_attempt_at=None),
+            [{"sent_key": key, "sent_id": sid} for key, sid in receipts])
+    log.info("%d broadcast messages sent", len(receipts))
+
+
+async def _doubtful_keys(ctx: JobContext, broadcast_id: int, size: int) -> list[tuple[str, str]]:
+    """Deliveries whose last attempt may have reached the provider: unsure, or claimed by a
+    worker that died (past the lease)."""
     now = ctx.clock()
     stale = now - lease(ctx.runtime.settings.provider_timeout)
     async with ctx.engine.connect() as conn:
         rows = await conn.execute(select(deliveries.c.key, deliveries.c.body).where(
             deliveries.c.batch_id == broadcast_id,
-            (deliveries.c.status == "pending")
-            | ((deliveries.c.status.in_(("retry", "unsure")))
-               & (deliveries.c.next_attempt_at <= now))
+            ((deliveries.c.status == "unsure") & (deliveries.c.next_attempt_at <= now))
             | ((deliveries.c.status == "sending") & (deliveries.c.claimed_at < stale)))
-            .order_by(deliveries.c.key).limit(PAGE))
+            .order_by(deliveries.c.key).limit(size))
         return [(row.key, row.body) for row in rows]
+
+
+async def _resolve(ctx: JobContext, bucket: TokenBucket, keys: list[tuple[str, str]],
+                   stop_at: float) -> bool:
+    """One at a time through `deliver`, which asks the provider before sending again."""
+    throttled = False
+    for key, body in keys:
+        wait = await asyncio.to_thread(bucket.reserve, segments(body))
+        if wait > 0:
+            await asyncio.sleep(wait)
+        result = await deliver(ctx, key, ctx.runtime.settings.retry_backoff)
+        throttled |= isinstance(result, Again) and result.throttled
+        if time.monotonic() >= stop_at:
+            break
+    return throttled
+
+
+def _delivery(row: Any) -> Delivery:
+    message = Outbound(
+        key=row["key"], incident_id=row["incident_id"], kind=row["kind"], channel=row["channel"],
+        recipient=row["recipient"], body=row["body"], blocks=tuple(row["blocks"] or ()),
+        sender=row["sender"], recipient_name=row["recipient_name"], team_id=row["team_id"])
+    return Delivery(message, row["status"], row["attempts"], row["claimed_at"],
+                    row["provider_id"], row["created_at"])
 
 
 async def _next_run(ctx: JobContext, broadcast_id: int, idle: bool) -> timedelta | None:

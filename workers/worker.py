@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import logging
 import threading
+import time
 from typing import Any
 
 import redis
@@ -89,6 +90,29 @@ def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, fork: bool 
     )
     worker.runtime = runtime
     return worker
+
+
+RESTART_CEILING = 30.0  # seconds between attempts to start again, at most
+
+
+def work_until_stopped(runtime: WorkerRuntime, connection: redis.Redis, *, fork: bool = False,
+                       burst: bool = False) -> None:
+    """Run the worker until it is told to stop (SIGTERM, Ctrl-C) or, in burst mode, runs dry.
+
+    rq quits its loop on an error it does not expect, such as Redis restarting while the
+    worker writes its heartbeat. A worker that quietly ended there would leave every alert
+    unsent until someone noticed, so it starts again (with a new rq worker, once Redis
+    answers); reconcile then restores whatever the restart lost.
+    """
+    delay = 1.0
+    while True:
+        worker = build_worker(runtime, connection, fork=fork)
+        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+        if burst or worker._shutdown_requested_date is not None:
+            return
+        log.error("the worker stopped on an error; starting again in %.0f s", delay)
+        time.sleep(delay)  # a pause between restarts, so a lasting outage is not a busy loop
+        delay = min(delay * 2, RESTART_CEILING)
 
 
 def warm_up(runtime: WorkerRuntime) -> None:

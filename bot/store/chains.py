@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import ChainPlan, ChainStep, steps_from_json, steps_to_json
@@ -78,12 +78,21 @@ async def get(conn: AsyncConnection, chain_id: int, *, for_update: bool = False)
 async def of_incident(conn: AsyncConnection, incident_id: str, team_id: str | None = None,
                       kind: str | None = None) -> list[Chain]:
     """The chains of an incident, optionally of one team and kind."""
-    statement = select(chains).where(chains.c.incident_id == incident_id)
-    if team_id is not None:
-        statement = statement.where(chains.c.team_id == team_id)
-    if kind is not None:
-        statement = statement.where(chains.c.kind == kind)
-    return [_chain(row) for row in await conn.execute(statement.order_by(chains.c.id))]
+    shape = (team_id is not None, kind is not None)
+    statement = _OF_INCIDENT.get(shape)
+    if statement is None:
+        statement = select(chains).where(chains.c.incident_id == bindparam("incident"))
+        if team_id is not None:
+            statement = statement.where(chains.c.team_id == bindparam("team"))
+        if kind is not None:
+            statement = statement.where(chains.c.kind == bindparam("kind"))
+        statement = _OF_INCIDENT[shape] = statement.order_by(chains.c.id)
+    rows = await conn.execute(statement, {"incident": incident_id, "team": team_id, "kind": kind})
+    return [_chain(row) for row in rows]
+
+
+# of_incident's four shapes, each built once: staff replies and steps read chains constantly.
+_OF_INCIDENT: dict[tuple[bool, bool], Select[tuple[object, ...]]] = {}
 
 
 async def advance(conn: AsyncConnection, chain: Chain, now: datetime) -> Due | None:

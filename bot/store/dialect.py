@@ -8,13 +8,21 @@ from typing import Any
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+
+# Built once per dialect and table and reused: constructing a statement and computing its cache
+# key each time cost more than running it (the SMS webhook inserts on every request).
+_INSERT_IGNORE: dict[tuple[str, str], Insert] = {}
 
 
 async def insert_ignore(conn: AsyncConnection, table: Table, values: Mapping[str, Any]) -> bool:
     """INSERT unless the primary or a unique key exists; True when a row was inserted."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    result = await conn.execute(statement)
+    key = (conn.dialect.name, table.name)
+    statement = _INSERT_IGNORE.get(key)
+    if statement is None:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = _INSERT_IGNORE[key] = dialect.insert(table).on_conflict_do_nothing()
+    result = await conn.execute(statement, dict(values))
     return bool(result.rowcount)
 
 

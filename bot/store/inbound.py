@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.dialect import insert_ignore
 from bot.store.schema import inbound_messages, opt_outs
+
+# The statements every inbound SMS runs, built once (see dialect.insert_ignore for why).
+_EARLIER_REPLY = select(inbound_messages.c.reply).where(inbound_messages.c.sid == bindparam("s"))
+_SAVE_REPLY = update(inbound_messages).where(inbound_messages.c.sid == bindparam("s")).values(
+    reply=bindparam("r"), reply_kind=bindparam("k"))
+_HELPED = select(inbound_messages.c.sid).where(
+    inbound_messages.c.phone == bindparam("phone"), inbound_messages.c.reply_kind == "help",
+    inbound_messages.c.received_at > bindparam("since")).limit(1)
+_OPTED_OUT = select(opt_outs.c.phone).where(opt_outs.c.phone == bindparam("phone"),
+                                            opt_outs.c.sender == bindparam("sender"))
 
 
 async def first_time(conn: AsyncConnection, sid: str, phone: str, to_number: str, body: str,
@@ -20,21 +30,18 @@ async def first_time(conn: AsyncConnection, sid: str, phone: str, to_number: str
 
 async def earlier_reply(conn: AsyncConnection, sid: str) -> str | None:
     """The reply given the first time this MessageSid came in."""
-    return await conn.scalar(select(inbound_messages.c.reply).where(inbound_messages.c.sid == sid))
+    return await conn.scalar(_EARLIER_REPLY, {"s": sid})
 
 
 async def save_reply(conn: AsyncConnection, sid: str, reply: str | None, kind: str) -> None:
     """Keep the reply, so a retry of the same message gets the same answer."""
-    await conn.execute(update(inbound_messages).where(inbound_messages.c.sid == sid)
-                       .values(reply=reply, reply_kind=kind))
+    await conn.execute(_SAVE_REPLY, {"s": sid, "r": reply, "k": kind})
 
 
 async def helped_recently(conn: AsyncConnection, phone: str, now: datetime,
                           within: timedelta = timedelta(hours=1)) -> bool:
     """Whether this number got the help text within the last hour (auto-responders loop)."""
-    found = await conn.scalar(select(inbound_messages.c.sid).where(
-        inbound_messages.c.phone == phone, inbound_messages.c.reply_kind == "help",
-        inbound_messages.c.received_at > now - within).limit(1))
+    found = await conn.scalar(_HELPED, {"phone": phone, "since": now - within})
     return found is not None
 
 
@@ -52,8 +59,7 @@ async def opt_in(conn: AsyncConnection, phone: str, sender: str) -> None:
 
 async def opted_out(conn: AsyncConnection, phone: str, sender: str) -> bool:
     """Whether the number said STOP to this sender."""
-    found = await conn.scalar(select(opt_outs.c.phone).where(opt_outs.c.phone == phone,
-                                                             opt_outs.c.sender == sender))
+    found = await conn.scalar(_OPTED_OUT, {"phone": phone, "sender": sender})
     return found is not None
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.incident import Incident
@@ -120,12 +120,15 @@ def delivery_row(message: Outbound, now: datetime) -> dict[str, Any]:
     }
 
 
+# Every staff SMS reply reads this; built once (see dialect.insert_ignore for why).
+_OPEN_PAGES = (select(pages, incidents).join(incidents, incidents.c.id == pages.c.incident_id)
+               .where(pages.c.phone == bindparam("phone"), pages.c.open)
+               .order_by(pages.c.created_at.desc(), pages.c.number.desc()))
+
+
 async def open_pages(conn: AsyncConnection, phone: str) -> list[tuple[Page, Incident]]:
     """A person's open pages with their incidents, newest first."""
-    rows = await conn.execute(
-        select(pages, incidents).join(incidents, incidents.c.id == pages.c.incident_id)
-        .where(pages.c.phone == phone, pages.c.open)
-        .order_by(pages.c.created_at.desc(), pages.c.number.desc()))
+    rows = await conn.execute(_OPEN_PAGES, {"phone": phone})
     # pages and incidents share no column name, so one mapping serves both.
     return [(page_from_row(row._mapping), incident_from_row(row._mapping)) for row in rows]
 

@@ -9,13 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.schema import timeline
 
+_ADD = timeline.insert()  # built once: most staff replies write an entry
+
 
 async def add_event(conn: AsyncConnection, incident_id: str, at: datetime, actor: str,
                     action: str, channel: str, detail: str = "", team_id: str | None = None) -> None:
     """Write one entry."""
-    await conn.execute(timeline.insert().values(incident_id=incident_id, at=at, actor=actor,
-                                                action=action, channel=channel, detail=detail,
-                                                team_id=team_id))
+    await conn.execute(_ADD, {"incident_id": incident_id, "at": at, "actor": actor,
+                              "action": action, "channel": channel, "detail": detail,
+                              "team_id": team_id})
 
 
 async def answered_since(conn: AsyncConnection, incident_id: str, team_id: str | None,

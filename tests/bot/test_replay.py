@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.cli import build_parser
 from bot.store.engine import open_engine
-from bot.store.schema import deliveries, incident_teams, incidents
+from bot.store.schema import deliveries, incident_links, incident_teams, incidents
 from tests.shared_data import data_dir
 
 # Hand-written in the shape of the 2006-2020 historic release: BOM, CRLF, m/d/yy dates, TRUE/FALSE.
@@ -118,3 +118,20 @@ def test_real_incidents_alert_the_team_of_their_recorded_precinct(settings, tmp_
                for incident_id, precinct in recorded.items())
     assert len(recorded) > 1200
     assert hits / len(recorded) >= 0.99, f"{hits}/{len(recorded)}"
+
+
+def test_shootings_close_in_time_and_place_are_linked_however_many_are_in_flight(
+        any_settings, tmp_path, capsys):
+    # 2001 and 2002 are 300 m and two hours apart; 2003, in between them in the file, is miles
+    # away and may be in flight beside either. 2002 must still find 2001 stored when it goes.
+    lines = HISTORIC.splitlines()[0] + "\r\n" + "".join(
+        f"{key},7/4/20,{time},BROOKLYN,75,0,,FALSE,,,,25-44,M,BLACK,,,{lat},{lon},\r\n"
+        for key, time, lat, lon in (("2001", "21:00:00", 40.6712, -73.9002),
+                                    ("2003", "22:00:00", 40.8500, -73.8800),
+                                    ("2002", "23:00:00", 40.6739, -73.9002)))
+    path = tmp_path / "close.csv"
+    path.write_bytes(lines.encode())
+    assert replay(any_settings, str(path)) == 0
+    assert "replayed 3 incidents" in capsys.readouterr().out
+    links = stored(any_settings, select(incident_links.c.incident_id, incident_links.c.linked_id))
+    assert links == [("NYPD-2002", "NYPD-2001")]

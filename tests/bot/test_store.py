@@ -160,3 +160,12 @@ async def test_the_postgresql_database_is_migrated_to_the_current_schema(postgre
         assert await pending(engine) == []
     finally:
         await engine.dispose()
+
+
+async def test_open_near_reads_the_open_incidents_around_the_place_and_time_only(engine):
+    store = IncidentStore(engine)
+    for incident_id, lat, lon in (("NEAR", 40.6730, -73.8900), ("FAR", 40.7200, -73.8900),
+                                  ("EAST", 40.6700, -73.8000)):
+        await record(store, incident_id, lat=lat, lon=lon)
+    near = await store.open_near(incident("NEW", lat=40.67, lon=-73.89), timedelta(hours=72))
+    assert [item.id for item in near] == ["NEAR"]

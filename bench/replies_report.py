@@ -1,0 +1,181 @@
+"""What the replies benchmark prints: the goals table, latencies, checks and CPU use."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psutil
+
+from bench.harness import RequestResult, latency_row, percentiles, print_table
+
+REPLY_RATE_GOAL = 500.0  # row 7: replies answered per second
+REPLY_P99_GOAL = 0.100  # row 7: seconds
+SLACK_LIMIT = 3.0  # Slack's limit for the HTTP ack of a slash command, seconds
+SLACK_P99_GOAL = 0.300  # row 8: seconds
+# Offered at exactly the goal, answers can only keep pace with it, give or take their jitter.
+RATE_NOISE = 0.01
+
+
+class CpuMeter:
+    """CPU seconds used by some processes and, with `family`, their descendants (rq's work
+    horses; a web process's forked siblings)."""
+
+    def __init__(self, pids: Sequence[int], family: bool = True) -> None:
+        self._processes = [psutil.Process(pid) for pid in pids]
+        self._family = family
+
+    def seconds(self) -> float:
+        """User + system time so far, reaped children included."""
+        total = 0.0
+        for process in self._processes:
+            try:
+                family = [process, *(process.children(recursive=True) if self._family else ())]
+            except psutil.NoSuchProcess:
+                continue
+            for member in family:
+                try:
+                    t = member.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue  # a work horse that ended between the listing and the reading
+                total += t.user + t.system
+                if self._family:
+                    total += t.children_user + t.children_system
+        return total
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds each party used during the offered load."""
+
+    generator: float
+    web: float
+    workers: float
+    wall: float
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the replies set the worker doing while the load ran (it shares the cores)."""
+
+    redraws: int  # chat.update calls: Slack posts redrawn after a state change
+    sms: int  # SMS the worker sent (ack notices to the others alerted)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What was sent, how it was answered, and what the database and the doubles hold."""
+
+    replies: list[RequestResult]
+    commands: list[RequestResult]
+    start: float  # perf_counter when the first requests were due
+    offered_over: float  # the schedule's length (--seconds)
+    twiml: int  # reply answers that carried a TwiML message
+    recorded: int  # replies in inbound_messages with their answer kept
+    responded: int  # /cms answers that reached the response_url
+    cpu: Cpu
+    work: Work
+
+
+def report(outcome: Outcome, rate: float) -> bool:
+    """Print every table; True when nothing failed or went unrecorded and both goals are met."""
+    replies, commands = outcome.replies, outcome.commands
+    answered = [r for r in replies if r.ok]
+    throughput = _completion_rate(answered)
+    reply_p99 = percentiles([r.latency for r in replies], [99])[0]
+    ack_p50, ack_p99 = percentiles([r.latency for r in commands], [50, 99])
+    goals = [
+        ["7", f"replies answered/s (offered {rate:g}/s)", f"{throughput:.0f}/s",
+         f">= {REPLY_RATE_GOAL:g}/s", _ratio(throughput / REPLY_RATE_GOAL),
+         _met(throughput >= REPLY_RATE_GOAL * (1 - RATE_NOISE))],
+        ["7", "reply latency p99", _ms(reply_p99), f"<= {_ms(REPLY_P99_GOAL)}",
+         _ratio(reply_p99 / REPLY_P99_GOAL), _met(reply_p99 <= REPLY_P99_GOAL)],
+        ["8", "Slack /cms ack p99", _ms(ack_p99), f"<= {_ms(SLACK_P99_GOAL)}",
+         _ratio(ack_p99 / SLACK_P99_GOAL), _met(ack_p99 <= SLACK_P99_GOAL)],
+        ["8", "Slack /cms ack p99 vs Slack's limit", _ms(ack_p99), f"{_ms(SLACK_LIMIT)} (Slack)",
+         _ratio(ack_p99 / SLACK_LIMIT), _met(ack_p99 <= SLACK_LIMIT)],
+        ["8", "Slack /cms ack p50 vs Slack's limit", _ms(ack_p50), f"{_ms(SLACK_LIMIT)} (Slack)",
+         _ratio(ack_p50 / SLACK_LIMIT), "-"],
+    ]
+    print()
+    print_table(["row", "what", "measured", "goal/baseline", "ratio", "met?"], goals)
+    print()
+    print_table(["latency (ms)", "count", "failed", "p50", "p90", "p99", "max"], [
+        latency_row("reply POST /twilio/sms", [r.latency for r in replies],
+                    sum(not r.ok for r in replies)),
+        latency_row("/cms POST /slack/events (ack)", [r.latency for r in commands],
+                    sum(not r.ok for r in commands)),
+        # This process also serves the doubles: if it fell behind, the load was not offered.
+        latency_row("request left late vs schedule", _lags(outcome), "-"),
+    ])
+    checks = [
+        ("replies sent", len(replies), None),
+        ("replies failed (non-2xx or no answer)", len(replies) - len(answered),
+         len(answered) == len(replies)),
+        ("replies answered with a TwiML message", outcome.twiml, outcome.twiml == len(replies)),
+        ("replies recorded with their answer", outcome.recorded, outcome.recorded == len(replies)),
+        ("/cms commands sent", len(commands), None),
+        ("/cms commands not acked with 200", sum(not r.ok for r in commands),
+         all(r.ok for r in commands)),
+        ("/cms answers posted to response_url", outcome.responded, None),
+        ("Slack posts redrawn by the worker during the load", outcome.work.redraws, None),
+        ("SMS sent by the worker during the load", outcome.work.sms, None),
+    ]
+    print()
+    print_table(["total", "value", "check"], [
+        [name, value, "" if good is None else "ok" if good else "FAIL"]
+        for name, value, good in checks])
+    _print_cpu(outcome.cpu, len(answered))
+    for name, results in (("reply", replies), ("command", commands)):
+        for result in [r for r in results if not r.ok][:5]:
+            print(f"{name} {result.index}: HTTP {result.status or '-'} {result.error}")
+    correct = all(good is not False for _, _, good in checks)
+    return correct and all(row[5] != "no" for row in goals)
+
+
+def _print_cpu(cpu: Cpu, replies: int) -> None:
+    cores = os.cpu_count() or 1
+    capacity = cpu.wall * cores
+
+    def share(seconds: float) -> str:
+        return f"{100 * seconds / capacity:.0f}%"
+
+    print()
+    print_table(["CPU during the load", "seconds", f"share of {cores} cores"], [
+        ["load generator and doubles (this process)", f"{cpu.generator:.1f}", share(cpu.generator)],
+        ["web process(es)", f"{cpu.web:.1f}", share(cpu.web)],
+        ["rq worker(s) and work horses", f"{cpu.workers:.1f}", share(cpu.workers)],
+    ])
+    if replies:
+        # The few commands' CPU is in there too; at 100 replies per command it hardly shows.
+        print(f"web CPU per answered reply: {1000 * cpu.web / replies:.2f} ms")
+
+
+def _completion_rate(answered: Sequence[RequestResult]) -> float:
+    """Answers per second from the first answer to the last (NaN for fewer than two)."""
+    ends = sorted(r.started + r.latency for r in answered)
+    if len(ends) < 2 or ends[-1] <= ends[0]:
+        return math.nan
+    return (len(ends) - 1) / (ends[-1] - ends[0])
+
+
+def _lags(outcome: Outcome) -> list[float]:
+    lags = []
+    for results in (outcome.replies, outcome.commands):
+        step = outcome.offered_over / max(len(results), 1)
+        lags += [r.started - (outcome.start + r.index * step) for r in results]
+    return lags
+
+
+def _ms(seconds: float) -> str:
+    return "-" if math.isnan(seconds) else f"{seconds * 1000:.0f} ms"
+
+
+def _ratio(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}"
+
+
+def _met(good: bool) -> str:
+    return "yes" if good else "no"
