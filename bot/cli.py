@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--url", metavar="URL",
                         help="post to a running cmsbot at URL (with CMSBOT_API_TOKEN) "
                              "instead of ingesting in this process")
+    replay.add_argument("--concurrency", type=int, default=8, metavar="N",
+                        help="incidents in flight at once (default 8); links come out as in a "
+                             "one-at-a-time replay")
     replay.add_argument("--dry-run", action="store_true",
                         help="route only: store nothing, send nothing")
     replay.add_argument("--yes", action="store_true",

@@ -163,7 +163,6 @@ async def _run(args: argparse.Namespace, settings: Settings, incidents: list[Nyp
                summary: Summary) -> None:
     opener = _http_sink(args.url, settings) if args.url else _local_sink(settings, args.dry_run)
     async with opener as sink:
-        # `cmsbot replay --concurrency` once the command line offers it.
         concurrency = getattr(args, "concurrency", None) or CONCURRENCY
         await replay(incidents, sink, summary, args.speed, _printer(), concurrency)
 
