@@ -1,7 +1,8 @@
 """What a staff action does, inside one transaction: state, timeline, chains, and who is told.
 
 Each function takes the person's page (their own alert: that is the authorisation) and returns
-the reply to send back plus the work to hand to rq once the transaction commits.
+the reply to send back plus the work to hand to rq once the transaction commits, and whether it
+changed anything (a repeated acknowledgement does not: nobody need redraw a Slack post for it).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class Outcome:
     keys: list[str] = field(default_factory=list)
     due: list[Due] = field(default_factory=list)
     refresh: list[str] = field(default_factory=list)
+    # False when the action found its work already done and wrote nothing: the incident's Slack
+    # posts already show it, so no redraw is asked for. True by default: when in doubt, redraw.
+    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,8 @@ async def acknowledge(conn: AsyncConnection, act: Act, quiet: bool = False) -> O
     """Acknowledge: stop the team's escalation once enough have, and tell everyone else alerted."""
     page, n = act.page, act.page.number
     if page.acked_at is not None:
-        return Outcome(f"CMS: #{n} was already acknowledged. Reply {n}S when on scene.")
+        return Outcome(f"CMS: #{n} was already acknowledged. Reply {n}S when on scene.",
+                       changed=False)
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone).values(acked_at=act.now))
     await conn.execute(update(incidents).where(incidents.c.id == page.incident_id,
@@ -115,8 +120,9 @@ async def on_scene(conn: AsyncConnection, act: Act) -> Outcome:
     if page.acked_at is None:
         outcome = await acknowledge(conn, act)
     if page.on_scene_at is not None:
+        # Changed only if this reply was also the (first) acknowledgement.
         return Outcome(f"CMS: #{n} was already marked on scene. Reply {n}K when you leave.",
-                       outcome.keys)
+                       outcome.keys, changed=page.acked_at is None)
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone)
                        .values(on_scene_at=act.now, safe_at=None))
@@ -229,7 +235,7 @@ async def safe(conn: AsyncConnection, act: Act) -> Outcome:
     page = act.page
     if page.on_scene_at is None or page.safe_at is not None:
         return Outcome(f"CMS: #{page.number}: nothing to check out of. Reply {page.number}S "
-                       "when you arrive on scene.")
+                       "when you arrive on scene.", changed=False)
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone).values(safe_at=act.now))
     timers = [c for c in await chains.of_incident(conn, page.incident_id, page.team_id or "",

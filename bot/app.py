@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime
 
 import aiohttp
@@ -47,7 +48,10 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app[keys.CLOCK] = clock
     app[keys.WEBHOOK_SECONDS] = Histogram(WEBHOOK_BUCKETS)
     app[keys.API_TOKEN] = settings.ingest_token()
-    app[keys.SITES] = sites or load_sites(settings.sites_path, settings.timezone)
+    loaded = sites or load_sites(settings.sites_path, settings.timezone)
+    # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing
+    # needs. Not keeping them saves tens of MB with city-wide layers.
+    app[keys.SITES] = replace(loaded, layers={})
     app[keys.SESSIONS] = SessionSigner(settings.session_key())
     app[keys.MAP_OUTLINES] = team_outlines(app[keys.SITES].sites)  # simplified once, not per map
     app.cleanup_ctx.append(_database)

@@ -150,10 +150,11 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(settings.log_format, settings.log_level)
     announce(settings, "worker")
     asyncio.run(wait_for_database(settings))
-    loaded = load_sites(settings.sites_path, settings.timezone)  # once, before any fork
+    # Once, before any fork; only the sites are kept (the layers' shapes are for `sites check`).
+    sites = load_sites(settings.sites_path, settings.timezone).sites
     url = redis_url(settings)
     connection = connect(url)
-    runtime = WorkerRuntime(settings, loaded.sites, url, utcnow)
+    runtime = WorkerRuntime(settings, sites, url, utcnow)
     warm_up(runtime)
     try:
         work_until_stopped(runtime, connection, fork=args.fork, burst=args.burst)

@@ -197,7 +197,8 @@ class SlackDesk:
             page = await _page_for(conn, incident_id, person, team_id, now)
             act = Act(page, subject, self.sites, now, channel="slack")
             done = await _perform(conn, act, action, text, outcome)
-        await hand_off(self.redis, done.keys, done.due, now, [incident_id])
+        # A repeat (a second press of Acknowledge) changed nothing the post shows: no redraw.
+        await hand_off(self.redis, done.keys, done.due, now, [incident_id] if done.changed else [])
         return _confirmation(action, incident_id, outcome, done.reply)
 
     async def _incidents(self, person: Person, command: Command) -> str:

@@ -129,7 +129,9 @@ class SmsInbox:
             outcome = await actions.safe(conn, act)
         if reply.text and reply.action in ("ack", "scene", "safe"):
             await actions.note(conn, act, reply.text)
-        outcome.refresh.append(incident.id)  # the Slack posts show the new state
+            outcome.changed = True  # the note is on the timeline even if the rest was a repeat
+        if outcome.changed:
+            outcome.refresh.append(incident.id)  # the Slack posts show the new state
         return outcome
 
 

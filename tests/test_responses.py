@@ -195,6 +195,23 @@ async def test_a_duplicate_message_sid_is_acted_on_once(client, work, twilio, sm
     assert len([b for b in bodies(twilio, GRACE) if "acknowledged at" in b]) == 1
 
 
+async def test_a_repeated_acknowledgement_gets_its_answer_and_redraws_nothing(client, work,
+                                                                            twilio, slack, sms):
+    await alert(client, work)
+    _, reply = await sms(LUIS, "1A")
+    assert reply.startswith("CMS: #1 acknowledged")
+    await work()
+    redraws = len(slack.calls_to("chat.update"))
+    assert redraws >= 1 and "Luis Feliz: acknowledged" in str(slack.updates[-1]["blocks"])
+    texted = len(twilio.messages)
+    _, again = await sms(LUIS, "1A")
+    assert again == "CMS: #1 was already acknowledged. Reply 1S when on scene."
+    await work()
+    assert len(slack.calls_to("chat.update")) == redraws  # nothing changed: no redraw
+    assert len(twilio.messages) == texted  # and nobody is told twice
+    assert (await timeline(client)).count(("Luis Feliz", "acknowledged")) == 1
+
+
 async def test_a_stranger_learns_nothing_and_hears_from_us_once_an_hour(client, work, sms, clock):
     await alert(client, work)
     _, reply = await sms(STRANGER, "1A")

@@ -178,6 +178,18 @@ async def test_ack_log_and_close_by_command(cms, client, work, slack):
     assert "Luis Feliz: note (talked to both crews)" in blocks and "Closed (referred)" in blocks
 
 
+async def test_a_second_acknowledgement_by_command_redraws_nothing(cms, client, work, slack):
+    await alert(client, work)
+    assert (await cms("ack 1", user=LUIS_SLACK)).startswith("You acknowledged `NYPD-1`")
+    await work()
+    redraws = len(slack.calls_to("chat.update"))
+    assert "Luis Feliz: acknowledged" in str(latest_update(slack)["blocks"])
+    assert await cms("ack 1", user=LUIS_SLACK) == \
+        "#1 was already acknowledged. Reply 1S when on scene."
+    await work()
+    assert len(slack.calls_to("chat.update")) == redraws
+
+
 async def test_a_member_of_another_team_cannot_act_on_the_incident(cms, client, work):
     await alert(client, work)
     assert "not an incident of your team" in await cms("ack NYPD-1", user=RAY_SLACK)
