@@ -34,10 +34,13 @@ def parse_options(argv: Sequence[str]) -> Options:
                         help="row 4's requests in flight (default 32)")
     parser.add_argument("--workers", type=int, default=1, metavar="N")
     parser.add_argument("--replay-concurrency", type=int, default=None, metavar="C",
-                        help="passed as `cmsbot replay --concurrency C` (needs that option in "
-                             "bot/cli.py; default: replay's own, 8)")
+                        help="passed as `cmsbot replay --concurrency C` (default: replay's "
+                             "own, 8)")
     parser.add_argument("--replay-limit", type=int, default=None, metavar="N",
                         help="replay only the file's first N incidents (a quick try; 0: none)")
+    parser.add_argument("--web-processes", type=int, default=1, metavar="N",
+                        help="row 4's CMSBOT_WEB_PROCESSES (row 3 is one web process, as the "
+                             "goal says; default 1)")
     parser.add_argument("--seed", type=int, default=20260704, help="where incidents fall")
     return Options(**vars(parser.parse_args(argv)))
 

@@ -38,6 +38,7 @@ class Options:
     replay_concurrency: int | None
     replay_limit: int | None
     seed: int
+    web_processes: int = 1
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,10 @@ Row = list[Any]
 
 @contextlib.asynccontextmanager
 async def service_stack(name: str, workers: int,
-                        sites: Callable[[Path], None] | None = None) -> AsyncIterator[Stack]:
-    """Doubles, a fresh database and Redis db, `cmsbot serve` and N workers, on the load sites
-    or those `sites(path)` writes.
+                        sites: Callable[[Path], None] | None = None,
+                        web_processes: int = 1) -> AsyncIterator[Stack]:
+    """Doubles, a fresh database and Redis db, `cmsbot serve` (with CMSBOT_WEB_PROCESSES) and
+    N workers, on the load sites or those `sites(path)` writes.
 
     The process logs are kept (and their problems printed) when the block raises or the
     service logged a warning; otherwise they go.
@@ -80,6 +82,7 @@ async def service_stack(name: str, workers: int,
             env = service_env(home=work / "home", database_url=database, redis_url=redis,
                               port=free_port(), sites=work / "sites.yaml", api_token=token,
                               doubles=doubles)
+            env["CMSBOT_WEB_PROCESSES"] = str(web_processes)
             async with running_service(env, workers, work) as service:
                 logs = service.logs
                 yield Stack(service, doubles, database, env, token, teams, work)

@@ -49,8 +49,14 @@ def _chain(row: object) -> Chain:
                  steps_from_json(m["steps"]), m["next_step"], m["next_at"], m["resolved_at"])
 
 
-async def create(conn: AsyncConnection, incident_id: str, plans: Sequence[ChainPlan]) -> list[Due]:
-    """Store new chains (one per incident, team, kind and subject) and say when each starts."""
+async def create(conn: AsyncConnection, incident_id: str, plans: Sequence[ChainPlan],
+                 fresh: bool = False) -> list[Due]:
+    """Store new chains (one per incident, team, kind and subject) and say when each starts.
+
+    `fresh`: the incident was inserted in this transaction, so it has no chains yet.
+    """
+    if fresh:
+        return await _create_fresh(conn, incident_id, plans)
     due = []
     for plan in plans:
         exists = await conn.scalar(select(chains.c.id).where(
@@ -64,6 +70,30 @@ async def create(conn: AsyncConnection, incident_id: str, plans: Sequence[ChainP
             next_at=plan.first_at).returning(chains.c.id))).scalar_one()
         due.append(Due(chain_id, 0, plan.first_at))
     return due
+
+
+async def _create_fresh(conn: AsyncConnection, incident_id: str,
+                        plans: Sequence[ChainPlan]) -> list[Due]:
+    # One INSERT ... RETURNING for all chains: a lookup and an insert per chain were a quarter
+    # of ingest's time. The first plan of a key wins, as the lookups made it win before.
+    wanted: dict[tuple[str, str, str], ChainPlan] = {}
+    for plan in plans:
+        if plan.first_at is not None:
+            wanted.setdefault((plan.team_id, plan.kind, plan.subject), plan)
+    if not wanted:
+        return []
+    kept = list(wanted.values())
+    rows = await conn.execute(_INSERT_RETURNING_ID, [
+        {"incident_id": incident_id, "team_id": plan.team_id, "kind": plan.kind,
+         "subject": plan.subject, "started_at": plan.started_at,
+         "steps": steps_to_json(plan.steps), "next_step": 0, "next_at": plan.first_at}
+        for plan in kept])
+    return [Due(chain_id, 0, plan.first_at) for chain_id, plan
+            in zip(rows.scalars().all(), kept, strict=True) if plan.first_at is not None]
+
+
+# Ids come back in the order of the rows given, so each pairs with its plan.
+_INSERT_RETURNING_ID = chains.insert().returning(chains.c.id, sort_by_parameter_order=True)
 
 
 async def get(conn: AsyncConnection, chain_id: int, *, for_update: bool = False) -> Chain | None:

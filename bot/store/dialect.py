@@ -32,8 +32,12 @@ async def lock_keys(conn: AsyncConnection, keys: list[str]) -> None:
     PostgreSQL: transaction-scoped advisory locks, taken in sorted order so two transactions
     cannot deadlock. SQLite needs nothing: BEGIN IMMEDIATE already lets one writer in at a time.
     """
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or not keys:
         return
-    for key in sorted(set(keys)):
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                           {"key": key})
+    # One statement for all keys (a round trip per key was most of paging's cost); the
+    # subquery's ORDER BY makes PostgreSQL take them in the same order every time.
+    await conn.execute(_LOCK_KEYS, {"keys": sorted(set(keys))})
+
+
+_LOCK_KEYS = text('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM '
+                  '(SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k COLLATE "C") AS s')

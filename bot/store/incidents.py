@@ -99,12 +99,12 @@ class IncidentStore:
             await conn.execute(incident_teams.insert(), [
                 {"incident_id": incident.id, "team_id": r.team_id, "reason": r.reason,
                  "required_acks": routed.required_acks.get(r.team_id, 1)} for r in plan.routes])
-        numbers = await add_pages(conn, incident.id, plan.recipients, now)
+        numbers = await add_pages(conn, incident.id, plan.recipients, now, fresh=True)
         messages = routed.render(numbers)
-        keys = await insert_messages(conn, messages, now)
+        keys = await insert_messages(conn, messages, now, fresh=True)
         await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now))
         await self._link(conn, incident.id, routed.links, now)
-        due = await create_chains(conn, incident.id, routed.chains)
+        due = await create_chains(conn, incident.id, routed.chains, fresh=True)
         return IngestOutcome(incident.id, "open", plan.team_ids, len(messages), False,
                              tuple(keys), tuple(due))
 

@@ -61,14 +61,17 @@ def page_from_row(row: Any) -> Page:
 
 
 async def add_pages(conn: AsyncConnection, incident_id: str, people: Sequence[Recipient],
-                    now: datetime) -> dict[str, int]:
-    """Page people for an incident; anyone already paged keeps (and reopens) their number."""
+                    now: datetime, fresh: bool = False) -> dict[str, int]:
+    """Page people for an incident; anyone already paged keeps (and reopens) their number.
+
+    `fresh`: the incident was inserted in this transaction, so nobody is paged for it yet.
+    """
     if not people:
         return {}
     phones = [person.phone for person in people]
     # Two incidents paging the same person at once must not both pick the same number.
     await lock_keys(conn, [f"short-number:{phone}" for phone in phones])
-    existing = {row.phone: row.number for row in await conn.execute(
+    existing = {} if fresh else {row.phone: row.number for row in await conn.execute(
         select(pages.c.phone, pages.c.number).where(pages.c.incident_id == incident_id,
                                                      pages.c.phone.in_(phones)))}
     if existing:
@@ -80,27 +83,31 @@ async def add_pages(conn: AsyncConnection, incident_id: str, people: Sequence[Re
             pages.c.open, pages.c.phone.in_(phones), pages.c.incident_id != incident_id)):
         in_use.setdefault(phone, set()).add(number)
     numbers = dict(existing)
-    fresh = []
+    new_rows = []
     for person in people:
         if person.phone in numbers:
             continue
         numbers[person.phone] = next_number(in_use.get(person.phone, set()))
-        fresh.append({"incident_id": incident_id, "phone": person.phone, "name": person.name,
+        new_rows.append({"incident_id": incident_id, "phone": person.phone, "name": person.name,
                       "role": person.role, "team_id": person.team_id, "reason": person.reason,
                       "number": numbers[person.phone], "open": True, "created_at": now})
-    if fresh:
-        await conn.execute(pages.insert(), fresh)
+    if new_rows:
+        await conn.execute(pages.insert(), new_rows)
     return numbers
 
 
 async def insert_messages(conn: AsyncConnection, messages: Sequence[Outbound], now: datetime,
-                          batch_id: int | None = None) -> list[str]:
-    """Store deliveries (each key once) and return the keys that are new."""
+                          batch_id: int | None = None, fresh: bool = False) -> list[str]:
+    """Store deliveries (each key once) and return the keys that are new.
+
+    `fresh`: the messages are of an incident inserted in this transaction; their keys are
+    derived from its id, so none can be stored yet and the lookup is skipped.
+    """
     if not messages:
         return []
     keys = [message.key for message in messages]
     known: set[str] = set()
-    for start in range(0, len(keys), 500):  # bounded IN lists for big broadcasts
+    for start in range(0, 0 if fresh else len(keys), 500):  # bounded IN lists for broadcasts
         known.update(await conn.scalars(select(deliveries.c.key).where(
             deliveries.c.key.in_(keys[start:start + 500]))))
     rows = [{**delivery_row(m, now), "batch_id": batch_id} for m in messages if m.key not in known]

@@ -3,13 +3,16 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 
+from alerts.chains import alert_chain, followup_chains
 from alerts.incident import parse_incident
 from alerts.outbound import Outbound, alert_messages
 from alerts.routing import route
 from bot.settings import Settings
+from bot.store import chains
 from bot.store.deliveries import DeliveryStore
+from bot.store.dialect import lock_keys
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore, Routed
 from bot.store.migrate import pending, upgrade
@@ -169,3 +172,40 @@ async def test_open_near_reads_the_open_incidents_around_the_place_and_time_only
         await record(store, incident_id, lat=lat, lon=lon)
     near = await store.open_near(incident("NEW", lat=40.67, lon=-73.89), timedelta(hours=72))
     assert [item.id for item in near] == ["NEAR"]
+
+
+async def test_a_new_incidents_chains_are_stored_each_with_its_own_id_and_start(engine):
+    store = IncidentStore(engine)
+    item = incident("I-1")
+    plan = route(item, SITES, NOW)
+    team = SITES.team("eny")
+    plans = [alert_chain(team, NOW), *followup_chains(team, NOW)]
+    # A plan repeated for the same key is stored once: the first one wins.
+    routed = Routed(item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES),
+                    [*plans, plans[0]])
+    due = (await store.record(routed, NOW)).due
+    async with engine.connect() as conn:
+        stored = {chain.id: chain for chain in await chains.of_incident(conn, "I-1")}
+    expected = [p for p in plans if p.first_at is not None]
+    assert len(due) == len(stored) == len(expected) > 1
+    for item_due, chain_plan in zip(due, expected, strict=True):
+        chain = stored[item_due.chain_id]
+        assert (chain.kind, chain.subject, chain.next_step, chain.next_at) == (
+            chain_plan.kind, chain_plan.subject, 0, chain_plan.first_at)
+        assert (item_due.step, item_due.at) == (0, chain_plan.first_at)
+
+
+async def test_locked_keys_stay_locked_until_the_transaction_ends(postgres_url):
+    engine = open_engine(Settings(database_url=postgres_url).sqlalchemy_url)
+    probe = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+    try:
+        async with engine.begin() as holder:
+            await lock_keys(holder, ["short-number:b", "short-number:a", "short-number:b"])
+            async with engine.begin() as other:
+                for key in ("short-number:a", "short-number:b"):
+                    assert await other.scalar(probe, {"key": key}) is False
+                assert await other.scalar(probe, {"key": "short-number:c"}) is True
+        async with engine.begin() as other:
+            assert await other.scalar(probe, {"key": "short-number:a"}) is True
+    finally:
+        await engine.dispose()
