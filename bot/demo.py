@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure("text", level=30)
     print(f"cmsbot demo: state under {demo.home.resolve()}, sites {demo.sites_path}")
     print("SMS and Slack go to the local outbox; nothing leaves this machine. Ctrl-C to stop.\n")
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(_main(demo, args.interval, args.incidents))
     print("\ncmsbot demo: stopped cleanly")
     return 0
@@ -60,6 +60,10 @@ def demo_settings(settings: Settings) -> Settings:
 
 
 async def _main(settings: Settings, interval: float, limit: int) -> None:
+    # `kill` (SIGTERM) stops the demo as Ctrl-C does: the worker and the embedded Redis with it.
+    main = asyncio.current_task()
+    assert main is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     await prepare_database(settings)
     async with _web(settings) as base_url, _worker(settings):
         engine = open_engine(settings.sqlalchemy_url, pooled=False)

@@ -58,12 +58,13 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "v"
 
 
-async def test_the_demo_shows_who_got_which_alert_and_stops_cleanly_on_ctrl_c(home):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+async def test_the_demo_shows_who_got_which_alert_and_stops_cleanly(home, stop):
     demo = await start("demo", "--interval", "0.5", "--incidents", "3", env=clean_env(home))
     seen: list[str] = []
     await read_until(demo, lambda out: out.count(">>> incident") >= 3
                      and "SMS to Luis Feliz" in out and "Slack #C040BRX" in out, seen)
-    demo.send_signal(signal.SIGINT)
+    demo.send_signal(stop)
     assert await finish(demo, seen) == 0
     out = "".join(seen)
     assert "bivo-brownsville, man-up-eny" in out
