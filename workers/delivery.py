@@ -70,15 +70,16 @@ async def deliver(ctx: JobContext, key: str,
                 return None
         receipt = await notifier.send(delivery.message)
     except DeliveryError as exc:
-        return await _failed(ctx, delivery, exc, backoff)
+        return await record_failure(ctx, delivery, exc, backoff)
     await ctx.deliveries.mark_sent(key, receipt.provider_id, ctx.clock())
     log.info("%s %s to %s sent as %s", delivery.message.kind, delivery.message.channel,
              _who(delivery), receipt.provider_id)
     return None
 
 
-async def _failed(ctx: JobContext, delivery: Delivery, exc: DeliveryError,
-                  backoff: tuple[int, ...]) -> Again | Failed | None:
+async def record_failure(ctx: JobContext, delivery: Delivery, exc: DeliveryError,
+                         backoff: tuple[int, ...]) -> Again | Failed | None:
+    """Record a failed attempt: failed for good, or when to try again (asking first if unsure)."""
     store, key, attempt = ctx.deliveries, delivery.message.key, delivery.attempts
     if isinstance(exc, Permanent):
         log.error("%s to %s failed for good: %s", key, _who(delivery), exc.reason)

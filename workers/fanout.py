@@ -29,7 +29,7 @@ from bot.ratelimit import TokenBucket
 from bot.store.deliveries import Delivery
 from bot.store.schema import broadcasts, deliveries, opt_outs
 from workers.context import JobContext
-from workers.delivery import Again, _failed, deliver, lease
+from workers.delivery import Again, deliver, lease, record_failure
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ async def _send_page(ctx: JobContext, page: list[Delivery]) -> bool:
     throttled = False
     for delivery, outcome in zip(live, outcomes, strict=True):
         if isinstance(outcome, DeliveryError):
-            result = await _failed(ctx, delivery, outcome, ctx.runtime.settings.retry_backoff)
+            result = await record_failure(ctx, delivery, outcome,
+                                          ctx.runtime.settings.retry_backoff)
             throttled |= isinstance(result, Again) and result.throttled
     return throttled
 
