@@ -12,14 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
 import asyncpg
-import psutil
 
 from bench.alert_sites import write_precinct_sites
-from bench.alert_stack import Options, Row, Stack, service_stack
+from bench.alert_stack import Options, Row, service_stack
+from bench.common import CpuMeter, open_session
 from bench.harness import REPO, RequestResult, latency_row, max_in_flight, print_table
+from bench.load_sites import build_teams, spread
 from bench.load_traffic import IncidentPoster
+from bench.stack import Stack
 from bot.replay import read_csv
 
 RATE_GOAL = 300.0  # accepted per second
@@ -48,10 +49,12 @@ async def row4(options: Options) -> tuple[list[Row], bool]:
           f"{options.web_processes} web + {options.workers} worker(s)", flush=True)
     async with service_stack("alert-ingest", options.workers,
                              web_processes=options.web_processes) as stack:
-        web = stack.service.processes[0].pid  # running_service starts the web first
-        cpu = cpu_seconds(web)
+        # running_service starts the web first; its forked siblings (CMSBOT_WEB_PROCESSES) count.
+        # CPU time is a rate that noisy neighbours cannot lower, unlike the wall-clock one.
+        web = CpuMeter([stack.service.processes[0].pid])
+        cpu = web.seconds()
         results, seconds = await _flood(stack, count, options.concurrency, options.seed)
-        cpu = cpu_seconds(web) - cpu
+        cpu = web.seconds() - cpu
     failed = [r for r in results if not r.ok]
     accepted = sum(1 for r in results if r.status == 202)
     rate = accepted / seconds
@@ -70,22 +73,12 @@ async def row4(options: Options) -> tuple[list[Row], bool]:
     return rows, not failed
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process and its living children (the forked web processes of
-    CMSBOT_WEB_PROCESSES) have used: a rate that noisy neighbours cannot lower, unlike the
-    wall-clock one."""
-    process = psutil.Process(pid)
-    return sum(sum(p.cpu_times()[:2]) for p in [process, *process.children(recursive=True)])
-
-
 async def _flood(stack: Stack, count: int, concurrency: int,
                  seed: int) -> tuple[list[RequestResult], float]:
     """Post `count` incidents with `concurrency` always in flight; results and the wall time."""
-    rng = random.Random(seed)
-    points = [stack.teams[i % len(stack.teams)].point(rng) for i in range(count)]
+    points = spread(build_teams(), count, random.Random(seed))
     todo = iter(range(count))
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
-                                     connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with open_session() as http:
         poster = IncidentPoster(http, stack.service.url, stack.token, secrets.token_hex(3), points)
 
         async def lane() -> list[RequestResult]:
@@ -112,9 +105,9 @@ async def _replay_row(path: Path, options: Options) -> list[Row]:
     print(f"  replay exited {code} after {seconds:.1f} s ({stored / seconds:.0f}/s); it said "
           f"{said!r}; {stored} incidents stored", flush=True)
     whole = options.replay_limit is None
-    goal = f"<= {REPLAY_GOAL:.0f} s" if whole else f"<= {REPLAY_GOAL * expected / 21420:.1f} s"
-    met = code == 0 and stored == expected and seconds <= (REPLAY_GOAL if whole else
-                                                             REPLAY_GOAL * expected / 21420)
+    limit = REPLAY_GOAL if whole else REPLAY_GOAL * expected / 21420  # the file's incidents
+    goal = f"<= {limit:.0f} s" if whole else f"<= {limit:.1f} s"
+    met = code == 0 and stored == expected and seconds <= limit
     return [
         ["4", f"replay of {expected} incidents, wall time", f"{seconds:.1f} s", goal,
          "yes" if met else "NO"],

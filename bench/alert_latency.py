@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import secrets
 import time
-from collections import Counter
 from collections.abc import Sequence
 
-import aiohttp
-
 from bench.alert_stack import Options, Row, service_stack
+from bench.common import open_session, wait_until
 from bench.harness import ArrivalClock, RequestResult, latency_row, paced, percentiles, print_table
-from bench.load_traffic import IncidentPoster, incident_of
-from tests.doubles import TwilioApiDouble
+from bench.load_sites import build_teams, spread
+from bench.load_traffic import IncidentPoster, first_arrivals
 
 P50_GOAL, P99_GOAL = 0.100, 0.250
 # Each load team pages its two interrupters at once (the supervisor only at escalation, a day on).
@@ -29,42 +26,18 @@ async def row3(options: Options) -> tuple[list[Row], bool]:
     print(f"row 3: {count} incidents at {options.rate:g}/s ({seconds:.0f} s), 1 web + "
           f"{options.workers} worker(s)", flush=True)
     async with service_stack("alert-latency", options.workers) as stack:
-        rng = random.Random(options.seed)
-        # Round-robin over the teams: every team gets its share, each at a random spot.
-        points = [stack.teams[i % len(stack.teams)].point(rng) for i in range(count)]
-        async with ArrivalClock(stack.doubles.twilio) as arrivals:
-            async with aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=60),
-                    connector=aiohttp.TCPConnector(limit=0)) as http:
+        points = spread(build_teams(), count, random.Random(options.seed))
+        twilio = stack.doubles.twilio
+        async with ArrivalClock(twilio) as arrivals:
+            async with open_session() as http:
                 poster = IncidentPoster(http, stack.service.url, stack.token,
                                         secrets.token_hex(3), points)
                 results = await paced(count, seconds, time.perf_counter() + 0.1, poster)
-            await _drain(stack.doubles.twilio, count * SMS_PER_INCIDENT, DRAIN)
-        firsts, doubled = first_arrivals(stack.doubles.twilio, arrivals.stamps)
+            # Polled: the double's message list has no event to wait on.
+            await wait_until(lambda: len(twilio.messages) >= count * SMS_PER_INCIDENT, DRAIN,
+                             interval=0.05)
+        firsts, doubled = first_arrivals(twilio.messages, arrivals.stamps)
     return _report(results, poster.sent_at, firsts, doubled, count)
-
-
-async def _drain(twilio: TwilioApiDouble, expected: int, within: float) -> None:
-    deadline = time.perf_counter() + within
-    # Polled: the double's message list has no event to wait on.
-    while True:
-        if len(twilio.messages) >= expected or time.perf_counter() > deadline:
-            return
-        await asyncio.sleep(0.05)
-
-
-def first_arrivals(twilio: TwilioApiDouble,
-                   stamps: Sequence[float]) -> tuple[dict[int, float], int]:
-    """When the first SMS about each incident arrived; how many (incident, phone) pairs got two."""
-    firsts: dict[int, float] = {}
-    pairs: Counter[tuple[int, str]] = Counter()
-    for message, stamp in zip(twilio.messages, stamps, strict=False):
-        index = incident_of(message.body)
-        if index is None:
-            continue
-        pairs[(index, message.to)] += 1
-        firsts[index] = min(stamp, firsts.get(index, stamp))
-    return firsts, sum(1 for n in pairs.values() if n > 1)
 
 
 def _report(results: Sequence[RequestResult], sent_at: dict[int, float],

@@ -11,20 +11,19 @@ flight, with the worker running; then the whole 2006-2022 NYPD file replayed thr
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections.abc import Sequence
 
 from bench.alert_ingest import row4
 from bench.alert_latency import row3
 from bench.alert_stack import Options, Row
+from bench.common import option_parser
 from bench.harness import code_version, print_table
 
 
 def parse_options(argv: Sequence[str]) -> Options:
     """The benchmark's command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench alert", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = option_parser("alert", __doc__)
     parser.add_argument("--only", choices=("3", "4"), help="run one row only")
     parser.add_argument("--incidents", type=int, metavar="N",
                         help="incidents to post (default: 1,000 for row 3, 3,000 for row 4)")

@@ -17,7 +17,6 @@ Every run checks that each resident got exactly one message.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import math
@@ -46,6 +45,7 @@ from bench.broadcast_parts import (
     wait_for_messages,
     wait_until_sent,
 )
+from bench.common import option_parser
 from bench.harness import (
     ACCOUNT_SID,
     SLACK_TOKEN,
@@ -104,8 +104,7 @@ class Measured:
 
 def parse_options(argv: Sequence[str]) -> Options:
     """The benchmark's command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench broadcast", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = option_parser("broadcast", __doc__)
     parser.add_argument("--residents", type=int, default=10_000, metavar="N")
     parser.add_argument("--only", type=int, choices=(5, 6), help="run one row only")
     return Options(**vars(parser.parse_args(argv)))

@@ -13,7 +13,6 @@ loop disagree on any sampled point, whatever the timings.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gc
 import json
@@ -31,6 +30,7 @@ import shapely
 import yaml
 
 from alerts.geofence import GeofenceIndex
+from bench.common import option_parser
 from bot.sites_file import load_sites
 
 # (layer name, file, id property, name property): the current precinct map, as live routing uses.
@@ -180,8 +180,7 @@ class Options:
 
 def parse_options(argv: Sequence[str]) -> Options:
     """The benchmark's command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench geofence", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = option_parser("geofence", __doc__)
     parser.add_argument("--points", type=int, default=20_000, metavar="N",
                         help="timed match() calls (after 1,000 warm-up calls)")
     parser.add_argument("--batch", type=int, default=100_000, metavar="N",

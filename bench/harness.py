@@ -312,20 +312,21 @@ async def code_version() -> str:
     return f"{commit}" + (f" with uncommitted changes in {changed} file(s)" if changed else "")
 
 
-def conclude(ok: bool, logs: Sequence[Path], work: Path, shown: int = 40) -> int:
+def conclude(ok: bool, logs: Sequence[Path], work: Path, shown: int = 40,
+             prefix: str = "\n") -> int:
     """Print what the service logged amiss; keep the run's files only when something was wrong.
 
-    The exit status: 0 when the run met its checks and the service logged no problem.
+    `prefix` starts each of those lines. The exit status: 0 when the run met its checks.
     """
     problems = log_problems(logs)
     if problems:
-        print(f"\nthe service logged {len(problems)} warning/error/traceback line(s); "
+        print(f"{prefix}the service logged {len(problems)} warning/error/traceback line(s); "
               f"first {shown}:")
         print("\n".join(problems[:shown]))
     if ok and not problems:
         shutil.rmtree(work, ignore_errors=True)
     else:
-        print(f"\nprocess logs kept in {work}")
+        print(f"{prefix}process logs kept in {work}")
     return 0 if ok else 1
 
 

@@ -10,7 +10,6 @@ incident nobody was texted about, or a message sent twice.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import secrets
@@ -21,25 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import asyncpg
 
-from bench.harness import (
-    ArrivalClock,
-    Doubles,
-    api_doubles,
-    bench_database,
-    bench_redis,
-    code_version,
-    conclude,
-    free_port,
-    paced,
-    running_service,
-    service_env,
-)
+from bench.common import open_session, option_parser
+from bench.harness import ArrivalClock, Doubles, code_version, conclude, paced
 from bench.load_report import Recorded, Traffic, report
-from bench.load_sites import LoadTeam, write_sites
+from bench.load_sites import LoadTeam, spread, write_sites
 from bench.load_traffic import IncidentPoster, ReplySender
+from bench.stack import fresh_service
 from bot.sites_file import load_sites
 
 SENT = ("sent", "delivered")  # "delivered" only comes from a status callback, which is later
@@ -59,8 +47,7 @@ class Options:
 
 def parse_options(argv: Sequence[str]) -> Options:
     """The benchmark's command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = option_parser("load", __doc__)
     parser.add_argument("--incidents", type=int, default=1000, metavar="N")
     parser.add_argument("--seconds", type=float, default=60.0, metavar="S",
                         help="spread the incidents and the replies evenly over S seconds")
@@ -84,26 +71,21 @@ async def run(options: Options) -> int:
     teams = write_sites(work / "sites.yaml")
     load_sites(work / "sites.yaml")  # a broken sites file fails here, not in three processes
     rng = random.Random(options.seed)
-    # Round-robin over the teams: every team gets its share, each at a random spot.
-    points = [teams[i % len(teams)].point(rng) for i in range(options.incidents)]
-    token = secrets.token_urlsafe(24)
+    points = spread(teams, options.incidents, rng)
     print(f"load: {options.incidents} incidents and {options.replies} replies over "
           f"{options.seconds:g} s, 1 web + {options.workers} workers, code {await code_version()} "
           f"(logs in {work})", flush=True)
-    async with api_doubles() as doubles, bench_database() as database, bench_redis() as redis:
-        env = service_env(home=work / "home", database_url=database, redis_url=redis,
-                          port=free_port(), sites=work / "sites.yaml", api_token=token,
-                          doubles=doubles)
-        async with ArrivalClock(doubles.twilio) as arrivals:
-            async with running_service(env, options.workers, work) as service:
-                traffic = await _offer(options, service.url, token, doubles, teams, points, rng)
-                print(f"sent everything in {traffic.seconds:.1f} s; waiting for it to be recorded",
-                      flush=True)
-                recorded, drained = await _wait_recorded(database, len(traffic.replies),
-                                                         options.drain)
-            logs = list(service.logs)
-        ok = report(traffic, recorded, drained, doubles, arrivals.stamps)
-    return conclude(ok, logs, work, shown=80)
+    async with fresh_service(work, options.workers) as stack, \
+            ArrivalClock(stack.doubles.twilio) as arrivals:
+        traffic = await _offer(options, stack.service.url, stack.token, stack.doubles, teams,
+                               points, rng)
+        print(f"sent everything in {traffic.seconds:.1f} s; waiting for it to be recorded",
+              flush=True)
+        recorded, drained = await _wait_recorded(stack.database, len(traffic.replies),
+                                                 options.drain)
+    arrivals.sweep()  # what arrived while the service stopped
+    ok = report(traffic, recorded, drained, stack.doubles, arrivals.stamps)
+    return conclude(ok, stack.service.logs, work, shown=80)
 
 
 async def _offer(options: Options, base_url: str, token: str, doubles: Doubles,
@@ -111,10 +93,7 @@ async def _offer(options: Options, base_url: str, token: str, doubles: Doubles,
                  rng: random.Random) -> Traffic:
     """Both streams at once, on the same schedule, through one client session."""
     run_id = secrets.token_hex(3)
-    timeout = aiohttp.ClientTimeout(total=60)
-    # No connection cap: a pool queue in this process would be timed as service latency.
-    async with aiohttp.ClientSession(timeout=timeout,
-                                     connector=aiohttp.TCPConnector(limit=0)) as http:
+    async with open_session() as http:
         poster = IncidentPoster(http, base_url, token, run_id, points)
         replier = ReplySender(doubles.twilio, base_url, teams, rng)
         start = time.perf_counter() + 0.1

@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bench.common import schedule_lags
 from bench.harness import Doubles, RequestResult, latency_row, max_in_flight, print_table
-from bench.load_traffic import incident_of
+from bench.load_traffic import first_arrivals
 
 TWILIO_WEBHOOK_TIMEOUT = 15.0  # seconds Twilio waits for a webhook's answer (error 11200 after)
 
@@ -41,7 +42,7 @@ Row = tuple[str, object, bool | None]
 def report(traffic: Traffic, recorded: Recorded, drained: float, doubles: Doubles,
            stamps: Sequence[float]) -> bool:
     """Print the latency table and the totals; True when nothing failed, was lost or doubled."""
-    first_sms = _first_sms(doubles, stamps)
+    first_sms, _ = first_arrivals(doubles.twilio.messages, stamps)
     accepted = [r.index for r in traffic.incidents if r.ok]
     to_first_sms = [first_sms[i] - traffic.incident_sent_at[i] for i in accepted if i in first_sms]
     print()
@@ -52,7 +53,9 @@ def report(traffic: Traffic, recorded: Recorded, drained: float, doubles: Double
                     sum(not r.ok for r in traffic.replies)),
         latency_row("incident POST to first SMS", to_first_sms, "-"),
         # This process also serves the doubles: if it fell behind, the load was not offered.
-        latency_row("request left late vs schedule", _lags(traffic), "-"),
+        latency_row("request left late vs schedule",
+                    schedule_lags([traffic.incidents, traffic.replies], traffic.start,
+                                  traffic.offered_over), "-"),
     ])
     rows = [*_requests(traffic, len(accepted) - len(to_first_sms)),
             *_messages(recorded, doubles, len(traffic.replies)), *_timing(traffic, drained)]
@@ -64,16 +67,6 @@ def report(traffic: Traffic, recorded: Recorded, drained: float, doubles: Double
         for result in [r for r in results if not r.ok][:5]:
             print(f"{name} {result.index}: HTTP {result.status or '-'} {result.error}")
     return all(good is not False for _, _, good in rows)
-
-
-def _first_sms(doubles: Doubles, stamps: Sequence[float]) -> dict[int, float]:
-    """When the first SMS naming each incident's location reached the Twilio double."""
-    first: dict[int, float] = {}
-    for message, arrived in zip(doubles.twilio.messages, stamps, strict=False):
-        index = incident_of(message.body)
-        if index is not None:
-            first.setdefault(index, arrived)
-    return first
 
 
 def _requests(traffic: Traffic, without_sms: int) -> list[Row]:
@@ -119,14 +112,6 @@ def _timing(traffic: Traffic, drained: float) -> list[Row]:
         ("first request to last answer (s)", f"{traffic.seconds:.1f}", None),
         ("all recorded after the last answer (s)", f"{drained:.1f}", None),
     ]
-
-
-def _lags(traffic: Traffic) -> list[float]:
-    lags = []
-    for results in (traffic.incidents, traffic.replies):
-        step = traffic.offered_over / max(len(results), 1)
-        lags += [r.started - (traffic.start + r.index * step) for r in results]
-    return lags
 
 
 def _extra(counts: Counter[object]) -> int:

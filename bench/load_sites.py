@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,12 @@ def build_teams() -> tuple[LoadTeam, ...]:
                 supervisor=f"+1212555{first + 2:04d}",
             ))
     return tuple(teams)
+
+
+def spread(teams: Sequence[LoadTeam], count: int,
+           rng: random.Random) -> list[tuple[float, float]]:
+    """`count` incident points round-robin over the teams: each its share, at a random spot."""
+    return [teams[i % len(teams)].point(rng) for i in range(count)]
 
 
 def sites_document(teams: tuple[LoadTeam, ...]) -> dict[str, Any]:

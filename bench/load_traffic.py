@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ import aiohttp
 from bench.harness import STAFF_FROM, RequestResult
 from bench.load_sites import LoadTeam
 from tests.doubles import TwilioApiDouble
+from tests.doubles.twilio_api import SentMessage
 
 _ALERT_NUMBER = re.compile(r"^CMS ALERT #(\d+):")
 # The incident's location is its only unique text in an SMS body, so it carries the index.
@@ -31,6 +33,21 @@ def incident_of(body: str) -> int | None:
     """The index of the incident an SMS body is about, from its location text."""
     found = _LOCATION.search(body)
     return int(found.group(1)) if found else None
+
+
+def first_arrivals(messages: Sequence[SentMessage],
+                   stamps: Sequence[float]) -> tuple[dict[int, float], int]:
+    """When the first SMS about each incident arrived (`stamps[i]` is `messages[i]`'s); how many
+    (incident, phone) pairs got two."""
+    firsts: dict[int, float] = {}
+    pairs: Counter[tuple[int, str]] = Counter()
+    for message, stamp in zip(messages, stamps, strict=False):
+        index = incident_of(message.body)
+        if index is None:
+            continue
+        pairs[(index, message.to)] += 1
+        firsts[index] = min(stamp, firsts.get(index, stamp))
+    return firsts, sum(1 for n in pairs.values() if n > 1)
 
 
 class IncidentPoster:

@@ -29,17 +29,10 @@ from pathlib import Path
 import aiohttp
 import psutil
 
+from bench.common import option_parser, wait_until
 from bench.geofence import data_dir, shooting_points, write_sites
-from bench.harness import (
-    api_doubles,
-    bench_database,
-    bench_redis,
-    code_version,
-    conclude,
-    free_port,
-    running_service,
-    service_env,
-)
+from bench.harness import code_version, conclude
+from bench.stack import fresh_service
 
 GOAL_MB = 200.0
 MB = 1024 * 1024
@@ -79,8 +72,7 @@ def footprint(name: str, pid: int) -> Footprint:
 
 def parse_options(argv: Sequence[str]) -> argparse.Namespace:
     """The benchmark's command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = option_parser("memory", __doc__)
     parser.add_argument("--incidents", type=int, default=5, metavar="N",
                         help="incidents posted before measuring")
     parser.add_argument("--settle", type=float, default=3.0, metavar="S",
@@ -100,22 +92,19 @@ async def run(options: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="cmsbot-bench-memory-"))
     write_sites(work / "sites.yaml", folder, options.seed)
     points = random.Random(options.seed).sample(shooting_points(folder), options.incidents)
-    token = secrets.token_urlsafe(24)
     print(f"memory: 1 web + 1 worker on every precinct, ZIP and NTA layer, code "
           f"{await code_version()} (logs in {work})", flush=True)
-    async with api_doubles() as doubles, bench_database() as database, bench_redis() as redis:
-        env = service_env(home=work / "home", database_url=database, redis_url=redis,
-                          port=free_port(), sites=work / "sites.yaml", api_token=token,
-                          doubles=doubles)
-        async with running_service(env, 1, work) as service:
-            idle = [footprint(name, process.pid) for name, process
-                    in zip(("web", "worker"), service.processes, strict=True)]
-            planned = await _traffic(service.url, token, points)
-            sent = await _wait_sms(doubles.twilio.messages, sum(planned), within=20.0)
-            busy = await _sample(service.processes, options.settle)
-        logs = list(service.logs)
+    async with fresh_service(work, 1) as stack:
+        processes, messages = stack.service.processes, stack.doubles.twilio.messages
+        idle = [footprint(name, process.pid) for name, process
+                in zip(("web", "worker"), processes, strict=True)]
+        planned = await _traffic(stack.service.url, stack.token, points)
+        # Until the worker has sent every planned alert, at most 20 s.
+        await wait_until(lambda: len(messages) >= sum(planned), 20.0, interval=0.2)
+        sent = len(messages)
+        busy = await _sample(processes, options.settle)
     ok = _report(idle, busy, planned, len(points), sent)
-    return conclude(ok, logs, work)
+    return conclude(ok, stack.service.logs, work)
 
 
 async def _traffic(url: str, token: str, points: Sequence[tuple[float, float]]) -> list[int]:
@@ -134,16 +123,6 @@ async def _traffic(url: str, token: str, points: Sequence[tuple[float, float]]) 
             async with http.get(f"{url}/api/incidents/{incident_id}", headers=headers) as answer:
                 await answer.read()
     return planned
-
-
-async def _wait_sms(messages: Sequence[object], expected: int, within: float) -> int:
-    """Wait until the worker has sent every planned alert, at most `within` seconds."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if len(messages) >= expected:
-            break
-        await asyncio.sleep(0.2)
-    return len(messages)
 
 
 async def _sample(processes: Sequence[asyncio.subprocess.Process],

@@ -15,14 +15,13 @@ or a goal was missed.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import random
 import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,22 +29,13 @@ import aiohttp
 import asyncpg
 import yaml
 
-from bench.harness import (
-    Doubles,
-    api_doubles,
-    bench_database,
-    bench_redis,
-    code_version,
-    conclude,
-    free_port,
-    paced,
-    running_service,
-    service_env,
-)
-from bench.load_sites import LoadTeam, build_teams, sites_document
+from bench.common import CpuMeter, open_session, option_parser, wait_until
+from bench.harness import Doubles, code_version, conclude, paced
+from bench.load_sites import LoadTeam, build_teams, sites_document, spread
 from bench.load_traffic import AlertBook, IncidentPoster
-from bench.replies_report import Cpu, CpuMeter, Outcome, Work, report
+from bench.replies_report import Cpu, Outcome, Work, report
 from bench.replies_traffic import COORDINATOR_SLACK, SlashCommander, SmsReplier
+from bench.stack import fresh_service
 from bot.sites_file import load_sites
 
 
@@ -64,8 +54,7 @@ class Options:
 
 def parse_options(argv: Sequence[str]) -> Options:
     """The benchmark's command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench replies", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = option_parser("replies", __doc__)
     parser.add_argument("--rate", type=float, default=500.0, metavar="R",
                         help="SMS replies offered per second (default 500)")
     parser.add_argument("--seconds", type=float, default=20.0, metavar="S",
@@ -92,46 +81,40 @@ async def run(options: Options) -> int:
     teams = _write_sites(work / "sites.yaml")
     load_sites(work / "sites.yaml")  # a broken sites file fails here, not in the service
     rng = random.Random(options.seed)
-    token, run_id = secrets.token_urlsafe(24), secrets.token_hex(3)
+    run_id = secrets.token_hex(3)
     print(f"replies: {options.rate:g} SMS replies/s and {options.slack_rate:g} /cms commands/s "
           f"for {options.seconds:g} s, {options.web_processes} web + {options.workers} worker(s), code "
           f"{await code_version()} (logs in {work})", flush=True)
-    async with api_doubles() as doubles, bench_database() as database, bench_redis() as redis:
-        env = service_env(home=work / "home", database_url=database, redis_url=redis,
-                          port=free_port(), sites=work / "sites.yaml", api_token=token,
-                          doubles=doubles)
-        env["CMSBOT_WEB_PROCESSES"] = str(options.web_processes)
-        async with running_service(env, options.workers, work) as service, \
-                aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
-                                      timeout=aiohttp.ClientTimeout(total=60)) as http:
-            book = await _seed(options, http, service.url, token, run_id, doubles, teams, rng,
-                               database)
-            print(f"seeded {options.incidents} incidents, {sum(map(len, book.numbers.values()))} "
-                  f"open alerts; web pid {service.processes[0].pid}", flush=True)
-            replier = SmsReplier(doubles.twilio, service.url, book, rng, run_id)
-            commander = SlashCommander(http, service.url, doubles.slack, run_id)
-            # This process's own time only: its children are the service's processes.
-            meters = (CpuMeter([os.getpid()], family=False), CpuMeter([service.processes[0].pid]),
-                      CpuMeter([p.pid for p in service.processes[1:]]))
-            before = [meter.seconds() for meter in meters]
-            redrawn, texted = len(doubles.slack.updates), len(doubles.twilio.messages)
-            start = time.perf_counter() + 0.2
-            replies, commands = await asyncio.gather(
-                paced(round(options.rate * options.seconds), options.seconds, start, replier),
-                paced(round(options.slack_rate * options.seconds), options.seconds, start,
-                      commander))
-            used = [meter.seconds() - b for meter, b in zip(meters, before, strict=True)]
-            cpu = Cpu(*used, wall=time.perf_counter() - start)
-            effects = Work(len(doubles.slack.updates) - redrawn,
-                           len(doubles.twilio.messages) - texted)
-            recorded = await _recorded(database, replier.sids)
-            # The listeners answer after the ack; give the last ones a moment to arrive.
-            await _settle(lambda: len(doubles.slack.responses) >= len(commands), 10.0)
-            outcome = Outcome(replies, commands, start, options.seconds, replier.twiml,
-                              recorded, len(doubles.slack.responses), cpu, effects)
-            logs = list(service.logs)
-        ok = report(outcome, options.rate)
-    return conclude(ok, logs, work)
+    async with fresh_service(work, options.workers, options.web_processes) as stack, \
+            open_session() as http:
+        service, doubles = stack.service, stack.doubles
+        book = await _seed(options, http, service.url, stack.token, run_id, doubles, teams, rng,
+                           stack.database)
+        print(f"seeded {options.incidents} incidents, {sum(map(len, book.numbers.values()))} "
+              f"open alerts; web pid {service.processes[0].pid}", flush=True)
+        replier = SmsReplier(doubles.twilio, service.url, book, rng, run_id)
+        commander = SlashCommander(http, service.url, doubles.slack, run_id)
+        # This process's own time only: its children are the service's processes.
+        meters = (CpuMeter([os.getpid()], family=False), CpuMeter([service.processes[0].pid]),
+                  CpuMeter([p.pid for p in service.processes[1:]]))
+        before = [meter.seconds() for meter in meters]
+        redrawn, texted = len(doubles.slack.updates), len(doubles.twilio.messages)
+        start = time.perf_counter() + 0.2
+        replies, commands = await asyncio.gather(
+            paced(round(options.rate * options.seconds), options.seconds, start, replier),
+            paced(round(options.slack_rate * options.seconds), options.seconds, start,
+                  commander))
+        used = [meter.seconds() - b for meter, b in zip(meters, before, strict=True)]
+        cpu = Cpu(*used, wall=time.perf_counter() - start)
+        effects = Work(len(doubles.slack.updates) - redrawn,
+                       len(doubles.twilio.messages) - texted)
+        recorded = await _recorded(stack.database, replier.sids)
+        # The listeners answer after the ack; give the last ones a moment to arrive.
+        await wait_until(lambda: len(doubles.slack.responses) >= len(commands), 10.0)
+        outcome = Outcome(replies, commands, start, options.seconds, replier.twiml,
+                          recorded, len(doubles.slack.responses), cpu, effects)
+    ok = report(outcome, options.rate)
+    return conclude(ok, stack.service.logs, work)
 
 
 def _write_sites(path: Path) -> tuple[LoadTeam, ...]:
@@ -147,7 +130,7 @@ async def _seed(options: Options, http: aiohttp.ClientSession, base_url: str, to
                 run_id: str, doubles: Doubles, teams: Sequence[LoadTeam], rng: random.Random,
                 database: str) -> AlertBook:
     """Post the incidents (round-robin over the teams) and wait until every alert is sent."""
-    points = [teams[i % len(teams)].point(rng) for i in range(options.incidents)]
+    points = spread(teams, options.incidents, rng)
     poster = IncidentPoster(http, base_url, token, run_id, points)
     posted = await paced(options.incidents, options.incidents / 20, time.perf_counter(), poster)
     if not all(r.ok for r in posted):
@@ -163,26 +146,11 @@ async def _seed(options: Options, http: aiohttp.ClientSession, base_url: str, to
                 "SELECT count(*) FROM deliveries WHERE kind = 'alert' "
                 "AND status NOT IN ('sent', 'delivered')")
             return unsent == 0 and len(doubles.twilio.messages) >= 2 * options.incidents
-        await _settle(all_sent, 120.0, must=True)
+        await wait_until(all_sent, 120.0, must=True)
     finally:
         await connection.close()
     book.refresh()
     return book
-
-
-async def _settle(done: Callable[[], bool | Awaitable[bool]], within: float,
-                  must: bool = False) -> None:
-    """Poll `done()` (sync or async) every 0.1 s until it is true or `within` seconds pass."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = done()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.1)
-    if must:
-        raise RuntimeError(f"not settled within {within:g} s")
 
 
 async def _recorded(database: str, sids: Sequence[str]) -> int:

@@ -7,8 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import psutil
-
+from bench.common import schedule_lags
 from bench.harness import RequestResult, latency_row, percentiles, print_table
 
 REPLY_RATE_GOAL = 500.0  # row 7: replies answered per second
@@ -17,33 +16,6 @@ SLACK_LIMIT = 3.0  # Slack's limit for the HTTP ack of a slash command, seconds
 SLACK_P99_GOAL = 0.300  # row 8: seconds
 # Offered at exactly the goal, answers can only keep pace with it, give or take their jitter.
 RATE_NOISE = 0.01
-
-
-class CpuMeter:
-    """CPU seconds used by some processes and, with `family`, their descendants (rq's work
-    horses; a web process's forked siblings)."""
-
-    def __init__(self, pids: Sequence[int], family: bool = True) -> None:
-        self._processes = [psutil.Process(pid) for pid in pids]
-        self._family = family
-
-    def seconds(self) -> float:
-        """User + system time so far, reaped children included."""
-        total = 0.0
-        for process in self._processes:
-            try:
-                family = [process, *(process.children(recursive=True) if self._family else ())]
-            except psutil.NoSuchProcess:
-                continue
-            for member in family:
-                try:
-                    t = member.cpu_times()
-                except psutil.NoSuchProcess:
-                    continue  # a work horse that ended between the listing and the reading
-                total += t.user + t.system
-                if self._family:
-                    total += t.children_user + t.children_system
-        return total
 
 
 @dataclass(frozen=True)
@@ -108,7 +80,8 @@ def report(outcome: Outcome, rate: float) -> bool:
         latency_row("/cms POST /slack/events (ack)", [r.latency for r in commands],
                     sum(not r.ok for r in commands)),
         # This process also serves the doubles: if it fell behind, the load was not offered.
-        latency_row("request left late vs schedule", _lags(outcome), "-"),
+        latency_row("request left late vs schedule",
+                    schedule_lags([replies, commands], outcome.start, outcome.offered_over), "-"),
     ])
     checks = [
         ("replies sent", len(replies), None),
@@ -159,14 +132,6 @@ def _completion_rate(answered: Sequence[RequestResult]) -> float:
     if len(ends) < 2 or ends[-1] <= ends[0]:
         return math.nan
     return (len(ends) - 1) / (ends[-1] - ends[0])
-
-
-def _lags(outcome: Outcome) -> list[float]:
-    lags = []
-    for results in (outcome.replies, outcome.commands):
-        step = outcome.offered_over / max(len(results), 1)
-        lags += [r.started - (outcome.start + r.index * step) for r in results]
-    return lags
 
 
 def _ms(seconds: float) -> str:
