@@ -27,13 +27,14 @@ def target_shape(spec: str, sites: Sites) -> tuple[str, BaseGeometry]:
         if team.id == team_key:
             return team.name, sites.shapes[f"team:{team.id}"]
     layer, _, key = wanted.partition(":")
+    layer = layer.lower()
     for zone in sites.zones:
-        if zone.layer == layer.lower() and zone.key.lower() == key.lower():
+        if zone.layer == layer and zone.key.lower() == key.lower():
             return zone.label, sites.shapes[zone.id]
-    shape = sites.shapes.get(f"{layer.lower()}:{key}")
+    shape = sites.shapes.get(f"{layer}:{key}")
     if shape is None:
         raise AreaError(f"no area {wanted!r}: use zip:11207, nta:BK82, precinct:75 or a team id")
-    return (f"Precinct {key}" if layer.lower() == "precinct" else wanted), shape
+    return (f"Precinct {key}" if layer == "precinct" else wanted), shape
 
 
 def overlapping(target: BaseGeometry, zones: Sequence[Zone],

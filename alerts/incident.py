@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}\Z")
-_TEXT_LIMITS = {"borough": 40, "location": 200, "hospital": 120, "source": 40}
+ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}"  # and the end: \Z here, $ in the OpenAPI document
+TEXT_LIMITS = {"borough": 40, "location": 200, "hospital": 120, "source": 40}
+_ID = re.compile(ID_PATTERN + r"\Z")
 
 
 class IncidentError(ValueError):
@@ -164,6 +165,6 @@ def _optional_text(payload: Mapping[str, object], field: str) -> str | None:
     if not isinstance(value, str):
         raise IncidentError(field, "must be a string")
     cleaned = " ".join(value.split())
-    if len(cleaned) > _TEXT_LIMITS[field]:
-        raise IncidentError(field, f"must be at most {_TEXT_LIMITS[field]} characters")
+    if len(cleaned) > TEXT_LIMITS[field]:
+        raise IncidentError(field, f"must be at most {TEXT_LIMITS[field]} characters")
     return cleaned or None

@@ -33,8 +33,8 @@ def notice_for(incident: Incident, sites: Sites, resources: Sequence[str]) -> No
     if not areas:
         return None
     area = areas[0].label
-    english = texts.area_notice(area, texts.when_phrase(incident.occurred_at, sites.tz, "en"),
-                                resources, "en")
-    spanish = texts.area_notice(area, texts.when_phrase(incident.occurred_at, sites.tz, "es"),
-                                resources, "es")
+    english, spanish = (
+        texts.area_notice(area, texts.when_phrase(incident.occurred_at, sites.tz, language),
+                          resources, language)
+        for language in ("en", "es"))
     return Notice(areas[0].id, area, english, spanish)

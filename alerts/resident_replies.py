@@ -13,9 +13,10 @@ STOP, START and their synonyms are handled before this, for everyone (alerts.rep
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
+
+from alerts.zones import strip_accents
 
 Action = Literal["join", "confirm", "choose", "leave", "zones", "language", "help"]
 Language = Literal["en", "es"]
@@ -43,7 +44,8 @@ class ResidentReply:
 
 def parse_resident(text: str) -> ResidentReply | None:
     """Understand a resident's text; None when it is none of the keywords."""
-    cleaned = " ".join(_plain(text).split()).strip(" .!?")
+    # "SÍ" and "ESPAÑOL" are typed with and without accents: compare without them.
+    cleaned = " ".join(strip_accents(text).split()).strip(" .!?")
     if not cleaned:
         return None
     word, _, rest = cleaned.partition(" ")
@@ -60,9 +62,3 @@ def parse_resident(text: str) -> ResidentReply | None:
     if action == "join" and not rest:
         return None
     return ResidentReply(action, rest.strip(), language)
-
-
-def _plain(text: str) -> str:
-    # "SÍ" and "ESPAÑOL" are typed with and without accents: compare without them.
-    decomposed = unicodedata.normalize("NFKD", text.replace("\u00a0", " "))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -50,8 +50,8 @@ def subscribed(area: str, language: Language) -> str:
 def choose(options: Sequence[str], language: Language) -> str:
     """An ambiguous area name: a short numbered list."""
     listed = " ".join(f"{i}) {name}" for i, name in enumerate(options, start=1))
-    numbers = " o ".join(str(i) for i in range(1, len(options) + 1)) if language == "es" \
-        else " or ".join(str(i) for i in range(1, len(options) + 1))
+    numbers = (" o " if language == "es" else " or ").join(
+        str(i) for i in range(1, len(options) + 1))
     if language == "es":
         return _sms(f"{_NAME['es']}: ¿cual zona? {listed}. Responda {numbers}.")
     return _sms(f"{_NAME['en']}: which area? {listed}. Reply {numbers}.")

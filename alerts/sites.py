@@ -146,3 +146,7 @@ class Sites:
     def teams_of_phone(self, phone: str) -> tuple[Team, ...]:
         """The teams a phone number belongs to (a supervisor may serve several)."""
         return tuple(team for team in self.teams if any(m.phone == phone for m in team.members))
+
+    def is_staff(self, phone: str) -> bool:
+        """Whether a phone number is a team member's or a coordinator's."""
+        return bool(self.teams_of_phone(phone)) or any(c.phone == phone for c in self.coordinators)

@@ -244,11 +244,11 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
         hospitals=tuple(str(h) for h in _list(raw.get("hospitals"), f"{where}.hospitals", out)),
         escalation=_escalation(f"{where}.escalation", raw.get("escalation"), out),
         followups=tuple(_durations(f"{where}.followups", raw.get("followups", ["24h", "72h"]), out)),
-        safety_checkout=(_durations(f"{where}.safety_checkout", [raw.get("safety_checkout", "90m")],
-                                    out) or [timedelta(minutes=90)])[0],
+        safety_checkout=_duration(f"{where}.safety_checkout", raw.get("safety_checkout", "90m"),
+                                  out) or timedelta(minutes=90),
         resident_notices=_flag(raw, "resident_notices", where, out),
-        resident_delay=(_durations(f"{where}.resident_delay", [raw.get("resident_delay", "30m")],
-                                   out) or [timedelta(minutes=30)])[0],
+        resident_delay=_duration(f"{where}.resident_delay", raw.get("resident_delay", "30m"),
+                                 out) or timedelta(minutes=30),
         resources=tuple(str(r) for r in _list(raw.get("resources"), f"{where}.resources", out)),
     )
 
@@ -375,22 +375,24 @@ def _escalation(where: str, raw: object, out: _Collector) -> Escalation:
         if not isinstance(step, Mapping) or step.get("notify") not in _NOTIFY:
             out.add(spot, f"needs after: DURATION and notify: one of {', '.join(_NOTIFY)}")
             continue
-        after = _durations(f"{spot}.after", [step.get("after")], out)
+        after = _duration(f"{spot}.after", step.get("after"), out)
         if after:
-            steps.append(EscalationStep(after[0], cast(Notify, step["notify"])))
+            steps.append(EscalationStep(after, cast(Notify, step["notify"])))
     return Escalation(required_acks=acks, steps=tuple(sorted(steps, key=lambda s: s.after)))
 
 
 def _durations(where: str, raw: object, out: _Collector) -> list[timedelta]:
-    result: list[timedelta] = []
-    for i, item in enumerate(_list(raw, where, out)):
-        try:
-            result.append(parse_duration(item))
-        except DurationError as exc:
-            out.add(where if where.endswith((".after", ".safety_checkout", ".resident_delay"))
-                    else f"{where}[{i}]",
-                    str(exc))
-    return result
+    found = (_duration(f"{where}[{i}]", item, out) for i, item in enumerate(_list(raw, where, out)))
+    return [duration for duration in found if duration is not None]
+
+
+def _duration(where: str, raw: object, out: _Collector) -> timedelta | None:
+    """One duration, or None with the problem reported at `where` itself."""
+    try:
+        return parse_duration(raw)
+    except DurationError as exc:
+        out.add(where, str(exc))
+        return None
 
 
 def _precinct_teams(teams: Sequence[Team]) -> dict[int, tuple[str, ...]]:

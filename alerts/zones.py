@@ -60,8 +60,7 @@ class ZoneMatch:
 
 def normalise(text: str) -> str:
     """Upper-case words without accents or punctuation, with abbreviations and nicknames spelt out."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    plain = _APOSTROPHES.sub("", plain.upper().replace("&", " AND "))
+    plain = _APOSTROPHES.sub("", strip_accents(text).upper().replace("&", " AND "))
     words = _NOT_WORD.sub(" ", plain).split()
     out: list[str] = []
     i = 0
@@ -75,6 +74,11 @@ def normalise(text: str) -> str:
             out.append(_ABBREVIATIONS.get(words[i], words[i]))
             i += 1
     return " ".join(out)
+
+
+def strip_accents(text: str) -> str:
+    """The text without accents, as residents often type it ("SÍ" -> "SI"); NBSP becomes a space."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def zones_from_layer(layer: str, features: Mapping[str, str],

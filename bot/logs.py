@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 # E.164 and the usual US spellings: +12125550175, 212-555-0175, (212) 555-0175, 2125550175.
 # A decimal like a Slack ts (1795926000.000100) is not a phone number.
@@ -30,7 +31,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class _RedactingFormatter(logging.Formatter):
+    """Redacts tracebacks and stacks too: the filter sees only messages."""
+
+    def formatException(self, ei: Any) -> str:
+        return redact_phones(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact_phones(super().formatStack(stack_info))
+
+
+class JsonFormatter(_RedactingFormatter):
     """One JSON object per line."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -41,18 +52,15 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["error"] = redact_phones(self.formatException(record.exc_info))
+            entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
-class TextFormatter(logging.Formatter):
-    """Readable lines for a terminal; a traceback is redacted too (the filter sees only messages)."""
+class TextFormatter(_RedactingFormatter):
+    """Readable lines for a terminal."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
-
-    def format(self, record: logging.LogRecord) -> str:
-        return redact_phones(super().format(record))
 
 
 def configure(log_format: str = "text", level: int | str = logging.INFO) -> None:

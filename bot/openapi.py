@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from alerts.incident import ID_PATTERN, TEXT_LIMITS
+
 _ERROR = {"type": "object", "required": ["error"],
           "properties": {"error": {"type": "string"}, "field": {"type": "string"}}}
 
@@ -25,18 +27,15 @@ def _responses(ok: str, ok_schema: dict[str, Any], *errors: int) -> dict[str, An
 INCIDENT = {
     "type": "object", "required": ["id", "occurred_at"],
     "properties": {
-        "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$",
-               "example": "NYPD-261234567"},
+        "id": {"type": "string", "pattern": f"{ID_PATTERN}$", "example": "NYPD-261234567"},
         "occurred_at": {"type": "string", "format": "date-time",
                         "example": "2026-07-04T23:15:00-04:00"},
         "lat": {"type": "number", "minimum": -90, "maximum": 90, "nullable": True},
         "lon": {"type": "number", "minimum": -180, "maximum": 180, "nullable": True},
         "precinct": {"type": "integer", "minimum": 1, "maximum": 999, "nullable": True},
-        "borough": {"type": "string", "maxLength": 40},
         "fatal": {"type": "boolean"}, "victims": {"type": "integer", "minimum": 0, "maximum": 100},
-        "location": {"type": "string", "maxLength": 200},
-        "hospital": {"type": "string", "maxLength": 120},
-        "source": {"type": "string", "maxLength": 40}, "verified": {"type": "boolean"},
+        "verified": {"type": "boolean"},
+        **{field: {"type": "string", "maxLength": most} for field, most in TEXT_LIMITS.items()},
     },
 }
 INGESTED = {"type": "object", "required": ["id", "status", "teams", "deliveries", "duplicate"],
@@ -67,7 +66,7 @@ _PATH_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "s
 
 def document() -> dict[str, Any]:
     """The whole document."""
-    secured = [{"bearer": []}]
+    secured: list[dict[str, list[str]]] = [{"bearer": []}]
     takedown_id = {"parameters": _PATH_ID, "security": secured}
     return {
         "openapi": "3.0.3",

@@ -25,23 +25,26 @@ class ResidentInbox:
     sites: Sites
 
     async def handle(self, conn: AsyncConnection, phone: str, body: str,
-                     now: datetime) -> tuple[str | None, str]:
-        """The reply (None for unknown texts: the caller rate-limits its help) and its kind."""
-        if self.sites.teams_of_phone(phone) or any(c.phone == phone for c in self.sites.coordinators):
+                     now: datetime) -> tuple[str, str]:
+        """The reply and its kind; for an unknown text ("unknown") the help, to rate-limit."""
+        if self.sites.is_staff(phone):
             return texts.staff_number_here("en"), "staff-here"
         reply = parse_resident(body)
         known = await residents.language(conn, phone)
         language: Language = known or (reply.language if reply and reply.language else "en")
         if reply is None:
-            return None, "unknown"
+            return texts.help_text(language), "unknown"
         if reply.action == "language":
             assert reply.language is not None
-            await residents.ensure(conn, phone, reply.language, now)
-            await residents.set_language(conn, phone, reply.language)
+            if known is None:
+                await residents.ensure(conn, phone, reply.language, now)
+            else:
+                await residents.set_language(conn, phone, reply.language)
             return texts.language_set(reply.language), "language"
         if reply.action == "help":
             return texts.help_text(language), "help"
-        await residents.ensure(conn, phone, language, now)
+        if known is None:  # first contact: the language they wrote in
+            await residents.ensure(conn, phone, language, now)
         return await self._act(conn, phone, reply, body, language, now), reply.action
 
     async def _act(self, conn: AsyncConnection, phone: str, reply: ResidentReply, body: str,
@@ -67,20 +70,19 @@ class ResidentInbox:
             labels = await residents.confirm(conn, phone, body, now)
             return texts.subscribed(", ".join(labels), language) if labels \
                 else texts.nothing_to_confirm(language)
-        mine = await residents.areas(conn, phone)
+        mine = dict(await residents.areas(conn, phone))
         if reply.action == "zones":
-            return texts.zones([label for _, label in mine], language)
+            return texts.zones(list(mine.values()), language)
         # LEAVE: the named area among theirs, or their only one.
-        chosen = mine[0] if len(mine) == 1 and not reply.argument else None
         if reply.argument:
-            match = find_zone(reply.argument, [z for z in (self._zone(zone) for zone, _ in mine)
-                                               if z is not None])
-            chosen = next(((zone, label) for zone, label in mine
-                           if match.zone and zone == match.zone.id), None)
+            found = find_zone(reply.argument, [z for z in self.sites.zones if z.id in mine]).zone
+            chosen = found.id if found else None
+        else:
+            chosen = next(iter(mine)) if len(mine) == 1 else None
         if chosen is None:
-            return texts.zones([label for _, label in mine], language)
-        await residents.leave(conn, phone, chosen[0], now)
-        return texts.left(chosen[1], language)
+            return texts.zones(list(mine.values()), language)
+        await residents.leave(conn, phone, chosen, now)
+        return texts.left(mine[chosen], language)
 
     async def _request(self, conn: AsyncConnection, phone: str, zone: Zone, text: str,
                        language: Language, now: datetime) -> str:

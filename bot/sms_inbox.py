@@ -17,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.phone import PhoneError, normalise
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
-from alerts.resident_texts import help_text as resident_help
 from alerts.sites import Sites
 from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
 from bot import actions
 from bot.actions import Act, Outcome
 from bot.ingest import hand_off
 from bot.resident_inbox import ResidentInbox
-from bot.store import inbound, residents
+from bot.store import inbound
 from bot.store.pages import open_pages
 
 _CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K"}
@@ -32,7 +31,7 @@ _CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe
 
 @dataclass(frozen=True)
 class SmsInbox:
-    """Handles inbound SMS on the staff (and, later, the resident) number."""
+    """Handles inbound SMS on the staff and the resident number."""
 
     engine: AsyncEngine
     sites: Sites
@@ -68,14 +67,10 @@ class SmsInbox:
             return Outcome(""), "start"
         if sender == "resident":
             reply, kind = await ResidentInbox(self.sites).handle(conn, phone, body, now)
-            if reply is None:
-                language = await residents.language(conn, phone) or "en"
-                return await self._help(conn, phone, now, resident_help(language),
-                                        always=keyword == "help")
+            if kind == "unknown":  # the reply is the help, rate-limited like a stranger's
+                return await self._help(conn, phone, now, reply, always=keyword == "help")
             return Outcome(reply), kind
-        known = bool(self.sites.teams_of_phone(phone)) or any(
-            c.phone == phone for c in self.sites.coordinators)
-        if not known:
+        if not self.sites.is_staff(phone):
             # Someone not on the roster learns nothing about incidents, and hears from us once
             # an hour at most (auto-responders would otherwise loop with us).
             return await self._help(conn, phone, now, STRANGER_HELP, always=keyword == "help")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, cast
+from typing import cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.resident_replies import Language
 from bot.store.dialect import insert_ignore
 from bot.store.schema import resident_choices, resident_zones, residents
-
-Language = Literal["en", "es"]
 
 
 async def language(conn: AsyncConnection, phone: str) -> Language | None:
