@@ -30,6 +30,7 @@ from alerts.resident_replies import Language
 from alerts.sites import Sites
 from bot.queue import enqueue_batches, schedule_broadcast_start
 from bot.store import residents
+from bot.store.deliveries import FINAL
 from bot.store.pages import insert_messages
 from bot.store.schema import broadcasts, deliveries
 
@@ -153,7 +154,7 @@ class Broadcaster:
         async with self.engine.connect() as conn:
             return int(await conn.scalar(select(func.count()).select_from(deliveries).where(
                 deliveries.c.batch_id == broadcast_id,
-                deliveries.c.status.not_in(("sent", "delivered", "undelivered", "failed")))) or 0)
+                deliveries.c.status.not_in(FINAL))) or 0)
 
     async def _recipients(self, conn: AsyncConnection, zone: str) -> list[tuple[str, Language]]:
         _label, shape = target_shape(zone, self.sites)

@@ -118,7 +118,6 @@ class StepRunner:
         due = await chains.create(conn, subject_id, [alert_chain(team, now)])
         return subject_id, keys, due
 
-
     async def _ask_approval(self, conn: AsyncConnection, plan: db.Plan, step: db.Step, team: Team,
                             now: datetime) -> list[str]:
         """A playbook's message to residents goes out only after a coordinator confirms it."""

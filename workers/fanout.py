@@ -18,16 +18,14 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from alerts.gsm import segments
-from alerts.outbound import Outbound
 from bot.notify.base import DeliveryError, Receipt
 from bot.ratelimit import TokenBucket
-from bot.store.deliveries import Delivery
-from bot.store.schema import broadcasts, deliveries, opt_outs
+from bot.store.deliveries import FINAL, Delivery
+from bot.store.schema import broadcasts, deliveries
 from workers.context import JobContext
 from workers.delivery import Again, deliver, lease, record_failure
 
@@ -37,7 +35,6 @@ RUN_SECONDS = 1.0  # then yield the worker, so alerts queued meanwhile go first
 PAGE = 200  # deliveries claimed at once when no rate is set
 PACED_PAGE = 0.1  # with a rate set, a page is this many seconds of it: bursts stay small
 IN_FLIGHT = 32  # provider calls at once per worker; the SDK's session allows 100
-_FINAL = ("sent", "delivered", "undelivered", "failed")
 
 
 async def send_batch(ctx: JobContext, broadcast_id: int) -> timedelta | None:
@@ -47,10 +44,12 @@ async def send_batch(ctx: JobContext, broadcast_id: int) -> timedelta | None:
     # sent at once would only wait in the provider's queue, twice the rate in that second.
     bucket = TokenBucket(ctx.redis, "resident-sms", rate, burst=max(1.0, rate * PACED_PAGE))
     size = PAGE if bucket.unlimited else max(1, min(PAGE, int(rate * PACED_PAGE)))
+    claim_lease = lease(ctx.runtime.settings.provider_timeout)
     stop_at = time.monotonic() + RUN_SECONDS
     sent = 0
     while time.monotonic() < stop_at:
-        page = await _claim(ctx, broadcast_id, size)
+        # Pending or due for a retry, claimed as `deliver` would claim one.
+        page = await ctx.deliveries.claim_batch(broadcast_id, ctx.clock(), size)
         if page:
             wait = await asyncio.to_thread(bucket.reserve,
                                            sum(segments(d.message.body) for d in page))
@@ -59,7 +58,9 @@ async def send_batch(ctx: JobContext, broadcast_id: int) -> timedelta | None:
             throttled = await _send_page(ctx, page)
             sent += len(page)
         else:
-            doubtful = await _doubtful_keys(ctx, broadcast_id, size)
+            # Whose last attempt may have reached the provider: unsure, or a dead worker's claim.
+            doubtful = await ctx.deliveries.doubtful_in_batch(broadcast_id, ctx.clock(),
+                                                              claim_lease, size)
             if not doubtful:
                 break
             throttled = await _resolve(ctx, bucket, doubtful, stop_at)
@@ -67,24 +68,6 @@ async def send_batch(ctx: JobContext, broadcast_id: int) -> timedelta | None:
         if throttled:
             await asyncio.to_thread(bucket.slow_down)
     return await _next_run(ctx, broadcast_id, idle=sent == 0)
-
-
-async def _claim(ctx: JobContext, broadcast_id: int, size: int) -> list[Delivery]:
-    """Take up to `size` deliveries that are pending or due for a retry, as `deliver` would."""
-    now = ctx.clock()
-    ready = select(deliveries.c.key).where(
-        deliveries.c.batch_id == broadcast_id,
-        or_(deliveries.c.status == "pending",
-            (deliveries.c.status == "retry") & (deliveries.c.next_attempt_at <= now)),
-    ).limit(size).with_for_update(skip_locked=True)  # the other lane's page is not ours
-    async with ctx.engine.begin() as conn:
-        rows = await conn.execute(
-            update(deliveries)
-            .where(deliveries.c.key.in_(ready), deliveries.c.status.in_(("pending", "retry")))
-            .values(status="sending", claimed_at=now, updated_at=now,
-                    attempts=deliveries.c.attempts + 1)
-            .returning(*deliveries.c))
-        return [_delivery(row._mapping) for row in rows]
 
 
 async def _send_page(ctx: JobContext, page: list[Delivery]) -> bool:
@@ -118,49 +101,23 @@ async def _send(ctx: JobContext, gate: asyncio.Semaphore,
 
 async def _opted_out(ctx: JobContext, page: list[Delivery]) -> set[str]:
     """Keys of the page whose number said STOP to its sender (checked at send time)."""
-    wanted = {(d.message.recipient, d.message.sender): d.message.key for d in page}
-    async with ctx.engine.connect() as conn:
-        rows = await conn.execute(select(opt_outs.c.phone, opt_outs.c.sender).where(
-            opt_outs.c.phone.in_([phone for phone, _ in wanted])))
-        return {wanted[(row.phone, row.sender)] for row in rows
-                if (row.phone, row.sender) in wanted}
+    wanted: dict[tuple[str, str], str] = {(d.message.recipient, d.message.sender): d.message.key
+                                          for d in page}
+    return {wanted[pair] for pair in await ctx.deliveries.opted_out_among(wanted)}
 
 
 async def _mark_opted_out(ctx: JobContext, keys: set[str]) -> None:
     log.warning("%d broadcast recipient(s) opted out (STOP); not sent", len(keys))
-    now = ctx.clock()
-    async with ctx.engine.begin() as conn:
-        await conn.execute(update(deliveries).where(deliveries.c.key.in_(keys)).values(
-            status="failed", error_code="opted-out", error="the recipient replied STOP",
-            next_attempt_at=None, updated_at=now))
+    await ctx.deliveries.mark_all_failed(keys, ctx.clock(), "opted-out",
+                                         "the recipient replied STOP")
 
 
 async def _mark_sent(ctx: JobContext, receipts: list[tuple[str, str]]) -> None:
     """The provider took these: one statement for the page (executemany)."""
     if not receipts:
         return
-    now = ctx.clock()
-    async with ctx.engine.begin() as conn:
-        await conn.execute(
-            update(deliveries).where(deliveries.c.key == bindparam("sent_key")).values(
-                status="sent", provider_id=bindparam("sent_id"), sent_at=now, updated_at=now,
-                error=None, error_code=None, next_attempt_at=None),
-            [{"sent_key": key, "sent_id": sid} for key, sid in receipts])
+    await ctx.deliveries.mark_all_sent(receipts, ctx.clock())
     log.info("%d broadcast messages sent", len(receipts))
-
-
-async def _doubtful_keys(ctx: JobContext, broadcast_id: int, size: int) -> list[tuple[str, str]]:
-    """Deliveries whose last attempt may have reached the provider: unsure, or claimed by a
-    worker that died (past the lease)."""
-    now = ctx.clock()
-    stale = now - lease(ctx.runtime.settings.provider_timeout)
-    async with ctx.engine.connect() as conn:
-        rows = await conn.execute(select(deliveries.c.key, deliveries.c.body).where(
-            deliveries.c.batch_id == broadcast_id,
-            ((deliveries.c.status == "unsure") & (deliveries.c.next_attempt_at <= now))
-            | ((deliveries.c.status == "sending") & (deliveries.c.claimed_at < stale)))
-            .order_by(deliveries.c.key).limit(size))
-        return [(row.key, row.body) for row in rows]
 
 
 async def _resolve(ctx: JobContext, bucket: TokenBucket, keys: list[tuple[str, str]],
@@ -178,21 +135,12 @@ async def _resolve(ctx: JobContext, bucket: TokenBucket, keys: list[tuple[str, s
     return throttled
 
 
-def _delivery(row: Any) -> Delivery:
-    message = Outbound(
-        key=row["key"], incident_id=row["incident_id"], kind=row["kind"], channel=row["channel"],
-        recipient=row["recipient"], body=row["body"], blocks=tuple(row["blocks"] or ()),
-        sender=row["sender"], recipient_name=row["recipient_name"], team_id=row["team_id"])
-    return Delivery(message, row["status"], row["attempts"], row["claimed_at"],
-                    row["provider_id"], row["created_at"])
-
-
 async def _next_run(ctx: JobContext, broadcast_id: int, idle: bool) -> timedelta | None:
     now = ctx.clock()
     async with ctx.engine.begin() as conn:
         remaining = (await conn.execute(select(func.count(), func.min(deliveries.c.next_attempt_at))
                                         .where(deliveries.c.batch_id == broadcast_id,
-                                               deliveries.c.status.not_in(_FINAL)))).one()
+                                               deliveries.c.status.not_in(FINAL)))).one()
         if remaining[0] == 0:
             await conn.execute(update(broadcasts).where(broadcasts.c.id == broadcast_id,
                                                         broadcasts.c.status == "sending")

@@ -63,9 +63,10 @@ async def find_work(runtime: WorkerRuntime) -> Work:
             sending = list(await conn.scalars(select(broadcasts.c.id).where(
                 broadcasts.c.status == "sending")))
             # A broadcast none of whose messages moved for a while has lost its batch jobs.
-            moved = select(deliveries.c.batch_id).where(deliveries.c.updated_at > now - GRACE)
-            stalled = [b for b in sending if b not in set(await conn.scalars(
-                moved.where(deliveries.c.batch_id.in_(sending))))] if sending else []
+            moved = set(await conn.scalars(select(deliveries.c.batch_id).where(
+                deliveries.c.updated_at > now - GRACE,
+                deliveries.c.batch_id.in_(sending)))) if sending else set()
+            stalled = [b for b in sending if b not in moved]
             scheduled = [(row.id, row.send_at) for row in await conn.execute(
                 select(broadcasts.c.id, broadcasts.c.send_at).where(
                     broadcasts.c.status == "scheduled", broadcasts.c.send_at < now + HORIZON))]

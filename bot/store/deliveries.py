@@ -12,12 +12,12 @@ Every transition is a compare-and-set UPDATE, so two workers can never both own 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.outbound import Outbound
@@ -69,12 +69,12 @@ class DeliveryStore:
         """Take a delivery for an attempt. "resolve": ask the provider first, then send."""
         async with self.engine.begin() as conn:
             state: ClaimState = "claimed"
-            taken = await conn.execute(self._take(key, now, deliveries.c.status.in_(("pending", "retry"))))
+            taken = await conn.execute(_take(deliveries.c.key == key, now, _READY))
             if not taken.rowcount:
                 # An earlier attempt may have reached the provider: it timed out, or its worker
                 # died mid-call (a "sending" claim past its lease).
                 state = "resolve"
-                taken = await conn.execute(self._take(key, now, or_(
+                taken = await conn.execute(_take(deliveries.c.key == key, now, or_(
                     deliveries.c.status == "unsure",
                     and_(deliveries.c.status == "sending", deliveries.c.claimed_at < now - lease))))
             row = (await conn.execute(select(deliveries).where(deliveries.c.key == key))).first()
@@ -87,16 +87,45 @@ class DeliveryStore:
             return Claim("done", delivery)
         return Claim("busy", delivery, (delivery.claimed_at or now) + lease - now)
 
-    @staticmethod
-    def _take(key: str, now: datetime, condition: Any) -> Any:
-        return (update(deliveries).where(deliveries.c.key == key, condition)
-                .values(status="sending", claimed_at=now, updated_at=now,
-                        attempts=deliveries.c.attempts + 1))
+    async def claim_batch(self, batch_id: int, now: datetime, size: int) -> list[Delivery]:
+        """Take up to `size` of a broadcast's deliveries that are pending or due for a retry, in
+        one statement: `claim`'s compare-and-set for a page, skipping rows another worker is
+        claiming."""
+        ready = select(deliveries.c.key).where(
+            deliveries.c.batch_id == batch_id,
+            or_(deliveries.c.status == "pending",
+                and_(deliveries.c.status == "retry", deliveries.c.next_attempt_at <= now)),
+        ).limit(size).with_for_update(skip_locked=True)
+        async with self.engine.begin() as conn:
+            rows = await conn.execute(_take(deliveries.c.key.in_(ready), now, _READY)
+                                      .returning(*deliveries.c))
+            return [_delivery(row._mapping) for row in rows]
+
+    async def doubtful_in_batch(self, batch_id: int, now: datetime, lease: timedelta,
+                                size: int) -> list[tuple[str, str]]:
+        """(key, body) of a broadcast's deliveries whose last attempt may have reached the
+        provider: unsure and due, or claimed by a worker that died (past the lease)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(deliveries.c.key, deliveries.c.body).where(
+                deliveries.c.batch_id == batch_id,
+                or_(and_(deliveries.c.status == "unsure", deliveries.c.next_attempt_at <= now),
+                    and_(deliveries.c.status == "sending",
+                         deliveries.c.claimed_at < now - lease)))
+                .order_by(deliveries.c.key).limit(size))
+            return [(row.key, row.body) for row in rows]
 
     async def mark_sent(self, key: str, provider_id: str, now: datetime) -> None:
         """The provider accepted the message."""
         await self._set(key, now, status="sent", provider_id=provider_id, sent_at=now,
                         error=None, error_code=None, next_attempt_at=None)
+
+    async def mark_all_sent(self, receipts: Sequence[tuple[str, str]], now: datetime) -> None:
+        """`mark_sent` for many deliveries, (key, provider id) each, in one statement."""
+        if not receipts:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(_MARK_SENT, [{"sent_key": key, "sent_id": provider_id, "at": now}
+                                            for key, provider_id in receipts])
 
     async def mark_retry(self, key: str, now: datetime, at: datetime, error: str) -> None:
         """The provider refused for now (rate limit); sending again is safe."""
@@ -110,6 +139,14 @@ class DeliveryStore:
         """A permanent failure: recorded and never retried."""
         await self._set(key, now, status="failed", error_code=code, error=error,
                         next_attempt_at=None)
+
+    async def mark_all_failed(self, keys: Iterable[str], now: datetime, code: str | None,
+                              error: str) -> None:
+        """`mark_failed` for many deliveries in one statement."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(deliveries).where(deliveries.c.key.in_(list(keys))).values(
+                status="failed", error_code=code, error=error, next_attempt_at=None,
+                updated_at=now))
 
     async def record_status(self, provider_id: str, status: str, code: str | None,
                             now: datetime) -> bool:
@@ -130,6 +167,11 @@ class DeliveryStore:
         """Whether this number said STOP to this sender."""
         async with self.engine.connect() as conn:
             return await inbound.opted_out(conn, phone, sender)
+
+    async def opted_out_among(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (phone, sender) pairs whose number said STOP to that sender."""
+        async with self.engine.connect() as conn:
+            return await inbound.opted_out_among(conn, pairs)
 
     async def record_opt_out(self, phone: str, sender: str, now: datetime, source: str) -> None:
         """Mirror an opt-out the provider told us about."""
@@ -154,6 +196,21 @@ class DeliveryStore:
         async with self.engine.begin() as conn:
             await conn.execute(update(deliveries).where(deliveries.c.key == key)
                                .values(updated_at=now, **values))
+
+
+# Waiting to be sent, and surely never taken by the provider: safe to send without asking.
+_READY = deliveries.c.status.in_(("pending", "retry"))
+# mark_all_sent's statement, built once: a broadcast records a page of receipts with it.
+_MARK_SENT = update(deliveries).where(deliveries.c.key == bindparam("sent_key")).values(
+    status="sent", provider_id=bindparam("sent_id"), sent_at=bindparam("at"),
+    updated_at=bindparam("at"), error=None, error_code=None, next_attempt_at=None)
+
+
+def _take(match: Any, now: datetime, condition: Any) -> Any:
+    """The claim: matching rows in `condition` become "sending", their attempt counted."""
+    return (update(deliveries).where(match, condition)
+            .values(status="sending", claimed_at=now, updated_at=now,
+                    attempts=deliveries.c.attempts + 1))
 
 
 def _delivery(row: Any) -> Delivery:

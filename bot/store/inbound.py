@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
@@ -61,6 +62,15 @@ async def opted_out(conn: AsyncConnection, phone: str, sender: str) -> bool:
     """Whether the number said STOP to this sender."""
     found = await conn.scalar(_OPTED_OUT, {"phone": phone, "sender": sender})
     return found is not None
+
+
+async def opted_out_among(conn: AsyncConnection,
+                          pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (phone, sender) pairs whose number said STOP to that sender, in one query."""
+    wanted = set(pairs)
+    rows = await conn.execute(select(opt_outs.c.phone, opt_outs.c.sender).where(
+        opt_outs.c.phone.in_([phone for phone, _ in wanted])))
+    return {(row.phone, row.sender) for row in rows} & wanted
 
 
 async def opted_out_phones(conn: AsyncConnection, sender: str) -> set[str]:

@@ -89,8 +89,8 @@ async def add_pages(conn: AsyncConnection, incident_id: str, people: Sequence[Re
             continue
         numbers[person.phone] = next_number(in_use.get(person.phone, set()))
         new_rows.append({"incident_id": incident_id, "phone": person.phone, "name": person.name,
-                      "role": person.role, "team_id": person.team_id, "reason": person.reason,
-                      "number": numbers[person.phone], "open": True, "created_at": now})
+                         "role": person.role, "team_id": person.team_id, "reason": person.reason,
+                         "number": numbers[person.phone], "open": True, "created_at": now})
     if new_rows:
         await conn.execute(pages.insert(), new_rows)
     return numbers

@@ -10,13 +10,14 @@ from alerts.incident import parse_incident
 from alerts.outbound import Outbound, alert_messages
 from alerts.routing import route
 from bot.settings import Settings
-from bot.store import chains
+from bot.store import chains, inbound
 from bot.store.deliveries import DeliveryStore
 from bot.store.dialect import lock_keys
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore, Routed
 from bot.store.migrate import pending, upgrade
 from bot.store.outbox import OutboxStore
+from bot.store.pages import insert_messages
 from bot.store.schema import pages
 from tests.alerts.sitebuilder import build_sites
 
@@ -127,6 +128,37 @@ async def test_stuck_deliveries_are_found_for_reconcile(engine):
     much_later = later + timedelta(hours=2)
     assert sorted(d.message.key for d in await deliveries.stuck(much_later, grace, LEASE)) == \
         sorted(keys[:2])
+
+
+async def test_a_broadcast_page_is_claimed_once_and_recorded_for_the_page(engine):
+    messages = [Outbound(key=f"b-{n}", incident_id=None, kind="broadcast", channel="sms",
+                         recipient=f"+1718555{n:04d}", body="Cooling center open",
+                         sender="resident") for n in range(3)]
+    async with engine.begin() as conn:
+        await insert_messages(conn, messages, NOW, batch_id=7)
+    deliveries = DeliveryStore(engine)
+    first = await deliveries.claim_batch(7, NOW, 2)
+    second = await deliveries.claim_batch(7, NOW, 2)
+    assert sorted(d.message.key for d in first + second) == ["b-0", "b-1", "b-2"]
+    assert len(first) == 2
+    assert {(d.status, d.attempts) for d in first + second} == {("sending", 1)}
+    assert await deliveries.claim_batch(7, NOW, 2) == []
+    await deliveries.mark_all_sent([(first[0].message.key, "SM1")], NOW)
+    await deliveries.mark_all_failed([first[1].message.key], NOW, "opted-out", "STOP")
+    assert (await deliveries.get(first[0].message.key)).provider_id == "SM1"
+    assert (await deliveries.get(first[1].message.key)).status == "failed"
+    assert await deliveries.doubtful_in_batch(7, NOW, LEASE, 10) == []
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert await deliveries.doubtful_in_batch(7, later, LEASE, 10) == [
+        (second[0].message.key, "Cooling center open")]
+
+
+async def test_the_opt_outs_of_a_page_of_numbers_are_found_per_sender_at_once(engine):
+    async with engine.begin() as conn:
+        await inbound.opt_out(conn, "+17185550001", "resident", NOW, "STOP")
+    pairs = [("+17185550001", "resident"), ("+17185550001", "staff"),
+             ("+17185550002", "resident")]
+    assert await DeliveryStore(engine).opted_out_among(pairs) == {("+17185550001", "resident")}
 
 
 async def test_the_outbox_keeps_one_message_per_key(engine):
