@@ -205,6 +205,16 @@ def check_window(since: date, until: date, names: tuple[str, str] = ("since", "u
                                     f"{since.isoformat()} (the {names[1]} day is not included)")
 
 
+def report_window(since: str | None, until: str | None, today: date,
+                  names: tuple[str, str] = ("since", "until")) -> tuple[date, date]:
+    """The asked-for days [since, until), each defaulting to default_window's; checked."""
+    default_since, default_until = default_window(today)
+    first = parse_day(since, names[0]) if since is not None else default_since
+    last = parse_day(until, names[1]) if until is not None else default_until
+    check_window(first, last, names)
+    return first, last
+
+
 def window_bounds(since: date, until: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """The instants (UTC) of the local midnights starting `since` and `until`: [start, end)."""
     return (wall_clock(datetime.combine(since, time()), tz).astimezone(UTC),

@@ -11,7 +11,7 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
-from alerts.map_shapes import team_outlines
+from alerts.map_shapes import bounds, team_outlines
 from bot import keys
 from bot.broadcasts import Broadcaster
 from bot.clock import utcnow
@@ -53,7 +53,9 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     # needs. Not keeping them saves tens of MB with city-wide layers.
     app[keys.SITES] = replace(loaded, layers={})
     app[keys.SESSIONS] = SessionSigner(settings.session_key())
-    app[keys.MAP_OUTLINES] = team_outlines(app[keys.SITES].sites)  # simplified once, not per map
+    # Simplified and unioned once, not per map request.
+    app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)
+    app[keys.MAP_VIEW] = bounds(loaded.sites)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_services)

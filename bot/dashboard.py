@@ -3,12 +3,13 @@ a viewer would see change (a new incident, an action on the timeline, a delivery
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.map_shapes import map_point
 from alerts.render import headline
@@ -18,6 +19,7 @@ from bot.store.schema import deliveries, incident_teams, incidents, timeline
 
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 MAP_LIMIT = 5000  # a month of the city's shootings is a few hundred; this bounds a bad day
+_IN_CHUNK = 500  # bounded IN lists
 
 
 @dataclass(frozen=True)
@@ -51,19 +53,13 @@ async def map_incidents(engine: AsyncEngine, sites: Sites, since: datetime,
             incident_teams.c.team_id.in_(team_ids))))
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
-        routed: dict[str, list[str]] = {}
-        ids = [row.id for row in rows]
-        for start in range(0, len(ids), 500):  # bounded IN lists
-            for link in await conn.execute(select(incident_teams.c.incident_id,
-                                                  incident_teams.c.team_id).where(
-                    incident_teams.c.incident_id.in_(ids[start:start + 500]))):
-                routed.setdefault(link.incident_id, []).append(link.team_id)
+        routed = await routed_teams(conn, [row.id for row in rows])
     found = []
     for row in rows:
         incident = incident_from_row(row._mapping)
         x, y = map_point(sites, row.lat, row.lon)
         found.append(MapIncident(row.id, x, y, row.occurred_at, headline(incident), row.fatal,
-                                 row.status, tuple(sorted(routed.get(row.id, [])))))
+                                 row.status, tuple(routed.get(row.id, []))))
     return found
 
 
@@ -76,11 +72,19 @@ async def version(engine: AsyncEngine) -> str:
     return f"{last_event or 0}-{stamp:.3f}"
 
 
-async def teams_of(engine: AsyncEngine, incident_id: str) -> list[str] | None:
-    """The teams an incident was routed to ([] when unrouted); None if there is no such incident."""
+async def teams_of(engine: AsyncEngine, incident_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The teams each of these incidents was routed to (sorted; absent when unrouted)."""
     async with engine.connect() as conn:
-        exists = await conn.scalar(select(incidents.c.id).where(incidents.c.id == incident_id))
-        if exists is None:
-            return None
-        return list(await conn.scalars(select(incident_teams.c.team_id).where(
-            incident_teams.c.incident_id == incident_id)))
+        return await routed_teams(conn, incident_ids)
+
+
+async def routed_teams(conn: AsyncConnection, incident_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Team ids per incident, sorted, read in bounded IN lists (one query per 500 incidents)."""
+    routed: dict[str, list[str]] = {}
+    for start in range(0, len(incident_ids), _IN_CHUNK):
+        for link in await conn.execute(
+                select(incident_teams.c.incident_id, incident_teams.c.team_id)
+                .where(incident_teams.c.incident_id.in_(incident_ids[start:start + _IN_CHUNK]))
+                .order_by(incident_teams.c.team_id)):
+            routed.setdefault(link.incident_id, []).append(link.team_id)
+    return routed

@@ -42,3 +42,5 @@ PROBE_REDIS = web.AppKey("probe_redis", redis.Redis)
 WEBHOOK_SECONDS = web.AppKey("webhook_seconds", Histogram)
 SESSIONS = web.AppKey("sessions", SessionSigner)
 MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])
+# The map's initial view box (alerts.map_shapes.bounds), worked out once.
+MAP_VIEW = web.AppKey("map_view", tuple[int, int, int, int])

@@ -14,24 +14,13 @@ from alerts.reports import (
     as_csv,
     as_json,
     as_table,
-    check_window,
-    default_window,
-    parse_day,
+    report_window,
 )
 from bot.clock import utcnow
 from bot.processes import prepare_database
 from bot.reports import build_report
 from bot.settings import Settings
 from bot.store.engine import open_engine
-
-
-def window(since: str | None, until: str | None, today: date) -> tuple[date, date]:
-    """The --since and --until dates, defaulting to a year of months up to today."""
-    default_since, default_until = default_window(today)
-    first = parse_day(since, "--since") if since is not None else default_since
-    last = parse_day(until, "--until") if until is not None else default_until
-    check_window(first, last, ("--since", "--until"))
-    return first, last
 
 
 def render(rows: list[ReportRow], fmt: str, since: date, until: date, team: str | None) -> str:
@@ -51,7 +40,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """The `cmsbot report` command."""
     now = utcnow()
     try:
-        since, until = window(args.since, args.until, now.astimezone(settings.tz).date())
+        since, until = report_window(args.since, args.until, now.astimezone(settings.tz).date(),
+                                     ("--since", "--until"))
     except ReportError as exc:
         print(f"cmsbot report: {exc}", file=sys.stderr)
         return 2

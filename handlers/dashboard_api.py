@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from alerts.map_shapes import bounds
 from bot import dashboard, keys
 from handlers.dashboard_auth import viewer
 from handlers.http import error, json_response
@@ -19,6 +18,7 @@ from handlers.incidents_api import public_view
 from handlers.pages import PRIVATE
 
 STATES = ("open", "acknowledged", "on scene", "closed")
+POLL = timedelta(seconds=5)
 
 
 async def map_data(request: web.Request) -> web.Response:
@@ -35,7 +35,7 @@ async def map_data(request: web.Request) -> web.Response:
              if who.person.is_coordinator or outline.team_id in who.person.team_ids]
     return _private(json_response({
         "range": chosen, "since": since, "states": STATES,
-        "view": bounds(sites),
+        "view": request.app[keys.MAP_VIEW],
         "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path}
                   for t in teams],
         "incidents": [incident.to_json() for incident in found],
@@ -47,21 +47,15 @@ async def incident_timeline(request: web.Request) -> web.Response:
     """One incident: routing, deliveries with their status, and everything on its timeline."""
     who = viewer(request)
     incident_id = request.match_info["id"]
-    engine = request.app[keys.ENGINE]
-    teams = await dashboard.teams_of(engine, incident_id)
-    if teams is None or not who.sees(teams):
-        error(web.HTTPNotFound, f"no incident {incident_id!r}")
     view = await request.app[keys.INCIDENTS].view(incident_id)
-    if view is None:
+    if view is None or not who.sees([team["team_id"] for team in view["teams"]]):
         error(web.HTTPNotFound, f"no incident {incident_id!r}")
     shown = public_view(view)
     # Linked incidents of teams this viewer does not serve are not theirs to know about.
-    visible_links = []
-    for link in shown["links"]:
-        linked_teams = await dashboard.teams_of(engine, link["incident"])
-        if linked_teams is not None and who.sees(linked_teams):
-            visible_links.append(link)
-    shown["links"] = visible_links
+    linked = await dashboard.teams_of(request.app[keys.ENGINE],
+                                      [link["incident"] for link in shown["links"]])
+    shown["links"] = [link for link in shown["links"]
+                      if who.sees(linked.get(link["incident"], []))]
     return _private(json_response(shown))
 
 
@@ -70,9 +64,6 @@ async def changes(request: web.Request) -> web.Response:
     viewer(request)
     return _private(json_response({"version": await dashboard.version(request.app[keys.ENGINE]),
                                    "poll_seconds": POLL.total_seconds()}))
-
-
-POLL = timedelta(seconds=5)
 
 
 def _private(response: web.Response) -> web.Response:

@@ -23,7 +23,7 @@ async def map_page(request: web.Request) -> web.Response:
             + '<ul id="legend" class="legend"></ul></section>'
             + '<aside class="side"><h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
             + '<section id="timeline" class="timeline" hidden></section></aside></main>')
-    return page("Map", body, scripts=("dashboard.js",), csrf=who.csrf)
+    return page("Map", body, scripts=("dom.js", "dashboard.js"), csrf=who.csrf)
 
 
 async def reports_page(request: web.Request) -> web.Response:
@@ -37,4 +37,4 @@ async def reports_page(request: web.Request) -> web.Response:
             + '<svg id="chart" role="img" aria-label="Monthly chart"></svg>'
             + '<div class="table-wrap"><table id="report"></table></div>'
             + '<p id="report-empty" class="muted" hidden></p></main>')
-    return page("Reports", body, scripts=("reports.js",), csrf=who.csrf)
+    return page("Reports", body, scripts=("dom.js", "reports.js"), csrf=who.csrf)

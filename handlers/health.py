@@ -6,15 +6,14 @@ None of them needs the API token: load balancers and Prometheus call them. `/met
 
 from __future__ import annotations
 
-import hmac
-
 from aiohttp import web
 
 from bot import keys
 from bot.metrics import CONTENT_TYPE, render
 from bot.openapi import document
-from bot.readiness import readiness
+from bot.readiness import OK, readiness
 from bot.scrape import collect
+from handlers.auth import require_bearer
 from handlers.errors import RETRY_AFTER
 
 
@@ -26,7 +25,7 @@ async def healthz(_request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """200 when Redis and the database answer within seconds; else 503 naming what failed."""
     checks = await readiness(request.app[keys.ENGINE], request.app[keys.PROBE_REDIS])
-    if all(state == "ok" for state in checks.values()):
+    if all(state == OK for state in checks.values()):
         return web.json_response({"status": "ready", "checks": checks})
     return web.json_response({"status": "unavailable", "checks": checks}, status=503,
                              headers={"Retry-After": RETRY_AFTER})
@@ -49,10 +48,6 @@ async def openapi_json(_request: web.Request) -> web.Response:
 
 def _require_metrics_token(request: web.Request) -> None:
     token = request.app[keys.SETTINGS].metrics_token
-    if token is None:
-        return
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
-                                                             token.reveal().encode()):
-        raise web.HTTPUnauthorized(text="send Authorization: Bearer $CMSBOT_METRICS_TOKEN\n",
-                                   headers={"WWW-Authenticate": 'Bearer realm="cmsbot metrics"'})
+    if token is not None:
+        require_bearer(request, token.reveal(), variable="CMSBOT_METRICS_TOKEN",
+                       realm="cmsbot metrics")

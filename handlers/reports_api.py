@@ -11,7 +11,7 @@ from datetime import date
 
 from aiohttp import web
 
-from alerts.reports import ReportError, ReportRow, as_csv, as_json, check_window, default_window, parse_day
+from alerts.reports import ReportError, ReportRow, as_csv, as_json, report_window
 from bot import keys
 from bot.reports import build_report
 from handlers.dashboard_auth import Viewer, viewer
@@ -39,13 +39,11 @@ async def get_report_csv(request: web.Request) -> web.Response:
 async def _report(request: web.Request, who: Viewer) -> tuple[date, date, list[ReportRow]]:
     now = request.app[keys.CLOCK]()
     tz = request.app[keys.SITES].sites.tz
-    default_since, default_until = default_window(now.astimezone(tz).date())
     query = request.query
     team = query.get("team") or None
     try:
-        since = parse_day(query["since"], "since") if "since" in query else default_since
-        until = parse_day(query["until"], "until") if "until" in query else default_until
-        check_window(since, until)
+        since, until = report_window(query.get("since"), query.get("until"),
+                                     now.astimezone(tz).date())
     except ReportError as exc:
         error(web.HTTPBadRequest, str(exc), field=exc.field)
     if team is not None and (len(team) > MAX_TEAM_ID or not team.isprintable()):

@@ -4,22 +4,8 @@
 // It polls /dashboard/api/changes and redraws when anything changed.
 "use strict";
 
-const SVG = "http://www.w3.org/2000/svg";
 const STATE_CLASS = {"open": "open", "acknowledged": "acked", "on scene": "scene", "closed": "closed"};
 const state = {range: "24h", version: null, open: null, view: null, data: null};
-
-function el(tag, attrs, text) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function svg(tag, attrs) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  return node;
-}
 
 async function getJSON(url) {
   const response = await fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}});

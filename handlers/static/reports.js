@@ -12,21 +12,6 @@ const LABELS = {
 };
 const COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
                  "#9c755f", "#e15759", "#bab0ac"];
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(tag, attrs, text) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function svg(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  if (text !== undefined) node.textContent = String(text);
-  return node;
-}
 
 function query() {
   const form = document.getElementById("report-range");
