@@ -98,14 +98,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
     settings = app[keys.SETTINGS]
     app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock,
-                                     settings.sms_rate_per_second, public_base(settings))
+                                     settings.sms_rate_per_second, settings.public_base())
     app[keys.PLANNER] = Planner(app[keys.ENGINE], sites, connection, clock)
     yield
-
-
-def public_base(settings: Settings) -> str:
-    """Where people reach this service: CMSBOT_PUBLIC_URL, or this machine's port."""
-    return settings.public_url or f"http://localhost:{settings.port}"
 
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:

@@ -35,5 +35,4 @@ def signin_url(settings: Settings, user: str) -> str:
         token = SigninLinks(connection).create(user, utcnow())
     finally:
         connection.close()
-    base = settings.public_url or f"http://localhost:{settings.port}"
-    return f"{base}/signin/{token}"
+    return f"{settings.public_base()}/signin/{token}"

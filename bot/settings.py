@@ -171,6 +171,10 @@ class Settings:
                 return "postgresql+asyncpg://" + url[len(prefix):]
         return url
 
+    def public_base(self) -> str:
+        """Where people reach this service: CMSBOT_PUBLIC_URL, or this machine's port."""
+        return self.public_url or f"http://localhost:{self.port}"
+
     def ingest_token(self) -> Secret:
         """The ingest token; with embedded defaults, one generated once and kept under home."""
         return self.api_token or _kept_secret(self.home / "api-token", 24)

@@ -19,6 +19,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from alerts.numbered_ids import id_number
 from alerts.render import clock_time, place
 from alerts.routing import Recipient
 from alerts.sites import Person, Sites
@@ -284,10 +285,10 @@ def broadcast_preview(preview: Preview, rate: float) -> Answer:
 
 
 def _broadcast_id(reference: str) -> int:
-    text = reference.strip().upper().removeprefix("B").lstrip("-")
-    if not (text.isascii() and text.isdecimal()) or len(text) > 9:  # "²" and 10**5000 too
+    number = id_number(reference, "B")
+    if number is None:
         raise BroadcastError(f"{reference!r} is not a broadcast id; they look like B-3")
-    return int(text)
+    return number
 
 
 def _team_for(person: Person, routed: list[str], hint: str | None) -> str | bool | None:

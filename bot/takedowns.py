@@ -18,6 +18,7 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from alerts.numbered_ids import id_number
 from alerts.sites import Person, Sites
 from alerts.takedowns import Area, TakedownError, parse_date, resolve_area, schedule, wall_clock
 from bot.queue import schedule_takedown_steps
@@ -70,11 +71,10 @@ class PlanView:
 
 def takedown_number(reference: str) -> int:
     """TD-7, td7 or 7 -> 7; TakedownError otherwise."""
-    text = reference.strip().upper().removeprefix("TD").lstrip("-")
-    # isdecimal, not isdigit: int() refuses "²"; and at most 9 digits, a database integer.
-    if not (text.isascii() and text.isdecimal()) or len(text) > 9:
+    number = id_number(reference, "TD")
+    if number is None:
         raise NoSuchTakedown(f"{reference!r} is not a takedown id; they look like TD-7")
-    return int(text)
+    return number
 
 
 @dataclass(frozen=True)
