@@ -63,6 +63,7 @@ def bounds(sites: Sites, margin_m: float = 500.0) -> tuple[int, int, int, int]:
     shapes = [shape for key, shape in sites.shapes.items() if key.startswith("team:")]
     if not shapes:
         return -10_000, -10_000, 20_000, 20_000
-    min_x, min_y, max_x, max_y = shapely.union_all(shapes).bounds
+    # The bounds of the shapes together, without merging them (a union costs time and memory).
+    min_x, min_y, max_x, max_y = (float(v) for v in shapely.total_bounds(shapes))
     return (round(min_x - margin_m), round(-max_y - margin_m), round(max_x - min_x + 2 * margin_m),
             round(max_y - min_y + 2 * margin_m))
