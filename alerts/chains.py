@@ -31,6 +31,15 @@ class ChainStep:
 
 
 @dataclass(frozen=True)
+class Due:
+    """A chain step to (re)schedule: run `step` of chain `chain_id` at `at`."""
+
+    chain_id: int
+    step: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ChainPlan:
     """A chain to store: what it is about, when it starts, and its steps."""
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from shapely.geometry.base import BaseGeometry
 
 from alerts.geofence import GeofenceIndex
+from alerts.playbooks import PlaybookStep
 from alerts.shifts import Shift
 from alerts.zones import Zone
-
-if TYPE_CHECKING:  # takedowns imports sites: name the type only for the checker
-    from alerts.takedowns import PlaybookStep
 
 Role = Literal["interrupter", "outreach", "hospital", "supervisor"]
 ROLES: tuple[Role, ...] = ("interrupter", "outreach", "hospital", "supervisor")

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from alerts.durations import DurationError, parse_duration
 from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
 from alerts.phone import PhoneError, normalise
+from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.shifts import ShiftError, parse_shift
 from alerts.sites import (
     ROLES,
@@ -31,7 +32,6 @@ from alerts.sites import (
     Sites,
     Team,
 )
-from alerts.takedowns import PlaybookError, PlaybookStep, parse_step
 from alerts.zones import Zone, zones_from_layer
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")

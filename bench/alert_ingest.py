@@ -21,7 +21,7 @@ from bench.harness import REPO, RequestResult, latency_row, max_in_flight, print
 from bench.load_sites import build_teams, spread
 from bench.load_traffic import IncidentPoster
 from bench.stack import Stack
-from bot.replay import read_csv
+from bot.cli.replay import read_csv
 
 RATE_GOAL = 300.0  # accepted per second
 REPLAY_GOAL = 90.0  # seconds for the whole file

@@ -12,7 +12,7 @@ from typing import Any
 from bench.harness import conclude
 from bench.load_sites import write_sites
 from bench.stack import Stack, fresh_service
-from bot.sites_file import load_sites
+from bot.config.sites_file import load_sites
 
 
 @dataclass(frozen=True)

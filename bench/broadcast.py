@@ -61,7 +61,7 @@ from bench.harness import (
     running_service,
     service_env,
 )
-from bot.settings import SAMPLE_SITES
+from bot.config.settings import SAMPLE_SITES
 from tests.doubles import SlackApiDouble
 
 RATE = 225.0  # row 6's SMS_RATE_PER_SECOND

@@ -21,8 +21,8 @@ from slack_sdk.signature import SignatureVerifier
 from alerts import resident_texts as texts
 from alerts.outbound import Outbound, delivery_key
 from bench.harness import SIGNING_SECRET
-from bot.queue import connect, enqueue_sends
-from bot.settings import Settings
+from bot.config.settings import Settings
+from bot.queue.connection import connect, enqueue_sends
 from bot.store.engine import open_engine
 from bot.store.pages import insert_messages
 from tests.doubles import SlackApiDouble, TwilioApiDouble

@@ -2,7 +2,7 @@
 
 The index is the one the app builds: a sites file naming every precinct, ZIP (MODZCTA) and
 NTA polygon of $CMSBOT_DATA_DIR plus 20 circles around real shootings, one team per fence,
-read by `bot.sites_file.load_sites`. Queries are real NYPD shooting locations plus a tenth of
+read by `bot.config.sites_file.load_sites`. Queries are real NYPD shooting locations plus a tenth of
 random points in the city's bounding box (many of those fall in water or New Jersey: misses).
 
 Row 1 times each `match(lat, lon)` call; row 2 times `match_many` over a batch. The baseline
@@ -31,7 +31,7 @@ import yaml
 
 from alerts.geofence import GeofenceIndex
 from bench.common import option_parser
-from bot.sites_file import load_sites
+from bot.config.sites_file import load_sites
 
 # (layer name, file, id property, name property): the current precinct map, as live routing uses.
 LAYERS = (

@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from rq.worker_registration import REDIS_WORKER_KEYS
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.migrate import upgrade
 from tests.doubles import SlackApiDouble, TwilioApiDouble

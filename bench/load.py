@@ -28,7 +28,7 @@ from bench.load_report import Recorded, Traffic, report
 from bench.load_sites import LoadTeam, spread, write_sites
 from bench.load_traffic import IncidentPoster, ReplySender
 from bench.stack import fresh_service
-from bot.sites_file import load_sites
+from bot.config.sites_file import load_sites
 
 SENT = ("sent", "delivered")  # "delivered" only comes from a status callback, which is later
 

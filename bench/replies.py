@@ -36,7 +36,7 @@ from bench.load_traffic import AlertBook, IncidentPoster
 from bench.replies_report import Cpu, Outcome, Work, report
 from bench.replies_traffic import COORDINATOR_SLACK, SlashCommander, SmsReplier
 from bench.stack import fresh_service
-from bot.sites_file import load_sites
+from bot.config.sites_file import load_sites
 
 
 @dataclass(frozen=True)

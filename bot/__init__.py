@@ -1,1 +1,2 @@
-"""The service: settings, app factory, routes, storage, queues, notifiers, command line."""
+"""The service, one folder per role: main (composition root), cli, services, queue, ops,
+config, store, notify, migrations. Imports point down that list."""

@@ -1,1 +1,3 @@
-"""Inbound edges: the ingest API, Twilio webhooks, health. Parse, authorise, call the domain, answer fast."""
+"""Inbound edges: the JSON API, Twilio webhooks, Slack, the dashboard, health and metrics.
+
+Parse, authorise, call a service, answer fast."""

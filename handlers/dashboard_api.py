@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import dashboard, keys
+from bot.services import dashboard
+from handlers import keys
 from handlers.dashboard_auth import viewer
 from handlers.http import error, json_response
 from handlers.incidents_api import public_view

@@ -17,8 +17,8 @@ from html import escape
 from aiohttp import web
 
 from alerts.sites import Person
-from bot import keys
-from bot.sessions import COOKIE, SESSION_TTL, Session, SigninLinks
+from bot.services.sessions import COOKIE, SESSION_TTL, Session, SigninLinks
+from handlers import keys
 from handlers.http import error
 from handlers.pages import page
 

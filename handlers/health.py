@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot import keys
-from bot.metrics import CONTENT_TYPE, render
-from bot.openapi import document
-from bot.readiness import OK, readiness
-from bot.scrape import collect
+from bot.ops.metrics import CONTENT_TYPE, render
+from bot.ops.readiness import OK, readiness
+from bot.ops.scrape import collect
+from handlers import keys
 from handlers.auth import require_bearer
 from handlers.errors import RETRY_AFTER
+from handlers.openapi import document
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from alerts.incident import IncidentError, parse_incident
 from alerts.phone import redact
-from bot import keys
-from bot.roster import roster
+from bot.services.roster import roster
+from handlers import keys
 from handlers.auth import require_bearer
 from handlers.http import error, json_response, read_json
 

@@ -12,8 +12,8 @@ from datetime import date
 from aiohttp import web
 
 from alerts.reports import ReportError, ReportRow, as_csv, as_json, report_window
-from bot import keys
-from bot.reports import build_report
+from bot.services.reports import build_report
+from handlers import keys
 from handlers.dashboard_auth import Viewer, viewer
 from handlers.http import error, json_response
 

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from alerts.replies import OUTCOMES
 from alerts.slack_blocks import ACTIONS, REMINDER_ACTIONS, read_button_value
-from bot.slack_desk import SlackDesk
+from bot.services.slack_desk import SlackDesk
 
 log = logging.getLogger(__name__)
 _BUTTON_ACTION = {"cms_ack": "ack", "cms_scene": "scene"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
-from bot import keys
+from handlers import keys
 
 
 async def slack_events(request: web.Request) -> web.Response:

@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from alerts.takedown_plans import PlanView
 from alerts.takedowns import TakedownError
-from bot import keys
-from bot.takedowns import NoSuchTakedown, Planner, PlanView, takedown_number
+from bot.services.takedowns import NoSuchTakedown, Planner, takedown_number
+from handlers import keys
 from handlers.auth import require_bearer
 from handlers.http import error, json_response, read_json
 

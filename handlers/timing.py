@@ -7,8 +7,8 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot import keys
-from bot.metrics import labels
+from bot.ops.metrics import labels
+from handlers import keys
 
 TIMED = frozenset({"/twilio/sms", "/twilio/status", "/slack/events", "/api/incidents"})
 # Slack's 3 s and Twilio's 15 s are bounds, so "answered in time" is one bucket's count.

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from bot import keys
+from handlers import keys
 
 log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 32 * 1024

@@ -9,7 +9,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from bot.queue import QUEUES, connect, queue
+from bot.queue.connection import QUEUES, connect, queue
 
 NEW_YORK = ZoneInfo("America/New_York")
 

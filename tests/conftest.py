@@ -29,13 +29,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import create_app
-from bot.clock import utcnow
-from bot.embedded_redis import EmbeddedRedis, client_name
-from bot.logs import quiet_libraries, redact_phones
-from bot.queue import connect
-from bot.settings import SAMPLE_SITES, Secret, Settings
-from bot.sites_file import LoadedSites, load_sites
+from bot.config.clock import utcnow
+from bot.config.logs import quiet_libraries, redact_phones
+from bot.config.settings import SAMPLE_SITES, Secret, Settings
+from bot.config.sites_file import LoadedSites, load_sites
+from bot.main.app import create_app
+from bot.queue.connection import connect
+from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.store.engine import open_engine
 from bot.store.migrate import upgrade
 from bot.store.schema import metadata

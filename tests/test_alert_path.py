@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import update
 from twilio.rest import Client
 
-from bot.app import create_app
-from bot.queue import connect, enqueue_sends
+from bot.main.app import create_app
+from bot.queue.connection import connect, enqueue_sends
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries
 from tests.conftest import ACCOUNT, API_TOKEN, STAFF_FROM, TWILIO_TOKEN

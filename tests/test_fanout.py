@@ -12,11 +12,11 @@ import pytest
 from rq.registry import StartedJobRegistry
 from sqlalchemy import select
 
-from bot.app import create_app
-from bot.broadcasts import Broadcaster
-from bot.queue import QUEUES, connect, queue
-from bot.ratelimit import TokenBucket
-from bot.settings import SAMPLE_SITES
+from bot.config.settings import SAMPLE_SITES
+from bot.main.app import create_app
+from bot.queue.connection import QUEUES, connect, queue
+from bot.queue.ratelimit import TokenBucket
+from bot.services.broadcasts import Broadcaster
 from bot.store import inbound, residents
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries

@@ -14,8 +14,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from bot.app import create_app
-from bot.settings import SAMPLE_SITES
+from bot.config.settings import SAMPLE_SITES
+from bot.main.app import create_app
 from tests.clock import NEW_YORK
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.handlers.test_dashboard import COORDINATOR, RAY, sign_in

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.main.app import create_app
 from bot.store.engine import open_engine
 from bot.store.schema import resident_zones
 from tests.conftest import API_TOKEN

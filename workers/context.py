@@ -14,25 +14,22 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 import redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.sites import Sites
-from bot.broadcasts import Broadcaster
-from bot.escalation import Escalator
+from bot.config.settings import Settings
 from bot.notify.base import Notifier
 from bot.notify.factory import open_notifiers
-from bot.queue import connect
-from bot.settings import Settings
+from bot.queue.connection import connect
+from bot.services.broadcasts import Broadcaster
+from bot.services.escalation import Escalator
+from bot.services.takedown_steps import StepRunner
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
-from bot.takedown_steps import StepRunner
-
-if TYPE_CHECKING:
-    from workers.job_loop import JobLoop
 
 T = TypeVar("T")
 
@@ -66,12 +63,20 @@ class JobContext:
         return self.runtime.clock
 
 
+class JobRunner(Protocol):
+    """Runs a job's coroutine with a context kept open across jobs (`workers.job_loop.JobLoop`)."""
+
+    def run(self, work: Callable[[JobContext], Awaitable[T]]) -> T:
+        """Run `work` to the end and return its result."""
+        ...
+
+
 _runtime: ContextVar[WorkerRuntime] = ContextVar("cmsbot_worker_runtime")
-_loop: ContextVar[JobLoop | None] = ContextVar("cmsbot_job_loop", default=None)
+_loop: ContextVar[JobRunner | None] = ContextVar("cmsbot_job_loop", default=None)
 
 
 @contextmanager
-def job_runtime(runtime: WorkerRuntime, loop: JobLoop | None = None) -> Iterator[None]:
+def job_runtime(runtime: WorkerRuntime, loop: JobRunner | None = None) -> Iterator[None]:
     """Make `runtime` (and the worker's job loop, if it has one) what jobs see while the block
     runs (set by the worker per job)."""
     runtime_token, loop_token = _runtime.set(runtime), _loop.set(loop)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 
 from alerts.gsm import segments
 from bot.notify.base import DeliveryError, Receipt
-from bot.ratelimit import TokenBucket
+from bot.queue.ratelimit import TokenBucket
 from bot.store.deliveries import FINAL, Delivery
 from bot.store.schema import broadcasts, deliveries
 from workers.context import JobContext

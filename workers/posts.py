@@ -8,8 +8,8 @@ import logging
 from datetime import timedelta
 
 from alerts.slack_blocks import incident_post
-from bot.ingest import hand_off
 from bot.notify.base import DeliveryError, Permanent, PostUpdater, Retryable
+from bot.services.ingest import hand_off
 from bot.store.post_state import live_posts, post_state
 from workers.context import JobContext
 

@@ -16,14 +16,15 @@ from datetime import datetime, timedelta
 import redis
 from sqlalchemy import select
 
-from bot.broadcasts import LANES
-from bot.queue import (
+from alerts.chains import Due
+from bot.queue.connection import (
     enqueue_batches,
     enqueue_sends,
     schedule_broadcast_start,
     schedule_steps,
     schedule_takedown_steps,
 )
+from bot.services.broadcasts import LANES
 from bot.store import chains, takedowns
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
@@ -42,7 +43,7 @@ class Work:
     """What the database says should have a job."""
 
     keys: list[str]
-    due: list[chains.Due]
+    due: list[Due]
     takedown_steps: list[tuple[int, datetime]]
     now: datetime
     sending: list[int] = field(default_factory=list)

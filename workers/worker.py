@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.queue import QUEUES, queue
+from bot.queue.connection import QUEUES, queue
 from workers.context import WorkerRuntime, job_runtime, open_job_context
 from workers.delivery import lease
 from workers.job_loop import JobLoop

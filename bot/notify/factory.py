@@ -9,11 +9,11 @@ from datetime import datetime
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config.settings import Settings
 from bot.notify.base import Notifier
 from bot.notify.outbox import OutboxNotifier
 from bot.notify.slack_posts import SlackPosts
 from bot.notify.twilio_sms import TwilioSms, close_client, open_client
-from bot.settings import Settings
 from bot.store.outbox import OutboxStore
 
 

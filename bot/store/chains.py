@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import ChainPlan, ChainStep, steps_from_json, steps_to_json
+from alerts.chains import ChainPlan, ChainStep, Due, steps_from_json, steps_to_json
 from bot.store.schema import chains
 
 
@@ -32,15 +32,6 @@ class Chain:
     def live(self) -> bool:
         """Not resolved and with a step still to run."""
         return self.resolved_at is None and self.next_at is not None
-
-
-@dataclass(frozen=True)
-class Due:
-    """A chain step to (re)schedule: run `step` of chain `chain_id` at `at`."""
-
-    chain_id: int
-    step: int
-    at: datetime
 
 
 def _chain(row: object) -> Chain:

@@ -12,12 +12,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from alerts.chains import ChainPlan
+from alerts.chains import ChainPlan, Due
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, Link
 from alerts.outbound import Outbound
 from alerts.routing import Plan
-from bot.store.chains import Due
 from bot.store.chains import create as create_chains
 from bot.store.dialect import insert_ignore
 from bot.store.pages import add_pages, incident_from_row, insert_messages

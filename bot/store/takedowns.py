@@ -3,52 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.takedown_plans import Plan, Step
 from bot.store.schema import takedown_events, takedown_steps, takedowns
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A takedown plan."""
-
-    id: int
-    area: str
-    area_label: str
-    date: date
-    note: str
-    playbook: str
-    teams: tuple[str, ...]
-    created_by: str
-    created_at: datetime
-    cancelled_at: datetime | None
-
-    @property
-    def name(self) -> str:
-        """How people refer to it: TD-7."""
-        return f"TD-{self.id}"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One playbook step for one team."""
-
-    id: int
-    takedown_id: int
-    position: int
-    team_id: str
-    audience: str
-    at: datetime
-    text: str
-    status: str
-    late: bool
-    sent_at: datetime | None
-    subject_id: str | None
 
 
 def plan_from_row(row: Any) -> Plan:

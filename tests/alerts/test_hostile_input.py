@@ -26,6 +26,7 @@ from alerts.durations import DurationError, parse_duration
 from alerts.gsm import fit, is_gsm7, segments, to_gsm7
 from alerts.incident import Incident, IncidentError, parse_incident
 from alerts.nypd import REQUIRED_COLUMNS, NypdIncident, RowProblem, detect_columns, group_rows
+from alerts.playbooks import PlaybookError, parse_step
 from alerts.render import MAX_ALERT_SEGMENTS, render_alert_sms, when
 from alerts.replies import OUTCOMES, STOP_WORDS, Refused, Reply, opt_keyword, parse_reply
 from alerts.resident_replies import Action as ResidentAction
@@ -34,7 +35,7 @@ from alerts.shifts import ShiftError, parse_shift
 from alerts.sites import Sites
 from alerts.sites_parse import SitesError, parse_sites
 from alerts.slash import Command, Usage, parse_command
-from alerts.takedowns import PlaybookError, TakedownError, parse_date, parse_step
+from alerts.takedowns import TakedownError, parse_date
 from alerts.zones import MAX_CHOICES, Zone, find_zone, normalise, zones_from_layer
 from tests.alerts.sitebuilder import LAYERS, sites_data
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from alerts import resident_texts as texts
 from alerts.incident import Incident
 from alerts.notices import notice_for
-from bot.settings import SAMPLE_SITES
-from bot.sites_file import load_sites
+from bot.config.settings import SAMPLE_SITES
+from bot.config.sites_file import load_sites
 
 SITES = load_sites(SAMPLE_SITES).sites
 # Points inside the sample neighbourhoods, and one outside every one.

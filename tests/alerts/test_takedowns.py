@@ -5,17 +5,9 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from alerts.gsm import is_gsm7, segments
+from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.sites_parse import SitesError, parse_sites
-from alerts.takedowns import (
-    PlaybookError,
-    PlaybookStep,
-    TakedownError,
-    parse_date,
-    parse_step,
-    reminder_text,
-    resolve_area,
-    step_time,
-)
+from alerts.takedowns import TakedownError, parse_date, reminder_text, resolve_area, step_time
 from tests.alerts.sitebuilder import LAYERS, NY, build_sites, sites_data
 
 

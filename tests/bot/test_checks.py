@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser
-from bot.settings import SAMPLE_SITES
+from bot.cli.commands import build_parser
+from bot.config.settings import SAMPLE_SITES
 
 SQUARE = {"type": "Polygon", "coordinates": [[[-73.92, 40.66], [-73.90, 40.66], [-73.90, 40.68],
                                               [-73.92, 40.68], [-73.92, 40.66]]]}

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from bot.logs import JsonFormatter, RedactingFilter, configure, redact_phones
+from bot.config.logs import JsonFormatter, RedactingFilter, configure, redact_phones
 
 
 @pytest.mark.parametrize(("text", "shown"), [

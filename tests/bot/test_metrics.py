@@ -4,7 +4,7 @@ import math
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import Family, Histogram, Sample, family, labels, render
+from bot.ops.metrics import Family, Histogram, Sample, family, labels, render
 
 
 def parsed(text):

@@ -15,8 +15,8 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.queue import connect, enqueue_refresh, enqueue_sends, queue, send_job_id
-from bot.unique_jobs import free_id
+from bot.queue.connection import connect, enqueue_refresh, enqueue_sends, queue, send_job_id
+from bot.queue.unique_jobs import free_id
 
 LEASE = timedelta(minutes=1)
 NOW = datetime(2026, 7, 4, 23, 20, tzinfo=UTC)

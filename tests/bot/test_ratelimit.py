@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from bot.ratelimit import MIN_FACTOR, TTL_MARGIN_MS, TokenBucket
+from bot.queue.ratelimit import MIN_FACTOR, TTL_MARGIN_MS, TokenBucket
 
 EPSILON = 1e-6
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import build_parser
+from bot.cli.commands import build_parser
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries, incident_links, incident_teams, incidents
 from tests.shared_data import data_dir

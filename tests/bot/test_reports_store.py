@@ -8,8 +8,8 @@ from alerts.incident import parse_incident
 from alerts.outbound import alert_messages
 from alerts.reports import as_json
 from alerts.routing import route
-from bot import actions
-from bot.reports import build_report
+from bot.services import actions
+from bot.services.reports import build_report
 from bot.store import takedowns as plans
 from bot.store.incidents import IncidentStore, Routed
 from bot.store.pages import all_pages, incident

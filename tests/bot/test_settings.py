@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SAMPLE_SITES, Secret, Settings, SettingsError
+from bot.config.settings import SAMPLE_SITES, Secret, Settings, SettingsError
 
 PRODUCTION = {"DATABASE_URL": "postgres://cms:pw@db.internal/cms", "REDIS_URL": "redis://q:6379/0",
               "CMSBOT_SITES": "/etc/cmsbot/sites.yaml", "CMSBOT_API_TOKEN": "s3cret-token",

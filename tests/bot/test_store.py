@@ -9,7 +9,7 @@ from alerts.chains import alert_chain, followup_chains
 from alerts.incident import parse_incident
 from alerts.outbound import Outbound, alert_messages
 from alerts.routing import route
-from bot.settings import Settings
+from bot.config.settings import Settings
 from bot.store import chains, inbound
 from bot.store.deliveries import DeliveryStore
 from bot.store.dialect import lock_keys

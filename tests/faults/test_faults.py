@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.schema import incidents, takedown_steps
 from tests.faults.conftest import eventually

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.sessions import COOKIE
+from bot.services.sessions import COOKIE
 from tests.conftest import API_TOKEN
 from tests.slack_requests import signed_headers
 

@@ -15,10 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from alerts.sites import Sites
-from bot.app import create_app
-from bot.logs import redact_phones
-from bot.readiness import TIMEOUT
-from bot.settings import Secret
+from bot.config.logs import redact_phones
+from bot.config.settings import Secret
+from bot.main.app import create_app
+from bot.ops.readiness import TIMEOUT
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.faults.proxy import Proxy
 

@@ -1,0 +1,1 @@
+"""Every `cmsbot` command."""

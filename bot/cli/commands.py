@@ -1,0 +1,125 @@
+"""The `cmsbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.config.settings import Settings, SettingsError
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="cmsbot", description="Alerting and coordination bot for the Crisis Management System.",
+        epilog="Settings come from the environment (DATABASE_URL, REDIS_URL, CMSBOT_SITES, "
+               "TWILIO_*, SLACK_*...); with none set, everything runs locally under CMSBOT_HOME.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = sub.add_parser("demo", help="run everything locally with sample sites and incidents")
+    demo.add_argument("--interval", type=float, default=3.0, metavar="S",
+                      help="seconds between sample incidents (default 3)")
+    demo.add_argument("--incidents", type=int, default=0, metavar="N",
+                      help="stop feeding after N incidents (default: keep going)")
+    demo.set_defaults(run=_lazy("bot.cli.demo", "run"))
+
+    serve = sub.add_parser("serve", help="run the web process (binds $PORT)")
+    serve.set_defaults(run=_lazy("bot.main.processes", "serve"))
+
+    worker = sub.add_parser("worker", help="run an rq worker with the scheduler")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument("--fork", action="store_true",
+                        help="fork a work horse per job (isolation) instead of running jobs "
+                             "in the worker on pooled connections")
+    worker.set_defaults(run=_lazy("bot.main.processes", "worker"))
+
+    dashboard = sub.add_parser("dashboard", help="the coordinators' dashboard")
+    dashboard_sub = dashboard.add_subparsers(dest="dashboard_command", metavar="ACTION",
+                                             required=True)
+    link = dashboard_sub.add_parser("link", help="print a one-time sign-in link (as /cms "
+                                                 "dashboard gives in Slack)")
+    link.add_argument("--as", dest="as_user", metavar="SLACK_USER",
+                      help="the roster person's Slack user id (default: the first coordinator)")
+    link.set_defaults(run=_lazy("bot.cli.dashboard", "link"))
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        run=_lazy("bot.main.processes", "db_upgrade"))
+
+    sites = sub.add_parser("sites", help="the sites file")
+    sites_sub = sites.add_subparsers(dest="sites_command", metavar="ACTION", required=True)
+    check = sites_sub.add_parser("check", help="validate a sites file and its layers")
+    check.add_argument("file", type=Path)
+    check.set_defaults(run=_lazy("bot.cli.checks", "sites_check"))
+
+    fences = sub.add_parser("geofences", help="GeoJSON geofence layers")
+    fences_sub = fences.add_subparsers(dest="geofences_command", metavar="ACTION", required=True)
+    layer = fences_sub.add_parser("check", help="what a GeoJSON layer holds, and what was repaired")
+    layer.add_argument("file", type=Path)
+    layer.add_argument("--id-property", required=True, metavar="P",
+                       help="the feature property that names each area (e.g. precinct)")
+    layer.add_argument("--name-property", metavar="P", help="a property with a readable name")
+    layer.set_defaults(run=_lazy("bot.cli.checks", "geofences_check"))
+
+    replay = sub.add_parser("replay", help="feed NYPD Shooting Incident Data CSV rows through ingest")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--limit", type=int, metavar="N", help="only the first N incidents")
+    replay.add_argument("--speed", type=float, default=0.0, metavar="X",
+                        help="replay at X times real time (default: as fast as possible)")
+    replay.add_argument("--url", metavar="URL",
+                        help="post to a running cmsbot at URL (with CMSBOT_API_TOKEN) "
+                             "instead of ingesting in this process")
+    replay.add_argument("--concurrency", type=int, default=8, metavar="N",
+                        help="incidents in flight at once (default 8); links come out as in a "
+                             "one-at-a-time replay")
+    replay.add_argument("--dry-run", action="store_true",
+                        help="route only: store nothing, send nothing")
+    replay.add_argument("--yes", action="store_true",
+                        help="confirm a replay that will reach real Twilio or Slack")
+    replay.set_defaults(run=_lazy("bot.cli.replay", "run"))
+
+    outbox = sub.add_parser("outbox", help="what the local outbox holds")
+    outbox.add_argument("--follow", "-f", action="store_true", help="keep printing new messages")
+    outbox.add_argument("--last", type=int, default=50, metavar="N",
+                        help="start with the last N messages (default 50)")
+    outbox.set_defaults(run=_lazy("bot.cli.outbox", "run"))
+
+    report = sub.add_parser("report", help="response times, outcomes and follow-ups per team and month")
+    report.add_argument("--since", metavar="D", help="first day, YYYY-MM-DD (default: the first "
+                        "of the month 11 months ago)")
+    report.add_argument("--until", metavar="D", help="day after the last, YYYY-MM-DD, not "
+                        "included (default: tomorrow)")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument("--team", metavar="T", help="only this team (its id in the sites file)")
+    report.set_defaults(run=_lazy("bot.cli.report", "run"))
+    return parser
+
+
+def _lazy(module: str, name: str) -> Command:
+    # Import a command's module only when it runs: `cmsbot --help` stays instant.
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        imported = __import__(module, fromlist=[name])
+        command: Command = getattr(imported, name)
+        return command(args, settings)
+    return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `cmsbot` script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        print(f"cmsbot: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.run(args, settings))
+    except KeyboardInterrupt:
+        return 130
+

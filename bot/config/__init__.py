@@ -1,0 +1,1 @@
+"""Settings, logs, the clock, the sites file and GeoJSON layers: read once at the edges."""

@@ -1,0 +1,223 @@
+"""Settings read once from the environment; secrets are masked wherever they are shown."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable service; the message says what to set."""
+
+
+class Secret:
+    """A string that never shows itself in reprs, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(("Secret", len(self._value)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs; build with `Settings.from_env(os.environ)`, or directly in tests."""
+
+    home: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    sites_path: Path = SAMPLE_SITES
+    api_token: Secret | None = None
+    session_secret: Secret | None = None
+    public_url: str | None = None
+    port: int = 8080
+    timezone: str = "America/New_York"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: Secret | None = None
+    twilio_staff_from: str | None = None
+    twilio_resident_from: str | None = None
+    twilio_api_url: str | None = None
+    slack_bot_token: Secret | None = None
+    slack_signing_secret: Secret | None = None
+    slack_api_url: str | None = None
+    metrics_token: Secret | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
+    max_body_bytes: int = 64 * 1024
+    retry_backoff: tuple[int, ...] = (2, 5, 15, 30, 60, 120, 300, 600)
+    provider_timeout: float = 10.0
+    sms_rate_per_second: float = 10.0
+    reconcile_seconds: int = 120
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read the environment; raise SettingsError naming what is missing or wrong."""
+        def get(name: str) -> str | None:
+            value = environ.get(name, "").strip()
+            return value or None
+
+        def secret(name: str) -> Secret | None:
+            value = get(name)
+            return Secret(value) if value else None
+
+        production = bool(get("DATABASE_URL") or get("REDIS_URL"))
+        sites = get("CMSBOT_SITES")
+        if production and not sites:
+            raise SettingsError("CMSBOT_SITES is not set: with DATABASE_URL or REDIS_URL set, "
+                                "cmsbot will not fall back to the sample sites file")
+        if production and not get("CMSBOT_API_TOKEN"):
+            raise SettingsError("CMSBOT_API_TOKEN is not set: the ingest API needs a token")
+        port = get("PORT") or "8080"
+        if not (port.isascii() and port.isdecimal()) or len(port) > 5 or not 0 < int(port) < 65536:
+            raise SettingsError(f"PORT must be a TCP port number, not {port!r}")
+        backoff = get("CMSBOT_RETRY_BACKOFF") or "2,5,15,30,60,120,300,600"
+        try:
+            retry_backoff = tuple(int(part) for part in backoff.split(","))
+        except ValueError:
+            raise SettingsError("CMSBOT_RETRY_BACKOFF is a comma-separated list of seconds, "
+                                f"not {backoff!r}") from None
+        settings = cls(
+            home=Path(get("CMSBOT_HOME") or "var"),
+            database_url=get("DATABASE_URL"),
+            redis_url=get("REDIS_URL"),
+            sites_path=Path(sites) if sites else SAMPLE_SITES,
+            api_token=secret("CMSBOT_API_TOKEN"),
+            session_secret=secret("CMSBOT_SESSION_SECRET"),
+            public_url=(get("CMSBOT_PUBLIC_URL") or "").rstrip("/") or None,
+            port=int(port),
+            timezone=get("CMSBOT_TIMEZONE") or "America/New_York",
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=secret("TWILIO_AUTH_TOKEN"),
+            twilio_staff_from=get("TWILIO_STAFF_FROM"),
+            twilio_resident_from=get("TWILIO_RESIDENT_FROM"),
+            twilio_api_url=get("TWILIO_API_URL"),
+            slack_bot_token=secret("SLACK_BOT_TOKEN"),
+            slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
+            slack_api_url=get("SLACK_API_URL"),
+            metrics_token=secret("CMSBOT_METRICS_TOKEN"),
+            log_format=get("CMSBOT_LOG_FORMAT") or ("json" if production else "text"),
+            retry_backoff=retry_backoff,
+            log_level=(get("CMSBOT_LOG_LEVEL") or "INFO").upper(),
+            provider_timeout=_seconds(get("CMSBOT_PROVIDER_TIMEOUT") or "10",
+                                      "CMSBOT_PROVIDER_TIMEOUT"),
+            sms_rate_per_second=_rate(get("SMS_RATE_PER_SECOND") or "10"),
+            reconcile_seconds=int(_seconds(get("CMSBOT_RECONCILE_SECONDS") or "120",
+                                           "CMSBOT_RECONCILE_SECONDS", upper=3600)),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse half-configured providers: a partial Twilio setup would silently drop alerts."""
+        if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError("CMSBOT_LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"CMSBOT_TIMEZONE {self.timezone!r} is not a known time zone") from None
+        twilio = {"TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+                  "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+                  "TWILIO_STAFF_FROM": self.twilio_staff_from}
+        if any(twilio.values()) and not all(twilio.values()):
+            missing = ", ".join(name for name, value in twilio.items() if not value)
+            raise SettingsError(f"Twilio is partly configured: also set {missing}")
+        if self.slack_bot_token and not self.slack_signing_secret:
+            raise SettingsError("SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not")
+
+    @property
+    def uses_twilio(self) -> bool:
+        """True when SMS go to Twilio; otherwise they go to the local outbox."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_staff_from)
+
+    @property
+    def uses_slack(self) -> bool:
+        """True when posts go to Slack; otherwise they go to the local outbox."""
+        return self.slack_bot_token is not None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The city's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL for SQLAlchemy's async engine (asyncpg or aiosqlite)."""
+        if not self.database_url:
+            return f"sqlite+aiosqlite:///{(self.home / 'cmsbot.db').resolve()}"
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix):]
+        return url
+
+    def public_base(self) -> str:
+        """Where people reach this service: CMSBOT_PUBLIC_URL, or this machine's port."""
+        return self.public_url or f"http://localhost:{self.port}"
+
+    def ingest_token(self) -> Secret:
+        """The ingest token; with embedded defaults, one generated once and kept under home."""
+        return self.api_token or _kept_secret(self.home / "api-token", 24)
+
+    def session_key(self) -> Secret:
+        """The key dashboard sessions are signed with: CMSBOT_SESSION_SECRET, or one generated
+        once and kept under home (enough for one web process; set the variable for several)."""
+        return self.session_secret or _kept_secret(self.home / "session-secret", 32)
+
+
+def _kept_secret(path: Path, size: int) -> Secret:
+    """A random secret kept in `path`, made on first use. Two processes starting together
+    agree on one: it is written aside and linked into place, which only the first link wins."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(size))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return Secret(path.read_text().strip())
+
+
+def _seconds(value: str, name: str, upper: float = 120) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} is a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= upper:
+        raise SettingsError(f"{name} must be between 0 and {upper:g} seconds")
+    return seconds
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise SettingsError(f"SMS_RATE_PER_SECOND is a number of segments per second "
+                            f"(0 for no limit), not {value!r}") from None
+    if rate < 0:
+        raise SettingsError("SMS_RATE_PER_SECOND cannot be negative")
+    return rate

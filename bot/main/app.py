@@ -1,0 +1,114 @@
+"""The app factory: one aiohttp application, its long-lived clients opened in cleanup_ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import datetime
+
+import aiohttp
+from aiohttp import web
+
+from alerts.map_shapes import bounds, team_outlines
+from bot.config.clock import utcnow
+from bot.config.settings import Settings
+from bot.config.sites_file import LoadedSites, load_sites
+from bot.main.routes import setup_routes
+from bot.main.slack_app import build_bolt
+from bot.ops.metrics import Histogram
+from bot.ops.readiness import TIMEOUT as PROBE_TIMEOUT
+from bot.queue.connection import connect, redis_url
+from bot.queue.embedded_redis import EmbeddedRedis, client_name
+from bot.services.broadcasts import Broadcaster
+from bot.services.escalation import Escalator
+from bot.services.ingest import Ingest
+from bot.services.sessions import SessionSigner
+from bot.services.slack_desk import SlackDesk
+from bot.services.sms_inbox import SmsInbox
+from bot.services.takedowns import Planner
+from bot.store.deliveries import DeliveryStore
+from bot.store.engine import open_engine
+from bot.store.incidents import IncidentStore
+from handlers import keys
+from handlers.errors import error_middleware
+from handlers.timing import BUCKETS as WEBHOOK_BUCKETS
+from handlers.timing import webhook_timing
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, sites: LoadedSites | None = None,
+               clock: Callable[[], datetime] = utcnow) -> web.Application:
+    """Build the web app. Nothing connects until the app starts; `sites` may be given pre-loaded."""
+    app = web.Application(client_max_size=settings.max_body_bytes * 4,
+                          middlewares=[webhook_timing, error_middleware])
+    app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
+    app[keys.WEBHOOK_SECONDS] = Histogram(WEBHOOK_BUCKETS)
+    app[keys.API_TOKEN] = settings.ingest_token()
+    loaded = sites or load_sites(settings.sites_path, settings.timezone)
+    # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing
+    # needs. Not keeping them saves tens of MB with city-wide layers.
+    app[keys.SITES] = replace(loaded, layers={})
+    app[keys.SESSIONS] = SessionSigner(settings.session_key())
+    # Simplified and unioned once, not per map request.
+    app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)
+    app[keys.MAP_VIEW] = bounds(loaded.sites)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_services)
+    app.cleanup_ctx.append(_slack)
+    setup_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = open_engine(app[keys.SETTINGS].sqlalchemy_url)
+    app[keys.ENGINE] = engine
+    app[keys.INCIDENTS] = IncidentStore(engine)
+    app[keys.DELIVERIES] = DeliveryStore(engine)
+    yield
+    await engine.dispose()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    url = await asyncio.to_thread(redis_url, settings)
+    connection = connect(url)
+    app[keys.REDIS] = connection
+    # /readyz and /metrics get a client of their own with short timeouts: a hung Redis fails
+    # them within seconds, and the thread that waited on it ends too.
+    probe = app[keys.PROBE_REDIS] = connect(url, timeout=PROBE_TIMEOUT)
+    yield
+    connection.close()
+    probe.close()
+    if not settings.redis_url:
+        await asyncio.to_thread(EmbeddedRedis(settings.home).release, client_name())
+
+
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    sites, connection, clock = app[keys.SITES].sites, app[keys.REDIS], app[keys.CLOCK]
+    broadcaster = Broadcaster(app[keys.ENGINE], sites, connection, clock,
+                              app[keys.SETTINGS].sms_rate_per_second)
+    app[keys.INGEST] = Ingest(sites, app[keys.INCIDENTS], connection, clock, broadcaster)
+    app[keys.SMS_INBOX] = SmsInbox(app[keys.ENGINE], sites, connection, clock,
+                                   app[keys.SETTINGS].twilio_resident_from)
+    app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
+    settings = app[keys.SETTINGS]
+    app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock,
+                                     settings.sms_rate_per_second, settings.public_base())
+    app[keys.PLANNER] = Planner(app[keys.ENGINE], sites, connection, clock)
+    yield
+
+
+async def _slack(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if not settings.uses_slack:
+        yield
+        return
+    # One HTTP session for every Slack call this process makes, closed on shutdown.
+    async with aiohttp.ClientSession() as session:
+        app[keys.BOLT] = build_bolt(settings, session, app[keys.SLACK_DESK])
+        yield

@@ -1,0 +1,53 @@
+"""Every HTTP route, in one table."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers import (
+    assets,
+    dashboard_api,
+    dashboard_auth,
+    dashboard_pages,
+    health,
+    incidents_api,
+    reports_api,
+    slack_events,
+    takedowns_api,
+    twilio_webhooks,
+)
+
+
+def setup_routes(app: web.Application) -> None:
+    """Attach the routes to the app."""
+    app.router.add_routes([
+        web.get("/healthz", health.healthz),
+        web.get("/readyz", health.readyz),
+        web.get("/metrics", health.metrics),
+        web.get("/openapi.json", health.openapi_json),
+        web.post("/api/incidents", incidents_api.post_incident),
+        web.get("/api/incidents/{id}", incidents_api.get_incident),
+        web.get("/api/roster", incidents_api.get_roster),
+        web.post("/api/takedowns", takedowns_api.post_takedown),
+        web.get("/api/takedowns", takedowns_api.list_takedowns),
+        web.get("/api/takedowns/{id}", takedowns_api.get_takedown),
+        web.patch("/api/takedowns/{id}", takedowns_api.patch_takedown),
+        web.post("/api/takedowns/{id}/cancel", takedowns_api.cancel_takedown),
+        web.post("/api/takedowns/{id}/confirm", takedowns_api.confirm_takedown),
+        web.post("/twilio/sms", twilio_webhooks.inbound_sms),
+        web.post("/twilio/status", twilio_webhooks.status_callback),
+        web.post("/slack/events", slack_events.slack_events),
+        # The dashboard: pages, sign-in, and the JSON they read (all behind a session).
+        web.get("/", dashboard_pages.map_page),
+        web.get("/reports", dashboard_pages.reports_page),
+        web.get("/signin", dashboard_auth.signin_help),
+        web.get("/signin/{token}", dashboard_auth.signin_link),
+        web.post("/signin", dashboard_auth.signin),
+        web.post("/signout", dashboard_auth.signout),
+        web.get("/dashboard/api/map", dashboard_api.map_data),
+        web.get("/dashboard/api/incidents/{id}", dashboard_api.incident_timeline),
+        web.get("/dashboard/api/changes", dashboard_api.changes),
+        web.get("/dashboard/api/report", reports_api.get_report),
+        web.get("/dashboard/api/report.csv", reports_api.get_report_csv),
+        web.static("/static", assets.STATIC),
+    ])

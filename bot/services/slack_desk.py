@@ -1,0 +1,339 @@
+"""What people do from Slack: buttons and `/cms`, checked against the roster, on the one state.
+
+A Slack user is whoever the sites file says has that `slack_user`. Members act on incidents
+routed to one of their teams (supervisors too); coordinators on everything. Someone unknown can
+read `/cms help` and nothing else. Acting writes the same timeline, stops the same escalations
+and tells the same people as an SMS reply would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from alerts.numbered_ids import id_number
+from alerts.render import clock_time, place
+from alerts.routing import Recipient
+from alerts.sites import Person, Sites
+from alerts.slack_blocks import bullet_list, escape
+from alerts.slash import USAGE, Command, Usage, help_text, parse_command
+from alerts.takedown_text import list_text, schedule_text, timeline_text
+from alerts.takedowns import TakedownError
+from bot.services import actions
+from bot.services.actions import Act, Outcome
+from bot.services.broadcasts import Broadcaster, BroadcastError, Preview, time_to_send
+from bot.services.ingest import hand_off
+from bot.services.roster import roster
+from bot.services.sessions import SigninLinks
+from bot.services.takedowns import Planner, takedown_number
+from bot.store.pages import Page, add_pages, incident, incident_from_row, page_from_row
+from bot.store.schema import incident_teams, incidents, pages
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An ephemeral answer: text, and blocks when it needs a button."""
+
+    text: str
+    blocks: tuple[dict[str, Any], ...] = ()
+
+
+log = logging.getLogger(__name__)
+
+NOT_ON_ROSTER = ("You are not on the CMS roster, so you can only read `/cms help`. Ask a "
+                 "coordinator to add your Slack user id ({user}) to the sites file.")
+
+
+@dataclass(frozen=True)
+class SlackDesk:
+    """Carries out Slack actions and answers `/cms` commands."""
+
+    engine: AsyncEngine
+    sites: Sites
+    redis: redis.Redis
+    clock: Callable[[], datetime]
+
+    rate: float = 0.0
+    public_url: str = "http://localhost:8080"
+
+    @property
+    def planner(self) -> Planner:
+        """Takedown plans, on the same database and queue."""
+        return Planner(self.engine, self.sites, self.redis, self.clock)
+
+    @property
+    def broadcaster(self) -> Broadcaster:
+        """Resident broadcasts, on the same database and queue."""
+        return Broadcaster(self.engine, self.sites, self.redis, self.clock, self.rate)
+
+    async def command(self, user_id: str, text: str) -> Answer:
+        """The ephemeral answer to `/cms text` from this user."""
+        parsed = parse_command(text)
+        if isinstance(parsed, Usage):
+            return Answer(parsed.message)
+        if parsed.name == "help":
+            return Answer("*CMS commands*\n" + help_text())
+        person = self.sites.person_for_slack(user_id)
+        if person is None:
+            return Answer(NOT_ON_ROSTER.format(user=user_id))
+        if parsed.name in ("ack", "log", "close"):
+            assert parsed.incident_id is not None
+            action = {"ack": "ack", "log": "note", "close": "close"}[parsed.name]
+            return Answer(await self.act(user_id, parsed.incident_id, None, action, parsed.text,
+                                         parsed.outcome))
+        if parsed.name == "incidents":
+            return Answer(await self._incidents(person, parsed))
+        if parsed.name == "broadcast":
+            return await self._broadcast(person, parsed)
+        if parsed.name == "dashboard":
+            return await self._dashboard_link(person)
+        if parsed.name in ("takedown", "takedowns", "cancel-takedown"):
+            try:
+                return await self._takedowns(person, parsed)
+            except TakedownError as exc:
+                return Answer(f"{escape(str(exc))}. Usage: `{USAGE[parsed.name][0]}`")
+        return Answer(await self._people(person, parsed))
+
+    async def confirm_broadcast(self, user_id: str, reference: str) -> Answer:
+        """The Confirm button under a broadcast's preview (or a playbook's residents step)."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None or not person.is_coordinator:
+            return Answer("Only coordinators can send resident broadcasts.")
+        try:
+            preview = await self.broadcaster.confirm(_broadcast_id(reference), person.name)
+        except BroadcastError as exc:
+            return Answer(escape(str(exc)))
+        return Answer(f"*{preview.name}* is going to {preview.recipients} residents of "
+                      f"{escape(preview.label)}.")
+
+    async def _dashboard_link(self, person: Person) -> Answer:
+        token = await asyncio.to_thread(SigninLinks(self.redis).create, person.slack_user,
+                                        self.clock())
+        log.info("dashboard sign-in link issued to %s", person.name)
+        scope = "every team" if person.is_coordinator else ", ".join(person.team_ids)
+        return Answer(f"<{self.public_url}/signin/{token}|Sign in to the CMS dashboard> "
+                      f"({escape(scope)}). The link is yours alone, works once and expires in "
+                      "10 minutes; don't forward it.")
+
+    async def _broadcast(self, person: Person, command: Command) -> Answer:
+        if not person.is_coordinator:
+            return Answer("Only coordinators can use `/cms broadcast`.")
+        assert command.area is not None
+        try:
+            preview = await self.broadcaster.draft(command.area, command.text, person.name,
+                                                   text_es=command.text_es)
+        except BroadcastError as exc:
+            return Answer(f"{escape(str(exc))}. Usage: `{USAGE['broadcast'][0]}`")
+        return broadcast_preview(preview, self.rate)
+
+    async def confirm_past(self, user_id: str, reference: str) -> Answer:
+        """The "send the past steps now" button of a plan made after its first steps."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None or not person.is_coordinator:
+            return Answer("Only coordinators can send takedown steps.")
+        try:
+            view = await self.planner.confirm_past(reference, person.name)
+        except TakedownError as exc:
+            return Answer(escape(str(exc)))
+        return Answer(schedule_text(view, self.sites.tz))
+
+    async def _takedowns(self, person: Person, command: Command) -> Answer:
+        tz = self.sites.tz
+        if command.name == "takedowns":
+            if command.incident_id is None:
+                return Answer(list_text(await self.planner.visible(person), tz))
+            view = await self.planner.view(takedown_number(command.incident_id))
+            if view.plan.id not in {v.plan.id for v in await self.planner.visible(person)}:
+                return Answer(f"No takedown {escape(command.incident_id)} that you can see.")
+            return Answer(timeline_text(view, tz))
+        if not person.is_coordinator:
+            return Answer(f"Only coordinators can use `/cms {command.name}`: takedown plans are "
+                          "confidential until their date.")
+        if command.name == "cancel-takedown":
+            assert command.incident_id is not None
+            view = await self.planner.cancel(command.incident_id, person.name)
+            return Answer(schedule_text(view, tz))
+        assert command.area is not None and command.date is not None
+        if command.area.upper().startswith("TD"):
+            view = await self.planner.move(command.area, command.date, person.name)
+        else:
+            view = await self.planner.create(command.area, command.date, command.text,
+                                             person.name)
+        text = schedule_text(view, tz)
+        if not any(step.status == "past" for step in view.steps):
+            return Answer(text)
+        button = {"type": "actions", "elements": [{
+            "type": "button", "action_id": "cms_td_confirm", "style": "danger",
+            "text": {"type": "plain_text", "text": "Send them now"}, "value": view.plan.name}]}
+        return Answer(text, ({"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                             button))
+
+    async def act(self, user_id: str, incident_ref: str, team_hint: str | None, action: str,
+                  text: str = "", outcome: str | None = None) -> str:
+        """Do `action` (ack, scene, note, need, close) on an incident as this Slack user."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None:
+            return NOT_ON_ROSTER.format(user=user_id)
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            incident_id = await _find_incident(conn, incident_ref)
+            subject = await incident(conn, incident_id) if incident_id else None
+            if incident_id is None or subject is None:
+                return f"No incident `{escape(incident_ref)}`. `/cms incidents` lists them."
+            routed = list(await conn.scalars(select(incident_teams.c.team_id).where(
+                incident_teams.c.incident_id == incident_id)))
+            team = _team_for(person, routed, team_hint)
+            if team is False:
+                return (f"`{escape(incident_id)}` is not an incident of your team; only its "
+                        "teams and the coordinators can act on it.")
+            team_id = team if isinstance(team, str) else None
+            page = await _page_for(conn, incident_id, person, team_id, now)
+            act = Act(page, subject, self.sites, now, channel="slack")
+            done = await _perform(conn, act, action, text, outcome)
+        # A repeat (a second press of Acknowledge) changed nothing the post shows: no redraw.
+        await hand_off(self.redis, done.keys, done.due, now, [incident_id] if done.changed else [])
+        return _confirmation(action, incident_id, outcome, done.reply)
+
+    async def _incidents(self, person: Person, command: Command) -> str:
+        now = self.clock()
+        statement = select(incidents).where(incidents.c.kind == "shooting").order_by(
+            incidents.c.occurred_at.desc()).limit(20)
+        if command.scope == "today":
+            midnight = now.astimezone(self.sites.tz).replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+            statement = statement.where(incidents.c.occurred_at >= midnight,
+                                        incidents.c.occurred_at < midnight + timedelta(days=1))
+        else:
+            statement = statement.where(incidents.c.closed_at.is_(None))
+        if not person.is_coordinator:
+            mine = select(incident_teams.c.incident_id).where(
+                incident_teams.c.team_id.in_(person.team_ids))
+            statement = statement.where(incidents.c.id.in_(mine))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+            teams: dict[str, list[str]] = {}
+            for row in await conn.execute(select(incident_teams.c.incident_id,
+                                                 incident_teams.c.team_id)):
+                teams.setdefault(row.incident_id, []).append(row.team_id)
+        if not rows:
+            return f"No {'open ' if command.scope == 'open' else ''}incidents" + \
+                (" today." if command.scope == "today" else ".")
+        lines = [self._incident_line(row, teams.get(row.id, [])) for row in rows]
+        heading = "Open incidents" if command.scope == "open" else "Incidents today"
+        return f"*{heading}* ({len(rows)})\n" + bullet_list(lines)
+
+    def _incident_line(self, row: Any, team_ids: list[str]) -> str:
+        item = incident_from_row(row._mapping)
+        who = ", ".join(team_ids) or "coordinators"
+        status = getattr(row, "status", "open")
+        return (f"`{escape(item.id)}` {clock_time(item.occurred_at, self.sites.tz)} "
+                f"{escape(place(item))}: {escape(who)}, {escape(status)}")
+
+    async def _people(self, person: Person, command: Command) -> str:
+        team_id = command.team_id
+        if team_id is not None and not any(t.id == team_id for t in self.sites.teams):
+            known = ", ".join(t.id for t in self.sites.teams)
+            return f"No team `{escape(team_id)}`. Teams: {known}"
+        if not person.is_coordinator:
+            if team_id is None and command.name == "oncall":
+                team_id = person.team_ids[0] if len(person.team_ids) == 1 else None
+            if team_id is None or team_id not in person.team_ids:
+                return ("Only coordinators can see other teams. Try "
+                        f"`/cms {command.name} {person.team_ids[0] if person.team_ids else 'TEAM'}`.")
+        entries = await roster(self.engine, self.sites, self.clock(), team_id)
+        if command.name == "oncall":
+            entries = [e for e in entries if e.on_shift and not e.opted_out]
+            if not entries:
+                return "Nobody is on shift right now" + (f" in `{team_id}`." if team_id else ".")
+            return "*On shift now*\n" + bullet_list(
+                [f"{escape(e.name)} ({e.role}, {e.team_id})" for e in entries])
+        lines = [f"{escape(e.name)}, {e.role}, {e.phone}: "
+                 f"{'on shift' if e.on_shift else 'off shift'}"
+                 f"{', OPTED OUT of SMS (STOP)' if e.opted_out else ''}"
+                 f"{f', {e.open_alerts} open alerts' if e.open_alerts else ''}" for e in entries]
+        return f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
+
+
+async def _find_incident(conn: AsyncConnection, reference: str) -> str | None:
+    exact = await conn.scalar(select(incidents.c.id).where(incidents.c.id == reference))
+    if exact is not None:
+        return str(exact)
+    # People type what they see: "261234567" for "NYPD-261234567", any case.
+    found = list(await conn.scalars(select(incidents.c.id).where(
+        incidents.c.id.ilike(f"%{reference.replace('%', '').replace('_', '')}")).limit(2)))
+    return str(found[0]) if len(found) == 1 else None
+
+
+def broadcast_preview(preview: Preview, rate: float) -> Answer:
+    """A broadcast's preview with its Confirm button."""
+    pace = f" at {rate:g} segments/s" if rate > 0 else ""
+    text = (f"*{preview.name}* to residents of {escape(preview.label)}: {preview.recipients} "
+            f"recipients, {preview.segments} segment{'s' if preview.segments != 1 else ''} each, "
+            f"{time_to_send(preview.seconds)}{pace}.\n>{escape(preview.sample)}")
+    button = {"type": "actions", "elements": [{
+        "type": "button", "action_id": "cms_broadcast_confirm", "style": "primary",
+        "text": {"type": "plain_text", "text": "Confirm"}, "value": preview.name}]}
+    return Answer(text, ({"type": "section", "text": {"type": "mrkdwn", "text": text}}, button))
+
+
+def _broadcast_id(reference: str) -> int:
+    number = id_number(reference, "B")
+    if number is None:
+        raise BroadcastError(f"{reference!r} is not a broadcast id; they look like B-3")
+    return number
+
+
+def _team_for(person: Person, routed: list[str], hint: str | None) -> str | bool | None:
+    """The team the person acts for; None for "no team" (coordinators, unrouted); False: refused."""
+    if person.is_coordinator:
+        return hint if hint in routed else (routed[0] if routed else None)
+    mine = [team for team in person.team_ids if team in routed]
+    if not mine:
+        return False
+    return hint if hint in mine else mine[0]
+
+
+async def _page_for(conn: AsyncConnection, incident_id: str, person: Person, team_id: str | None,
+                    now: datetime) -> Page:
+    row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
+                                                  pages.c.phone == person.key))).first()
+    if row is None:
+        await add_pages(conn, incident_id, [Recipient(person.key, person.name, person.role,
+                                                      team_id, "acted in Slack")], now)
+        row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
+                                                      pages.c.phone == person.key))).one()
+    return page_from_row(row._mapping)
+
+
+async def _perform(conn: AsyncConnection, act: Act, action: str, text: str,
+                   outcome: str | None) -> Outcome:
+    if action == "ack":
+        return await actions.acknowledge(conn, act)
+    if action == "scene":
+        return await actions.on_scene(conn, act)
+    if action == "note":
+        return await actions.note(conn, act, text)
+    if action == "need":
+        return await actions.need_support(conn, act, text)
+    return await actions.close(conn, act, outcome or "other", text)
+
+
+def _confirmation(action: str, incident_id: str, outcome: str | None, sms_reply: str) -> str:
+    if "already" in sms_reply or "nothing to" in sms_reply:
+        return sms_reply.replace("CMS: ", "")
+    shown = f"`{escape(incident_id)}`"
+    return {
+        "ack": f"You acknowledged {shown}. Your team and the others alerted have been told.",
+        "scene": f"You are on scene at {shown}. The safety check-out timer is running.",
+        "note": f"Note added to {shown}.",
+        "need": f"Support requested for {shown}: your supervisor and the coordinators are told.",
+        "close": f"{shown} closed ({outcome}).",
+    }[action]

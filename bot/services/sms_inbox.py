@@ -1,0 +1,141 @@
+"""Inbound SMS: from a verified Twilio webhook form to an action, a reply, and work for rq.
+
+In one transaction: record the MessageSid (a retry gets the first answer, nothing more), mirror
+STOP/START, find who is writing (only the roster may act; strangers learn nothing about
+incidents), parse, find the alert by its short number, act, and keep the reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import redis
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from alerts.phone import PhoneError, normalise
+from alerts.replies import Refused, Reply, opt_keyword, parse_reply
+from alerts.sites import Sites
+from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
+from bot.services import actions
+from bot.services.actions import Act, Outcome
+from bot.services.ingest import hand_off
+from bot.services.resident_inbox import ResidentInbox
+from bot.store import inbound
+from bot.store.pages import open_pages
+
+_CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K"}
+
+
+@dataclass(frozen=True)
+class SmsInbox:
+    """Handles inbound SMS on the staff and the resident number."""
+
+    engine: AsyncEngine
+    sites: Sites
+    redis: redis.Redis
+    clock: Callable[[], datetime]
+    resident_number: str | None = None
+
+    async def handle(self, form: Mapping[str, str]) -> str | None:
+        """The reply to send back (None: say nothing)."""
+        now = self.clock()
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        phone = _phone(form.get("From", ""))
+        body = form.get("Body", "")
+        async with self.engine.begin() as conn:
+            if not await inbound.first_time(conn, sid, phone, form.get("To", ""), body, now):
+                return await inbound.earlier_reply(conn, sid)
+            outcome, kind = await self._dispatch(conn, form, phone, body, now)
+            await inbound.save_reply(conn, sid, outcome.reply or None, kind)
+        await hand_off(self.redis, outcome.keys, outcome.due, now, outcome.refresh)
+        return outcome.reply or None
+
+    async def _dispatch(self, conn: AsyncConnection, form: Mapping[str, str], phone: str,
+                        body: str, now: datetime) -> tuple[Outcome, str]:
+        sender = "resident" if self.resident_number and form.get("To") == self.resident_number \
+            else "staff"
+        keyword = (form.get("OptOutType") or "").lower() or opt_keyword(body)
+        if keyword == "stop":
+            # Twilio itself confirms an opt-out; anything we said would be blocked anyway.
+            await inbound.opt_out(conn, phone, sender, now, "STOP reply")
+            return Outcome(""), "stop"
+        if keyword == "start":
+            await inbound.opt_in(conn, phone, sender)
+            return Outcome(""), "start"
+        if sender == "resident":
+            reply, kind = await ResidentInbox(self.sites).handle(conn, phone, body, now)
+            if kind == "unknown":  # the reply is the help, rate-limited like a stranger's
+                return await self._help(conn, phone, now, reply, always=keyword == "help")
+            return Outcome(reply), kind
+        if not self.sites.is_staff(phone):
+            # Someone not on the roster learns nothing about incidents, and hears from us once
+            # an hour at most (auto-responders would otherwise loop with us).
+            return await self._help(conn, phone, now, STRANGER_HELP, always=keyword == "help")
+        parsed = parse_reply(body)
+        if isinstance(parsed, Refused):
+            if keyword == "help":
+                return Outcome(HELP), "help"
+            return await self._help(conn, phone, now, f"CMS: not understood ({parsed.reason}). "
+                                    f"{HELP}", always=False)
+        if parsed.action == "help":
+            return Outcome(HELP), "help"
+        return await self._act(conn, phone, parsed, now), parsed.action
+
+    async def _help(self, conn: AsyncConnection, phone: str, now: datetime, text: str,
+                    always: bool) -> tuple[Outcome, str]:
+        if not always and await inbound.helped_recently(conn, phone, now):
+            return Outcome(""), "quiet"
+        return Outcome(text), "help"
+
+    async def _act(self, conn: AsyncConnection, phone: str, reply: Reply,
+                   now: datetime) -> Outcome:
+        mine = await open_pages(conn, phone)
+        alerts = [OpenAlert(page.number, incident, page.state) for page, incident in mine]
+        if reply.action == "status":
+            return Outcome(status_sms(alerts, self.sites.tz))
+        if reply.number is not None:
+            chosen = [(p, i) for p, i in mine if p.number == reply.number]
+            if not chosen:
+                numbers = ", ".join(f"#{a.number}" for a in alerts) or "none"
+                return Outcome(f"CMS: you have no open alert #{reply.number}. "
+                               f"Your open alerts: {numbers}.")
+        elif len(mine) == 1:
+            chosen = mine
+        elif not mine:
+            return Outcome("CMS: you have no open alerts.")
+        else:
+            return Outcome(which_one_sms(alerts, _CODE[reply.action]))
+        page, incident = chosen[0]
+        act = Act(page, incident, self.sites, now)
+        if reply.action == "ack":
+            outcome = await actions.acknowledge(conn, act)
+        elif reply.action == "scene":
+            outcome = await actions.on_scene(conn, act)
+        elif reply.action == "note":
+            outcome = await actions.note(conn, act, reply.text)
+        elif reply.action == "need":
+            outcome = await actions.need_support(conn, act, reply.text)
+        elif reply.action == "close":
+            outcome = await actions.close(conn, act, reply.outcome or "other", reply.text)
+        else:
+            outcome = await actions.safe(conn, act)
+        if reply.text and reply.action in ("ack", "scene", "safe"):
+            await actions.note(conn, act, reply.text)
+            outcome.changed = True  # the note is on the timeline even if the rest was a repeat
+        if outcome.changed:
+            outcome.refresh.append(incident.id)  # the Slack posts show the new state
+        return outcome
+
+
+@lru_cache(maxsize=4096)
+def _phone(raw: str) -> str:
+    # Cached: parsing a number was a tenth of a reply's Python, and the same few members text
+    # again and again (a pure function of the text, so nothing goes stale).
+    try:
+        return normalise(raw)
+    except PhoneError:
+        return raw[:20]
+
