@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
+from functools import cached_property
 from typing import Literal
 
 from shapely.geometry.base import BaseGeometry
@@ -122,12 +123,20 @@ class Sites:
     zones: tuple[Zone, ...] = ()
     shapes: Mapping[str, BaseGeometry] = field(default_factory=dict)
 
+    def find_team(self, team_id: str | None) -> Team | None:
+        """The team with this id; None if there is none (or no id was given)."""
+        return self._teams_by_id.get(team_id) if team_id is not None else None
+
     def team(self, team_id: str) -> Team:
         """The team with this id; KeyError if there is none."""
-        for team in self.teams:
-            if team.id == team_id:
-                return team
-        raise KeyError(team_id)
+        found = self.find_team(team_id)
+        if found is None:
+            raise KeyError(team_id)
+        return found
+
+    @cached_property
+    def _teams_by_id(self) -> Mapping[str, Team]:
+        return {team.id: team for team in self.teams}
 
     def person_for_slack(self, user_id: str) -> Person | None:
         """The coordinator or member with this Slack user id (coordinators first)."""

@@ -17,7 +17,7 @@ from html import escape
 from aiohttp import web
 
 from alerts.sites import Person
-from bot.services.sessions import COOKIE, SESSION_TTL, Session, SigninLinks
+from bot.services.sessions import COOKIE, SESSION_TTL, Session
 from handlers import keys
 from handlers.http import error
 from handlers.pages import page
@@ -70,7 +70,7 @@ async def signin_help(_request: web.Request) -> web.Response:
 async def signin_link(request: web.Request) -> web.Response:
     """The page a sign-in link opens: a button, so link previews cannot use the link up."""
     token = request.match_info["token"]
-    user = await asyncio.to_thread(SigninLinks(request.app[keys.REDIS]).peek, token,
+    user = await asyncio.to_thread(request.app[keys.SERVICES].signin_links.peek, token,
                                    request.app[keys.CLOCK]())
     person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
     if person is None:
@@ -86,7 +86,7 @@ async def signin(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > 1024:
         return _link_gone()
     token = str((await request.post()).get("token", ""))
-    user = await asyncio.to_thread(SigninLinks(request.app[keys.REDIS]).redeem, token,
+    user = await asyncio.to_thread(request.app[keys.SERVICES].signin_links.redeem, token,
                                    request.app[keys.CLOCK]())
     person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
     if user is None or person is None:

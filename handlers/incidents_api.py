@@ -29,7 +29,7 @@ async def post_incident(request: web.Request) -> web.Response:
         error(web.HTTPBadRequest, str(exc), field=exc.field)
     # A database that is away becomes a 503 with Retry-After (handlers.errors): the incident
     # is stored in one transaction, so nothing is half written and the feed simply posts again.
-    outcome = await request.app[keys.INGEST].accept(incident)
+    outcome = await request.app[keys.SERVICES].ingest.accept(incident)
     log.info("incident %s: teams %s, %d deliveries%s", incident.id, ",".join(outcome.teams) or "-",
              outcome.deliveries, " (duplicate)" if outcome.duplicate else "")
     return json_response(outcome.to_json(), status=202)

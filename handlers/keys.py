@@ -14,29 +14,21 @@ from alerts.map_shapes import TeamOutline
 from bot.config.settings import Secret, Settings
 from bot.config.sites_file import LoadedSites
 from bot.ops.metrics import Histogram
-from bot.services.escalation import Escalator
-from bot.services.ingest import Ingest
+from bot.services.container import Services
 from bot.services.sessions import SessionSigner
-from bot.services.slack_desk import SlackDesk
-from bot.services.sms_inbox import SmsInbox
-from bot.services.takedowns import Planner
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
 
 SETTINGS = web.AppKey("settings", Settings)
 SITES = web.AppKey("sites", LoadedSites)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 REDIS = web.AppKey("redis", redis.Redis)
 ENGINE = web.AppKey("engine", AsyncEngine)
 INCIDENTS = web.AppKey("incidents", IncidentStore)
 DELIVERIES = web.AppKey("deliveries", DeliveryStore)
-INGEST = web.AppKey("ingest", Ingest)
+SERVICES = web.AppKey("services", Services)
 API_TOKEN = web.AppKey("api_token", Secret)
-SMS_INBOX = web.AppKey("sms_inbox", SmsInbox)
-ESCALATOR = web.AppKey("escalator", Escalator)
-SLACK_DESK = web.AppKey("slack_desk", SlackDesk)
 BOLT = web.AppKey("bolt", AsyncApp)
-PLANNER = web.AppKey("planner", Planner)
 # The operator endpoints' own Redis client, with short timeouts (/readyz, /metrics).
 PROBE_REDIS = web.AppKey("probe_redis", redis.Redis)
 WEBHOOK_SECONDS = web.AppKey("webhook_seconds", Histogram)

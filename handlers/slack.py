@@ -12,12 +12,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from alerts.action_results import StaffAction
 from alerts.replies import OUTCOMES
 from alerts.slack_blocks import ACTIONS, REMINDER_ACTIONS, read_button_value
 from bot.services.slack_desk import SlackDesk
 
 log = logging.getLogger(__name__)
-_BUTTON_ACTION = {"cms_ack": "ack", "cms_scene": "scene"}
+_BUTTON_ACTION: dict[str, StaffAction] = {"cms_ack": "ack", "cms_scene": "scene"}
 
 
 def register(bolt: AsyncApp, desk: SlackDesk) -> None:
@@ -98,7 +99,7 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
 
 
 async def _answer_in_channel(client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any],
-                             action: str, desk: SlackDesk, outcome: str | None = None,
+                             action: StaffAction, desk: SlackDesk, outcome: str | None = None,
                              text: str = "") -> None:
     context = json.loads(view.get("private_metadata") or "{}")
     user = body["user"]["id"]

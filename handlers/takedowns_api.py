@@ -29,7 +29,7 @@ async def post_takedown(request: web.Request) -> web.Response:
     if not isinstance(note, str) or not isinstance(by, str):
         error(web.HTTPBadRequest, "note and created_by are strings", field="note")
     try:
-        view = await request.app[keys.PLANNER].create(area, when, note, by,
+        view = await request.app[keys.SERVICES].planner.create(area, when, note, by,
                                                       bool(body.get("confirm_past")))
     except TakedownError as exc:
         error(web.HTTPBadRequest, str(exc), field=exc.field)
@@ -39,7 +39,7 @@ async def post_takedown(request: web.Request) -> web.Response:
 async def list_takedowns(request: web.Request) -> web.Response:
     """Every plan with its steps."""
     require_bearer(request, request.app[keys.API_TOKEN].reveal())
-    views = await request.app[keys.PLANNER].visible(None)
+    views = await request.app[keys.SERVICES].planner.visible(None)
     return json_response({"takedowns": [view.to_json() for view in views]})
 
 
@@ -47,7 +47,7 @@ async def get_takedown(request: web.Request) -> web.Response:
     """One plan with its steps and timeline (reports included)."""
     require_bearer(request, request.app[keys.API_TOKEN].reveal())
     try:
-        view = await request.app[keys.PLANNER].view(takedown_number(request.match_info["id"]))
+        view = await request.app[keys.SERVICES].planner.view(takedown_number(request.match_info["id"]))
     except TakedownError as exc:
         error(web.HTTPNotFound, str(exc))
     return json_response(view.to_json())
@@ -79,7 +79,7 @@ Change = Callable[[Planner, str], Awaitable[PlanView]]
 
 async def _change(request: web.Request, change: Change) -> web.Response:
     try:
-        view = await change(request.app[keys.PLANNER], request.match_info["id"])
+        view = await change(request.app[keys.SERVICES].planner, request.match_info["id"])
     except TakedownError as exc:
         status = (web.HTTPNotFound if isinstance(exc, NoSuchTakedown)
                   else web.HTTPBadRequest if exc.field == "date" else web.HTTPConflict)

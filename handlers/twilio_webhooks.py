@@ -55,14 +55,14 @@ async def status_callback(request: web.Request) -> web.Response:
     log.info("status %s for %s%s", status, sid, "" if moved else " (no change)")
     if moved and status in ("undelivered", "failed"):
         # A staff alert that did not reach its person: escalate now rather than wait.
-        await request.app[keys.ESCALATOR].delivery_failed_by_provider_id(sid)
+        await request.app[keys.SERVICES].escalator.delivery_failed_by_provider_id(sid)
     return web.Response(status=204)
 
 
 async def inbound_sms(request: web.Request) -> web.Response:
     """An SMS to one of our numbers: act on it and answer with TwiML at once."""
     form = await verified_form(request)
-    reply = await request.app[keys.SMS_INBOX].handle(form)
+    reply = await request.app[keys.SERVICES].sms_inbox.handle(form)
     return web.Response(text=twiml(reply), content_type="text/xml")
 
 

@@ -24,9 +24,7 @@ from bot.config.settings import Settings
 from bot.notify.base import Notifier
 from bot.notify.factory import open_notifiers
 from bot.queue.connection import connect
-from bot.services.broadcasts import Broadcaster
-from bot.services.escalation import Escalator
-from bot.services.takedown_steps import StepRunner
+from bot.services.container import Services, build_services
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
@@ -53,9 +51,7 @@ class JobContext:
     redis: redis.Redis
     deliveries: DeliveryStore
     notifiers: dict[str, Notifier]
-    escalator: Escalator
-    takedowns: StepRunner
-    broadcaster: Broadcaster
+    services: Services
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -119,11 +115,10 @@ async def open_job_context(runtime: WorkerRuntime, *,
     connection = connect(runtime.redis_url)
     try:
         async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
+            services = build_services(runtime.settings, engine, runtime.sites, connection,
+                                      runtime.clock)
             yield JobContext(runtime, engine, connection, DeliveryStore(engine), notifiers,
-                             Escalator(engine, runtime.sites, connection, runtime.clock),
-                             StepRunner(engine, runtime.sites, connection, runtime.clock),
-                             Broadcaster(engine, runtime.sites, connection, runtime.clock,
-                                         runtime.settings.sms_rate_per_second))
+                             services)
     finally:
         connection.close()
         await engine.dispose()

@@ -28,7 +28,7 @@ def send_delivery(key: str) -> Retry | None:
         result = await deliver(ctx, key, ctx.runtime.settings.retry_backoff)
         if isinstance(result, Failed):
             # A staff alert that never reached its person: the next escalation step, now.
-            await ctx.escalator.delivery_failed(key)
+            await ctx.services.escalator.delivery_failed(key)
         elif result is None:
             await catch_up(ctx, key)
         if isinstance(result, Again):
@@ -42,7 +42,7 @@ def run_chain_step(chain_id: int, step: int) -> str:
     """Run one escalation, follow-up or check-out step if it is still due and unanswered."""
 
     async def work(ctx: JobContext) -> str:
-        return await ctx.escalator.run_step(chain_id, step)
+        return await ctx.services.escalator.run_step(chain_id, step)
 
     outcome = run_job(work)
     log.info("chain %d step %d: %s", chain_id, step, outcome)
@@ -63,7 +63,7 @@ def run_takedown_step(step_id: int) -> str:
     """Send one post-takedown reminder if it is due and not sent yet."""
 
     async def work(ctx: JobContext) -> str:
-        return await ctx.takedowns.run(step_id)
+        return await ctx.services.takedown_steps.run(step_id)
 
     outcome = run_job(work)
     log.info("takedown step %d: %s", step_id, outcome)
@@ -86,6 +86,6 @@ def start_broadcast(broadcast_id: int) -> str:
     """Start a scheduled broadcast (an automatic area notice) once its time has come."""
 
     async def work(ctx: JobContext) -> str:
-        return await ctx.broadcaster.start_scheduled(broadcast_id)
+        return await ctx.services.broadcaster.start_scheduled(broadcast_id)
 
     return run_job(work)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from alerts.slack_blocks import incident_post
 from bot.notify.base import DeliveryError, Permanent, PostUpdater, Retryable
-from bot.services.ingest import hand_off
+from bot.queue.handoff import Work, hand_off
 from bot.store.post_state import live_posts, post_state
 from workers.context import JobContext
 
@@ -62,4 +62,4 @@ async def catch_up(ctx: JobContext, key: str) -> None:
     async with ctx.engine.connect() as conn:
         state = await post_state(conn, incident_id, ctx.runtime.sites)
     if state is not None and state.events:
-        await hand_off(ctx.redis, [], [], ctx.clock(), [incident_id])
+        await hand_off(ctx.redis, Work(refresh=[incident_id]), ctx.clock())

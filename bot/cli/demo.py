@@ -69,11 +69,11 @@ async def _main(settings: Settings, interval: float, limit: int) -> None:
     async with _web(settings) as base_url, _worker(settings):
         engine = open_engine(settings.sqlalchemy_url, pooled=False)
         outbox = OutboxStore(engine)
-        start = (await outbox.recent(1) or [None])[-1]
+        latest = await outbox.recent(1)
         try:
             await asyncio.gather(
                 _feed(base_url, settings.ingest_token().reveal(), interval, limit),
-                _print_outbox(outbox, start.id if start else 0, settings.timezone),
+                _print_outbox(outbox, latest[-1].id if latest else 0, settings.timezone),
             )
         finally:
             await engine.dispose()

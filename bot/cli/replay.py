@@ -35,9 +35,8 @@ from bot.config.settings import Settings
 from bot.config.sites_file import load_sites
 from bot.main.processes import prepare_database
 from bot.queue.connection import connect, redis_url
-from bot.services.ingest import Ingest
+from bot.services.ingest import Ingest, IngestOutcome
 from bot.store.engine import open_engine
-from bot.store.incidents import IncidentStore, IngestOutcome
 
 # Incidents in flight at once by default: enough to keep one web process busy, few enough
 # that a replay never crowds out live traffic for long.
@@ -181,7 +180,7 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
     await prepare_database(settings)
     engine = open_engine(settings.sqlalchemy_url)
     connection = connect(await asyncio.to_thread(redis_url, settings))
-    ingest = Ingest(loaded.sites, IncidentStore(engine), connection, utcnow)
+    ingest = Ingest(loaded.sites, engine, connection, utcnow)
     try:
         yield lambda payload: ingest.accept(parse_incident(payload))
     finally:

@@ -21,13 +21,8 @@ from bot.ops.metrics import Histogram
 from bot.ops.readiness import TIMEOUT as PROBE_TIMEOUT
 from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
-from bot.services.broadcasts import Broadcaster
-from bot.services.escalation import Escalator
-from bot.services.ingest import Ingest
+from bot.services.container import build_services
 from bot.services.sessions import SessionSigner
-from bot.services.slack_desk import SlackDesk
-from bot.services.sms_inbox import SmsInbox
-from bot.services.takedowns import Planner
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
@@ -89,17 +84,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
-    sites, connection, clock = app[keys.SITES].sites, app[keys.REDIS], app[keys.CLOCK]
-    broadcaster = Broadcaster(app[keys.ENGINE], sites, connection, clock,
-                              app[keys.SETTINGS].sms_rate_per_second)
-    app[keys.INGEST] = Ingest(sites, app[keys.INCIDENTS], connection, clock, broadcaster)
-    app[keys.SMS_INBOX] = SmsInbox(app[keys.ENGINE], sites, connection, clock,
-                                   app[keys.SETTINGS].twilio_resident_from)
-    app[keys.ESCALATOR] = Escalator(app[keys.ENGINE], sites, connection, clock)
-    settings = app[keys.SETTINGS]
-    app[keys.SLACK_DESK] = SlackDesk(app[keys.ENGINE], sites, connection, clock,
-                                     settings.sms_rate_per_second, settings.public_base())
-    app[keys.PLANNER] = Planner(app[keys.ENGINE], sites, connection, clock)
+    app[keys.SERVICES] = build_services(app[keys.SETTINGS], app[keys.ENGINE], app[keys.SITES].sites,
+                                        app[keys.REDIS], app[keys.CLOCK])
     yield
 
 
@@ -110,5 +96,5 @@ async def _slack(app: web.Application) -> AsyncIterator[None]:
         return
     # One HTTP session for every Slack call this process makes, closed on shutdown.
     async with aiohttp.ClientSession() as session:
-        app[keys.BOLT] = build_bolt(settings, session, app[keys.SLACK_DESK])
+        app[keys.BOLT] = build_bolt(settings, session, app[keys.SERVICES].slack_desk)
         yield

@@ -44,6 +44,6 @@ async def open_notifiers(settings: Settings, outbox: OutboxStore,
 def slack_client(settings: Settings, session: aiohttp.ClientSession) -> AsyncWebClient:
     """An AsyncWebClient on `session`, honouring SLACK_API_URL."""
     assert settings.slack_bot_token
-    options = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
     return AsyncWebClient(token=settings.slack_bot_token.reveal(), session=session,
-                          timeout=int(settings.provider_timeout), **options)
+                          timeout=int(settings.provider_timeout),
+                          base_url=settings.slack_api_url or AsyncWebClient.BASE_URL)

@@ -65,7 +65,8 @@ class SlackPosts:
                 page = await self.client.conversations_history(
                     channel=message.recipient, oldest=f"{since.timestamp() - 120:.6f}",
                     include_all_metadata=True, limit=200, cursor=cursor)
-                for item in page.get("messages", []):
+                messages: list[dict[str, Any]] = page.get("messages", [])
+                for item in messages:
                     payload = (item.get("metadata") or {}).get("event_payload") or {}
                     if payload.get("delivery_key") == message.key:
                         return Receipt(str(item["ts"]))

@@ -1,26 +1,28 @@
 """What a staff action does, inside one transaction: state, timeline, chains, and who is told.
 
 Each function takes the person's page (their own alert: that is the authorisation) and returns
-the reply to send back plus the work to hand to rq once the transaction commits, and whether it
-changed anything (a repeated acknowledgement does not: nobody need redraw a Slack post for it).
+what it did (an `ActionResult` that SMS and Slack each word their own way) with the work to hand
+to rq once the transaction commits. A repeat (a second acknowledgement) writes nothing, so
+nobody need redraw a Slack post for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import Due, checkout_chain, step_recipients
+from alerts.action_results import ActionResult, Effect, StaffAction
+from alerts.chains import checkout_chain, step_recipients
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
-from alerts.render import clock_time
 from alerts.routing import Recipient
 from alerts.sites import Sites
 from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import ack_notice, need_sms
+from bot.queue.handoff import Work
 from bot.store import chains
 from bot.store.pages import Page, add_pages, all_pages, insert_messages
 from bot.store.schema import incident_teams, incidents, pages, timeline
@@ -28,16 +30,11 @@ from bot.store.timeline import add_event
 
 
 @dataclass
-class Outcome:
-    """The reply to the actor, and the sends and chain steps to hand to rq after commit."""
+class Done:
+    """What an action did, and the work to hand to rq after commit."""
 
-    reply: str
-    keys: list[str] = field(default_factory=list)
-    due: list[Due] = field(default_factory=list)
-    refresh: list[str] = field(default_factory=list)
-    # False when the action found its work already done and wrote nothing: the incident's Slack
-    # posts already show it, so no redraw is asked for. True by default: when in doubt, redraw.
-    changed: bool = True
+    result: ActionResult
+    work: Work = field(default_factory=Work)
 
 
 @dataclass(frozen=True)
@@ -55,33 +52,55 @@ class Act:
         """The name of the actor's team for this alert (or "coordinators")."""
         if self.page.team_id is None:
             return "coordinators"
-        try:
-            return self.sites.team(self.page.team_id).name
-        except KeyError:
-            return self.page.team_id
+        team = self.sites.find_team(self.page.team_id)
+        return team.name if team else self.page.team_id
+
+    def result(self, action: StaffAction, effect: Effect = Effect.CHANGED) -> ActionResult:
+        """What `action` did to this actor's alert (facts added with `dataclasses.replace`)."""
+        return ActionResult(action, effect, self.page.number,
+                            takedown=self.incident.kind == "takedown")
 
 
-async def acknowledge(conn: AsyncConnection, act: Act, quiet: bool = False) -> Outcome:
+async def perform(conn: AsyncConnection, act: Act, action: StaffAction, text: str = "",
+                  outcome: str | None = None) -> Done:
+    """Carry out one action; a text given with ack, scene or safe is also kept as a note."""
+    if action == "ack":
+        done = await acknowledge(conn, act)
+    elif action == "scene":
+        done = await on_scene(conn, act)
+    elif action == "note":
+        done = await note(conn, act, text)
+    elif action == "need":
+        done = await need_support(conn, act, text)
+    elif action == "close":
+        done = await close(conn, act, outcome or "other", text)
+    else:
+        done = await safe(conn, act)
+    noted = bool(text) and action in ("ack", "scene", "safe")
+    if noted:
+        await note(conn, act, text)  # on the timeline even if the rest was a repeat
+    if done.result.changed or noted:
+        done.work.refresh.append(act.incident.id)  # the Slack posts show the new state
+    return done
+
+
+async def acknowledge(conn: AsyncConnection, act: Act) -> Done:
     """Acknowledge: stop the team's escalation once enough have, and tell everyone else alerted."""
-    page, n = act.page, act.page.number
+    page = act.page
     if page.acked_at is not None:
-        return Outcome(f"CMS: #{n} was already acknowledged. Reply {n}S when on scene.",
-                       changed=False)
+        return Done(act.result("ack", Effect.REPEAT))
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone).values(acked_at=act.now))
     await conn.execute(update(incidents).where(incidents.c.id == page.incident_id,
                                                incidents.c.status == "open")
                        .values(status="acknowledged"))
     await add_event(conn, page.incident_id, act.now, page.name, "acknowledged", act.channel,
-                    f"#{n}", page.team_id)
-    outcome = Outcome(f"CMS: #{n} acknowledged. Reply {n}S when on scene, {n}N to add a note.")
-    if act.incident.kind == "takedown":
-        outcome.reply = f"CMS: #{n} confirmed. Reply {n}N with a short report."
+                    f"#{page.number}", page.team_id)
     if page.team_id is not None:
         await _count_acks(conn, act)
-    outcome.keys += await _notify_others(conn, act)
+    done = Done(act.result("ack"), Work(sends=await _notify_others(conn, act)))
     await _finish_reminder(conn, act)
-    return outcome
+    return done
 
 
 async def _count_acks(conn: AsyncConnection, act: Act) -> None:
@@ -112,43 +131,36 @@ async def _notify_others(conn: AsyncConnection, act: Act) -> list[str]:
     return await insert_messages(conn, messages, act.now)
 
 
-async def on_scene(conn: AsyncConnection, act: Act) -> Outcome:
+async def on_scene(conn: AsyncConnection, act: Act) -> Done:
     """On scene: counts as an acknowledgement, and starts the safety check-out timer."""
-    page, n = act.page, act.page.number
-    outcome = Outcome("")
-    if page.acked_at is None:
-        outcome = await acknowledge(conn, act)
+    page = act.page
     if page.on_scene_at is not None:
-        # Changed only if this reply was also the (first) acknowledgement.
-        return Outcome(f"CMS: #{n} was already marked on scene. Reply {n}K when you leave.",
-                       outcome.keys, changed=page.acked_at is None)
+        return Done(act.result("scene", Effect.REPEAT))
+    work = (await acknowledge(conn, act)).work if page.acked_at is None else Work()
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone)
                        .values(on_scene_at=act.now, safe_at=None))
     await conn.execute(update(incidents).where(incidents.c.id == page.incident_id,
                                                incidents.c.status.in_(("open", "acknowledged")))
                        .values(status="on scene"))
-    await add_event(conn, page.incident_id, act.now, page.name, "on scene", act.channel, f"#{n}",
-                    page.team_id)
-    limit = ""
-    if page.team_id is not None and _has_team(act.sites, page.team_id):
-        team = act.sites.team(page.team_id)
-        outcome.due += await chains.create(conn, page.incident_id,
-                                           [checkout_chain(team, page.phone, act.now)])
-        limit = f" (we check at {int(team.safety_checkout.total_seconds() // 60)} min)"
-    outcome.reply = (f"CMS: #{n} on scene at {clock_time(act.now, act.sites.tz)}. Stay safe. "
-                     f"Reply {n}K when you leave{limit}.")
-    return outcome
+    await add_event(conn, page.incident_id, act.now, page.name, "on scene", act.channel,
+                    f"#{page.number}", page.team_id)
+    team = act.sites.find_team(page.team_id)
+    minutes = None
+    if team is not None:
+        work.steps += await chains.create(conn, page.incident_id,
+                                          [checkout_chain(team, page.phone, act.now)])
+        minutes = int(team.safety_checkout.total_seconds() // 60)
+    return Done(replace(act.result("scene"), at=act.now, checkout_minutes=minutes), work)
 
 
-async def note(conn: AsyncConnection, act: Act, text: str) -> Outcome:
+async def note(conn: AsyncConnection, act: Act, text: str) -> Done:
     """A note on the timeline; it also answers any follow-up that is waiting."""
     await add_event(conn, act.page.incident_id, act.now, act.page.name, "note", act.channel, text,
                     act.page.team_id)
     await _answer_followups(conn, act, "update from " + act.page.name)
-    if act.incident.kind == "takedown" and await _finish_reminder(conn, act):
-        return Outcome(f"CMS: report added to #{act.page.number}; this reminder is done. Thank you.")
-    return Outcome(f"CMS: note added to #{act.page.number}.")
+    done = act.incident.kind == "takedown" and await _finish_reminder(conn, act)
+    return Done(replace(act.result("note"), reminder_done=done))
 
 
 async def _finish_reminder(conn: AsyncConnection, act: Act) -> bool:
@@ -166,13 +178,12 @@ async def _finish_reminder(conn: AsyncConnection, act: Act) -> bool:
     return True
 
 
-async def need_support(conn: AsyncConnection, act: Act, text: str) -> Outcome:
+async def need_support(conn: AsyncConnection, act: Act, text: str) -> Done:
     """Ask for support: the supervisor(s) and the coordinators are told at once."""
     page = act.page
     await add_event(conn, page.incident_id, act.now, page.name, "need support", act.channel, text,
                     page.team_id)
-    team = act.sites.team(page.team_id) if page.team_id and _has_team(act.sites, page.team_id) \
-        else None
+    team = act.sites.find_team(page.team_id)
     people: list[Recipient] = []
     if team is not None:
         people = step_recipients("supervisor", team, act.sites, act.now)
@@ -198,19 +209,17 @@ async def need_support(conn: AsyncConnection, act: Act, text: str) -> Outcome:
     keys = await insert_messages(conn, messages, act.now)
     await add_event(conn, page.incident_id, act.now, "cmsbot", "support requested", "sms",
                     "told " + ", ".join(p.name for p in people), page.team_id)
-    return Outcome(f"CMS: support request for #{page.number} sent to "
-                   f"{'your supervisor and ' if team and team.supervisors else ''}the coordinators.",
-                   keys)
+    told = bool(team and team.supervisors)
+    return Done(replace(act.result("need"), supervisor_told=told), Work(sends=keys))
 
 
-async def close(conn: AsyncConnection, act: Act, outcome_name: str, text: str) -> Outcome:
+async def close(conn: AsyncConnection, act: Act, outcome_name: str, text: str) -> Done:
     """Close the team's part of the incident with an outcome; the last team closes the incident."""
     page = act.page
     detail = outcome_name + (f": {text}" if text else "")
     await add_event(conn, page.incident_id, act.now, page.name, "closed", act.channel, detail,
                     page.team_id)
-    team_ids = [page.team_id] if page.team_id else []
-    if team_ids:
+    if page.team_id:
         await conn.execute(update(incident_teams).where(
             incident_teams.c.incident_id == page.incident_id, incident_teams.c.team_id == page.team_id,
             incident_teams.c.closed_at.is_(None)).values(closed_at=act.now, outcome=outcome_name))
@@ -226,15 +235,14 @@ async def close(conn: AsyncConnection, act: Act, outcome_name: str, text: str) -
     if whole:
         await conn.execute(update(incidents).where(incidents.c.id == page.incident_id).values(
             status="closed", closed_at=act.now, outcome=outcome_name))
-    return Outcome(f"CMS: #{page.number} closed ({outcome_name}). Thank you.")
+    return Done(replace(act.result("close"), outcome=outcome_name))
 
 
-async def safe(conn: AsyncConnection, act: Act) -> Outcome:
+async def safe(conn: AsyncConnection, act: Act) -> Done:
     """Checked out safe: the safety timer stops."""
     page = act.page
     if page.on_scene_at is None or page.safe_at is not None:
-        return Outcome(f"CMS: #{page.number}: nothing to check out of. Reply {page.number}S "
-                       "when you arrive on scene.", changed=False)
+        return Done(replace(act.result("safe", Effect.REFUSED), reason="nothing to check out of"))
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone).values(safe_at=act.now))
     timers = [c for c in await chains.of_incident(conn, page.incident_id, page.team_id or "",
@@ -242,7 +250,7 @@ async def safe(conn: AsyncConnection, act: Act) -> Outcome:
     await chains.resolve(conn, [c.id for c in timers], act.now, "checked out safe")
     await add_event(conn, page.incident_id, act.now, page.name, "checked out", act.channel,
                     f"#{page.number} left the scene safe", page.team_id)
-    return Outcome(f"CMS: #{page.number} checked out. Glad you're safe.")
+    return Done(act.result("safe"))
 
 
 async def _answer_followups(conn: AsyncConnection, act: Act, resolution: str) -> None:
@@ -250,10 +258,6 @@ async def _answer_followups(conn: AsyncConnection, act: Act, resolution: str) ->
                                                    act.page.team_id or "", "followup")
                if c.started_at <= act.now and c.resolved_at is None]
     await chains.resolve(conn, [c.id for c in waiting], act.now, resolution)
-
-
-def _has_team(sites: Sites, team_id: str) -> bool:
-    return any(team.id == team_id for team in sites.teams)
 
 
 def _unique(people: list[Recipient]) -> list[Recipient]:

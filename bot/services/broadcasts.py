@@ -9,8 +9,6 @@ and the batch jobs send those at the configured rate.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +26,7 @@ from alerts.notices import notice_for
 from alerts.outbound import Outbound, delivery_key
 from alerts.resident_replies import Language
 from alerts.sites import Sites
-from bot.queue.connection import enqueue_batches, schedule_broadcast_start
+from bot.queue.handoff import Work, hand_off
 from bot.store import residents
 from bot.store.deliveries import FINAL
 from bot.store.pages import insert_messages
@@ -114,8 +112,7 @@ class Broadcaster:
 
     async def start_batches(self, broadcast_id: int) -> None:
         """Hand the broadcast to the batch jobs (also used by reconcile after a crash)."""
-        with contextlib.suppress(redis.RedisError):  # reconcile re-enqueues from the database
-            await asyncio.to_thread(enqueue_batches, self.redis, broadcast_id, LANES)
+        await hand_off(self.redis, Work(batches=[(broadcast_id, LANES)]), self.clock())
 
     async def notice_after(self, incident: Incident, team_ids: Sequence[str]) -> int | None:
         """Schedule the automatic area notice for a verified incident, where a team wants one."""
@@ -133,9 +130,8 @@ class Broadcaster:
         async with self.engine.begin() as conn:
             await conn.execute(update(broadcasts).where(broadcasts.c.id == preview.broadcast_id)
                                .values(status="scheduled"))
-        with contextlib.suppress(redis.RedisError):
-            await asyncio.to_thread(schedule_broadcast_start, self.redis, preview.broadcast_id,
-                                    send_at, self.clock())
+        await hand_off(self.redis, Work(broadcast_starts=[(preview.broadcast_id, send_at)]),
+                       self.clock())
         return preview.broadcast_id
 
     async def start_scheduled(self, broadcast_id: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.chains import Due, step_recipients
@@ -22,7 +22,7 @@ from alerts.routing import Recipient
 from alerts.sites import Sites, Team
 from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import checkin_sms, checkout_overdue_sms, escalation_sms, followup_overdue_sms
-from bot.services.ingest import hand_off
+from bot.queue.handoff import Work, hand_off
 from bot.store import chains
 from bot.store.chains import Chain
 from bot.store.pages import add_pages, incident, insert_messages, team_pages
@@ -57,7 +57,8 @@ class Escalator:
                 return f"answered: {answer}"
             keys = await self._perform(conn, chain, subject, now)
             following = await chains.advance(conn, chain, now)
-        await hand_off(self.redis, keys, [following] if following else [], now, [chain.incident_id])
+        await hand_off(self.redis, Work(sends=keys, steps=[following] if following else [],
+                                        refresh=[chain.incident_id]), now)
         return "ran"
 
     async def escalate_now(self, incident_id: str, team_id: str) -> bool:
@@ -71,32 +72,27 @@ class Escalator:
                     due.append(pulled)
                     await add_event(conn, incident_id, now, "cmsbot", "escalating now", "system",
                                     "an alert did not reach its person", team_id)
-        await hand_off(self.redis, [], due, now)
+        await hand_off(self.redis, Work(steps=due), now)
         return bool(due)
 
     async def delivery_failed(self, key: str) -> bool:
         """A staff alert that failed for good counts as not reaching that person."""
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(deliveries.c.kind, deliveries.c.channel,
-                                             deliveries.c.incident_id, deliveries.c.team_id)
-                                      .where(deliveries.c.key == key))).first()
-        return await self._failed(row)
+        return await self._failed(deliveries.c.key == key)
 
     async def delivery_failed_by_provider_id(self, provider_id: str) -> bool:
         """The same, found by the provider's id (from a status callback)."""
+        return await self._failed(deliveries.c.provider_id == provider_id)
+
+    async def _failed(self, which: ColumnElement[bool]) -> bool:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(deliveries.c.kind, deliveries.c.channel,
                                              deliveries.c.incident_id, deliveries.c.team_id)
-                                      .where(deliveries.c.provider_id == provider_id))).first()
-        return await self._failed(row)
-
-    async def _failed(self, row: object) -> bool:
-        if row is None:
+                                      .where(which))).first()
+        if row is None or row.kind not in ("alert", "escalation") or row.channel != "sms":
             return False
-        kind, channel, incident_id, team_id = row  # type: ignore[misc]
-        if kind not in ("alert", "escalation") or channel != "sms" or not incident_id or not team_id:
+        if not row.incident_id or not row.team_id:
             return False
-        return await self.escalate_now(incident_id, team_id)
+        return await self.escalate_now(row.incident_id, row.team_id)
 
     async def _answered(self, conn: AsyncConnection, chain: Chain) -> str | None:
         closed = await conn.scalar(select(incidents.c.closed_at).where(
@@ -174,7 +170,7 @@ class Escalator:
                         recipient=channel, body=post.text, blocks=post.blocks)
 
     def _team(self, team_id: str) -> Team | None:
-        return next((team for team in self.sites.teams if team.id == team_id), None)
+        return self.sites.find_team(team_id or None)
 
 
 def _event(kind: str, action: str) -> str:

@@ -1,26 +1,50 @@
-"""The ingest path shared by the HTTP API and `cmsbot replay`: route, store once, enqueue."""
+"""The ingest path shared by the HTTP API and `cmsbot replay`: route, store once, hand off.
+
+Ingest owns its transaction: routing and the messages are decided here, and the store is called
+step by step inside one transaction, so an incident is stored with all its teams, pages,
+deliveries, links and chains, or not at all. The sends are handed to rq only after it commits.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from alerts.chains import ChainPlan, Due, alert_chain, followup_chains
+from alerts.chains import ChainPlan, alert_chain, followup_chains
 from alerts.incident import Incident
-from alerts.linking import find_links
+from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
-from alerts.routing import route
-from alerts.sites import Sites
-from bot.queue.connection import enqueue_refresh, enqueue_sends, schedule_steps
+from alerts.routing import Plan, route
+from alerts.sites import Sites, Team
+from bot.queue.handoff import Work, hand_off
 from bot.services.broadcasts import Broadcaster
-from bot.store.incidents import IncidentStore, IngestOutcome, Routed
+from bot.store import chains, incidents
+from bot.store.pages import add_pages, insert_messages
 
-log = logging.getLogger(__name__)
+# A unique index refusing a short number two ingests picked at once is safe to retry: nothing
+# was committed. The number locks make it rare; three attempts make it harmless.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What the ingest API answers."""
+
+    incident_id: str
+    status: str
+    teams: tuple[str, ...]
+    deliveries: int
+    duplicate: bool
+
+    def to_json(self) -> dict[str, object]:
+        """The 202 body of `POST /api/incidents`."""
+        return {"id": self.incident_id, "status": self.status, "teams": list(self.teams),
+                "deliveries": self.deliveries, "duplicate": self.duplicate}
 
 
 @dataclass(frozen=True)
@@ -28,59 +52,54 @@ class Ingest:
     """Accepts validated incidents."""
 
     sites: Sites
-    incidents: IncidentStore
+    engine: AsyncEngine
     redis: redis.Redis
     clock: Callable[[], datetime]
     # Automatic area notices to residents; None (replays of history) sends none.
     broadcaster: Broadcaster | None = None
 
     async def accept(self, incident: Incident) -> IngestOutcome:
-        """Route and store the incident (once per id), enqueue its sends, schedule its chains."""
-        now = self.clock()
-        plan = route(incident, self.sites, now)
-        teams = [self.sites.team(team_id) for team_id in plan.team_ids]
-        chains: list[ChainPlan] = []
-        for team in teams:
-            chains += [alert_chain(team, now), *followup_chains(team, now)]
-        required = {team.id: team.escalation.required_acks for team in teams}
-
-        def linked(near: Sequence[Incident]) -> Routed:
-            links = find_links(incident, near)
-            return Routed(incident, plan, lambda numbers: alert_messages(
-                incident, plan, numbers, self.sites, links), chains, links, required)
-
-        # The store finds the open incidents nearby in the transaction that stores this one.
-        routed = replace(linked(()), relink=linked)
-        outcome = await self.incidents.record(routed, now)
-        await hand_off(self.redis, outcome.keys, outcome.due, now)
+        """Route and store the incident (once per id), hand off its sends and chain steps."""
+        outcome, work = await self.record(incident)
+        await hand_off(self.redis, work, self.clock())
         if self.broadcaster is not None and not outcome.duplicate:
             await self.broadcaster.notice_after(incident, outcome.teams)
         return outcome
 
+    async def record(self, incident: Incident) -> tuple[IngestOutcome, Work]:
+        """Route and store the incident in one transaction; the work it leaves for rq."""
+        now = self.clock()
+        plan = route(incident, self.sites, now)
+        for attempt in range(ATTEMPTS):
+            try:
+                async with self.engine.begin() as conn:
+                    return await self._record(conn, incident, plan, now)
+            except IntegrityError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
-async def hand_off(connection: redis.Redis, keys: Sequence[str], due: Sequence[Due],
-                   now: datetime, refresh: Sequence[str] = ()) -> None:
-    """Enqueue sends, schedule chain steps and redraw Slack posts of changed incidents.
+    async def _record(self, conn: AsyncConnection, incident: Incident, plan: Plan,
+                      now: datetime) -> tuple[IngestOutcome, Work]:
+        if not await incidents.insert(conn, incident, plan.unrouted, now):
+            known = await incidents.summary(conn, incident.id)
+            return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
+                                 True), Work()
+        teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
+        await incidents.add_routes(conn, incident.id, plan.routes,
+                                   {team.id: team.escalation.required_acks for team in teams})
+        # The open shootings nearby, read in this transaction: one pooled connection per ingest.
+        links = find_links(incident, await incidents.open_near(conn, incident, WINDOW, RADIUS_M))
+        numbers = await add_pages(conn, incident.id, plan.recipients, now, fresh=True)
+        messages = alert_messages(incident, plan, numbers, self.sites, links)
+        keys = await insert_messages(conn, messages, now, fresh=True)
+        await incidents.add_routing_events(conn, incident, plan, now)
+        await incidents.add_links(conn, incident.id, links, now)
+        due = await chains.create(conn, incident.id, _chains(teams, now), fresh=True)
+        outcome = IngestOutcome(incident.id, "open", plan.team_ids, len(messages), False)
+        return outcome, Work(sends=keys, steps=due)
 
-    If Redis is away, reconcile will enqueue the sends and steps later (a missed redraw is
-    made good by the next change).
-    """
-    if not keys and not due and not refresh:
-        return
-    try:
-        await asyncio.to_thread(_hand_off, connection, list(keys), list(due), now, list(refresh))
-    except redis.RedisError as exc:
-        # The work is safe in the database; the worker's reconcile enqueues it.
-        log.error("could not enqueue %d sends and %d steps (%s); reconcile will", len(keys),
-                  len(due), exc)
-    except Exception:
-        # Committed already: failing the request now would only make the sender try again.
-        log.exception("could not enqueue %d sends and %d steps; reconcile will", len(keys),
-                      len(due))
 
-
-def _hand_off(connection: redis.Redis, keys: list[str], due: list[Due], now: datetime,
-              refresh: list[str]) -> None:
-    enqueue_sends(connection, keys)
-    schedule_steps(connection, due, now)
-    enqueue_refresh(connection, refresh, now)
+def _chains(teams: Sequence[Team], now: datetime) -> list[ChainPlan]:
+    """Each team's escalation chain and its follow-ups, all counted from now."""
+    return [plan for team in teams for plan in (alert_chain(team, now), *followup_chains(team, now))]

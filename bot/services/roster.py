@@ -40,7 +40,7 @@ async def roster(engine: AsyncEngine, sites: Sites, now: datetime,
     teams = [t for t in sites.teams if team_id is None or t.id == team_id]
     async with engine.connect() as conn:
         stopped = await opted_out_phones(conn, "staff")
-        counts = dict((await conn.execute(
+        counts: dict[str, int] = dict((await conn.execute(
             select(pages.c.phone, func.count()).where(pages.c.open).group_by(pages.c.phone))).all())
     local = now.astimezone(sites.tz)
     return [RosterEntry(team.id, member.name, member.role, redact(member.phone),

@@ -19,6 +19,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from alerts.action_results import StaffAction, slack_reply
 from alerts.numbered_ids import id_number
 from alerts.render import clock_time, place
 from alerts.routing import Recipient
@@ -27,10 +28,9 @@ from alerts.slack_blocks import bullet_list, escape
 from alerts.slash import USAGE, Command, Usage, help_text, parse_command
 from alerts.takedown_text import list_text, schedule_text, timeline_text
 from alerts.takedowns import TakedownError
-from bot.services import actions
-from bot.services.actions import Act, Outcome
+from bot.queue.handoff import hand_off
+from bot.services.actions import Act, perform
 from bot.services.broadcasts import Broadcaster, BroadcastError, Preview, time_to_send
-from bot.services.ingest import hand_off
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
 from bot.services.takedowns import Planner, takedown_number
@@ -60,19 +60,14 @@ class SlackDesk:
     sites: Sites
     redis: redis.Redis
     clock: Callable[[], datetime]
-
-    rate: float = 0.0
+    planner: Planner
+    broadcaster: Broadcaster
     public_url: str = "http://localhost:8080"
 
     @property
-    def planner(self) -> Planner:
-        """Takedown plans, on the same database and queue."""
-        return Planner(self.engine, self.sites, self.redis, self.clock)
-
-    @property
-    def broadcaster(self) -> Broadcaster:
-        """Resident broadcasts, on the same database and queue."""
-        return Broadcaster(self.engine, self.sites, self.redis, self.clock, self.rate)
+    def rate(self) -> float:
+        """The resident send rate broadcasts are paced at (segments a second)."""
+        return self.broadcaster.rate
 
     async def command(self, user_id: str, text: str) -> Answer:
         """The ephemeral answer to `/cms text` from this user."""
@@ -86,7 +81,8 @@ class SlackDesk:
             return Answer(NOT_ON_ROSTER.format(user=user_id))
         if parsed.name in ("ack", "log", "close"):
             assert parsed.incident_id is not None
-            action = {"ack": "ack", "log": "note", "close": "close"}[parsed.name]
+            actions: dict[str, StaffAction] = {"ack": "ack", "log": "note", "close": "close"}
+            action = actions[parsed.name]
             return Answer(await self.act(user_id, parsed.incident_id, None, action, parsed.text,
                                          parsed.outcome))
         if parsed.name == "incidents":
@@ -176,8 +172,8 @@ class SlackDesk:
         return Answer(text, ({"type": "section", "text": {"type": "mrkdwn", "text": text}},
                              button))
 
-    async def act(self, user_id: str, incident_ref: str, team_hint: str | None, action: str,
-                  text: str = "", outcome: str | None = None) -> str:
+    async def act(self, user_id: str, incident_ref: str, team_hint: str | None,
+                  action: StaffAction, text: str = "", outcome: str | None = None) -> str:
         """Do `action` (ack, scene, note, need, close) on an incident as this Slack user."""
         person = self.sites.person_for_slack(user_id)
         if person is None:
@@ -197,10 +193,10 @@ class SlackDesk:
             team_id = team if isinstance(team, str) else None
             page = await _page_for(conn, incident_id, person, team_id, now)
             act = Act(page, subject, self.sites, now, channel="slack")
-            done = await _perform(conn, act, action, text, outcome)
+            done = await perform(conn, act, action, text, outcome)
         # A repeat (a second press of Acknowledge) changed nothing the post shows: no redraw.
-        await hand_off(self.redis, done.keys, done.due, now, [incident_id] if done.changed else [])
-        return _confirmation(action, incident_id, outcome, done.reply)
+        await hand_off(self.redis, done.work, now)
+        return slack_reply(done.result, incident_id, self.sites.tz)
 
     async def _incidents(self, person: Person, command: Command) -> str:
         now = self.clock()
@@ -239,7 +235,7 @@ class SlackDesk:
 
     async def _people(self, person: Person, command: Command) -> str:
         team_id = command.team_id
-        if team_id is not None and not any(t.id == team_id for t in self.sites.teams):
+        if team_id is not None and self.sites.find_team(team_id) is None:
             known = ", ".join(t.id for t in self.sites.teams)
             return f"No team `{escape(team_id)}`. Teams: {known}"
         if not person.is_coordinator:
@@ -311,29 +307,3 @@ async def _page_for(conn: AsyncConnection, incident_id: str, person: Person, tea
         row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
                                                       pages.c.phone == person.key))).one()
     return page_from_row(row._mapping)
-
-
-async def _perform(conn: AsyncConnection, act: Act, action: str, text: str,
-                   outcome: str | None) -> Outcome:
-    if action == "ack":
-        return await actions.acknowledge(conn, act)
-    if action == "scene":
-        return await actions.on_scene(conn, act)
-    if action == "note":
-        return await actions.note(conn, act, text)
-    if action == "need":
-        return await actions.need_support(conn, act, text)
-    return await actions.close(conn, act, outcome or "other", text)
-
-
-def _confirmation(action: str, incident_id: str, outcome: str | None, sms_reply: str) -> str:
-    if "already" in sms_reply or "nothing to" in sms_reply:
-        return sms_reply.replace("CMS: ", "")
-    shown = f"`{escape(incident_id)}`"
-    return {
-        "ack": f"You acknowledged {shown}. Your team and the others alerted have been told.",
-        "scene": f"You are on scene at {shown}. The safety check-out timer is running.",
-        "note": f"Note added to {shown}.",
-        "need": f"Support requested for {shown}: your supervisor and the coordinators are told.",
-        "close": f"{shown} closed ({outcome}).",
-    }[action]

@@ -8,25 +8,33 @@ incidents), parse, find the alert by its short number, act, and keep the reply.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 import redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from alerts.action_results import is_staff_action, sms_reply
 from alerts.phone import PhoneError, normalise
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
 from alerts.sites import Sites
 from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
-from bot.services import actions
-from bot.services.actions import Act, Outcome
-from bot.services.ingest import hand_off
+from bot.queue.handoff import Work, hand_off
+from bot.services.actions import Act, perform
 from bot.services.resident_inbox import ResidentInbox
 from bot.store import inbound
 from bot.store.pages import open_pages
 
 _CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K"}
+
+
+@dataclass
+class Outcome:
+    """The reply to send back (empty: none) and the work for rq once the reply is stored."""
+
+    reply: str
+    work: Work = field(default_factory=Work)
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class SmsInbox:
                 return await inbound.earlier_reply(conn, sid)
             outcome, kind = await self._dispatch(conn, form, phone, body, now)
             await inbound.save_reply(conn, sid, outcome.reply or None, kind)
-        await hand_off(self.redis, outcome.keys, outcome.due, now, outcome.refresh)
+        await hand_off(self.redis, outcome.work, now)
         return outcome.reply or None
 
     async def _dispatch(self, conn: AsyncConnection, form: Mapping[str, str], phone: str,
@@ -109,25 +117,11 @@ class SmsInbox:
         else:
             return Outcome(which_one_sms(alerts, _CODE[reply.action]))
         page, incident = chosen[0]
-        act = Act(page, incident, self.sites, now)
-        if reply.action == "ack":
-            outcome = await actions.acknowledge(conn, act)
-        elif reply.action == "scene":
-            outcome = await actions.on_scene(conn, act)
-        elif reply.action == "note":
-            outcome = await actions.note(conn, act, reply.text)
-        elif reply.action == "need":
-            outcome = await actions.need_support(conn, act, reply.text)
-        elif reply.action == "close":
-            outcome = await actions.close(conn, act, reply.outcome or "other", reply.text)
-        else:
-            outcome = await actions.safe(conn, act)
-        if reply.text and reply.action in ("ack", "scene", "safe"):
-            await actions.note(conn, act, reply.text)
-            outcome.changed = True  # the note is on the timeline even if the rest was a repeat
-        if outcome.changed:
-            outcome.refresh.append(incident.id)  # the Slack posts show the new state
-        return outcome
+        action = reply.action
+        assert is_staff_action(action)  # status and help were answered above
+        done = await perform(conn, Act(page, incident, self.sites, now), action, reply.text,
+                             reply.outcome)
+        return Outcome(sms_reply(done.result, self.sites.tz), done.work)
 
 
 @lru_cache(maxsize=4096)

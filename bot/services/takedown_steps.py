@@ -24,8 +24,8 @@ from alerts.sites import Sites, Team
 from alerts.slack_blocks import PostState, TeamState, escape, incident_post
 from alerts.takedown_plans import Plan, Step
 from alerts.takedowns import reminder_text
+from bot.queue.handoff import Work, hand_off
 from bot.services.broadcasts import insert_draft
-from bot.services.ingest import hand_off
 from bot.services.takedowns import close_reminders
 from bot.store import chains
 from bot.store import takedowns as db
@@ -55,7 +55,7 @@ class StepRunner:
             if step.at > now:
                 return "not due"  # moved later: its new job will run it
             plan = await db.plan(conn, step.takedown_id)
-            team = next((t for t in self.sites.teams if t.id == step.team_id), None)
+            team = self.sites.find_team(step.team_id)
             if plan is None or plan.cancelled_at is not None or team is None:
                 await db.set_step(conn, step.id, status="cancelled")
                 return "cancelled"
@@ -65,15 +65,20 @@ class StepRunner:
                 await db.add_event(conn, plan.id, now, "cmsbot", "residents step awaits approval",
                                    f"day {_day(plan, step, self.sites)} for {team.name}")
                 await db.set_step(conn, step.id, status="approval", sent_at=now, late=late)
-                await hand_off(self.redis, keys, [], now)
-                return "awaiting approval"
-            subject, keys, due = await self._send(conn, plan, step, team, now, late)
-            await db.set_step(conn, step.id, status="sent", sent_at=now, late=late,
-                              subject_id=subject)
-            await db.add_event(conn, plan.id, now, "cmsbot", "step sent late" if late else
-                               "step sent", f"day {_day(plan, step, self.sites)} to {team.name}")
-        await hand_off(self.redis, keys, due, now, [subject])
-        return "sent late" if late else "sent"
+                work, outcome = Work(sends=keys), "awaiting approval"
+            else:
+                work = await self._send_to_team(conn, plan, step, team, now, late)
+                outcome = "sent late" if late else "sent"
+        await hand_off(self.redis, work, now)  # after commit: a job must find its delivery
+        return outcome
+
+    async def _send_to_team(self, conn: AsyncConnection, plan: Plan, step: Step, team: Team,
+                            now: datetime, late: bool) -> Work:
+        subject, keys, due = await self._send(conn, plan, step, team, now, late)
+        await db.set_step(conn, step.id, status="sent", sent_at=now, late=late, subject_id=subject)
+        await db.add_event(conn, plan.id, now, "cmsbot", "step sent late" if late else
+                           "step sent", f"day {_day(plan, step, self.sites)} to {team.name}")
+        return Work(sends=keys, steps=due, refresh=[subject])
 
     async def _send(self, conn: AsyncConnection, plan: Plan, step: Step, team: Team,
                     now: datetime, late: bool) -> tuple[str, list[str], list[Due]]:

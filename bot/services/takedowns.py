@@ -7,8 +7,6 @@ takedown up to a week back) are listed and sent only when a coordinator confirms
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,7 +19,7 @@ from alerts.numbered_ids import id_number
 from alerts.sites import Person, Sites
 from alerts.takedown_plans import Plan, PlanView, Step
 from alerts.takedowns import Area, TakedownError, parse_date, resolve_area, schedule, wall_clock
-from bot.queue.connection import schedule_takedown_steps
+from bot.queue.handoff import Work, hand_off
 from bot.store import chains
 from bot.store import takedowns as db
 from bot.store.schema import incident_teams, incidents, pages, takedowns, timeline
@@ -167,15 +165,7 @@ class Planner:
     async def _schedule(self, steps: list[Step], now: datetime) -> None:
         waiting = [s for s in steps if s.status == "scheduled"]
         if waiting:
-            await hand_off_steps(self.redis, waiting, now)
-
-
-async def hand_off_steps(connection: redis.Redis, steps: list[Step], now: datetime) -> None:
-    """Schedule step jobs; if Redis is away, reconcile schedules them from the database."""
-    # If Redis is away the steps are still in the database: the worker's reconcile schedules them.
-    with contextlib.suppress(redis.RedisError):
-        await asyncio.to_thread(schedule_takedown_steps, connection,
-                                [(s.id, s.at) for s in steps], now)
+            await hand_off(self.redis, Work(takedown_steps=[(s.id, s.at) for s in waiting]), now)
 
 
 async def close_reminders(conn: AsyncConnection, takedown_id: int, now: datetime, outcome: str,

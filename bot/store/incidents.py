@@ -1,161 +1,117 @@
-"""Storing routed incidents: the incident, its teams, pages and deliveries, in one transaction."""
+"""Stored incidents: the steps ingest takes in its transaction, and the view the API reads."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from alerts.chains import ChainPlan, Due
 from alerts.incident import Incident
-from alerts.linking import RADIUS_M, WINDOW, Link
-from alerts.outbound import Outbound
-from alerts.routing import Plan
-from bot.store.chains import create as create_chains
+from alerts.linking import RADIUS_M, Link
+from alerts.routing import Plan, TeamRoute
 from bot.store.dialect import insert_ignore
-from bot.store.pages import add_pages, incident_from_row, insert_messages
+from bot.store.pages import incident_from_row
 from bot.store.schema import deliveries, incident_links, incident_teams, incidents, pages, timeline
 
 _EARTH_RADIUS_M = 6_371_008.8
 
-# Build the outbound messages once short numbers are known (phone -> number).
-Render = Callable[[Mapping[str, int]], Sequence[Outbound]]
+
+async def insert(conn: AsyncConnection, incident: Incident, unrouted: bool, now: datetime) -> bool:
+    """Store a new incident as open; False (and nothing written) if its id is known already."""
+    return await insert_ignore(conn, incidents, {
+        "id": incident.id, "occurred_at": incident.occurred_at, "received_at": now,
+        "lat": incident.lat, "lon": incident.lon, "precinct": incident.precinct,
+        "borough": incident.borough, "fatal": incident.fatal, "victims": incident.victims,
+        "location": incident.location, "hospital": incident.hospital,
+        "source": incident.source, "verified": incident.verified,
+        "status": "open", "unrouted": unrouted,
+    })
+
+
+async def add_routes(conn: AsyncConnection, incident_id: str, routes: Sequence[TeamRoute],
+                     required_acks: Mapping[str, int]) -> None:
+    """The teams an incident was routed to, with the acknowledgements each needs."""
+    if routes:
+        await conn.execute(incident_teams.insert(), [
+            {"incident_id": incident_id, "team_id": r.team_id, "reason": r.reason,
+             "required_acks": required_acks.get(r.team_id, 1)} for r in routes])
+
+
+async def add_links(conn: AsyncConnection, incident_id: str, links: Sequence[Link],
+                    now: datetime) -> None:
+    """Possible retaliation links, with an event on both incidents' timelines."""
+    if not links:
+        return
+    # Two statements for all links: a busy area links one shooting to many open ones.
+    await conn.execute(incident_links.insert(), [
+        {"incident_id": incident_id, "linked_id": link.incident_id,
+         "distance_m": link.distance_m, "hours": link.hours} for link in links])
+    events = []
+    for link in links:
+        detail = f"{link.distance_m:.0f} m and {link.hours:.0f} h apart"
+        for own, other in ((incident_id, link.incident_id), (link.incident_id, incident_id)):
+            events.append({"incident_id": own, "at": now, "actor": "cmsbot",
+                           "action": "possible retaliation", "channel": "system",
+                           "detail": f"linked to {other}: {detail}", "team_id": None})
+    await conn.execute(timeline.insert(), events)
+
+
+async def add_routing_events(conn: AsyncConnection, incident: Incident, plan: Plan,
+                             now: datetime) -> None:
+    """Received, routed and paged: the first lines of the incident's timeline."""
+    await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now))
+
+
+async def open_near(conn: AsyncConnection, incident: Incident, window: timedelta,
+                    radius_m: float = RADIUS_M) -> list[Incident]:
+    """Open shootings within `window` of this one's time and about `radius_m` of its place:
+    candidates for linking (a box around the circle; `find_links` measures the distance)."""
+    if incident.lat is None or incident.lon is None:
+        return []
+    # Only the box is read: loading every open incident of the window made each ingest
+    # slower than the last on a busy day (and on any replay of history).
+    lat_span, lon_span = _box(incident.lat, radius_m)
+    rows = await conn.execute(select(incidents).where(
+        incidents.c.kind == "shooting",
+        incidents.c.closed_at.is_(None), incidents.c.lat.is_not(None),
+        incidents.c.occurred_at >= incident.occurred_at - window,
+        incidents.c.occurred_at <= incident.occurred_at + window,
+        incidents.c.lat.between(incident.lat - lat_span, incident.lat + lat_span),
+        incidents.c.lon.between(incident.lon - lon_span, incident.lon + lon_span),
+        incidents.c.id != incident.id))
+    return [incident_from_row(row._mapping) for row in rows]
 
 
 @dataclass(frozen=True)
-class Routed:
-    """Everything decided about a new incident before it is stored."""
+class Summary:
+    """A stored incident's status, teams and how many deliveries it made."""
 
-    incident: Incident
-    plan: Plan
-    render: Render
-    chains: Sequence[ChainPlan] = ()
-    links: Sequence[Link] = ()
-    required_acks: Mapping[str, int] = field(default_factory=dict)
-    # When set, the store reads the open incidents near this one in its own transaction and
-    # stores what this returns for them instead: one pooled connection per ingest, not two.
-    relink: Callable[[Sequence[Incident]], Routed] | None = None
-
-
-@dataclass(frozen=True)
-class IngestOutcome:
-    """What the ingest API answers, and the delivery keys that still need a send job."""
-
-    incident_id: str
     status: str
     teams: tuple[str, ...]
     deliveries: int
-    duplicate: bool
-    keys: tuple[str, ...] = ()
-    due: tuple[Due, ...] = ()
 
-    def to_json(self) -> dict[str, object]:
-        """The 202 body of `POST /api/incidents`."""
-        return {"id": self.incident_id, "status": self.status, "teams": list(self.teams),
-                "deliveries": self.deliveries, "duplicate": self.duplicate}
+
+async def summary(conn: AsyncConnection, incident_id: str) -> Summary:
+    """What ingest answers for an incident already stored."""
+    status = await conn.scalar(select(incidents.c.status).where(incidents.c.id == incident_id))
+    teams = await conn.scalars(select(incident_teams.c.team_id)
+                               .where(incident_teams.c.incident_id == incident_id)
+                               .order_by(incident_teams.c.team_id))
+    count = await conn.scalar(select(func.count()).select_from(deliveries)
+                              .where(deliveries.c.incident_id == incident_id))
+    return Summary(str(status), tuple(teams), int(count or 0))
 
 
 class IncidentStore:
-    """Incidents and everything routed from them."""
+    """Reading incidents with everything routed from them."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-
-    async def record(self, routed: Routed, now: datetime) -> IngestOutcome:
-        """Store a newly routed incident once; a second call with the same id changes nothing."""
-        for attempt in range(3):
-            try:
-                async with self.engine.begin() as conn:
-                    return await self._record(conn, routed, now)
-            except IntegrityError:
-                # A backstop: the number locks should prevent it, but a unique index violation
-                # is always safe to retry with fresh numbers (nothing was committed).
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    async def _record(self, conn: AsyncConnection, routed: Routed, now: datetime) -> IngestOutcome:
-        incident, plan = routed.incident, routed.plan
-        fresh = await insert_ignore(conn, incidents, {
-            "id": incident.id, "occurred_at": incident.occurred_at, "received_at": now,
-            "lat": incident.lat, "lon": incident.lon, "precinct": incident.precinct,
-            "borough": incident.borough, "fatal": incident.fatal, "victims": incident.victims,
-            "location": incident.location, "hospital": incident.hospital,
-            "source": incident.source, "verified": incident.verified,
-            "status": "open", "unrouted": plan.unrouted,
-        })
-        if not fresh:
-            return await self._summary(conn, incident.id)
-        if routed.relink is not None:
-            routed = routed.relink(await self._open_near(conn, incident, WINDOW, RADIUS_M))
-        if plan.routes:
-            await conn.execute(incident_teams.insert(), [
-                {"incident_id": incident.id, "team_id": r.team_id, "reason": r.reason,
-                 "required_acks": routed.required_acks.get(r.team_id, 1)} for r in plan.routes])
-        numbers = await add_pages(conn, incident.id, plan.recipients, now, fresh=True)
-        messages = routed.render(numbers)
-        keys = await insert_messages(conn, messages, now, fresh=True)
-        await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now))
-        await self._link(conn, incident.id, routed.links, now)
-        due = await create_chains(conn, incident.id, routed.chains, fresh=True)
-        return IngestOutcome(incident.id, "open", plan.team_ids, len(messages), False,
-                             tuple(keys), tuple(due))
-
-    async def _link(self, conn: AsyncConnection, incident_id: str, links: Sequence[Link],
-                    now: datetime) -> None:
-        if not links:
-            return
-        # Two statements for all links: a busy area links one shooting to many open ones.
-        await conn.execute(incident_links.insert(), [
-            {"incident_id": incident_id, "linked_id": link.incident_id,
-             "distance_m": link.distance_m, "hours": link.hours} for link in links])
-        events = []
-        for link in links:
-            detail = f"{link.distance_m:.0f} m and {link.hours:.0f} h apart"
-            for own, other in ((incident_id, link.incident_id), (link.incident_id, incident_id)):
-                events.append({"incident_id": own, "at": now, "actor": "cmsbot",
-                               "action": "possible retaliation", "channel": "system",
-                               "detail": f"linked to {other}: {detail}", "team_id": None})
-        await conn.execute(timeline.insert(), events)
-
-    async def open_near(self, incident: Incident, window: timedelta,
-                        radius_m: float = RADIUS_M) -> list[Incident]:
-        """Open incidents within `window` of this one's time and about `radius_m` of its place:
-        candidates for linking (a box around the circle; `find_links` measures the distance)."""
-        async with self.engine.connect() as conn:
-            return await self._open_near(conn, incident, window, radius_m)
-
-    async def _open_near(self, conn: AsyncConnection, incident: Incident, window: timedelta,
-                         radius_m: float) -> list[Incident]:
-        if incident.lat is None or incident.lon is None:
-            return []
-        # Only the box is read: loading every open incident of the window made each ingest
-        # slower than the last on a busy day (and on any replay of history).
-        lat_span, lon_span = _box(incident.lat, radius_m)
-        rows = await conn.execute(select(incidents).where(
-            incidents.c.kind == "shooting",
-            incidents.c.closed_at.is_(None), incidents.c.lat.is_not(None),
-            incidents.c.occurred_at >= incident.occurred_at - window,
-            incidents.c.occurred_at <= incident.occurred_at + window,
-            incidents.c.lat.between(incident.lat - lat_span, incident.lat + lat_span),
-            incidents.c.lon.between(incident.lon - lon_span, incident.lon + lon_span),
-            incidents.c.id != incident.id))
-        return [incident_from_row(row._mapping) for row in rows]
-
-    async def _summary(self, conn: AsyncConnection, incident_id: str) -> IngestOutcome:
-        status = await conn.scalar(select(incidents.c.status).where(incidents.c.id == incident_id))
-        teams = await conn.scalars(select(incident_teams.c.team_id)
-                                   .where(incident_teams.c.incident_id == incident_id)
-                                   .order_by(incident_teams.c.team_id))
-        count = await conn.scalar(select(func.count()).select_from(deliveries)
-                                  .where(deliveries.c.incident_id == incident_id))
-        return IngestOutcome(incident_id, str(status), tuple(teams), int(count or 0), True)
 
     async def view(self, incident_id: str) -> dict[str, Any] | None:
         """The incident with its teams, pages, deliveries and timeline, for the API."""

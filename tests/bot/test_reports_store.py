@@ -3,15 +3,14 @@ answered through the same store and actions the app uses, a month window at loca
 
 from datetime import UTC, date, datetime, timedelta
 
-from alerts.chains import alert_chain, followup_chains
+import redis
+
 from alerts.incident import parse_incident
-from alerts.outbound import alert_messages
 from alerts.reports import as_json
-from alerts.routing import route
 from bot.services import actions
+from bot.services.ingest import Ingest
 from bot.services.reports import build_report
 from bot.store import takedowns as plans
-from bot.store.incidents import IncidentStore, Routed
 from bot.store.pages import all_pages, incident
 from bot.store.schema import incident_teams, incidents
 from tests.alerts.sitebuilder import NY, build_sites
@@ -28,11 +27,8 @@ async def received(engine, incident_id: str, at: datetime, where=ENY,
     """Record an incident as ingest does: routed, paged, with its escalation and follow-ups."""
     item = parse_incident({"id": incident_id, "lat": where[0], "lon": where[1],
                            "occurred_at": (occurred or at - timedelta(minutes=5)).isoformat()})
-    plan = route(item, SITES, at)
-    teams = [SITES.team(team_id) for team_id in plan.team_ids]
-    chains = [c for team in teams for c in (alert_chain(team, at), *followup_chains(team, at))]
-    await IncidentStore(engine).record(Routed(
-        item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES), chains), at)
+    # Ingest's unit of work without its hand-off to rq: the Redis client is never used.
+    await Ingest(SITES, engine, redis.Redis(), lambda: at).record(item)
 
 
 async def answer(engine, incident_id: str, name: str, at: datetime, action, *args) -> None:

@@ -3,18 +3,19 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import redis
 from sqlalchemy import text, update
 
 from alerts.chains import alert_chain, followup_chains
 from alerts.incident import parse_incident
-from alerts.outbound import Outbound, alert_messages
-from alerts.routing import route
+from alerts.outbound import Outbound
 from bot.config.settings import Settings
-from bot.store import chains, inbound
+from bot.services.ingest import Ingest
+from bot.store import chains, inbound, incidents
 from bot.store.deliveries import DeliveryStore
 from bot.store.dialect import lock_keys
 from bot.store.engine import open_engine
-from bot.store.incidents import IncidentStore, Routed
+from bot.store.incidents import IncidentStore
 from bot.store.migrate import pending, upgrade
 from bot.store.outbox import OutboxStore
 from bot.store.pages import insert_messages
@@ -31,11 +32,19 @@ def incident(incident_id: str = "I-1", **fields):
                            "lat": 40.67, "lon": -73.89, **fields})
 
 
+class Recorded:
+    """What ingest stored and left for rq, as the store tests read it."""
+
+    def __init__(self, outcome, work):
+        self.teams, self.deliveries, self.duplicate = outcome.teams, outcome.deliveries, \
+            outcome.duplicate
+        self.keys, self.due = tuple(work.sends), tuple(work.steps)
+
+
 async def record(store: IncidentStore, incident_id: str = "I-1", **fields):
-    item = incident(incident_id, **fields)
-    plan = route(item, SITES, NOW)
-    routed = Routed(item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES))
-    return await store.record(routed, NOW)
+    # Ingest's unit of work without its hand-off to rq: the Redis client is never used.
+    ingest = Ingest(SITES, store.engine, redis.Redis(), lambda: NOW)
+    return Recorded(*await ingest.record(incident(incident_id, **fields)))
 
 
 async def test_an_incident_is_stored_once_and_its_duplicate_changes_nothing(engine):
@@ -202,21 +211,19 @@ async def test_open_near_reads_the_open_incidents_around_the_place_and_time_only
     for incident_id, lat, lon in (("NEAR", 40.6730, -73.8900), ("FAR", 40.7200, -73.8900),
                                   ("EAST", 40.6700, -73.8000)):
         await record(store, incident_id, lat=lat, lon=lon)
-    near = await store.open_near(incident("NEW", lat=40.67, lon=-73.89), timedelta(hours=72))
+    async with engine.connect() as conn:
+        near = await incidents.open_near(conn, incident("NEW", lat=40.67, lon=-73.89),
+                                         timedelta(hours=72))
     assert [item.id for item in near] == ["NEAR"]
 
 
 async def test_a_new_incidents_chains_are_stored_each_with_its_own_id_and_start(engine):
-    store = IncidentStore(engine)
-    item = incident("I-1")
-    plan = route(item, SITES, NOW)
     team = SITES.team("eny")
     plans = [alert_chain(team, NOW), *followup_chains(team, NOW)]
-    # A plan repeated for the same key is stored once: the first one wins.
-    routed = Routed(item, plan, lambda numbers: alert_messages(item, plan, numbers, SITES),
-                    [*plans, plans[0]])
-    due = (await store.record(routed, NOW)).due
-    async with engine.connect() as conn:
+    async with engine.begin() as conn:
+        await incidents.insert(conn, incident("I-1"), False, NOW)
+        # A plan repeated for the same key is stored once: the first one wins.
+        due = await chains.create(conn, "I-1", [*plans, plans[0]], fresh=True)
         stored = {chain.id: chain for chain in await chains.of_incident(conn, "I-1")}
     expected = [p for p in plans if p.first_at is not None]
     assert len(due) == len(stored) == len(expected) > 1
@@ -225,6 +232,16 @@ async def test_a_new_incidents_chains_are_stored_each_with_its_own_id_and_start(
         assert (chain.kind, chain.subject, chain.next_step, chain.next_at) == (
             chain_plan.kind, chain_plan.subject, 0, chain_plan.first_at)
         assert (item_due.step, item_due.at) == (0, chain_plan.first_at)
+
+
+async def test_ingest_hands_each_stored_chains_first_step_to_rq(engine):
+    recorded = await record(IncidentStore(engine), "I-1")
+    async with engine.connect() as conn:
+        stored = {chain.id: chain for chain in await chains.of_incident(conn, "I-1")}
+    assert len(recorded.due) == len(stored) > 1
+    for item_due in recorded.due:
+        chain = stored[item_due.chain_id]
+        assert (item_due.step, item_due.at) == (0, chain.next_at)
 
 
 async def test_locked_keys_stay_locked_until_the_transaction_ends(postgres_url):

@@ -1,0 +1,53 @@
+"""The use cases, built once per process by `build_services`: the web app and the worker share it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alerts.sites import Sites
+from bot.config.settings import Settings
+from bot.services.broadcasts import Broadcaster
+from bot.services.escalation import Escalator
+from bot.services.ingest import Ingest
+from bot.services.sessions import SigninLinks
+from bot.services.slack_desk import SlackDesk
+from bot.services.sms_inbox import SmsInbox
+from bot.services.takedown_steps import StepRunner
+from bot.services.takedowns import Planner
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every use case, on one database, one Redis, one set of sites and one clock."""
+
+    ingest: Ingest
+    sms_inbox: SmsInbox
+    escalator: Escalator
+    slack_desk: SlackDesk
+    planner: Planner
+    takedown_steps: StepRunner
+    broadcaster: Broadcaster
+    signin_links: SigninLinks
+
+
+def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
+                   clock: Callable[[], datetime]) -> Services:
+    """Build the use cases; nothing connects here (the engine and client connect on use)."""
+    broadcaster = Broadcaster(engine, sites, connection, clock, settings.sms_rate_per_second)
+    planner = Planner(engine, sites, connection, clock)
+    return Services(
+        ingest=Ingest(sites, engine, connection, clock, broadcaster),
+        sms_inbox=SmsInbox(engine, sites, connection, clock, settings.twilio_resident_from),
+        escalator=Escalator(engine, sites, connection, clock),
+        slack_desk=SlackDesk(engine, sites, connection, clock, planner, broadcaster,
+                             settings.public_base()),
+        planner=planner,
+        takedown_steps=StepRunner(engine, sites, connection, clock),
+        broadcaster=broadcaster,
+        signin_links=SigninLinks(connection),
+    )
