@@ -48,7 +48,13 @@ def tracked_files() -> list[str]:
 
 
 def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    """Run a command to completion and return its output; fail the test with it if it fails."""
+    """Run a command to completion and return its output; fail the test with it if it fails.
+
+    Without PYTHONPATH unless `env` says otherwise: pip in the fresh venv must not see the
+    checkout (nor its egg-info) as cmsbot already installed.
+    """
+    if env is None:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     done = subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True,  # noqa: S603
                           text=True, timeout=300)
     assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}{done.stderr}"
@@ -56,6 +62,7 @@ def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | Non
 
 
 def outside(tmp: Path) -> Path:
+    """`tmp`, checked to lie outside the checkout (as with a --basetemp inside it, it would not)."""
     assert not tmp.resolve().is_relative_to(ROOT), f"{tmp} is inside the checkout"
     return tmp
 
