@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import aiohttp
+import psutil
 import pytest
 
 DEADLINE = 60.0
@@ -66,3 +68,28 @@ async def finish(process: asyncio.subprocess.Process, seen: list[str]) -> int:
 def redis_gone(home: Path) -> bool:
     """True once the embedded Redis of CMSBOT_HOME `home` has shut down (its socket is removed)."""
     return not (home / "redis" / "redis.sock").exists()
+
+
+async def healthz(http: aiohttp.ClientSession) -> int:
+    """GET /healthz, retried until the port accepts (it may lag the log line a moment)."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        try:
+            async with http.get("/healthz") as response:
+                return response.status
+        except aiohttp.ClientConnectionError:
+            assert time.monotonic() < deadline, "/healthz never answered"
+            await asyncio.sleep(0.1)
+
+
+async def process_ends(pid: int) -> bool:
+    """Whether the process `pid` exits (or is only a zombie left to reap) within the deadline."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        await asyncio.sleep(0.05)
+    return False

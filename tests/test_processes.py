@@ -9,7 +9,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.processes import DEADLINE, clean_env, finish, free_port, read_until, redis_gone, start
+from tests.processes import (
+    DEADLINE,
+    clean_env,
+    finish,
+    free_port,
+    healthz,
+    read_until,
+    redis_gone,
+    start,
+)
 
 
 @pytest.fixture
@@ -48,13 +57,7 @@ async def test_serve_and_worker_started_separately_share_redis_and_the_database(
     incident = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00",
                 "lat": 40.8105, "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
     async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as http:
-        for _ in range(100):  # the port may take a moment to accept after the log line
-            try:
-                async with http.get("/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
+        assert await healthz(http) == 200
         async with http.post("/api/incidents", json=incident) as response:
             assert response.status == 202
             assert (await response.json())["teams"] == ["brag-mott-haven"]

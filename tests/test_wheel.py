@@ -3,7 +3,6 @@ outside the checkout, and `cmsbot serve` run from there with nothing configured.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -17,11 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import psutil
 import pytest
 
 from bot.config.logs import redact_phones
-from tests.processes import DEADLINE, clean_env, finish, free_port, read_until, redis_gone, start
+from tests.processes import (
+    DEADLINE,
+    clean_env,
+    finish,
+    free_port,
+    healthz,
+    process_ends,
+    read_until,
+    redis_gone,
+    start,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("alerts", "bot", "handlers", "workers")
@@ -145,7 +153,7 @@ async def test_cmsbot_serve_from_the_wheel_pages_teams_and_serves_the_dashboard(
     web_out: list[str] = []
     try:
         await read_until(web, lambda out: f"listening on port {port}" in out, web_out)
-        # The sample sites, migrations and embedded Redis all come from the installed packages.
+        # With no CMSBOT_SITES, the sites in use are the sample that the wheel shipped.
         assert f"sites {installed.site}/bot/samples/sites.yaml" in "".join(web_out)
         token = (home / "api-token").read_text().strip()
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}",
@@ -184,18 +192,6 @@ async def test_cmsbot_serve_from_the_wheel_pages_teams_and_serves_the_dashboard(
     assert redact_phones(logs) == logs and token not in logs
 
 
-async def healthz(http: aiohttp.ClientSession) -> int:
-    """GET /healthz, retried until the port accepts (it may lag the log line a moment)."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        try:
-            async with http.get("/healthz") as response:
-                return response.status
-        except aiohttp.ClientConnectionError:
-            assert time.monotonic() < deadline, "/healthz never answered"
-            await asyncio.sleep(0.1)
-
-
 async def send_everything(http: aiohttp.ClientSession, env: dict[str, str], cmsbot: tuple[str, ...],
                           cwd: Path) -> str:
     """Run `cmsbot worker --burst` until the incident shows every delivery sent; its output."""
@@ -209,16 +205,3 @@ async def send_everything(http: aiohttp.ClientSession, env: dict[str, str], cmsb
         if shown["deliveries"] and {d["status"] for d in shown["deliveries"]} == {"sent"}:
             return "".join(said)
         assert time.monotonic() < deadline, shown
-
-
-async def process_ends(pid: int) -> bool:
-    """Whether the process `pid` exits (or is only a zombie left to reap) within the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        await asyncio.sleep(0.05)
-    return False
