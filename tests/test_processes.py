@@ -1,9 +1,7 @@
 """The commands as a new user runs them: real processes, embedded Redis and SQLite, Ctrl-C."""
 
 import asyncio
-import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -11,45 +9,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-DEADLINE = 60.0
-
-
-def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a fresh machine: nothing configured but where state lives."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("CMSBOT_", "TWILIO_", "SLACK_", "DATABASE_", "REDIS_"))}
-    return {**env, "CMSBOT_HOME": str(home), "PYTHONUNBUFFERED": "1", **extra}
-
-
-async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
-
-
-async def read_until(process: asyncio.subprocess.Process, predicate, seen: list[str]) -> None:
-    """Collect output lines until `predicate(all output so far)` holds, or fail at the deadline."""
-    assert process.stdout is not None
-    deadline = time.monotonic() + DEADLINE
-    while not predicate("".join(seen)):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            pytest.fail("timed out; output so far:\n" + "".join(seen))
-        line = await asyncio.wait_for(process.stdout.readline(), remaining)
-        if not line:
-            pytest.fail("process ended early:\n" + "".join(seen))
-        seen.append(line.decode())
-
-
-async def finish(process: asyncio.subprocess.Process, seen: list[str]) -> int:
-    assert process.stdout is not None
-    rest = await asyncio.wait_for(process.stdout.read(), DEADLINE)
-    seen.append(rest.decode())
-    return await asyncio.wait_for(process.wait(), DEADLINE)
-
-
-def redis_gone(home: Path) -> bool:
-    return not (home / "redis" / "redis.sock").exists()
+from tests.processes import (
+    DEADLINE,
+    clean_env,
+    finish,
+    free_port,
+    healthz,
+    read_until,
+    redis_gone,
+    start,
+)
 
 
 @pytest.fixture
@@ -75,9 +44,7 @@ async def test_the_demo_shows_who_got_which_alert_and_stops_cleanly(home, stop):
 
 
 async def test_serve_and_worker_started_separately_share_redis_and_the_database(home):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = clean_env(home, PORT=str(port))
     worker = await start("worker", env=env)  # the worker starts first and starts Redis
     worker_out: list[str] = []
@@ -90,13 +57,7 @@ async def test_serve_and_worker_started_separately_share_redis_and_the_database(
     incident = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00",
                 "lat": 40.8105, "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
     async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as http:
-        for _ in range(100):  # the port may take a moment to accept after the log line
-            try:
-                async with http.get("/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
+        assert await healthz(http) == 200
         async with http.post("/api/incidents", json=incident) as response:
             assert response.status == 202
             assert (await response.json())["teams"] == ["brag-mott-haven"]
