@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.ops.metrics import CONTENT_TYPE, render
+from bot.ops.metrics import CONTENT_TYPE, exposition
 from bot.ops.readiness import OK, readiness
-from bot.ops.scrape import collect
+from bot.ops.scrape import read
 from handlers import keys
 from handlers.auth import require_bearer
 from handlers.errors import RETRY_AFTER
@@ -35,9 +35,10 @@ async def metrics(request: web.Request) -> web.Response:
     """Prometheus text; always 200, with `cmsbot_scrape_error` saying what could not be read."""
     _require_metrics_token(request)
     app = request.app
-    families = await collect(app[keys.ENGINE], app[keys.PROBE_REDIS], app[keys.WEBHOOK_SECONDS],
-                             app[keys.CLOCK]())
-    return web.Response(body=render(families).encode(),
+    # The database and Redis are read first, off the loop's thread for Redis; then this
+    # scrape's readings and the process's own registry are written out together.
+    readings = await read(app[keys.ENGINE], app[keys.PROBE_REDIS], app[keys.CLOCK]())
+    return web.Response(body=exposition(readings, app[keys.METRICS]),
                         headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"})
 
 

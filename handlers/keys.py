@@ -7,13 +7,13 @@ from datetime import datetime
 
 import redis
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.map_shapes import TeamOutline
 from bot.config.settings import Secret, Settings
 from bot.config.sites_file import LoadedSites
-from bot.ops.metrics import Histogram
 from bot.services.container import Services
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
@@ -31,6 +31,8 @@ API_TOKEN = web.AppKey("api_token", Secret)
 BOLT = web.AppKey("bolt", AsyncApp)
 # The operator endpoints' own Redis client, with short timeouts (/readyz, /metrics).
 PROBE_REDIS = web.AppKey("probe_redis", redis.Redis)
+# What this process measures itself, for /metrics; never prometheus_client's global registry.
+METRICS = web.AppKey("metrics", CollectorRegistry)
 WEBHOOK_SECONDS = web.AppKey("webhook_seconds", Histogram)
 SESSIONS = web.AppKey("sessions", SessionSigner)
 MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import aiohttp
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from alerts.map_shapes import bounds, team_outlines
 from bot.config.clock import utcnow
@@ -17,7 +18,6 @@ from bot.config.settings import Settings
 from bot.config.sites_file import LoadedSites, load_sites
 from bot.main.routes import setup_routes
 from bot.main.slack_app import build_bolt
-from bot.ops.metrics import Histogram
 from bot.ops.readiness import TIMEOUT as PROBE_TIMEOUT
 from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
@@ -28,8 +28,7 @@ from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
 from handlers import keys
 from handlers.errors import error_middleware
-from handlers.timing import BUCKETS as WEBHOOK_BUCKETS
-from handlers.timing import webhook_timing
+from handlers.timing import webhook_seconds, webhook_timing
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
                           middlewares=[webhook_timing, error_middleware])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
-    app[keys.WEBHOOK_SECONDS] = Histogram(WEBHOOK_BUCKETS)
+    registry = app[keys.METRICS] = CollectorRegistry()
+    app[keys.WEBHOOK_SECONDS] = webhook_seconds(registry)
     app[keys.API_TOKEN] = settings.ingest_token()
     loaded = sites or load_sites(settings.sites_path, settings.timezone)
     # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing

@@ -1,123 +1,70 @@
-"""Prometheus text exposition (format 0.0.4), written by hand: families, escaping, a histogram.
+"""Prometheus exposition through prometheus_client, one registry per app.
 
-The format is a few lines of text; a client library would bring the process-wide default
-registry this codebase avoids. Tests parse the output with prometheus_client to prove it valid.
+The library's process-wide default registry is never used: each app makes its own
+`CollectorRegistry` and registers what that process measures itself, so two apps in one
+process (the tests run many) never see each other's numbers.
+
+What a scrape returns stays as it was before the library came in, because alert rules and
+dashboards name these series: no `_created` series beside counters and histograms, and
+`le="3"` rather than the library's `le="3.0"` (Prometheus 2 keeps `le` as the text it reads,
+so `le="3"` in a rule would stop matching).
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-Labels = tuple[tuple[str, str], ...]
-Kind = Literal["gauge", "counter", "histogram"]
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+# What generate_latest writes is the classic text format, 0.0.4. The library's
+# CONTENT_TYPE_LATEST now says version=1.0.0, which promises another negotiation than ours.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+
+
+def le(bound: float) -> str:
+    """A bucket's upper bound as its `le` label: `3`, `0.025`, `+Inf`."""
+    if bound == float("inf"):
+        return "+Inf"
+    return str(int(bound)) if bound.is_integer() else repr(bound)
+
+
+def register(registry: CollectorRegistry, metric: MetricWrapperBase) -> None:
+    """Add a prometheus_client metric to `registry`, exposed as described above."""
+    registry.register(_AsBefore(metric))
+
+
+def exposition(*collectors: Collector) -> bytes:
+    """The text format of every collector's families, in the order given."""
+    return generate_latest(_Chain(collectors))
+
+
+@dataclass(frozen=True, eq=False)
+class _AsBefore:
+    """A library metric without its `_created` samples and with short `le` labels."""
+
+    metric: MetricWrapperBase
+
+    def describe(self) -> Iterable[Metric]:
+        return self.metric.describe()
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.metric.collect():
+            shown = Metric(family.name, family.documentation, family.type, family.unit)
+            shown.samples = [
+                sample._replace(labels={**sample.labels, "le": le(float(sample.labels["le"]))})
+                if "le" in sample.labels else sample
+                for sample in family.samples if sample.name != f"{family.name}_created"]
+            yield shown
 
 
 @dataclass(frozen=True)
-class Sample:
-    """One line: a sample name (the family's, or with _bucket/_sum/_count), labels, a value."""
+class _Chain:
+    collectors: tuple[Collector, ...]
 
-    name: str
-    labels: Labels
-    value: float
-
-
-@dataclass(frozen=True)
-class Family:
-    """A metric family: its HELP and TYPE lines, then its samples."""
-
-    name: str
-    kind: Kind
-    help: str
-    samples: Sequence[Sample] = ()
-
-
-def labels(**values: str) -> Labels:
-    """Labels in a stable order, so the same series always renders the same way."""
-    return tuple(sorted(values.items()))
-
-
-def family(name: str, kind: Kind, help_text: str, values: Mapping[Labels, float]) -> Family:
-    """A gauge or counter family with one sample per label set."""
-    return Family(name, kind, help_text,
-                  [Sample(name, key, value) for key, value in sorted(values.items())])
-
-
-def histogram_samples(name: str, bounds: Sequence[float], cumulative: Sequence[int], total: float,
-                      count: int, series: Labels = ()) -> list[Sample]:
-    """A histogram's lines from cumulative counts per upper bound (+Inf is `count`)."""
-    buckets = [Sample(f"{name}_bucket", (*series, ("le", _number(bound))), float(seen))
-               for bound, seen in zip(bounds, cumulative, strict=True)]
-    buckets.append(Sample(f"{name}_bucket", (*series, ("le", "+Inf")), float(count)))
-    return [*buckets, Sample(f"{name}_sum", series, total), Sample(f"{name}_count", series, count)]
-
-
-@dataclass
-class _Series:
-    counts: list[int]
-    total: float = 0.0
-    count: int = 0
-
-
-@dataclass
-class Histogram:
-    """Observations in fixed buckets, per label set, kept by one process while it runs.
-
-    Only the event loop's thread observes, so it needs no lock.
-    """
-
-    bounds: tuple[float, ...]
-    _series: dict[Labels, _Series] = field(default_factory=dict)
-
-    def observe(self, value: float, series: Labels = ()) -> None:
-        """Count one observation of `value` (seconds, say) under `series`."""
-        state = self._series.setdefault(series, _Series([0] * len(self.bounds)))
-        index = bisect.bisect_left(self.bounds, value)  # le: a value equal to a bound is in it
-        if index < len(self.bounds):
-            state.counts[index] += 1
-        state.total += value
-        state.count += 1
-
-    def family(self, name: str, help_text: str) -> Family:
-        """The family to render, with cumulative buckets."""
-        samples: list[Sample] = []
-        for series, state in sorted(self._series.items()):
-            samples += histogram_samples(name, self.bounds, list(itertools.accumulate(state.counts)),
-                                         state.total, state.count, series)
-        return Family(name, "histogram", help_text, samples)
-
-
-def render(families: Iterable[Family]) -> str:
-    """The exposition text: HELP, TYPE and samples of each family, ending with a newline."""
-    lines: list[str] = []
-    for item in families:
-        lines.append(f"# HELP {item.name} {_escape_help(item.help)}")
-        lines.append(f"# TYPE {item.name} {item.kind}")
-        for sample in item.samples:
-            shown = ",".join(f'{key}="{_escape_label(value)}"' for key, value in sample.labels)
-            lines.append(f"{sample.name}{{{shown}}} {_number(sample.value)}" if shown
-                         else f"{sample.name} {_number(sample.value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _escape_help(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _escape_label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if float(value).is_integer() and abs(value) < 2 ** 53:
-        return str(int(value))
-    return repr(float(value))
+    def collect(self) -> Iterator[Metric]:
+        for collector in self.collectors:
+            yield from collector.collect()
