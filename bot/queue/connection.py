@@ -41,6 +41,13 @@ def connect(url: str, timeout: float | None = None) -> redis.Redis:
                                 socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
+def redis_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says Redis cannot be reached now (refused, timed out, still loading its
+    data, password refused), rather than that a command was wrong (WRONGTYPE and the like)."""
+    # redis-py files BusyLoadingError and AuthenticationError under its ConnectionError.
+    return isinstance(exc, redis.ConnectionError | redis.TimeoutError)
+
+
 def queue(connection: redis.Redis, name: str = "alerts") -> Queue:
     """One of cmsbot's queues."""
     return Queue(name, connection=connection, serializer=JSONSerializer)
