@@ -120,6 +120,7 @@ def enqueue_now(target: Queue, job: Job) -> None:
     """Take a scheduled job out of the scheduled registry and onto its queue, in one step,
     as rq's scheduler does when the job falls due."""
     with target.connection.pipeline() as pipe:
+        pipe.multi()  # enqueue_job with a pipeline expects one in MULTI already
         target.scheduled_job_registry.remove(job, pipeline=pipe)
         target.enqueue_job(job, pipeline=pipe)
         pipe.execute()
