@@ -7,26 +7,19 @@ whatever relies on it) before the upgrade goes out, not after an alert went unse
 
 from __future__ import annotations
 
-import os
 import signal
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import redis
-from rq import Queue, Retry, SimpleWorker, Worker
+from rq import Queue, Retry
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.queue.connection import connect, queue
 from bot.queue.rq_internals import (
-    THREAD_SAFE_TIMEOUTS,
     WORKERS_KEY,
-    WorkerHooks,
     add_unique,
     delete_job_if,
     enqueue_now,
@@ -39,42 +32,11 @@ from bot.queue.rq_internals import (
     stopped_on_request,
     worker_ttl_for_wait,
 )
-from tests.bot.queue.rq_jobs import IN_SCOPE
+from tests.bot.queue.rq_workers import ForkingProbe, probe, terminate_once_idle, work_in_a_thread
 
 BROKEN = "rq no longer does what bot/queue/rq_internals.py relies on: "
 JOBS = "tests.bot.queue.rq_jobs."
 LATER = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-
-
-@contextmanager
-def _inside() -> Iterator[None]:
-    token = IN_SCOPE.set(True)
-    try:
-        yield
-    finally:
-        IN_SCOPE.reset(token)
-
-
-class _Counting(WorkerHooks):
-    maintained = 0
-    torn_down = 0
-
-    def job_scope(self) -> AbstractContextManager[object]:
-        return _inside()
-
-    def after_maintenance(self) -> None:
-        self.maintained += 1
-
-    def before_teardown(self) -> None:
-        self.torn_down += 1
-
-
-class Probe(_Counting, SimpleWorker):
-    death_penalty_class = THREAD_SAFE_TIMEOUTS
-
-
-class ForkingProbe(_Counting, Worker):
-    pass
 
 
 @pytest.fixture
@@ -99,41 +61,6 @@ def main_thread() -> Iterator[None]:
         signal.signal(number, handler)
 
 
-def probe(target: Queue, **options: Any) -> Probe:
-    return Probe([target], connection=target.connection, serializer=JSONSerializer, **options)
-
-
-def work_in_a_thread(worker: SimpleWorker, **options: Any) -> None:
-    """Run the worker (burst unless told otherwise) off the main thread, as the tests' do."""
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            worker.work(**{"burst": True, "logging_level": "WARNING", **options})
-        except BaseException as exc:  # handed to the test below
-            failures.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the worker did not finish within 60 s"
-    if failures:
-        raise failures[0]
-
-
-def terminate_once_idle(worker: SimpleWorker) -> None:
-    """SIGTERM to this process as soon as the worker (in the main thread) waits for work."""
-    def watch() -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if worker.connection.hget(worker.key, "state") == b"idle":
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-            time.sleep(0.02)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def return_value(target: Queue, job_id: str) -> object:
     job = fetch_job(target, job_id)
     assert job is not None
@@ -142,13 +69,14 @@ def return_value(target: Queue, job_id: str) -> object:
 
 # The job hash and unique enqueues.
 
-def test_a_job_is_a_hash_under_its_key_with_its_status_in_a_field(connection, alerts):
+def test_a_job_is_a_hash_under_its_key_with_its_status_in_a_field(connection: redis.Redis,
+                                                                  alerts: Queue) -> None:
     assert add_unique(alerts, JOBS + "succeed", (), "j1", None)
     assert connection.hget(job_key("j1"), "status") == b"queued", (
         BROKEN + "a job is a hash at Job.key_for(id) whose `status` field holds its status")
 
 
-def test_a_unique_enqueue_writes_the_job_queued_or_scheduled_never_created(connection, alerts):
+def test_a_unique_enqueue_writes_the_job_queued_or_scheduled_never_created(alerts: Queue) -> None:
     assert add_unique(alerts, JOBS + "succeed", (), "now", None)
     assert add_unique(alerts, JOBS + "succeed", (), "later", LATER)
     assert status_of(alerts, "now") == JobStatus.QUEUED, (
@@ -163,8 +91,9 @@ def test_a_unique_enqueue_writes_the_job_queued_or_scheduled_never_created(conne
 
 @pytest.mark.parametrize("stored", [*(status.value for status in JobStatus), None],
                          ids=[*(status.value for status in JobStatus), "remains"])
-def test_a_unique_enqueue_refuses_an_id_whose_hash_exists_whatever_its_status(connection, alerts,
-                                                                              stored):
+def test_a_unique_enqueue_refuses_an_id_whose_hash_exists_whatever_its_status(connection: redis.Redis,
+                                                                              alerts: Queue,
+                                                                              stored: str | None) -> None:
     if stored is None:  # what is left of a job a worker touched as it expired
         connection.hset(job_key("j1"), mapping={"worker_name": "gone"})
     else:
@@ -178,20 +107,20 @@ def test_a_unique_enqueue_refuses_an_id_whose_hash_exists_whatever_its_status(co
     assert connection.hgetall(job_key("j1")) == before and alerts.get_job_ids() == []
 
 
-def test_a_hash_without_its_data_is_no_job(connection, alerts):
+def test_a_hash_without_its_data_is_no_job(connection: redis.Redis, alerts: Queue) -> None:
     connection.hset(job_key("j1"), mapping={"status": "started", "worker_name": "gone"})
     assert fetch_job(alerts, "j1") is None and status_of(alerts, "j1") is None, (
         BROKEN + "Job.fetch raises NoSuchJobError for a hash without `data`")
 
 
-def test_a_job_hash_without_a_status_reads_created(connection, alerts):
+def test_a_job_hash_without_a_status_reads_created(connection: redis.Redis, alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", None)
     connection.hdel(job_key("j1"), "status")
     assert status_of(alerts, "j1") == JobStatus.CREATED, (
         BROKEN + "a fetched job whose hash has no `status` reads as created")
 
 
-def test_a_finished_job_keeps_its_status_for_result_ttl(connection, alerts):
+def test_a_finished_job_keeps_its_status_for_result_ttl(connection: redis.Redis, alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", None, result_ttl=600)
     work_in_a_thread(probe(alerts))
     assert status_of(alerts, "j1") == JobStatus.FINISHED
@@ -201,7 +130,7 @@ def test_a_finished_job_keeps_its_status_for_result_ttl(connection, alerts):
         BROKEN + "a finished job holds its id until its hash expires")
 
 
-def test_a_failed_job_keeps_its_status_for_failure_ttl(connection, alerts):
+def test_a_failed_job_keeps_its_status_for_failure_ttl(connection: redis.Redis, alerts: Queue) -> None:
     add_unique(alerts, JOBS + "crash", (), "j1", None, result_ttl=600, failure_ttl=7 * 86400)
     work_in_a_thread(probe(alerts))
     assert status_of(alerts, "j1") == JobStatus.FAILED
@@ -209,7 +138,7 @@ def test_a_failed_job_keeps_its_status_for_failure_ttl(connection, alerts):
         BROKEN + "a failed job's hash expires after failure_ttl")
 
 
-def test_a_job_that_crashes_with_retries_left_is_scheduled_again_under_its_id(alerts):
+def test_a_job_that_crashes_with_retries_left_is_scheduled_again_under_its_id(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "crash", (), "j1", None, retry=Retry(max=1, interval=[60]))
     work_in_a_thread(probe(alerts))
     job = fetch_job(alerts, "j1")
@@ -219,7 +148,7 @@ def test_a_job_that_crashes_with_retries_left_is_scheduled_again_under_its_id(al
     assert due is not None and due > datetime.now(UTC) + timedelta(seconds=30)
 
 
-def test_a_job_that_returns_retry_is_scheduled_again_under_its_id(alerts):
+def test_a_job_that_returns_retry_is_scheduled_again_under_its_id(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "ask_again", (), "j1", None)
     work_in_a_thread(probe(alerts))
     job = fetch_job(alerts, "j1")
@@ -229,14 +158,15 @@ def test_a_job_that_returns_retry_is_scheduled_again_under_its_id(alerts):
     assert due is not None and due > datetime.now(UTC) + timedelta(seconds=30)
 
 
-def test_a_running_job_is_stored_started_with_its_start_time(alerts):
+def test_a_running_job_is_stored_started_with_its_start_time(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "report_own_state", (), "j1", None)
     work_in_a_thread(probe(alerts))
     assert return_value(alerts, "j1") == ["started", True], (
         BROKEN + "while a job runs its hash says started and holds started_at")
 
 
-def test_deleting_a_finished_job_frees_its_id_and_its_registry_entry(connection, alerts):
+def test_deleting_a_finished_job_frees_its_id_and_its_registry_entry(connection: redis.Redis,
+                                                                     alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", None)
     work_in_a_thread(probe(alerts))
     assert "j1" in alerts.finished_job_registry
@@ -247,28 +177,27 @@ def test_deleting_a_finished_job_frees_its_id_and_its_registry_entry(connection,
     assert add_unique(alerts, JOBS + "succeed", (), "j1", None)
 
 
-def test_a_job_of_another_status_is_not_deleted(connection, alerts):
+def test_a_job_of_another_status_is_not_deleted(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", None)
     delete_job_if(alerts, "j1", {JobStatus.FINISHED})
     assert status_of(alerts, "j1") == JobStatus.QUEUED and alerts.get_job_ids() == ["j1"]
 
 
-@pytest.mark.parametrize("left", [{"worker_name": "gone"}, {"status": None}],
-                         ids=["without data", "without a status"])
-def test_remains_of_a_job_are_deleted(connection, alerts, left):
-    if "status" in left:
+@pytest.mark.parametrize("missing", ["data", "status"])
+def test_remains_of_a_job_are_deleted(connection: redis.Redis, alerts: Queue, missing: str) -> None:
+    if missing == "status":
         add_unique(alerts, JOBS + "succeed", (), "j1", None)
         alerts.remove("j1")
         connection.hdel(job_key("j1"), "status")
     else:
-        connection.hset(job_key("j1"), mapping=left)
+        connection.hset(job_key("j1"), mapping={"worker_name": "gone"})
     delete_job_if(alerts, "j1", {JobStatus.FINISHED, JobStatus.CREATED})
     assert not connection.exists(job_key("j1"))
 
 
 # Scheduled jobs.
 
-def test_the_scheduler_moves_a_due_job_to_its_queue(alerts):
+def test_the_scheduler_moves_a_due_job_to_its_queue(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", LATER)
     job = fetch_job(alerts, "j1")
     assert job is not None
@@ -278,7 +207,7 @@ def test_the_scheduler_moves_a_due_job_to_its_queue(alerts):
         BROKEN + "a burst worker with the scheduler enqueues (and runs) every due scheduled job")
 
 
-def test_a_rescheduled_job_stays_scheduled_under_its_id_at_the_new_time(alerts):
+def test_a_rescheduled_job_stays_scheduled_under_its_id_at_the_new_time(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", LATER)
     job = fetch_job(alerts, "j1")
     assert job is not None
@@ -287,7 +216,7 @@ def test_a_rescheduled_job_stays_scheduled_under_its_id_at_the_new_time(alerts):
     assert status_of(alerts, "j1") == JobStatus.SCHEDULED and alerts.get_job_ids() == []
 
 
-def test_a_scheduled_job_enqueued_now_is_queued_and_no_longer_scheduled(alerts):
+def test_a_scheduled_job_enqueued_now_is_queued_and_no_longer_scheduled(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", LATER)
     job = fetch_job(alerts, "j1")
     assert job is not None
@@ -300,15 +229,15 @@ def test_a_scheduled_job_enqueued_now_is_queued_and_no_longer_scheduled(alerts):
 
 # Workers.
 
-def test_a_worker_runs_each_job_inside_its_job_scope_off_the_main_thread(alerts):
+def test_a_worker_runs_each_job_inside_its_job_scope_off_the_main_thread(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "report_scope", (), "j1", None)
     work_in_a_thread(probe(alerts))
     assert return_value(alerts, "j1") is True, (
         BROKEN + "SimpleWorker runs each job through perform_job(job, queue, execution)")
 
 
-def test_a_forking_worker_runs_each_job_inside_its_job_scope_in_the_work_horse(alerts,
-                                                                               main_thread):
+def test_a_forking_worker_runs_each_job_inside_its_job_scope_in_the_work_horse(alerts: Queue,
+                                                                               main_thread: None) -> None:
     add_unique(alerts, JOBS + "report_scope", (), "j1", None)
     worker = ForkingProbe([alerts], connection=alerts.connection, serializer=JSONSerializer)
     worker.work(burst=True, logging_level="WARNING")
@@ -316,14 +245,14 @@ def test_a_forking_worker_runs_each_job_inside_its_job_scope_in_the_work_horse(a
         BROKEN + "the forking Worker's horse runs each job through perform_job")
 
 
-def test_maintenance_runs_as_the_worker_starts_and_teardown_as_it_ends(alerts):
+def test_maintenance_runs_as_the_worker_starts_and_teardown_as_it_ends(alerts: Queue) -> None:
     worker = probe(alerts)
     work_in_a_thread(worker)
     assert worker.maintained == 1, BROKEN + "work() runs run_maintenance_tasks as it starts"
     assert worker.torn_down == 1, BROKEN + "work() ends with teardown()"
 
 
-def test_an_idle_worker_runs_maintenance_between_waits_of_worker_ttl_less_15_s(alerts):
+def test_an_idle_worker_runs_maintenance_between_waits_of_worker_ttl_less_15_s(alerts: Queue) -> None:
     worker = probe(alerts, maintenance_interval=1, worker_ttl=worker_ttl_for_wait(2))
     work_in_a_thread(worker, burst=False, max_idle_time=4)  # two 2 s waits, then it quits
     assert worker.maintained >= 2, (
@@ -331,7 +260,7 @@ def test_an_idle_worker_runs_maintenance_between_waits_of_worker_ttl_less_15_s(a
         "maintenance between those waits")
 
 
-def test_a_job_timeout_interrupts_a_job_in_a_worker_off_the_main_thread(alerts):
+def test_a_job_timeout_interrupts_a_job_in_a_worker_off_the_main_thread(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "run_long", (), "j1", None, job_timeout=1)
     started = datetime.now(UTC)
     work_in_a_thread(probe(alerts))
@@ -343,8 +272,8 @@ def test_a_job_timeout_interrupts_a_job_in_a_worker_off_the_main_thread(alerts):
     assert datetime.now(UTC) - started < timedelta(seconds=20)
 
 
-def test_a_warm_shutdown_sets_the_shutdown_requested_date_the_restart_loop_reads(alerts,
-                                                                                 main_thread):
+def test_a_warm_shutdown_sets_the_shutdown_requested_date_the_restart_loop_reads(alerts: Queue,
+                                                                                 main_thread: None) -> None:
     add_unique(alerts, JOBS + "stop_my_worker", (), "stop", None)
     add_unique(alerts, JOBS + "succeed", (), "next", None)
     worker = probe(alerts)
@@ -357,7 +286,7 @@ def test_a_warm_shutdown_sets_the_shutdown_requested_date_the_restart_loop_reads
         BROKEN + "SIGTERM sets the worker's _shutdown_requested_date")
 
 
-def test_a_warm_shutdown_of_an_idle_worker_sets_the_date_too(alerts, main_thread):
+def test_a_warm_shutdown_of_an_idle_worker_sets_the_date_too(alerts: Queue, main_thread: None) -> None:
     worker = probe(alerts)
     terminate_once_idle(worker)
     worker.work(logging_level="WARNING", max_idle_time=30)  # not burst: it waits for work
@@ -366,7 +295,7 @@ def test_a_warm_shutdown_of_an_idle_worker_sets_the_date_too(alerts, main_thread
         "public shutdown_requested_date only for a request during a job)")
 
 
-def test_a_worker_that_ran_dry_was_not_asked_to_stop(alerts):
+def test_a_worker_that_ran_dry_was_not_asked_to_stop(alerts: Queue) -> None:
     worker = probe(alerts)
     work_in_a_thread(worker)
     assert not stopped_on_request(worker), (
@@ -375,7 +304,8 @@ def test_a_worker_that_ran_dry_was_not_asked_to_stop(alerts):
 
 # What the metrics scrape reads.
 
-def test_queue_keys_hold_the_waiting_scheduled_and_failed_jobs(connection, alerts):
+def test_queue_keys_hold_the_waiting_scheduled_and_failed_jobs(connection: redis.Redis,
+                                                               alerts: Queue) -> None:
     add_unique(alerts, JOBS + "crash", (), "failed", None)
     work_in_a_thread(probe(alerts))
     add_unique(alerts, JOBS + "succeed", (), "waiting", None)
@@ -389,7 +319,7 @@ def test_queue_keys_hold_the_waiting_scheduled_and_failed_jobs(connection, alert
         BROKEN + "the failed registry's key is a sorted set of job ids")
 
 
-def test_a_live_worker_is_in_the_workers_set_until_it_ends(connection, alerts):
+def test_a_live_worker_is_in_the_workers_set_until_it_ends(connection: redis.Redis, alerts: Queue) -> None:
     add_unique(alerts, JOBS + "report_workers", (), "j1", None)
     work_in_a_thread(probe(alerts))
     assert return_value(alerts, "j1") == [1, 1], (
