@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import threading
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 import redis
 from rq import SimpleWorker, Worker
-from rq.executions import Execution
-from rq.job import Job
-from rq.queue import Queue
 from rq.serializers import JSONSerializer
-from rq.timeouts import TimerDeathPenalty
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.queue.connection import QUEUES, queue
+from bot.queue.rq_internals import (
+    THREAD_SAFE_TIMEOUTS,
+    WorkerHooks,
+    stopped_on_request,
+    worker_ttl_for_wait,
+)
 from workers.context import WorkerRuntime, job_runtime, open_job_context
 from workers.delivery import lease
 from workers.job_loop import JobLoop
@@ -27,26 +29,19 @@ from workers.reconcile import enqueue_work, find_work
 log = logging.getLogger(__name__)
 
 
-class _CmsWorkerMixin:
+class _CmsWorkerMixin(WorkerHooks):
     runtime: WorkerRuntime
     connection: redis.Redis
 
-    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
-        with job_runtime(self.runtime, self.job_loop()):
-            return super().perform_job(job, queue, execution)  # type: ignore[misc, no-any-return]
+    def job_scope(self) -> AbstractContextManager[object]:
+        return job_runtime(self.runtime, self.job_loop())
 
     def job_loop(self) -> JobLoop | None:
         """The loop jobs run on; None: each job opens its own (in a forked work horse)."""
         return None
 
-    def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()  # type: ignore[misc]
+    def after_maintenance(self) -> None:
         reconcile(self.runtime, self.connection)
-
-    def _install_signal_handlers(self) -> None:
-        # Signal handlers can only be set in the main thread; tests run burst workers in others.
-        if threading.current_thread() is threading.main_thread():
-            super()._install_signal_handlers()  # type: ignore[misc]
 
 
 class CmsForkingWorker(_CmsWorkerMixin, Worker):
@@ -58,8 +53,8 @@ class CmsForkingWorker(_CmsWorkerMixin, Worker):
 class CmsWorker(_CmsWorkerMixin, SimpleWorker):
     """Runs jobs in its own process, on one long-lived loop with pooled connections."""
 
-    # SIGALRM-based job timeouts only work in the main thread; a timer works in any.
-    death_penalty_class = TimerDeathPenalty
+    # Job timeouts must work in any thread: the tests run burst workers off the main one.
+    death_penalty_class = THREAD_SAFE_TIMEOUTS
     _loop: JobLoop | None = None
 
     def job_loop(self) -> JobLoop:
@@ -68,13 +63,12 @@ class CmsWorker(_CmsWorkerMixin, SimpleWorker):
             self._loop = JobLoop(self.runtime).__enter__()
         return self._loop
 
-    def teardown(self) -> None:
+    def before_teardown(self) -> None:
         try:
             if self._loop is not None:
                 self._loop.__exit__(None, None, None)
         finally:
             self._loop = None
-            super().teardown()  # type: ignore[no-untyped-call]
 
 
 def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, fork: bool = False,
@@ -85,8 +79,8 @@ def build_worker(runtime: WorkerRuntime, connection: redis.Redis, *, fork: bool 
     worker = worker_class(
         [queue(connection, name) for name in QUEUES], connection=connection,
         serializer=JSONSerializer, maintenance_interval=every,
-        # rq blocks on the queues for worker_ttl - 15 s; reconcile runs between those waits.
-        worker_ttl=every + 15, **options,
+        # Reconcile runs between rq's blocking waits on the queues: one wait per interval.
+        worker_ttl=worker_ttl_for_wait(every), **options,
     )
     worker.runtime = runtime
     return worker
@@ -108,7 +102,7 @@ def work_until_stopped(runtime: WorkerRuntime, connection: redis.Redis, *, fork:
     while True:
         worker = build_worker(runtime, connection, fork=fork)
         worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
-        if burst or worker._shutdown_requested_date is not None:
+        if burst or stopped_on_request(worker):
             return
         log.error("the worker stopped on an error; starting again in %.0f s", delay)
         time.sleep(delay)  # a pause between restarts, so a lasting outage is not a busy loop

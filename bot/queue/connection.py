@@ -15,7 +15,8 @@ from rq.serializers import JSONSerializer
 from alerts.chains import Due
 from bot.config.settings import Settings
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
-from bot.queue.unique_jobs import enqueue_unique, status_of
+from bot.queue.rq_internals import status_of
+from bot.queue.unique_jobs import enqueue_unique
 
 log = logging.getLogger(__name__)
 

@@ -4,17 +4,24 @@ a finished one without ever deleting a job another process has just made live.
 rq's `unique=True` refuses an id whose hash exists, whatever state the job is in. Ingest, the
 inbox and reconcile all ask for the same work again and again; this module decides, per ask,
 whether the job that holds the id will do the work, or whether the id must be freed first.
+What it relies on in rq beyond the documented API is in `bot.queue.rq_internals`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from redis.exceptions import WatchError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
+
+from bot.queue.rq_internals import (
+    add_unique,
+    delete_job_if,
+    enqueue_now,
+    fetch_job,
+    reschedule,
+    scheduled_time,
+)
 
 # rq's own retries are the safety net for crashes and outages the job did not expect;
 # provider refusals are retried by the job itself (it returns a Retry with the right delay).
@@ -34,67 +41,29 @@ def enqueue_unique(target: Queue, func: str, args: tuple[object, ...], job_id: s
     longer ago than that (its worker died) is taken over by a job under an id of its own.
     """
     for _ in range(4):
-        options = {"job_id": job_id, "unique": True, "retry": CRASH_RETRY, "result_ttl": 600,
-                   "failure_ttl": 7 * 86400}
-        try:
-            if at is None:
-                target.enqueue(func, *args, **options)
-            else:
-                target.enqueue_at(at, func, *args, **options)
+        if add_unique(target, func, args, job_id, at, retry=CRASH_RETRY, result_ttl=600,
+                      failure_ttl=7 * 86400):
             return True
-        except DuplicateJobError:
-            existing = fetch(target, job_id)
-            status = existing.get_status(refresh=False) if existing is not None else None
-            if existing is not None and status == JobStatus.SCHEDULED:
-                return _bring_forward(target, existing, at)
-            if existing is not None and stale_after is not None and _held_by_the_dead(existing,
-                                                                                     stale_after):
-                # One take-over job a minute at most, however often reconcile looks.
-                job_id = f"{job_id}-late{int(datetime.now(UTC).timestamp()) // 60}"
-                stale_after = None
-                continue
-            if status in _LIVE:
-                return False  # a live job will do it: enqueueing twice is harmless
-            free_id(target, job_id)  # finished or failed: this attempt needs the id back
+        existing = fetch_job(target, job_id)
+        status = existing.get_status(refresh=False) if existing is not None else None
+        if existing is not None and status == JobStatus.SCHEDULED:
+            return _bring_forward(target, existing, at)
+        if existing is not None and stale_after is not None and _held_by_the_dead(existing,
+                                                                                 stale_after):
+            # One take-over job a minute at most, however often reconcile looks.
+            job_id = f"{job_id}-late{int(datetime.now(UTC).timestamp()) // 60}"
+            stale_after = None
+            continue
+        if status in _LIVE:
+            return False  # a live job will do it: enqueueing twice is harmless
+        free_id(target, job_id)  # finished or failed: this attempt needs the id back
     return False
 
 
-def fetch(target: Queue, job_id: str) -> Job | None:
-    """The job under `job_id`, or None: there is none, or only remains no worker could run."""
-    try:
-        return Job.fetch(job_id, connection=target.connection, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return None
-
-
-def status_of(target: Queue, job_id: str) -> JobStatus | None:
-    """The status of the job under `job_id`; None if there is no runnable job."""
-    job = fetch(target, job_id)
-    return job.get_status(refresh=False) if job is not None else None
-
-
 def free_id(target: Queue, job_id: str) -> None:
-    """Delete the finished or failed job (or remains without a status or data) under `job_id`.
-
-    Conditional (WATCH): two requests can both see the job finished, and the first enqueue a
-    new one under the id before the second deletes; the second must not delete the new job.
-    """
-    with target.connection.pipeline() as pipe:
-        try:
-            key = Job.key_for(job_id)
-            pipe.watch(key)  # type: ignore[no-untyped-call]
-            job = fetch(target, job_id)
-            if job is not None and job.get_status(refresh=False) not in _FREE:
-                return  # live again: someone enqueued it meanwhile
-            stored_status = pipe.hget(key, "status")  # immediate: the pipe is still watching
-            pipe.multi()
-            if job is None or stored_status is None:
-                pipe.delete(key)  # remains: nothing else of rq's points at them for long
-            else:
-                job.delete(pipeline=pipe)
-            pipe.execute()
-        except (WatchError, InvalidJobOperation):
-            return  # it changed while we looked (another request freed it): the caller looks again
+    """Delete the finished or failed job (or remains without a status or data) under `job_id`;
+    a job someone has made live again meanwhile stays."""
+    delete_job_if(target, job_id, _FREE)
 
 
 def _held_by_the_dead(job: Job, stale_after: timedelta) -> bool:
@@ -110,13 +79,12 @@ def _held_by_the_dead(job: Job, stale_after: timedelta) -> bool:
 
 def _bring_forward(target: Queue, job: Job, at: datetime | None) -> bool:
     """A scheduled job asked for earlier (an escalation pulled forward) moves to the earlier time."""
-    registry = target.scheduled_job_registry
     wanted = at or datetime.now(UTC)
-    if registry.get_scheduled_time(job) <= wanted:
-        return False
+    current = scheduled_time(target, job)
+    if current is None or current <= wanted:
+        return False  # due by then already (or the scheduler just enqueued it)
     if at is None:
-        registry.remove(job)
-        target.enqueue_job(job)  # due now: straight onto the queue, not via the scheduler's poll
+        enqueue_now(target, job)  # due now: straight onto the queue, not via the scheduler's poll
     else:
-        registry.schedule(job, wanted)
+        reschedule(target, job, wanted)
     return True

@@ -15,7 +15,16 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.queue.connection import connect, enqueue_refresh, enqueue_sends, queue, send_job_id
+from alerts.chains import Due
+from bot.queue.connection import (
+    connect,
+    enqueue_refresh,
+    enqueue_sends,
+    queue,
+    schedule_steps,
+    send_job_id,
+    step_job_id,
+)
 from bot.queue.unique_jobs import free_id
 
 LEASE = timedelta(minutes=1)
@@ -125,3 +134,16 @@ def test_remains_of_a_job_without_its_data_give_the_id_back(connection):
                                                              "worker_name": "gone"})
     assert enqueue_sends(connection, ["k1"]) == 1
     assert job_ids(connection, "alerts") == [send_job_id("k1")]
+
+
+def test_an_escalation_step_asked_for_sooner_moves_to_the_sooner_time_then_to_now(connection):
+    now = datetime.now(UTC)
+    assert schedule_steps(connection, [Due(7, 1, now + timedelta(minutes=20))], now) == 1
+    assert schedule_steps(connection, [Due(7, 1, now + timedelta(minutes=10))], now) == 1
+    registry = queue(connection, "alerts").scheduled_job_registry
+    assert registry.get_scheduled_time(step_job_id(7, 1)) <= now + timedelta(minutes=10)
+    assert schedule_steps(connection, [Due(7, 1, now + timedelta(minutes=15))], now) == 0
+    # Acknowledgement overdue by now: the step runs at once, not at its old time.
+    assert schedule_steps(connection, [Due(7, 1, now)], now) == 1
+    assert job_ids(connection, "alerts") == [step_job_id(7, 1)]
+    assert registry.get_job_ids() == []
