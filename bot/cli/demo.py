@@ -32,9 +32,9 @@ from bot.config import logs
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.main.app import create_app
-from bot.main.processes import prepare_database
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.store.engine import open_engine
+from bot.store.migrate import prepare_database
 from bot.store.outbox import OutboxStore
 from handlers import keys
 

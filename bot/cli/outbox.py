@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from alerts.phone import redact
 from bot.config.settings import Settings
-from bot.main.processes import prepare_database
 from bot.store.engine import open_engine
+from bot.store.migrate import prepare_database
 from bot.store.outbox import OutboxEntry, OutboxStore
 
 POLL_SECONDS = 0.5

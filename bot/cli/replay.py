@@ -33,10 +33,10 @@ from bot.config import logs
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.config.sites_file import load_sites
-from bot.main.processes import prepare_database
 from bot.queue.connection import connect, redis_url
 from bot.services.ingest import Ingest, IngestOutcome
 from bot.store.engine import open_engine
+from bot.store.migrate import prepare_database
 
 # Incidents in flight at once by default: enough to keep one web process busy, few enough
 # that a replay never crowds out live traffic for long.

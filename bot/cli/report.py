@@ -18,9 +18,9 @@ from alerts.reports import (
 )
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
-from bot.main.processes import prepare_database
 from bot.services.reports import build_report
 from bot.store.engine import open_engine
+from bot.store.migrate import prepare_database
 
 
 def render(rows: list[ReportRow], fmt: str, since: date, until: date, team: str | None) -> str:

@@ -21,7 +21,8 @@ from bot.main.app import create_app
 from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.store.engine import open_engine
-from bot.store.migrate import pending, upgrade
+from bot.store.migrate import pending, prepare_database, upgrade
+from bot.store.outage import database_unreachable
 from workers.context import WorkerRuntime
 from workers.worker import warm_up, work_until_stopped
 
@@ -41,19 +42,6 @@ def announce(settings: Settings, role: str) -> None:
                     "SLACK_SIGNING_SECRET to post them)")
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Embedded SQLite is migrated on start; PostgreSQL must be migrated by the release step."""
-    engine = open_engine(settings.sqlalchemy_url, pooled=False)
-    try:
-        if not settings.database_url:
-            await upgrade(engine)
-        elif missing := await pending(engine):
-            raise SystemExit(f"cmsbot: the database needs migrations {', '.join(missing)}; "
-                             "run `cmsbot db upgrade` (the Procfile release step) first")
-    finally:
-        await engine.dispose()
-
-
 async def wait_for_database(settings: Settings, ceiling: float = 30.0) -> None:
     """Prepare the database, waiting for it if it is away: a process started during an outage
     comes up when the database does, instead of crashing into a restart loop."""
@@ -63,6 +51,8 @@ async def wait_for_database(settings: Settings, ceiling: float = 30.0) -> None:
             await prepare_database(settings)
             return
         except (OSError, SQLAlchemyError) as exc:
+            if not database_unreachable(exc):
+                raise  # a bad migration or a refused statement does not pass by waiting
             log.error("the database is unreachable (%s); trying again in %.0f s",
                       type(exc).__name__, delay)
             await asyncio.sleep(delay)

@@ -11,6 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config.settings import Settings
+from bot.store.engine import open_engine
+
 _SCRIPTS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -45,3 +48,16 @@ async def pending(engine: AsyncEngine) -> list[str]:
 
     async with engine.connect() as connection:
         return await connection.run_sync(check)
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Embedded SQLite is migrated on start; PostgreSQL must be migrated by the release step."""
+    engine = open_engine(settings.sqlalchemy_url, pooled=False)
+    try:
+        if not settings.database_url:
+            await upgrade(engine)
+        elif missing := await pending(engine):
+            raise SystemExit(f"cmsbot: the database needs migrations {', '.join(missing)}; "
+                             "run `cmsbot db upgrade` (the Procfile release step) first")
+    finally:
+        await engine.dispose()
