@@ -17,6 +17,7 @@ from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, Link
 from alerts.outbound import Outbound
 from alerts.routing import Plan
+from alerts.states import IncidentStatus
 from bot.store.chains import create as create_chains
 from bot.store.dialect import insert_ignore
 from bot.store.pages import add_pages, incident_from_row, insert_messages
@@ -48,7 +49,7 @@ class IngestOutcome:
     """What the ingest API answers, and the delivery keys that still need a send job."""
 
     incident_id: str
-    status: str
+    status: IncidentStatus
     teams: tuple[str, ...]
     deliveries: int
     duplicate: bool
@@ -88,7 +89,7 @@ class IncidentStore:
             "borough": incident.borough, "fatal": incident.fatal, "victims": incident.victims,
             "location": incident.location, "hospital": incident.hospital,
             "source": incident.source, "verified": incident.verified,
-            "status": "open", "unrouted": plan.unrouted,
+            "status": IncidentStatus.OPEN, "unrouted": plan.unrouted,
         })
         if not fresh:
             return await self._summary(conn, incident.id)
@@ -104,7 +105,7 @@ class IncidentStore:
         await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now))
         await self._link(conn, incident.id, routed.links, now)
         due = await create_chains(conn, incident.id, routed.chains, fresh=True)
-        return IngestOutcome(incident.id, "open", plan.team_ids, len(messages), False,
+        return IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages), False,
                              tuple(keys), tuple(due))
 
     async def _link(self, conn: AsyncConnection, incident_id: str, links: Sequence[Link],
@@ -155,7 +156,7 @@ class IncidentStore:
                                    .order_by(incident_teams.c.team_id))
         count = await conn.scalar(select(func.count()).select_from(deliveries)
                                   .where(deliveries.c.incident_id == incident_id))
-        return IngestOutcome(incident_id, str(status), tuple(teams), int(count or 0), True)
+        return IngestOutcome(incident_id, IncidentStatus(str(status)), tuple(teams), int(count or 0), True)
 
     async def view(self, incident_id: str) -> dict[str, Any] | None:
         """The incident with its teams, pages, deliveries and timeline, for the API."""
