@@ -49,7 +49,7 @@ class IngestOutcome:
     """What the ingest API answers, and the delivery keys that still need a send job."""
 
     incident_id: str
-    status: IncidentStatus
+    status: str  # an IncidentStatus, or "dry-run" from `cmsbot replay`
     teams: tuple[str, ...]
     deliveries: int
     duplicate: bool
