@@ -1,11 +1,11 @@
 """The delivery machine: our own attempts, then what the provider says became of the message.
 
-    pending --claim--> sending --sent--> sent --callback--> delivered --> read
-                          |                \\--callback--> undelivered | failed | read
+    pending --claim--> sending --the provider took it--> sent
                           |--provider said no (429)--> retry --claim--> sending
                           |--outcome unknown (timeout, 5xx)--> unsure --claim--> sending
                           |--permanent error--> failed
-                          \\--past its lease (the worker died)--> sending (claimed again)
+                          |--past its lease (the worker died)--> sending (claimed again)
+    sent --status callback--> delivered | undelivered | failed | read;  delivered --> read
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from alerts.outbound import Outbound
 from bot.store import inbound
 from bot.store.schema import deliveries
 
-# FINAL is imported from here by the broadcast code, which has not moved to alerts/ yet.
+# FINAL is re-exported: the broadcast service and jobs import it from here.
 __all__ = ["FINAL", "Claim", "Delivery", "DeliveryStore"]
 
 _D = DeliveryStatus

@@ -68,8 +68,8 @@ def _check_foreign_keys(connection: Connection) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
         tables = sorted({str(row[0]) for row in broken})
-        raise RuntimeError(f"the migration left {len(broken)} rows whose foreign key points "
-                           f"nowhere, in {', '.join(tables)}; nothing was changed")
+        raise RuntimeError(f"after migrating, {len(broken)} rows in {', '.join(tables)} have a "
+                           "foreign key that points nowhere; the migration was rolled back")
 
 
 async def pending(engine: AsyncEngine) -> list[str]:

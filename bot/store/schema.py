@@ -124,7 +124,8 @@ pages = Table(
     # A short number is unique among a member's open alerts: concurrent ingests cannot share one.
     Index("uq_pages_phone_number_open", "phone", "number", unique=True,
           postgresql_where=text("open"), sqlite_where=text("open")),
-    # The page's state (alerts.states.page_state) is read from these in this order.
+    # A page's state is read from its timestamps (alerts.states.page_state): on scene only
+    # after acknowledging, safe only after on scene.
     CheckConstraint(PAGE_ORDER, name="state"),
 )
 
