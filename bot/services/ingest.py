@@ -21,6 +21,7 @@ from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import Plan, route
 from alerts.sites import Sites, Team
+from alerts.states import IncidentStatus
 from bot.queue.handoff import Work, hand_off
 from bot.services.broadcasts import Broadcaster
 from bot.store import chains, incidents
@@ -36,7 +37,7 @@ class IngestOutcome:
     """What the ingest API answers."""
 
     incident_id: str
-    status: str
+    status: str  # an IncidentStatus, or "dry-run" from `cmsbot replay`
     teams: tuple[str, ...]
     deliveries: int
     duplicate: bool
@@ -96,7 +97,8 @@ class Ingest:
         await incidents.add_routing_events(conn, incident, plan, now)
         await incidents.add_links(conn, incident.id, links, now)
         due = await chains.create(conn, incident.id, _chains(teams, now), fresh=True)
-        outcome = IngestOutcome(incident.id, "open", plan.team_ids, len(messages), False)
+        outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
+                                False)
         return outcome, Work(sends=keys, steps=due)
 
 

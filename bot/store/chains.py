@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import ChainPlan, ChainStep, Due, steps_from_json, steps_to_json
+from alerts.states import ChainState, chain_state
 from bot.store.schema import chains
 
 
@@ -29,15 +30,26 @@ class Chain:
     resolved_at: datetime | None
 
     @property
+    def state(self) -> ChainState:
+        """Live, finished (every step ran) or resolved."""
+        return chain_state(self.resolved_at, self.next_at)
+
+    @property
     def live(self) -> bool:
         """Not resolved and with a step still to run."""
-        return self.resolved_at is None and self.next_at is not None
+        return self.state is ChainState.LIVE
 
 
 def _chain(row: object) -> Chain:
     m = row._mapping  # type: ignore[attr-defined]
     return Chain(m["id"], m["incident_id"], m["team_id"], m["kind"], m["subject"], m["started_at"],
                  steps_from_json(m["steps"]), m["next_step"], m["next_at"], m["resolved_at"])
+
+
+# The guards of every UPDATE, as in "UPDATE ... WHERE state = old": a chain read earlier may
+# have moved since, and a resolved chain never gets a next step back (the database checks it).
+_UNRESOLVED = chains.c.resolved_at.is_(None)
+_LIVE = and_(_UNRESOLVED, chains.c.next_at.is_not(None))
 
 
 async def create(conn: AsyncConnection, incident_id: str, plans: Sequence[ChainPlan],
@@ -122,7 +134,7 @@ async def advance(conn: AsyncConnection, chain: Chain, now: datetime) -> Due | N
     at = chain.started_at + chain.steps[following].after if following < len(chain.steps) else None
     if at is not None and at < now:
         at = now  # a step pulled forward (escalate at once) must not leave later ones behind
-    await conn.execute(update(chains).where(chains.c.id == chain.id)
+    await conn.execute(update(chains).where(chains.c.id == chain.id, _UNRESOLVED)
                        .values(next_step=following, next_at=at))
     return Due(chain.id, following, at) if at is not None else None
 
@@ -131,7 +143,10 @@ async def pull_forward(conn: AsyncConnection, chain: Chain, now: datetime) -> Du
     """Make the chain's next step due now (a staff alert did not reach someone)."""
     if not chain.live:
         return None
-    await conn.execute(update(chains).where(chains.c.id == chain.id).values(next_at=now))
+    pulled = await conn.execute(update(chains).where(chains.c.id == chain.id, _LIVE)
+                                .values(next_at=now))
+    if not pulled.rowcount:
+        return None
     return Due(chain.id, chain.next_step, now)
 
 
@@ -139,8 +154,7 @@ async def resolve(conn: AsyncConnection, chain_ids: Sequence[int], now: datetime
                   resolution: str) -> None:
     """Stop chains: their remaining steps will do nothing."""
     if chain_ids:
-        await conn.execute(update(chains).where(chains.c.id.in_(list(chain_ids)),
-                                                chains.c.resolved_at.is_(None))
+        await conn.execute(update(chains).where(chains.c.id.in_(list(chain_ids)), _UNRESOLVED)
                            .values(resolved_at=now, resolution=resolution, next_at=None))
 
 

@@ -1,13 +1,9 @@
-"""The delivery state machine that makes each send happen at most once per idempotency key.
+"""Deliveries stored and moved through their machine (alerts/delivery_states.py), so that each
+send happens at most once per idempotency key.
 
-    pending --claim--> sending --sent--> sent --callback--> delivered | undelivered | failed
-                          |   \\--provider said no (429)--> retry --claim--> sending
-                          |    \\--outcome unknown (timeout, 5xx)--> unsure
-                          |     \\--permanent error--> failed
-    unsure, or sending past its lease (the worker died): claimed as "resolve", which means
-    ask the provider whether it has the message, and send only if it has not.
-
-Every transition is a compare-and-set UPDATE, so two workers can never both own a send.
+Unsure, or sending past its lease (the worker died): claimed as "resolve", which means ask the
+provider whether it has the message, and send only if it has not. Every claim is a
+compare-and-set UPDATE, so two workers can never both own a send.
 """
 
 from __future__ import annotations
@@ -20,15 +16,15 @@ from typing import Any, Literal
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alerts.delivery_states import DELIVERY, FINAL, DeliveryStatus, from_twilio
 from alerts.outbound import Outbound
 from bot.store import inbound
 from bot.store.schema import deliveries
 
-FINAL = ("sent", "delivered", "undelivered", "failed")
-# Provider statuses only move forward; a late "sent" callback never undoes "delivered".
-_RANK = {"pending": 0, "retry": 0, "unsure": 0, "sending": 1, "queued": 2, "accepted": 2,
-         "sent": 3, "delivered": 4, "read": 5, "undelivered": 4, "failed": 4}
+# FINAL is re-exported: the broadcast service and jobs import it from here.
+__all__ = ["FINAL", "Claim", "Delivery", "DeliveryStore"]
 
+_D = DeliveryStatus
 ClaimState = Literal["claimed", "resolve", "busy", "done", "missing"]
 
 
@@ -37,7 +33,7 @@ class Delivery:
     """A stored delivery, enough to send it again."""
 
     message: Outbound
-    status: str
+    status: DeliveryStatus
     attempts: int
     claimed_at: datetime | None
     provider_id: str | None
@@ -75,8 +71,8 @@ class DeliveryStore:
                 # died mid-call (a "sending" claim past its lease).
                 state = "resolve"
                 taken = await conn.execute(_take(deliveries.c.key == key, now, or_(
-                    deliveries.c.status == "unsure",
-                    and_(deliveries.c.status == "sending", deliveries.c.claimed_at < now - lease))))
+                    deliveries.c.status == _D.UNSURE,
+                    and_(deliveries.c.status == _D.SENDING, deliveries.c.claimed_at < now - lease))))
             row = (await conn.execute(select(deliveries).where(deliveries.c.key == key))).first()
         if row is None:
             return Claim("missing")
@@ -93,8 +89,8 @@ class DeliveryStore:
         claiming."""
         ready = select(deliveries.c.key).where(
             deliveries.c.batch_id == batch_id,
-            or_(deliveries.c.status == "pending",
-                and_(deliveries.c.status == "retry", deliveries.c.next_attempt_at <= now)),
+            or_(deliveries.c.status == _D.PENDING,
+                and_(deliveries.c.status == _D.RETRY, deliveries.c.next_attempt_at <= now)),
         ).limit(size).with_for_update(skip_locked=True)
         async with self.engine.begin() as conn:
             rows = await conn.execute(_take(deliveries.c.key.in_(ready), now, _READY)
@@ -108,15 +104,15 @@ class DeliveryStore:
         async with self.engine.connect() as conn:
             rows = await conn.execute(select(deliveries.c.key, deliveries.c.body).where(
                 deliveries.c.batch_id == batch_id,
-                or_(and_(deliveries.c.status == "unsure", deliveries.c.next_attempt_at <= now),
-                    and_(deliveries.c.status == "sending",
+                or_(and_(deliveries.c.status == _D.UNSURE, deliveries.c.next_attempt_at <= now),
+                    and_(deliveries.c.status == _D.SENDING,
                          deliveries.c.claimed_at < now - lease)))
                 .order_by(deliveries.c.key).limit(size))
             return [(row.key, row.body) for row in rows]
 
     async def mark_sent(self, key: str, provider_id: str, now: datetime) -> None:
         """The provider accepted the message."""
-        await self._set(key, now, status="sent", provider_id=provider_id, sent_at=now,
+        await self._set(key, now, status=_D.SENT, provider_id=provider_id, sent_at=now,
                         error=None, error_code=None, next_attempt_at=None)
 
     async def mark_all_sent(self, receipts: Sequence[tuple[str, str]], now: datetime) -> None:
@@ -129,15 +125,15 @@ class DeliveryStore:
 
     async def mark_retry(self, key: str, now: datetime, at: datetime, error: str) -> None:
         """The provider refused for now (rate limit); sending again is safe."""
-        await self._set(key, now, status="retry", next_attempt_at=at, error=error)
+        await self._set(key, now, status=_D.RETRY, next_attempt_at=at, error=error)
 
     async def mark_unsure(self, key: str, now: datetime, at: datetime, error: str) -> None:
         """The outcome is unknown (timeout, 5xx): the next attempt must ask the provider first."""
-        await self._set(key, now, status="unsure", next_attempt_at=at, error=error)
+        await self._set(key, now, status=_D.UNSURE, next_attempt_at=at, error=error)
 
     async def mark_failed(self, key: str, now: datetime, code: str | None, error: str) -> None:
         """A permanent failure: recorded and never retried."""
-        await self._set(key, now, status="failed", error_code=code, error=error,
+        await self._set(key, now, status=_D.FAILED, error_code=code, error=error,
                         next_attempt_at=None)
 
     async def mark_all_failed(self, keys: Iterable[str], now: datetime, code: str | None,
@@ -145,21 +141,24 @@ class DeliveryStore:
         """`mark_failed` for many deliveries in one statement."""
         async with self.engine.begin() as conn:
             await conn.execute(update(deliveries).where(deliveries.c.key.in_(list(keys))).values(
-                status="failed", error_code=code, error=error, next_attempt_at=None,
+                status=_D.FAILED, error_code=code, error=error, next_attempt_at=None,
                 updated_at=now))
 
     async def record_status(self, provider_id: str, status: str, code: str | None,
                             now: datetime) -> bool:
-        """Apply a provider status callback if it moves the delivery forward; True if it did."""
-        rank = _RANK.get(status)
-        if rank is None:
+        """Apply a provider status callback if the machine allows the move; True if it did.
+
+        Callbacks only move forward: a late "sent" never undoes "delivered".
+        """
+        new = from_twilio(status)
+        if new is None:
             return False
-        lower = [name for name, value in _RANK.items() if value < rank]
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(deliveries)
-                .where(deliveries.c.provider_id == provider_id, deliveries.c.status.in_(lower))
-                .values(status=status, updated_at=now,
+                .where(deliveries.c.provider_id == provider_id,
+                       deliveries.c.status.in_(DELIVERY.sources(new)))
+                .values(status=new, updated_at=now,
                         **({"error_code": code} if code else {})))
         return bool(result.rowcount)
 
@@ -184,11 +183,11 @@ class DeliveryStore:
         async with self.engine.connect() as conn:
             # A broadcast's deliveries belong to its batch jobs (workers/fanout.py), not here.
             rows = await conn.execute(select(deliveries).where(deliveries.c.batch_id.is_(None), or_(
-                and_(deliveries.c.status == "pending", deliveries.c.created_at < now - grace),
-                and_(deliveries.c.status.in_(("retry", "unsure")),
+                and_(deliveries.c.status == _D.PENDING, deliveries.c.created_at < now - grace),
+                and_(deliveries.c.status.in_((_D.RETRY, _D.UNSURE)),
                      or_(deliveries.c.next_attempt_at.is_(None),
                          deliveries.c.next_attempt_at < now - grace)),
-                and_(deliveries.c.status == "sending", deliveries.c.claimed_at < now - lease),
+                and_(deliveries.c.status == _D.SENDING, deliveries.c.claimed_at < now - lease),
             )).order_by(deliveries.c.created_at).limit(5000))
             return [_delivery(row._mapping) for row in rows]
 
@@ -199,17 +198,17 @@ class DeliveryStore:
 
 
 # Waiting to be sent, and surely never taken by the provider: safe to send without asking.
-_READY = deliveries.c.status.in_(("pending", "retry"))
+_READY = deliveries.c.status.in_((_D.PENDING, _D.RETRY))
 # mark_all_sent's statement, built once: a broadcast records a page of receipts with it.
 _MARK_SENT = update(deliveries).where(deliveries.c.key == bindparam("sent_key")).values(
-    status="sent", provider_id=bindparam("sent_id"), sent_at=bindparam("at"),
+    status=_D.SENT, provider_id=bindparam("sent_id"), sent_at=bindparam("at"),
     updated_at=bindparam("at"), error=None, error_code=None, next_attempt_at=None)
 
 
 def _take(match: Any, now: datetime, condition: Any) -> Any:
     """The claim: matching rows in `condition` become "sending", their attempt counted."""
     return (update(deliveries).where(match, condition)
-            .values(status="sending", claimed_at=now, updated_at=now,
+            .values(status=_D.SENDING, claimed_at=now, updated_at=now,
                     attempts=deliveries.c.attempts + 1))
 
 
@@ -219,5 +218,5 @@ def _delivery(row: Any) -> Delivery:
         recipient=row["recipient"], body=row["body"], blocks=tuple(row["blocks"] or ()),
         sender=row["sender"], recipient_name=row["recipient_name"], team_id=row["team_id"],
     )
-    return Delivery(message, row["status"], row["attempts"], row["claimed_at"], row["provider_id"],
-                    row["created_at"])
+    return Delivery(message, DeliveryStatus(row["status"]), row["attempts"], row["claimed_at"],
+                    row["provider_id"], row["created_at"])

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, Link
 from alerts.routing import Plan, TeamRoute
+from alerts.states import IncidentStatus
 from bot.store.dialect import insert_ignore
 from bot.store.pages import incident_from_row
 from bot.store.schema import deliveries, incident_links, incident_teams, incidents, pages, timeline
@@ -29,7 +30,7 @@ async def insert(conn: AsyncConnection, incident: Incident, unrouted: bool, now:
         "borough": incident.borough, "fatal": incident.fatal, "victims": incident.victims,
         "location": incident.location, "hospital": incident.hospital,
         "source": incident.source, "verified": incident.verified,
-        "status": "open", "unrouted": unrouted,
+        "status": IncidentStatus.OPEN, "unrouted": unrouted,
     })
 
 
@@ -91,7 +92,7 @@ async def open_near(conn: AsyncConnection, incident: Incident, window: timedelta
 class Summary:
     """A stored incident's status, teams and how many deliveries it made."""
 
-    status: str
+    status: IncidentStatus
     teams: tuple[str, ...]
     deliveries: int
 
@@ -104,7 +105,7 @@ async def summary(conn: AsyncConnection, incident_id: str) -> Summary:
                                .order_by(incident_teams.c.team_id))
     count = await conn.scalar(select(func.count()).select_from(deliveries)
                               .where(deliveries.c.incident_id == incident_id))
-    return Summary(str(status), tuple(teams), int(count or 0))
+    return Summary(IncidentStatus(str(status)), tuple(teams), int(count or 0))
 
 
 class IncidentStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -26,13 +27,52 @@ def alembic_config() -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database up to `revision` (the newest by default)."""
+    await _migrate(engine, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the database back down to `revision`."""
+    await _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        sqlite = connection.dialect.name == "sqlite"
+        # SQLite alters a table by copying it and dropping the original; with foreign keys
+        # enforced, dropping `incidents` would cascade-delete every page, delivery and chain.
+        # The pragma only takes effect outside a transaction, so it is set before BEGIN.
+        if sqlite:
+            _pragma(connection, "foreign_keys=OFF")
+        try:
+            with connection.begin():
+                step(config)
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys=ON")
 
-    async with engine.begin() as connection:
+    async with engine.connect() as connection:
         await connection.run_sync(run)
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    # On the driver's connection: a statement through SQLAlchemy would BEGIN first.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {setting}")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"after migrating, {len(broken)} rows in {', '.join(tables)} have a "
+                           "foreign key that points nowhere; the migration was rolled back")
 
 
 async def pending(engine: AsyncEngine) -> list[str]:

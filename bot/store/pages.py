@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.delivery_states import DeliveryStatus
 from alerts.incident import Incident
 from alerts.outbound import Outbound, next_number
 from alerts.routing import Recipient
+from alerts.states import PageState, page_state
 from bot.store.dialect import lock_keys
 from bot.store.schema import deliveries, incidents, pages
 
@@ -34,13 +36,9 @@ class Page:
     created_at: datetime
 
     @property
-    def state(self) -> str:
+    def state(self) -> PageState:
         """What the person last said: new, acked, on scene or safe."""
-        if self.safe_at:
-            return "safe"
-        if self.on_scene_at:
-            return "on scene"
-        return "acked" if self.acked_at else "new"
+        return page_state(self.acked_at, self.on_scene_at, self.safe_at)
 
 
 def incident_from_row(row: Any) -> Incident:
@@ -122,7 +120,7 @@ def delivery_row(message: Outbound, now: datetime) -> dict[str, Any]:
         "key": message.key, "incident_id": message.incident_id, "kind": message.kind,
         "channel": message.channel, "sender": message.sender, "recipient": message.recipient,
         "recipient_name": message.recipient_name, "team_id": message.team_id,
-        "body": message.body, "blocks": list(message.blocks) or None, "status": "pending",
+        "body": message.body, "blocks": list(message.blocks) or None, "status": DeliveryStatus.PENDING,
         "attempts": 0, "created_at": now, "updated_at": now,
     }
 

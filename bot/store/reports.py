@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.reports import FollowUp, IncidentFacts, TakedownFacts
+from alerts.states import StepStatus
 from bot.store.schema import chains, incident_teams, incidents, pages, takedown_steps, takedowns
 
 
@@ -72,7 +73,7 @@ async def takedown_facts(conn: AsyncConnection, since: date, until: date,
     for row in rows:
         plan = plans.setdefault((row.id, row.team_id), {
             "date": row.date, "cancelled": row.cancelled_at is not None, "sent": 0, "answered": 0})
-        if row.status == "sent":
+        if row.status == StepStatus.SENT:
             plan["sent"] += 1
             plan["answered"] += row.acked_at is not None or row.closed_at is not None
     return [TakedownFacts(plan_id, team_id, p["date"], p["cancelled"], p["sent"], p["answered"])

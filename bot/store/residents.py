@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.resident_replies import Language
+from alerts.states import ZONE, ZoneStatus
 from bot.store.dialect import insert_ignore
 from bot.store.schema import resident_choices, resident_zones, residents
 
@@ -35,9 +36,9 @@ async def request(conn: AsyncConnection, phone: str, zone: str, label: str, keyw
     """Ask to join an area (pending until YES); False if already signed up for it."""
     row = (await conn.execute(select(resident_zones.c.status).where(
         resident_zones.c.phone == phone, resident_zones.c.zone == zone))).first()
-    if row is not None and row.status == "active":
+    if row is not None and row.status == ZoneStatus.ACTIVE:
         return False
-    values = {"label": label, "status": "pending", "keyword": keyword, "requested_at": now,
+    values = {"label": label, "status": ZoneStatus.PENDING, "keyword": keyword, "requested_at": now,
               "request_text": text, "confirmed_at": None, "confirm_text": None, "left_at": None}
     if row is None:
         await conn.execute(resident_zones.insert().values(phone=phone, zone=zone, **values))
@@ -50,11 +51,11 @@ async def request(conn: AsyncConnection, phone: str, zone: str, label: str, keyw
 async def confirm(conn: AsyncConnection, phone: str, text: str, now: datetime) -> list[str]:
     """YES: every pending area becomes active, with the confirmation kept; their labels."""
     pending = list(await conn.scalars(select(resident_zones.c.label).where(
-        resident_zones.c.phone == phone, resident_zones.c.status == "pending")))
+        resident_zones.c.phone == phone, resident_zones.c.status == ZoneStatus.PENDING)))
     if pending:
         await conn.execute(update(resident_zones).where(
-            resident_zones.c.phone == phone, resident_zones.c.status == "pending").values(
-            status="active", confirmed_at=now, confirm_text=text))
+            resident_zones.c.phone == phone, resident_zones.c.status == ZoneStatus.PENDING).values(
+            status=ZoneStatus.ACTIVE, confirmed_at=now, confirm_text=text))
     return pending
 
 
@@ -62,14 +63,15 @@ async def leave(conn: AsyncConnection, phone: str, zone: str, now: datetime) -> 
     """LEAVE an area; False if they were not in it."""
     result = await conn.execute(update(resident_zones).where(
         resident_zones.c.phone == phone, resident_zones.c.zone == zone,
-        resident_zones.c.status.in_(("active", "pending"))).values(status="left", left_at=now))
+        resident_zones.c.status.in_(ZONE.sources(ZoneStatus.LEFT))).values(
+            status=ZoneStatus.LEFT, left_at=now))
     return bool(result.rowcount)
 
 
 async def areas(conn: AsyncConnection, phone: str) -> list[tuple[str, str]]:
     """(zone, label) of every active area, in the order joined."""
     rows = await conn.execute(select(resident_zones.c.zone, resident_zones.c.label).where(
-        resident_zones.c.phone == phone, resident_zones.c.status == "active")
+        resident_zones.c.phone == phone, resident_zones.c.status == ZoneStatus.ACTIVE)
         .order_by(resident_zones.c.confirmed_at))
     return [(row.zone, row.label) for row in rows]
 
@@ -100,6 +102,7 @@ async def subscribers(conn: AsyncConnection, zones: Sequence[str]) -> list[tuple
     rows = await conn.execute(
         select(resident_zones.c.phone, residents.c.language).join(
             residents, residents.c.phone == resident_zones.c.phone)
-        .where(resident_zones.c.zone.in_(list(zones)), resident_zones.c.status == "active")
+        .where(resident_zones.c.zone.in_(list(zones)),
+               resident_zones.c.status == ZoneStatus.ACTIVE)
         .distinct().order_by(resident_zones.c.phone))
     return [(row.phone, cast(Language, row.language)) for row in rows]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -20,15 +22,28 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    column,
     text,
 )
+
+from alerts.delivery_states import DeliveryStatus
+from alerts.states import BroadcastStatus, IncidentStatus, StepStatus, ZoneStatus
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
 })
+
+
+def one_of(name: str, states: type[StrEnum]) -> CheckConstraint:
+    """CHECK that column `name` holds one of the enum's values: the two cannot drift apart.
+
+    Named ck_<table>_<column>; a migration must change it whenever the enum changes.
+    """
+    return CheckConstraint(column(name).in_([state.value for state in states]), name=name)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -51,6 +66,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Pages and chains derive their state from timestamps (alerts.states): these keep it defined.
+PAGE_ORDER = ("(on_scene_at IS NULL OR acked_at IS NOT NULL)"
+              " AND (safe_at IS NULL OR on_scene_at IS NOT NULL)")
+CHAIN_ORDER = "resolved_at IS NULL OR next_at IS NULL"
+
 incidents = Table(
     "incidents", metadata,
     Column("id", String(80), primary_key=True),
@@ -72,6 +92,7 @@ incidents = Table(
     Column("kind", String(20), nullable=False, server_default="shooting"),
     Column("title", String(200)),
     Column("takedown_id", Integer, index=True),
+    one_of("status", IncidentStatus),
 )
 
 incident_teams = Table(
@@ -103,6 +124,9 @@ pages = Table(
     # A short number is unique among a member's open alerts: concurrent ingests cannot share one.
     Index("uq_pages_phone_number_open", "phone", "number", unique=True,
           postgresql_where=text("open"), sqlite_where=text("open")),
+    # A page's state is read from its timestamps (alerts.states.page_state): on scene only
+    # after acknowledging, safe only after on scene.
+    CheckConstraint(PAGE_ORDER, name="state"),
 )
 
 deliveries = Table(
@@ -130,6 +154,7 @@ deliveries = Table(
     # A broadcast's deliveries are sent by its batch jobs, not one job each.
     Column("batch_id", Integer, index=True),
     Index("ix_deliveries_status_updated", "status", "updated_at"),
+    one_of("status", DeliveryStatus),
 )
 
 timeline = Table(
@@ -177,6 +202,7 @@ chains = Table(
     Index("uq_chains_incident_team_kind_subject", "incident_id", "team_id", "kind", "subject",
           unique=True),
     Index("ix_chains_next_at", "next_at"),
+    CheckConstraint(CHAIN_ORDER, name="state"),
 )
 
 # Inbound SMS by Twilio MessageSid: a retried webhook is answered from here, never acted on twice.
@@ -242,6 +268,7 @@ takedown_steps = Table(
     Column("sent_at", UTCDateTime),
     Column("subject_id", String(80)),
     Index("ix_takedown_steps_status_at", "status", "at"),
+    one_of("status", StepStatus),
 )
 
 takedown_events = Table(
@@ -276,6 +303,7 @@ resident_zones = Table(
     Column("confirm_text", Text),
     Column("left_at", UTCDateTime),
     Index("ix_resident_zones_zone_status", "zone", "status"),
+    one_of("status", ZoneStatus),
 )
 
 # A short list of areas a resident was asked to choose from ("reply 1 or 2").
@@ -307,4 +335,5 @@ broadcasts = Table(
     Column("incident_id", String(80)),
     Column("takedown_step_id", Integer),
     Index("ix_broadcasts_status_send_at", "status", "send_at"),
+    one_of("status", BroadcastStatus),
 )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.states import StepStatus
 from alerts.takedown_plans import Plan, Step
 from bot.store.schema import takedown_events, takedown_steps, takedowns
 
@@ -24,7 +25,7 @@ def step_from_row(row: Any) -> Step:
     """A stored step."""
     m = row._mapping
     return Step(m["id"], m["takedown_id"], m["position"], m["team_id"], m["audience"], m["at"],
-                m["text"], m["status"], m["late"], m["sent_at"], m["subject_id"])
+                m["text"], StepStatus(m["status"]), m["late"], m["sent_at"], m["subject_id"])
 
 
 async def insert_plan(conn: AsyncConnection, values: dict[str, Any]) -> int:
@@ -80,7 +81,7 @@ async def set_step(conn: AsyncConnection, step_id: int, **values: Any) -> None:
 async def due_steps(conn: AsyncConnection, before: datetime) -> list[Step]:
     """Scheduled steps due before `before`: what reconcile makes sure has a job."""
     rows = await conn.execute(select(takedown_steps).where(
-        takedown_steps.c.status == "scheduled", takedown_steps.c.at < before)
+        takedown_steps.c.status == StepStatus.SCHEDULED, takedown_steps.c.at < before)
         .order_by(takedown_steps.c.at).limit(5000))
     return [step_from_row(row) for row in rows]
 
