@@ -14,6 +14,7 @@ from typing import Any
 
 from alerts.incident import Incident
 from alerts.render import clock_time, headline, place, when
+from alerts.states import IncidentStatus
 
 ACTIONS = {"cms_ack": "Acknowledge", "cms_scene": "On scene", "cms_need": "Need support",
            "cms_close": "Close"}
@@ -57,7 +58,7 @@ class PostState:
     """Everything a post shows."""
 
     incident: Incident
-    status: str = "open"
+    status: IncidentStatus = IncidentStatus.OPEN
     teams: tuple[TeamState, ...] = ()
     events: tuple[Event, ...] = ()
     warning: str = ""
@@ -100,7 +101,7 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
                  + (f" ({escape(e.detail[:120])})" if e.detail else "")
                  for e in state.events[-_SHOWN_EVENTS:]]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
-    if state.status != "closed":
+    if state.status != IncidentStatus.CLOSED:
         value = button_value(incident.id, team_id)
         shown = REMINDER_ACTIONS if incident.kind == "takedown" else ACTIONS
         blocks.append({"type": "actions", "block_id": "cms_actions", "elements": [
@@ -115,10 +116,10 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
 
 
 def _status(state: PostState, tz: tzinfo) -> str:
-    if state.status == "closed":
+    if state.status == IncidentStatus.CLOSED:
         return f"Closed ({state.outcome or 'no outcome'})"
     acked = [t for t in state.teams if t.acked_at]
-    if state.status == "open" and not acked:
+    if state.status == IncidentStatus.OPEN and not acked:
         return "Waiting for acknowledgement"
     return state.status.capitalize()
 

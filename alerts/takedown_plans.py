@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from alerts.states import StepStatus
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -39,7 +41,7 @@ class Step:
     audience: str
     at: datetime
     text: str
-    status: str
+    status: StepStatus
     late: bool
     sent_at: datetime | None
     subject_id: str | None
@@ -56,7 +58,7 @@ class PlanView:
     @property
     def next_step(self) -> Step | None:
         """The next step still to go out."""
-        waiting = [s for s in self.steps if s.status == "scheduled"]
+        waiting = [s for s in self.steps if s.status == StepStatus.SCHEDULED]
         return min(waiting, key=lambda s: s.at) if waiting else None
 
     @property
@@ -64,7 +66,8 @@ class PlanView:
         """cancelled, done, or active."""
         if self.plan.cancelled_at:
             return "cancelled"
-        return "active" if any(s.status in ("scheduled", "past") for s in self.steps) else "done"
+        waiting = (StepStatus.SCHEDULED, StepStatus.PAST)
+        return "active" if any(s.status in waiting for s in self.steps) else "done"
 
     def to_json(self) -> dict[str, Any]:
         """For the API."""

@@ -6,10 +6,13 @@ from datetime import tzinfo
 
 from alerts.render import when
 from alerts.slack_blocks import bullet_list, escape
+from alerts.states import StepStatus
 from alerts.takedown_plans import PlanView
 
-_STATUS = {"scheduled": "scheduled", "sent": "sent", "past": "PAST, not sent",
-           "approval": "sent to coordinators for approval", "cancelled": "cancelled"}
+_STATUS = {StepStatus.SCHEDULED: "scheduled", StepStatus.SENT: "sent",
+           StepStatus.PAST: "PAST, not sent",
+           StepStatus.APPROVAL: "sent to coordinators for approval",
+           StepStatus.CANCELLED: "cancelled"}
 
 
 def schedule_text(view: PlanView, tz: tzinfo) -> str:
@@ -21,9 +24,9 @@ def schedule_text(view: PlanView, tz: tzinfo) -> str:
         heading += f"\n_{escape(plan.note)}_"
     lines = [f"Day {(s.at.astimezone(tz).date() - plan.date).days} {when(s.at, tz)}, "
              f"{s.team_id}{' (residents)' if s.audience == 'residents' else ''}: "
-             f"{_STATUS.get(s.status, s.status)}{' LATE' if s.late else ''}"
+             f"{_STATUS[s.status]}{' LATE' if s.late else ''}"
              for s in view.steps]
-    past = sum(1 for s in view.steps if s.status == "past")
+    past = sum(1 for s in view.steps if s.status == StepStatus.PAST)
     footer = (f"\n{past} steps were already past: they go out only if you press "
               "*Send them now*." if past else "")
     return f"{heading}\n{bullet_list(lines)}{footer}"

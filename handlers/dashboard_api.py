@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from alerts.states import IncidentStatus
 from bot.services import dashboard
 from handlers import keys
 from handlers.dashboard_auth import viewer
@@ -18,7 +19,7 @@ from handlers.http import error, json_response
 from handlers.incidents_api import public_view
 from handlers.pages import PRIVATE
 
-STATES = ("open", "acknowledged", "on scene", "closed")
+STATES = tuple(IncidentStatus)
 POLL = timedelta(seconds=5)
 
 

@@ -8,9 +8,12 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from alerts.delivery_states import DeliveryStatus, from_twilio
 from handlers import keys
 
 log = logging.getLogger(__name__)
+# A status that means the message did not reach its person: escalate now, not later.
+NOT_REACHED = frozenset({DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED})
 MAX_FORM_BYTES = 32 * 1024
 # What twilio's MessagingResponse prints, written out: building an XML tree for one element
 # cost a tenth of a reply's time. tests/handlers checks the two stay byte for byte the same.
@@ -53,7 +56,7 @@ async def status_callback(request: web.Request) -> web.Response:
     moved = await request.app[keys.DELIVERIES].record_status(
         sid, status, form.get("ErrorCode") or None, request.app[keys.CLOCK]())
     log.info("status %s for %s%s", status, sid, "" if moved else " (no change)")
-    if moved and status in ("undelivered", "failed"):
+    if moved and from_twilio(status) in NOT_REACHED:
         # A staff alert that did not reach its person: escalate now rather than wait.
         await request.app[keys.SERVICES].escalator.delivery_failed_by_provider_id(sid)
     return web.Response(status=204)

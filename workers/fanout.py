@@ -21,10 +21,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from alerts.delivery_states import FINAL
 from alerts.gsm import segments
+from alerts.states import BroadcastStatus
 from bot.notify.base import DeliveryError, Receipt
 from bot.queue.ratelimit import TokenBucket
-from bot.store.deliveries import FINAL, Delivery
+from bot.store.deliveries import Delivery
 from bot.store.schema import broadcasts, deliveries
 from workers.context import JobContext
 from workers.delivery import Again, deliver, lease, record_failure
@@ -143,8 +145,8 @@ async def _next_run(ctx: JobContext, broadcast_id: int, idle: bool) -> timedelta
                                                deliveries.c.status.not_in(FINAL)))).one()
         if remaining[0] == 0:
             await conn.execute(update(broadcasts).where(broadcasts.c.id == broadcast_id,
-                                                        broadcasts.c.status == "sending")
-                               .values(status="done", finished_at=now))
+                                                        broadcasts.c.status == BroadcastStatus.SENDING)
+                               .values(status=BroadcastStatus.DONE, finished_at=now))
             log.info("broadcast B-%d is done", broadcast_id)
             return None
     waiting_until: datetime | None = remaining[1]

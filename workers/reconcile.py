@@ -17,6 +17,7 @@ import redis
 from sqlalchemy import select
 
 from alerts.chains import Due
+from alerts.states import BroadcastStatus
 from bot.queue.connection import (
     enqueue_batches,
     enqueue_sends,
@@ -62,7 +63,7 @@ async def find_work(runtime: WorkerRuntime) -> Work:
             due = await chains.due_before(conn, now + HORIZON)
             steps = await takedowns.due_steps(conn, now + HORIZON)
             sending = list(await conn.scalars(select(broadcasts.c.id).where(
-                broadcasts.c.status == "sending")))
+                broadcasts.c.status == BroadcastStatus.SENDING)))
             # A broadcast none of whose messages moved for a while has lost its batch jobs.
             moved = set(await conn.scalars(select(deliveries.c.batch_id).where(
                 deliveries.c.updated_at > now - GRACE,
@@ -70,7 +71,8 @@ async def find_work(runtime: WorkerRuntime) -> Work:
             stalled = [b for b in sending if b not in moved]
             scheduled = [(row.id, row.send_at) for row in await conn.execute(
                 select(broadcasts.c.id, broadcasts.c.send_at).where(
-                    broadcasts.c.status == "scheduled", broadcasts.c.send_at < now + HORIZON))]
+                    broadcasts.c.status == BroadcastStatus.SCHEDULED,
+                    broadcasts.c.send_at < now + HORIZON))]
     finally:
         await engine.dispose()
     return Work([d.message.key for d in stuck], due, [(s.id, s.at) for s in steps], now,

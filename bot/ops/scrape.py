@@ -27,20 +27,21 @@ from typing import get_args
 import redis
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
-from rq.worker_registration import REDIS_WORKER_KEYS
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alerts.delivery_states import UNSENT
 from alerts.sites import Notify
+from alerts.states import IncidentStatus
 from bot.ops.metrics import le
 from bot.queue.connection import QUEUES, queue
+from bot.queue.rq_internals import WORKERS_KEY, queue_keys
 from bot.store import stats
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 5.0  # seconds per source; Prometheus waits 10 s for a scrape by default
 ACK_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
-UNSENT = ("pending", "retry", "unsure", "sending")
 # Timeline actions written by bot.services.escalation for a step that told someone new.
 ESCALATIONS = {**{f"escalated to {to}": "alert" for to in get_args(Notify)},
                "follow-up escalated": "followup"}
@@ -128,8 +129,8 @@ def _incident_families(counts: dict[tuple[str, str], int]) -> list[Metric]:
     open_: dict[Key, float] = defaultdict(float, {("shooting",): 0.0})
     unacknowledged: dict[Key, float] = defaultdict(float, {("shooting",): 0.0})
     for (kind, status), count in counts.items():
-        open_[(kind,)] += count if status != "closed" else 0
-        unacknowledged[(kind,)] += count if status == "open" else 0
+        open_[(kind,)] += count if status != IncidentStatus.CLOSED else 0
+        unacknowledged[(kind,)] += count if status == IncidentStatus.OPEN else 0
     return [_gauge("cmsbot_open_incidents", "Incidents not closed, by kind.", ["kind"], open_),
             _gauge("cmsbot_unacknowledged_incidents",
                    "Open incidents that nobody has acknowledged yet, by kind.", ["kind"],
@@ -175,11 +176,11 @@ def _queue_counts(connection: redis.Redis) -> tuple[dict[Key, float], dict[Key, 
     # which writes, and a scrape must not.
     pipe = connection.pipeline(transaction=False)
     for name in QUEUES:
-        target = queue(connection, name)
-        pipe.llen(target.key)
-        pipe.zcard(target.scheduled_job_registry.key)
-        pipe.zcard(target.failed_job_registry.key)
-    pipe.smembers(REDIS_WORKER_KEYS)
+        keys = queue_keys(queue(connection, name))
+        pipe.llen(keys.waiting)
+        pipe.zcard(keys.scheduled)
+        pipe.zcard(keys.failed)
+    pipe.smembers(WORKERS_KEY)
     *counts, members = pipe.execute()
     # A killed worker stays in the set until rq cleans it up; its heartbeat key expires sooner.
     alive = connection.exists(*members) if members else 0

@@ -22,11 +22,15 @@ from alerts.routing import Recipient
 from alerts.sites import Sites
 from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import ack_notice, need_sms
+from alerts.states import INCIDENT, IncidentStatus
 from bot.queue.handoff import Work
 from bot.store import chains
 from bot.store.pages import Page, add_pages, all_pages, insert_messages
 from bot.store.schema import incident_teams, incidents, pages, timeline
 from bot.store.timeline import add_event
+
+ACKNOWLEDGED, ON_SCENE, CLOSED = (IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE,
+                                  IncidentStatus.CLOSED)
 
 
 @dataclass
@@ -92,8 +96,8 @@ async def acknowledge(conn: AsyncConnection, act: Act) -> Done:
     await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                            pages.c.phone == page.phone).values(acked_at=act.now))
     await conn.execute(update(incidents).where(incidents.c.id == page.incident_id,
-                                               incidents.c.status == "open")
-                       .values(status="acknowledged"))
+                                               incidents.c.status.in_(INCIDENT.sources(ACKNOWLEDGED)))
+                       .values(status=ACKNOWLEDGED))
     await add_event(conn, page.incident_id, act.now, page.name, "acknowledged", act.channel,
                     f"#{page.number}", page.team_id)
     if page.team_id is not None:
@@ -141,8 +145,8 @@ async def on_scene(conn: AsyncConnection, act: Act) -> Done:
                                            pages.c.phone == page.phone)
                        .values(on_scene_at=act.now, safe_at=None))
     await conn.execute(update(incidents).where(incidents.c.id == page.incident_id,
-                                               incidents.c.status.in_(("open", "acknowledged")))
-                       .values(status="on scene"))
+                                               incidents.c.status.in_(INCIDENT.sources(ON_SCENE)))
+                       .values(status=ON_SCENE))
     await add_event(conn, page.incident_id, act.now, page.name, "on scene", act.channel,
                     f"#{page.number}", page.team_id)
     team = act.sites.find_team(page.team_id)
@@ -233,8 +237,10 @@ async def close(conn: AsyncConnection, act: Act, outcome_name: str, text: str) -
     done = await chains.of_incident(conn, page.incident_id, None if whole else page.team_id)
     await chains.resolve(conn, [c.id for c in done], act.now, f"closed by {page.name}")
     if whole:
-        await conn.execute(update(incidents).where(incidents.c.id == page.incident_id).values(
-            status="closed", closed_at=act.now, outcome=outcome_name))
+        # Closed once: a late second close leaves the first one's time and outcome.
+        await conn.execute(update(incidents).where(
+            incidents.c.id == page.incident_id, incidents.c.status.in_(INCIDENT.sources(CLOSED)))
+            .values(status=CLOSED, closed_at=act.now, outcome=outcome_name))
     return Done(replace(act.result("close"), outcome=outcome_name))
 
 

@@ -20,19 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts import resident_texts as texts
 from alerts.areas import AreaError, overlapping, target_shape
+from alerts.delivery_states import FINAL
 from alerts.gsm import segments
 from alerts.incident import Incident
 from alerts.notices import notice_for
 from alerts.outbound import Outbound, delivery_key
 from alerts.resident_replies import Language
 from alerts.sites import Sites
+from alerts.states import BROADCAST, BroadcastStatus
 from bot.queue.handoff import Work, hand_off
 from bot.store import residents
-from bot.store.deliveries import FINAL
 from bot.store.pages import insert_messages
 from bot.store.schema import broadcasts, deliveries
 
 LANES = 2  # batch jobs per broadcast, so two workers share a big one
+# A broadcast is confirmed (its recipients fixed, its batches started) from these, once.
+CONFIRMABLE = BROADCAST.sources(BroadcastStatus.SENDING)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Broadcaster:
         """Recipients now, the longest message's segments, and the time to send at the rate."""
         async with self.engine.connect() as conn:
             row = await self._row(conn, broadcast_id)
-            if row.status in ("draft", "scheduled"):
+            if row.status in CONFIRMABLE:
                 people = await self._recipients(conn, row.zone)
             else:
                 people = [("", "en")] * int(row.recipients)
@@ -95,17 +98,20 @@ class Broadcaster:
         now = self.clock()
         async with self.engine.begin() as conn:
             row = await self._row(conn, broadcast_id)
-            if row.status not in ("draft", "scheduled"):
+            people = await self._recipients(conn, row.zone) if row.status in CONFIRMABLE else []
+            # Claimed by the guarded update: of two confirmations at once, one sends.
+            claimed = await conn.execute(update(broadcasts).where(
+                broadcasts.c.id == broadcast_id, broadcasts.c.status.in_(CONFIRMABLE)).values(
+                status=BroadcastStatus.SENDING if people else BroadcastStatus.DONE,
+                confirmed_by=confirmed_by, confirmed_at=now, recipients=len(people),
+                finished_at=None if people else now))
+            if not claimed.rowcount:
                 raise BroadcastError(f"B-{broadcast_id} is already {row.status}")
-            people = await self._recipients(conn, row.zone)
             messages = [Outbound(
                 key=delivery_key(f"broadcast:{broadcast_id}", "broadcast", "sms", phone),
                 incident_id=None, kind="broadcast", channel="sms", recipient=phone,
                 body=self._body(row, language), sender="resident") for phone, language in people]
             await insert_messages(conn, messages, now, batch_id=broadcast_id)
-            await conn.execute(update(broadcasts).where(broadcasts.c.id == broadcast_id).values(
-                status="sending" if people else "done", confirmed_by=confirmed_by,
-                confirmed_at=now, recipients=len(people), finished_at=None if people else now))
         if people:
             await self.start_batches(broadcast_id)
         return await self.preview(broadcast_id)
@@ -128,8 +134,10 @@ class Broadcaster:
                                    send_at=send_at, incident_id=incident.id,
                                    text_es=notice.spanish)
         async with self.engine.begin() as conn:
-            await conn.execute(update(broadcasts).where(broadcasts.c.id == preview.broadcast_id)
-                               .values(status="scheduled"))
+            await conn.execute(update(broadcasts).where(
+                broadcasts.c.id == preview.broadcast_id,
+                broadcasts.c.status.in_(BROADCAST.sources(BroadcastStatus.SCHEDULED)))
+                .values(status=BroadcastStatus.SCHEDULED))
         await hand_off(self.redis, Work(broadcast_starts=[(preview.broadcast_id, send_at)]),
                        self.clock())
         return preview.broadcast_id
@@ -138,7 +146,7 @@ class Broadcaster:
         """Confirm a scheduled broadcast whose time has come; say what happened."""
         async with self.engine.connect() as conn:
             row = await self._row(conn, broadcast_id)
-        if row.status != "scheduled":
+        if row.status != BroadcastStatus.SCHEDULED:
             return "stale"
         if row.send_at is not None and row.send_at > self.clock():
             return "not due"  # reconcile starts it when it is
@@ -183,7 +191,7 @@ async def insert_draft(conn: AsyncConnection, sites: Sites, zone: str, text: str
         raise BroadcastError("a broadcast needs a text")
     result = await conn.execute(broadcasts.insert().values(
         kind=kind, zone=zone, label=label, text=" ".join(text.split()),
-        text_es=" ".join(text_es.split()) if text_es else None, status="draft",
+        text_es=" ".join(text_es.split()) if text_es else None, status=BroadcastStatus.DRAFT,
         created_by=created_by, created_at=now, send_at=send_at, incident_id=incident_id,
         takedown_step_id=takedown_step_id).returning(broadcasts.c.id))
     return int(result.scalar_one())

@@ -22,6 +22,7 @@ from alerts.playbooks import PlaybookStep, fill
 from alerts.routing import team_recipients
 from alerts.sites import Sites, Team
 from alerts.slack_blocks import PostState, TeamState, escape, incident_post
+from alerts.states import IncidentStatus, StepStatus
 from alerts.takedown_plans import Plan, Step
 from alerts.takedowns import reminder_text
 from bot.queue.handoff import Work, hand_off
@@ -50,21 +51,21 @@ class StepRunner:
         now = self.clock()
         async with self.engine.begin() as conn:
             step = await db.step(conn, step_id, for_update=True)
-            if step is None or step.status != "scheduled":
+            if step is None or step.status != StepStatus.SCHEDULED:
                 return "stale"
             if step.at > now:
                 return "not due"  # moved later: its new job will run it
             plan = await db.plan(conn, step.takedown_id)
             team = self.sites.find_team(step.team_id)
             if plan is None or plan.cancelled_at is not None or team is None:
-                await db.set_step(conn, step.id, status="cancelled")
+                await db.move_step(conn, step.id, StepStatus.CANCELLED)
                 return "cancelled"
             late = now - step.at > LATE_AFTER
             if step.audience == "residents":
                 keys = await self._ask_approval(conn, plan, step, team, now)
                 await db.add_event(conn, plan.id, now, "cmsbot", "residents step awaits approval",
                                    f"day {_day(plan, step, self.sites)} for {team.name}")
-                await db.set_step(conn, step.id, status="approval", sent_at=now, late=late)
+                await db.move_step(conn, step.id, StepStatus.APPROVAL, sent_at=now, late=late)
                 work, outcome = Work(sends=keys), "awaiting approval"
             else:
                 work = await self._send_to_team(conn, plan, step, team, now, late)
@@ -75,7 +76,8 @@ class StepRunner:
     async def _send_to_team(self, conn: AsyncConnection, plan: Plan, step: Step, team: Team,
                             now: datetime, late: bool) -> Work:
         subject, keys, due = await self._send(conn, plan, step, team, now, late)
-        await db.set_step(conn, step.id, status="sent", sent_at=now, late=late, subject_id=subject)
+        await db.move_step(conn, step.id, StepStatus.SENT, sent_at=now, late=late,
+                           subject_id=subject)
         await db.add_event(conn, plan.id, now, "cmsbot", "step sent late" if late else
                            "step sent", f"day {_day(plan, step, self.sites)} to {team.name}")
         return Work(sends=keys, steps=due, refresh=[subject])
@@ -90,7 +92,7 @@ class StepRunner:
         await conn.execute(incidents.insert().values(
             id=subject_id, occurred_at=step.at, received_at=now, lat=None, lon=None,
             precinct=None, borough=None, fatal=False, victims=0, location=plan.area_label,
-            hospital=None, source="takedown", verified=True, status="open", unrouted=False,
+            hospital=None, source="takedown", verified=True, status=IncidentStatus.OPEN, unrouted=False,
             kind="takedown", title=title, takedown_id=plan.id))
         await conn.execute(incident_teams.insert().values(
             incident_id=subject_id, team_id=team.id, reason=f"takedown {plan.name}",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.numbered_ids import id_number
 from alerts.sites import Person, Sites
+from alerts.states import IncidentStatus, StepStatus
 from alerts.takedown_plans import Plan, PlanView, Step
 from alerts.takedowns import Area, TakedownError, parse_date, resolve_area, schedule, wall_clock
 from bot.queue.handoff import Work, hand_off
@@ -83,14 +84,12 @@ class Planner:
             shift = new_date - plan.date
             moved = []
             for step in await db.steps(conn, plan.id):
-                if step.status not in ("scheduled", "past"):
-                    continue
                 # Shift the wall-clock time, not the UTC instant: 10:00 stays 10:00 across DST.
                 local = step.at.astimezone(self.sites.tz).replace(tzinfo=None) + shift
                 at = wall_clock(local, self.sites.tz)
-                status = "scheduled" if at >= now else "past"
-                await db.set_step(conn, step.id, at=at, status=status)
-                moved.append(step.id)
+                status = StepStatus.SCHEDULED if at >= now else StepStatus.PAST
+                if await db.move_step(conn, step.id, status, at=at):  # sent ones stay as they were
+                    moved.append(step.id)
             await conn.execute(update(takedowns).where(takedowns.c.id == plan.id)
                                .values(date=new_date))
             await db.add_event(conn, plan.id, now, actor, "moved",
@@ -104,9 +103,9 @@ class Planner:
         now = self.clock()
         async with self.engine.begin() as conn:
             plan = await self._live_plan(conn, reference)
-            past = [s for s in await db.steps(conn, plan.id) if s.status == "past"]
+            past = [s for s in await db.steps(conn, plan.id) if s.status == StepStatus.PAST]
             for step in past:
-                await db.set_step(conn, step.id, status="scheduled")
+                await db.move_step(conn, step.id, StepStatus.SCHEDULED)
             await db.add_event(conn, plan.id, now, actor, "confirmed past steps",
                                f"{len(past)} sent now, marked late")
             past = [s for s in await db.steps(conn, plan.id) if s.id in {p.id for p in past}]
@@ -121,8 +120,7 @@ class Planner:
             await conn.execute(update(takedowns).where(takedowns.c.id == plan.id)
                                .values(cancelled_at=now))
             for step in await db.steps(conn, plan.id):
-                if step.status in ("scheduled", "past"):
-                    await db.set_step(conn, step.id, status="cancelled")
+                await db.move_step(conn, step.id, StepStatus.CANCELLED)  # unless sent already
             await close_reminders(conn, plan.id, now, "cancelled")
             await db.add_event(conn, plan.id, now, actor, "cancelled", "the remaining steps")
         return await self.view(plan.id)
@@ -163,7 +161,7 @@ class Planner:
         return plan
 
     async def _schedule(self, steps: list[Step], now: datetime) -> None:
-        waiting = [s for s in steps if s.status == "scheduled"]
+        waiting = [s for s in steps if s.status == StepStatus.SCHEDULED]
         if waiting:
             await hand_off(self.redis, Work(takedown_steps=[(s.id, s.at) for s in waiting]), now)
 
@@ -180,17 +178,17 @@ async def close_reminders(conn: AsyncConnection, takedown_id: int, now: datetime
     if not open_ids:
         return
     await conn.execute(update(incidents).where(incidents.c.id.in_(open_ids)).values(
-        status="closed", closed_at=now, outcome=outcome))
+        status=IncidentStatus.CLOSED, closed_at=now, outcome=outcome))
     await conn.execute(update(pages).where(pages.c.incident_id.in_(open_ids)).values(open=False))
     for incident_id in open_ids:
         live = await chains.of_incident(conn, incident_id)
         await chains.resolve(conn, [c.id for c in live], now, outcome)
 
 
-def _initial_status(at: datetime, now: datetime, confirm_past: bool) -> str:
+def _initial_status(at: datetime, now: datetime, confirm_past: bool) -> StepStatus:
     if at >= now - timedelta(minutes=1) or confirm_past:
-        return "scheduled"
-    return "past"
+        return StepStatus.SCHEDULED
+    return StepStatus.PAST
 
 
 def _planned_detail(area: Area, takedown_date: date, note: str) -> str:

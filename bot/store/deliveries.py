@@ -21,9 +21,6 @@ from alerts.outbound import Outbound
 from bot.store import inbound
 from bot.store.schema import deliveries
 
-# FINAL is re-exported: the broadcast service and jobs import it from here.
-__all__ = ["FINAL", "Claim", "Delivery", "DeliveryStore"]
-
 _D = DeliveryStatus
 ClaimState = Literal["claimed", "resolve", "busy", "done", "missing"]
 

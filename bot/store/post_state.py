@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.sites import Sites
 from alerts.slack_blocks import Event, PostState, TeamState
 from alerts.staff_texts import linked_line
+from alerts.states import IncidentStatus
 from bot.store.pages import incident_from_row
 from bot.store.schema import deliveries, incident_links, incident_teams, incidents, timeline
 
@@ -46,7 +47,7 @@ async def post_state(conn: AsyncConnection, incident_id: str, sites: Sites) -> P
         incident_links.c.incident_id == incident_id, incident_links.c.linked_id == incident_id))
         .order_by(incident_links.c.distance_m).limit(1))).first()
     warning = linked_line(link.hours, link.distance_m) if link else ""
-    return PostState(incident_from_row(row._mapping), row.status, teams, events, warning,
+    return PostState(incident_from_row(row._mapping), IncidentStatus(row.status), teams, events, warning,
                      row.outcome)
 
 

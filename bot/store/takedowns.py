@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.states import StepStatus
+from alerts.states import STEP, StepStatus
 from alerts.takedown_plans import Plan, Step
 from bot.store.schema import takedown_events, takedown_steps, takedowns
 
@@ -73,9 +73,14 @@ async def step(conn: AsyncConnection, step_id: int, *, for_update: bool = False)
     return step_from_row(row) if row else None
 
 
-async def set_step(conn: AsyncConnection, step_id: int, **values: Any) -> None:
-    """Change a step."""
-    await conn.execute(update(takedown_steps).where(takedown_steps.c.id == step_id).values(**values))
+async def move_step(conn: AsyncConnection, step_id: int, status: StepStatus,
+                    **values: Any) -> bool:
+    """Move a step to `status` (setting `values` too) if its machine allows that from where the
+    step is now; False, and nothing changed, if not (a stale job, or another worker was first)."""
+    result = await conn.execute(update(takedown_steps).where(
+        takedown_steps.c.id == step_id, takedown_steps.c.status.in_(STEP.sources(status)))
+        .values(status=status, **values))
+    return bool(result.rowcount)
 
 
 async def due_steps(conn: AsyncConnection, before: datetime) -> list[Step]:

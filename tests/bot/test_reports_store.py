@@ -7,6 +7,7 @@ import redis
 
 from alerts.incident import parse_incident
 from alerts.reports import as_json
+from alerts.states import StepStatus
 from bot.services import actions
 from bot.services.ingest import Ingest
 from bot.services.reports import build_report
@@ -61,7 +62,7 @@ async def takedown(engine, on: date, team: str, sent: int, confirmed: int, steps
             await conn.execute(incident_teams.insert().values(
                 incident_id=subject, team_id=team, reason="takedown",
                 acked_at=step.at + timedelta(minutes=3) if n < confirmed else None))
-            await plans.set_step(conn, step.id, status="sent", sent_at=step.at, subject_id=subject)
+            await plans.move_step(conn, step.id, StepStatus.SENT, sent_at=step.at, subject_id=subject)
 
 
 async def test_a_month_of_one_teams_work_reads_as_a_manager_would_report_it(engine):
