@@ -71,7 +71,7 @@ async def get_roster(request: web.Request) -> web.Response:
     require_bearer(request, request.app[keys.API_TOKEN].reveal())
     team_id = request.query.get("team")
     sites = request.app[keys.SITES].sites
-    if team_id is not None and not any(team.id == team_id for team in sites.teams):
+    if team_id is not None and sites.find_team(team_id) is None:
         error(web.HTTPNotFound, f"no team {team_id!r}")
     entries = await roster(request.app[keys.ENGINE], sites, request.app[keys.CLOCK](), team_id)
     return json_response({"members": [entry.to_json() for entry in entries]})

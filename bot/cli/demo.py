@@ -31,12 +31,12 @@ from bot.cli.outbox import format_entry
 from bot.config import logs
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
+from bot.config.sites_file import load_sites
 from bot.main.app import create_app
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.store.engine import open_engine
 from bot.store.migrate import prepare_database
 from bot.store.outbox import OutboxStore
-from handlers import keys
 
 SAMPLE_INCIDENTS = Path(__file__).resolve().parents[1] / "samples" / "incidents.json"
 
@@ -81,14 +81,15 @@ async def _main(settings: Settings, interval: float, limit: int) -> None:
 
 @contextlib.asynccontextmanager
 async def _web(settings: Settings) -> AsyncIterator[str]:
-    app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    loaded = load_sites(settings.sites_path, settings.timezone)
+    runner = web.AppRunner(create_app(settings, sites=loaded), handle_signals=False,
+                           access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", settings.port)
     await site.start()
     url = f"http://127.0.0.1:{settings.port}"
     print(f"web: {url} (POST /api/incidents with the token in {settings.home}/api-token)")
-    coordinator = next((c for c in app[keys.SITES].sites.coordinators if c.slack_user), None)
+    coordinator = next((c for c in loaded.sites.coordinators if c.slack_user), None)
     if coordinator is not None and coordinator.slack_user:
         signin = await asyncio.to_thread(signin_url, replace(settings, public_url=url),
                                          coordinator.slack_user)

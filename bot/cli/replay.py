@@ -180,7 +180,7 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
     await prepare_database(settings)
     engine = open_engine(settings.sqlalchemy_url)
     connection = connect(await asyncio.to_thread(redis_url, settings))
-    ingest = Ingest(loaded.sites, engine, connection, utcnow)
+    ingest = Ingest(engine, loaded.sites, connection, utcnow)
     try:
         yield lambda payload: ingest.accept(parse_incident(payload))
     finally:

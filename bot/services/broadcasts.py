@@ -9,14 +9,13 @@ and the batch jobs send those at the configured rate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import redis
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts import resident_texts as texts
 from alerts.areas import AreaError, overlapping, target_shape
@@ -29,6 +28,7 @@ from alerts.resident_replies import Language
 from alerts.sites import Sites
 from alerts.states import BROADCAST, BroadcastStatus
 from bot.queue.handoff import Work, hand_off
+from bot.services.base import UseCase
 from bot.store import residents
 from bot.store.pages import insert_messages
 from bot.store.schema import broadcasts, deliveries
@@ -61,13 +61,9 @@ class BroadcastError(ValueError):
 
 
 @dataclass(frozen=True)
-class Broadcaster:
+class Broadcaster(UseCase):
     """Drafts, confirms and schedules resident broadcasts."""
 
-    engine: AsyncEngine
-    sites: Sites
-    redis: redis.Redis
-    clock: Callable[[], datetime]
     rate: float
 
     async def draft(self, zone: str, text: str, created_by: str, *, text_es: str | None = None,

@@ -41,7 +41,7 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
     broadcaster = Broadcaster(engine, sites, connection, clock, settings.sms_rate_per_second)
     planner = Planner(engine, sites, connection, clock)
     return Services(
-        ingest=Ingest(sites, engine, connection, clock, broadcaster),
+        ingest=Ingest(engine, sites, connection, clock, broadcaster),
         sms_inbox=SmsInbox(engine, sites, connection, clock, settings.twilio_resident_from),
         escalator=Escalator(engine, sites, connection, clock),
         slack_desk=SlackDesk(engine, sites, connection, clock, planner, broadcaster,

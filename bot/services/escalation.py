@@ -7,22 +7,21 @@ was acknowledged or closed, or the step was superseded by an earlier escalation)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import redis
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import Due, step_recipients
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
 from alerts.routing import Recipient
-from alerts.sites import Sites, Team
+from alerts.sites import Team
 from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import checkin_sms, checkout_overdue_sms, escalation_sms, followup_overdue_sms
 from bot.queue.handoff import Work, hand_off
+from bot.services.base import UseCase
 from bot.store import chains
 from bot.store.chains import Chain
 from bot.store.pages import add_pages, incident, insert_messages, team_pages
@@ -31,13 +30,8 @@ from bot.store.timeline import add_event, answered_since
 
 
 @dataclass(frozen=True)
-class Escalator:
+class Escalator(UseCase):
     """Runs chain steps and pulls escalations forward when an alert did not reach someone."""
-
-    engine: AsyncEngine
-    sites: Sites
-    redis: redis.Redis
-    clock: Callable[[], datetime]
 
     async def run_step(self, chain_id: int, step: int) -> str:
         """Run one step if it is still due and unanswered; say what happened."""

@@ -7,22 +7,22 @@ deliveries, links and chains, or not at all. The sends are handed to rq only aft
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import redis
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import ChainPlan, alert_chain, followup_chains
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import Plan, route
-from alerts.sites import Sites, Team
+from alerts.sites import Team
 from alerts.states import IncidentStatus
 from bot.queue.handoff import Work, hand_off
+from bot.services.base import UseCase
 from bot.services.broadcasts import Broadcaster
 from bot.store import chains, incidents
 from bot.store.pages import add_pages, insert_messages
@@ -49,13 +49,9 @@ class IngestOutcome:
 
 
 @dataclass(frozen=True)
-class Ingest:
+class Ingest(UseCase):
     """Accepts validated incidents."""
 
-    sites: Sites
-    engine: AsyncEngine
-    redis: redis.Redis
-    clock: Callable[[], datetime]
     # Automatic area notices to residents; None (replays of history) sends none.
     broadcaster: Broadcaster | None = None
 

@@ -37,7 +37,8 @@ class RosterEntry:
 async def roster(engine: AsyncEngine, sites: Sites, now: datetime,
                  team_id: str | None = None) -> list[RosterEntry]:
     """Every member (of one team, or all), in sites-file order."""
-    teams = [t for t in sites.teams if team_id is None or t.id == team_id]
+    chosen = sites.find_team(team_id)
+    teams = list(sites.teams) if team_id is None else [chosen] if chosen else []
     async with engine.connect() as conn:
         stopped = await opted_out_phones(conn, "staff")
         counts: dict[str, int] = dict((await conn.execute(

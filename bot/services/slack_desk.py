@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import redis
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.action_results import StaffAction, slack_reply
 from alerts.numbered_ids import id_number
 from alerts.render import clock_time, place
 from alerts.routing import Recipient
-from alerts.sites import Person, Sites
+from alerts.sites import Person
 from alerts.slack_blocks import bullet_list, escape
 from alerts.slash import USAGE, Command, Usage, help_text, parse_command
 from alerts.takedown_text import list_text, schedule_text, timeline_text
 from alerts.takedowns import TakedownError
 from bot.queue.handoff import hand_off
 from bot.services.actions import Act, perform
+from bot.services.base import UseCase
 from bot.services.broadcasts import Broadcaster, BroadcastError, Preview, time_to_send
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
@@ -53,13 +52,9 @@ NOT_ON_ROSTER = ("You are not on the CMS roster, so you can only read `/cms help
 
 
 @dataclass(frozen=True)
-class SlackDesk:
+class SlackDesk(UseCase):
     """Carries out Slack actions and answers `/cms` commands."""
 
-    engine: AsyncEngine
-    sites: Sites
-    redis: redis.Redis
-    clock: Callable[[], datetime]
     planner: Planner
     broadcaster: Broadcaster
     public_url: str = "http://localhost:8080"

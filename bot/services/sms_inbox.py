@@ -7,21 +7,20 @@ incidents), parse, find the alert by its short number, act, and keep the reply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-import redis
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.action_results import is_staff_action, sms_reply
 from alerts.phone import PhoneError, normalise
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
-from alerts.sites import Sites
 from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
 from bot.queue.handoff import Work, hand_off
 from bot.services.actions import Act, perform
+from bot.services.base import UseCase
 from bot.services.resident_inbox import ResidentInbox
 from bot.store import inbound
 from bot.store.pages import open_pages
@@ -38,13 +37,9 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class SmsInbox:
+class SmsInbox(UseCase):
     """Handles inbound SMS on the staff and the resident number."""
 
-    engine: AsyncEngine
-    sites: Sites
-    redis: redis.Redis
-    clock: Callable[[], datetime]
     resident_number: str | None = None
 
     async def handle(self, form: Mapping[str, str]) -> str | None:

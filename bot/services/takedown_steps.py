@@ -8,12 +8,10 @@ workers running, and a step that came due while no worker ran goes out late, mar
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import Due, alert_chain
 from alerts.incident import Incident
@@ -26,6 +24,7 @@ from alerts.states import IncidentStatus, StepStatus
 from alerts.takedown_plans import Plan, Step
 from alerts.takedowns import reminder_text
 from bot.queue.handoff import Work, hand_off
+from bot.services.base import UseCase
 from bot.services.broadcasts import insert_draft
 from bot.services.takedowns import close_reminders
 from bot.store import chains
@@ -38,13 +37,8 @@ LATE_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
-class StepRunner:
+class StepRunner(UseCase):
     """Runs takedown step jobs."""
-
-    engine: AsyncEngine
-    sites: Sites
-    redis: redis.Redis
-    clock: Callable[[], datetime]
 
     async def run(self, step_id: int) -> str:
         """Send the step if it is due and not sent; say what happened."""

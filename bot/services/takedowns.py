@@ -7,20 +7,19 @@ takedown up to a week back) are listed and sent only when a coordinator confirms
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import redis
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.numbered_ids import id_number
-from alerts.sites import Person, Sites
+from alerts.sites import Person
 from alerts.states import IncidentStatus, StepStatus
 from alerts.takedown_plans import Plan, PlanView, Step
 from alerts.takedowns import Area, TakedownError, parse_date, resolve_area, schedule, wall_clock
 from bot.queue.handoff import Work, hand_off
+from bot.services.base import UseCase
 from bot.store import chains
 from bot.store import takedowns as db
 from bot.store.schema import incident_teams, incidents, pages, takedowns, timeline
@@ -42,13 +41,8 @@ def takedown_number(reference: str) -> int:
 
 
 @dataclass(frozen=True)
-class Planner:
+class Planner(UseCase):
     """Makes, moves, cancels and shows takedown plans."""
-
-    engine: AsyncEngine
-    sites: Sites
-    redis: redis.Redis
-    clock: Callable[[], datetime]
 
     async def create(self, area_spec: str, date_text: str, note: str, created_by: str,
                      confirm_past: bool = False, playbook: str = "default") -> PlanView:

@@ -29,7 +29,7 @@ async def received(engine, incident_id: str, at: datetime, where=ENY,
     item = parse_incident({"id": incident_id, "lat": where[0], "lon": where[1],
                            "occurred_at": (occurred or at - timedelta(minutes=5)).isoformat()})
     # Ingest's unit of work without its hand-off to rq: the Redis client is never used.
-    await Ingest(SITES, engine, redis.Redis(), lambda: at).record(item)
+    await Ingest(engine, SITES, redis.Redis(), lambda: at).record(item)
 
 
 async def answer(engine, incident_id: str, name: str, at: datetime, action, *args) -> None:

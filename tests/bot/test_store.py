@@ -43,7 +43,7 @@ class Recorded:
 
 async def record(store: IncidentStore, incident_id: str = "I-1", **fields):
     # Ingest's unit of work without its hand-off to rq: the Redis client is never used.
-    ingest = Ingest(SITES, store.engine, redis.Redis(), lambda: NOW)
+    ingest = Ingest(store.engine, SITES, redis.Redis(), lambda: NOW)
     return Recorded(*await ingest.record(incident(incident_id, **fields)))
 
 
