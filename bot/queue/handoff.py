@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,16 +44,6 @@ class Work:
         return any((self.sends, self.steps, self.refresh, self.takedown_steps, self.batches,
                     self.broadcast_starts))
 
-    def add(self, other: Work) -> Work:
-        """This work and the other's, in one hand-off."""
-        self.sends += other.sends
-        self.steps += other.steps
-        self.refresh += other.refresh
-        self.takedown_steps += other.takedown_steps
-        self.batches += other.batches
-        self.broadcast_starts += other.broadcast_starts
-        return self
-
     def summary(self) -> str:
         """"3 sends, 1 chain step" for a log line."""
         counts = [(len(self.sends), "send"), (len(self.steps), "chain step"),
@@ -62,11 +51,6 @@ class Work:
                   (len(self.batches), "broadcast"), (len(self.broadcast_starts), "broadcast start")]
         return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n) \
             or "nothing"
-
-
-def sends(keys: Iterable[str]) -> Work:
-    """Work of only these delivery sends."""
-    return Work(sends=list(keys))
 
 
 async def hand_off(connection: redis.Redis, work: Work, now: datetime) -> None:
