@@ -5,11 +5,14 @@ import os
 import signal
 import socket
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+
+from tests.polling import eventually
 
 DEADLINE = 60.0
 
@@ -27,18 +30,21 @@ async def start(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.STDOUT)
 
 
-async def read_until(process: asyncio.subprocess.Process, predicate, seen: list[str]) -> None:
-    """Collect output lines until `predicate(all output so far)` holds, or fail at the deadline."""
+async def read_until(process: asyncio.subprocess.Process, predicate: Callable[[str], bool],
+                     seen: list[str], what: str = "the output the test waits for") -> None:
+    """Collect output lines into `seen` until `predicate(all output so far)` holds."""
     assert process.stdout is not None
-    deadline = time.monotonic() + DEADLINE
-    while not predicate("".join(seen)):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            pytest.fail("timed out; output so far:\n" + "".join(seen))
-        line = await asyncio.wait_for(process.stdout.readline(), remaining)
+    stdout = process.stdout
+
+    async def output() -> str:
+        line = await stdout.readline()
         if not line:
-            pytest.fail("process ended early:\n" + "".join(seen))
+            raise AssertionError("the process ended early:\n" + "".join(seen))
         seen.append(line.decode())
+        return "".join(seen)
+
+    if not predicate("".join(seen)):
+        await eventually(output, what, until=predicate, within=DEADLINE, interval=0)
 
 
 async def finish(process: asyncio.subprocess.Process, seen: list[str]) -> int:
@@ -46,6 +52,21 @@ async def finish(process: asyncio.subprocess.Process, seen: list[str]) -> int:
     rest = await asyncio.wait_for(process.stdout.read(), DEADLINE)
     seen.append(rest.decode())
     return await asyncio.wait_for(process.wait(), DEADLINE)
+
+
+async def health(http: aiohttp.ClientSession) -> int | None:
+    """The status of GET /healthz, or None while the port does not accept yet."""
+    try:
+        async with http.get("/healthz") as response:
+            return response.status
+    except aiohttp.ClientConnectionError:
+        return None
+
+
+async def shown(http: aiohttp.ClientSession, incident_id: str) -> Any:
+    """The incident as the API shows it."""
+    async with http.get(f"/api/incidents/{incident_id}") as response:
+        return await response.json()
 
 
 def redis_gone(home: Path) -> bool:
@@ -90,24 +111,14 @@ async def test_serve_and_worker_started_separately_share_redis_and_the_database(
     incident = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00",
                 "lat": 40.8105, "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
     async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as http:
-        for _ in range(100):  # the port may take a moment to accept after the log line
-            try:
-                async with http.get("/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
+        await eventually(lambda: health(http), "the port to accept after the log line",
+                         until=lambda status: status == 200)
         async with http.post("/api/incidents", json=incident) as response:
             assert response.status == 202
             assert (await response.json())["teams"] == ["brag-mott-haven"]
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            async with http.get("/api/incidents/NYPD-1") as response:
-                shown = await response.json()
-            if {d["status"] for d in shown["deliveries"]} == {"sent"}:
-                break
-            assert time.monotonic() < deadline, shown
-            await asyncio.sleep(0.1)
+        await eventually(lambda: shown(http, "NYPD-1"), "every delivery to be sent",
+                         until=lambda incident: {d["status"] for d in incident["deliveries"]}
+                         == {"sent"}, within=DEADLINE, interval=0.1)
     outbox = await start("outbox", env=env)
     outbox_out: list[str] = []
     assert await finish(outbox, outbox_out) == 0
