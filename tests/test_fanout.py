@@ -112,7 +112,7 @@ async def test_a_worker_killed_mid_broadcast_leaves_nobody_with_two_copies(
 async def test_staff_alerts_go_ahead_of_a_broadcast(aiohttp_client, resident_settings, port,
                                                     sample_sites, clock, twilio, run_worker):
     await sign_up(resident_settings, PEOPLE)
-    client = await aiohttp_client(create_app(resident_settings, clock=clock),
+    client = await aiohttp_client(create_app(resident_settings, sites=sample_sites, clock=clock),
                                   server_kwargs={"port": port})
     await start_broadcast(resident_settings, sample_sites, clock)
     working = asyncio.create_task(run_worker(resident_settings, clock))

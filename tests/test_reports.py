@@ -37,9 +37,10 @@ def settings(request, settings):
 
 
 @pytest.fixture
-async def client(aiohttp_client, live_settings, port, clock):
+async def client(aiohttp_client, live_settings, port, clock, sample_sites):
     """The app over real HTTP, on the fake clock."""
-    return await aiohttp_client(create_app(live_settings, clock=clock), server_kwargs={"port": port})
+    return await aiohttp_client(create_app(live_settings, sites=sample_sites, clock=clock),
+                                server_kwargs={"port": port})
 
 
 @pytest.fixture
