@@ -13,17 +13,25 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 _NOTHING = object()  # no probe finished yet
 _SHOWN = 2000  # characters of the last value a failure shows (the end: the latest output)
 
 
-async def eventually(probe: Callable[[], T | Awaitable[T]], what: str, *,
-                     until: Callable[[T], object] = bool, within: float = 30.0,
-                     interval: float = 0.02) -> T:
-    """Return `probe()` once `until` accepts it; TimeoutError naming `what` after `within` s."""
+@overload
+async def eventually(probe: Callable[[], Awaitable[T]], what: str, *,
+                     until: Callable[[T], object] = ..., within: float = ...,
+                     interval: float = ...) -> T: ...
+@overload
+async def eventually(probe: Callable[[], T], what: str, *, until: Callable[[T], object] = ...,
+                     within: float = ..., interval: float = ...) -> T: ...
+async def eventually(probe: Callable[[], object], what: str, *,
+                     until: Callable[[Any], object] = bool, within: float = 30.0,
+                     interval: float = 0.02) -> Any:
+    """Return `probe()` (awaited, if it is a coroutine) once `until` accepts it; TimeoutError
+    naming `what` and the last value seen after `within` s."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     last: object = _NOTHING
@@ -36,8 +44,8 @@ async def eventually(probe: Callable[[], T | Awaitable[T]], what: str, *,
             except TimeoutError:
                 raise _timed_out(what, within, last) from None
         last = value
-        if until(cast(T, value)):
-            return cast(T, value)
+        if until(value):
+            return value
         if loop.time() >= deadline:
             raise _timed_out(what, within, last)
         # The poll interval: it lets the servers, processes and workers under test run.
