@@ -209,7 +209,7 @@ async def test_sigterm_to_the_web_process_finishes_the_request_in_flight(
     proxy, via_proxy = database_proxy
     service.extra["DATABASE_URL"] = via_proxy
     web = await service.start("serve")
-    proxy.slow = 0.3  # every database round trip is slow: the request is still in flight
+    proxy.slow = 0.1  # every database round trip is slow: the request is still in flight
     before = proxy.chunks
     request = asyncio.create_task(service.post("/api/incidents", incident(70)))
     # The web process touches the database only when asked: traffic now is the request's own.
