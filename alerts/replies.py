@@ -30,6 +30,10 @@ _WORD: dict[str, Action] = {
     "ACK": "ack", "ACKNOWLEDGE": "ack", "SCENE": "scene", "NOTE": "note", "NEED": "need",
     "CLOSE": "close", "OK": "safe", "SAFE": "safe", "STATUS": "status", "HELP": "help",
 }
+_SPELT: dict[Action, str] = {  # each action's word in the long form that Reply.as_text writes
+    "ack": "ACK", "scene": "SCENE", "note": "NOTE", "need": "NEED", "close": "CLOSE",
+    "safe": "SAFE", "status": "STATUS", "help": "HELP",
+}
 _NEEDS_TEXT = {"note", "need"}
 _OUTCOME_ALIASES = {
     "mediated": "mediated", "mediation": "mediated", "med": "mediated",
@@ -44,8 +48,8 @@ _OUTCOME_ALIASES = {
 _SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCKasnck])(?:\s+(.*))?$", re.DOTALL)
 # "ACK 12", "NOTE #12 text", "ACK", "NEED text": a word, an optional number, optional text.
 _LONG = re.compile(r"^([A-Z]+)(?:\s*#?\s*(\d{1,3})(?!\d))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
-# "A", "N some text", and the swapped "A12" / "a 12".
-_BARE = re.compile(r"^#?\s*([ASNCKasnck])(?:\s*#?(\d{1,3}))?(?:\s+(.*))?$", re.DOTALL)
+# "A", "N some text", and the swapped "A12" / "a 12" / "A # 12" (spaced as _LONG allows).
+_BARE = re.compile(r"^#?\s*([ASNCKasnck])(?:\s*#?\s*(\d{1,3}))?(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,12 @@ class Reply:
     number: int | None = None
     text: str = ""
     outcome: str | None = None
+
+    def as_text(self) -> str:
+        """The reply in its long form, e.g. "CLOSE 12 mediated with mom": parse_reply reads it
+        back as this Reply (the grammar's round-trip property; tiny on purpose)."""
+        parts = (_SPELT[self.action], self.number and str(self.number), self.outcome, self.text)
+        return " ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,8 @@ def opt_keyword(text: str) -> Keyword | None:
 
 def parse_reply(text: str) -> Reply | Refused:
     """Understand one staff SMS, or say why not."""
-    cleaned = " ".join(text.replace("\u00a0", " ").split()).rstrip(".!?")
+    # Trailing punctuation and spaces all go: "ACK . ." is "ACK", as "ACK ." is.
+    cleaned = " ".join(text.replace("\u00a0", " ").split()).rstrip(".!? ")
     if not cleaned:
         return Refused("empty message")
     match = _SHORT.match(cleaned)

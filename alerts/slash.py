@@ -44,6 +44,17 @@ class Command:
     date: str | None = None
     text_es: str | None = None
 
+    def as_text(self) -> str:
+        """The command as typed after `/cms`, in one canonical spelling that parse_command reads
+        back as this Command (the grammar's round-trip property; tiny on purpose)."""
+        spanish = f"| es: {self.text_es}" if self.text_es else None
+        parts = {"incidents": (self.scope,), "oncall": (self.team_id,), "roster": (self.team_id,),
+                 "close": (self.incident_id, self.outcome, self.text),
+                 "takedown": (self.area, self.date, self.text),
+                 "broadcast": (self.area, self.text, spanish)}.get(self.name,
+                                                                     (self.incident_id, self.text))
+        return " ".join([self.name, *(part for part in parts if part)])
+
 
 @dataclass(frozen=True)
 class Usage:

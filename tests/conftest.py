@@ -250,7 +250,8 @@ async def engine(any_settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def sample_sites() -> LoadedSites:
-    """The sample sites file, loaded once."""
+    """The sample sites file (what `settings` names), parsed once for every test that only reads
+    it: `Sites` is frozen. Apps get it through `create_app(..., sites=sample_sites)`."""
     return load_sites(SAMPLE_SITES)
 
 
@@ -320,9 +321,11 @@ def live_settings(settings: Settings, twilio: TwilioApiDouble, slack: SlackApiDo
 
 
 @pytest.fixture
-async def client(aiohttp_client: Any, live_settings: Settings, port: int, clock: FakeClock) -> Any:
-    """The app over real HTTP, on the fake clock."""
-    return await aiohttp_client(create_app(live_settings, clock=clock), server_kwargs={"port": port})
+async def client(aiohttp_client: Any, live_settings: Settings, port: int, clock: FakeClock,
+                 sample_sites: LoadedSites) -> Any:
+    """The app over real HTTP, on the fake clock, with the sample sites parsed once a session."""
+    return await aiohttp_client(create_app(live_settings, sites=sample_sites, clock=clock),
+                                server_kwargs={"port": port})
 
 
 @pytest.fixture

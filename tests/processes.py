@@ -7,13 +7,13 @@ import asyncio
 import os
 import socket
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import aiohttp
 import psutil
-import pytest
+
+from tests.polling import eventually
 
 DEADLINE = 60.0
 # The checkout's code, run by the test interpreter; the wheel test runs an installed script.
@@ -43,18 +43,21 @@ async def start(*args: str, env: dict[str, str], program: Sequence[str] = CHECKO
 
 
 async def read_until(process: asyncio.subprocess.Process, predicate: Callable[[str], bool],
-                     seen: list[str]) -> None:
-    """Collect output lines until `predicate(all output so far)` holds, or fail at the deadline."""
+                     seen: list[str], what: str = "the output the test waits for") -> None:
+    """Collect output lines into `seen` until `predicate(all output so far)` holds, or fail at
+    the deadline showing the output so far."""
     assert process.stdout is not None
-    deadline = time.monotonic() + DEADLINE
-    while not predicate("".join(seen)):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            pytest.fail("timed out; output so far:\n" + "".join(seen))
-        line = await asyncio.wait_for(process.stdout.readline(), remaining)
+    stdout = process.stdout
+
+    async def output() -> str:
+        line = await stdout.readline()
         if not line:
-            pytest.fail("process ended early:\n" + "".join(seen))
+            raise AssertionError("the process ended early:\n" + "".join(seen))
         seen.append(line.decode())
+        return "".join(seen)
+
+    if not predicate("".join(seen)):
+        await eventually(output, what, until=predicate, within=DEADLINE, interval=0)
 
 
 async def finish(process: asyncio.subprocess.Process, seen: list[str]) -> int:
@@ -70,26 +73,29 @@ def redis_gone(home: Path) -> bool:
     return not (home / "redis" / "redis.sock").exists()
 
 
-async def healthz(http: aiohttp.ClientSession) -> int:
-    """GET /healthz, retried until the port accepts (it may lag the log line a moment)."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
+async def healthz(http: aiohttp.ClientSession) -> int | None:
+    """GET /healthz's status, retried until the port accepts (it may lag the log line a moment)."""
+    async def status() -> int | None:
         try:
             async with http.get("/healthz") as response:
                 return response.status
         except aiohttp.ClientConnectionError:
-            assert time.monotonic() < deadline, "/healthz never answered"
-            await asyncio.sleep(0.1)
+            return None
+
+    return await eventually(status, "/healthz to answer", until=lambda code: code is not None,
+                            within=DEADLINE)
 
 
 async def process_ends(pid: int) -> bool:
     """Whether the process `pid` exits (or is only a zombie left to reap) within the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
+    def ended() -> bool:
         try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
             return True
-        await asyncio.sleep(0.05)
-    return False
+
+    try:
+        await eventually(ended, f"process {pid} to end", within=DEADLINE, interval=0.05)
+    except TimeoutError:
+        return False
+    return True

@@ -111,9 +111,10 @@ async def test_a_permanent_error_is_recorded_and_not_retried(client, work, twili
 
 
 async def test_slack_down_does_not_hold_back_sms_and_posts_catch_up(
-        aiohttp_client, live_settings, port, run_worker, twilio, slack, clock):
+        aiohttp_client, live_settings, port, run_worker, twilio, slack, clock, sample_sites):
     patient = replace(live_settings, retry_backoff=(30,))
-    client = await aiohttp_client(create_app(patient, clock=clock), server_kwargs={"port": port})
+    client = await aiohttp_client(create_app(patient, sites=sample_sites, clock=clock),
+                                  server_kwargs={"port": port})
     slack.down()
     await post(client)
     await run_worker(patient, clock)
@@ -154,9 +155,9 @@ async def test_a_claim_left_by_a_dead_worker_is_resolved_before_sending(client, 
 
 
 async def test_deliveries_survive_redis_being_away_at_ingest(aiohttp_client, live_settings, work,
-                                                             twilio, slack, clock):
+                                                             twilio, slack, clock, sample_sites):
     unreachable = replace(live_settings, redis_url="redis://127.0.0.1:1/0")
-    client = await aiohttp_client(create_app(unreachable, clock=clock))
+    client = await aiohttp_client(create_app(unreachable, sites=sample_sites, clock=clock))
     assert (await post(client))["deliveries"] == 6
     assert twilio.messages == []
     clock.advance(timedelta(minutes=1))

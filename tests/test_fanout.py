@@ -23,6 +23,7 @@ from bot.store.schema import deliveries
 from tests.clock import FakeClock
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
 from tests.faults.conftest import kill_tree
+from tests.polling import eventually
 from workers.delivery import lease
 
 RESIDENT_FROM = "+12125550198"
@@ -78,14 +79,6 @@ def worker_env(settings):
             "CMSBOT_RETRY_BACKOFF": "0", "CMSBOT_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
 
 
-async def wait_until(predicate, what: str, within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 def broadcast_messages(twilio):
     return [m for m in twilio.messages if m.body.startswith("CMS Safety Update (")]
 
@@ -97,7 +90,8 @@ async def test_a_worker_killed_mid_broadcast_leaves_nobody_with_two_copies(
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "worker", env=worker_env(resident_settings),
         start_new_session=True)
-    await wait_until(lambda: len(broadcast_messages(twilio)) >= 8, "the first messages")
+    await eventually(lambda: broadcast_messages(twilio), "the first eight messages",
+                     until=lambda sent: len(sent) >= 8)
     kill_tree(worker.pid)  # the worker and the job it was running
     await worker.wait()
     sent_before = len(broadcast_messages(twilio))
@@ -118,11 +112,12 @@ async def test_a_worker_killed_mid_broadcast_leaves_nobody_with_two_copies(
 async def test_staff_alerts_go_ahead_of_a_broadcast(aiohttp_client, resident_settings, port,
                                                     sample_sites, clock, twilio, run_worker):
     await sign_up(resident_settings, PEOPLE)
-    client = await aiohttp_client(create_app(resident_settings, clock=clock),
+    client = await aiohttp_client(create_app(resident_settings, sites=sample_sites, clock=clock),
                                   server_kwargs={"port": port})
     await start_broadcast(resident_settings, sample_sites, clock)
     working = asyncio.create_task(run_worker(resident_settings, clock))
-    await wait_until(lambda: len(broadcast_messages(twilio)) >= 5, "the broadcast to start")
+    await eventually(lambda: broadcast_messages(twilio), "the broadcast to start",
+                     until=lambda sent: len(sent) >= 5)
     incident = {"id": "NYPD-1", "occurred_at": clock.now.isoformat(), "lat": 40.8105,
                 "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
     assert (await client.post("/api/incidents", json=incident, headers=AUTH)).status == 202

@@ -7,13 +7,24 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from tests.conftest import API_TOKEN
-from tests.test_processes import clean_env, read_until, start
+from tests.polling import eventually
+from tests.processes import clean_env, read_until, start
 
 ST = Path(sys.executable).with_name("st")
+
+
+async def served_document(http: aiohttp.ClientSession, port: int) -> Any:
+    """The OpenAPI document the server serves, or None while its port does not accept yet."""
+    try:
+        async with http.get(f"http://127.0.0.1:{port}/openapi.json") as response:
+            return await response.json()
+    except aiohttp.ClientConnectionError:
+        return None
 
 
 async def test_the_api_has_no_server_error_under_schemathesis(settings):
@@ -30,13 +41,8 @@ async def test_the_api_has_no_server_error_under_schemathesis(settings):
         assert web.stdout is not None
         drain = asyncio.create_task(web.stdout.read())  # a full pipe would stall the server
         async with aiohttp.ClientSession() as http:
-            for _ in range(100):  # the port may take a moment to accept after the log line
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/openapi.json") as response:
-                        document = await response.json()
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
+            document = await eventually(lambda: served_document(http, port),
+                                        "the port to accept after the log line")
         assert document["openapi"].startswith("3.") and "/api/incidents" in document["paths"]
         run = await asyncio.to_thread(
             subprocess.run,

@@ -3,12 +3,13 @@
 import asyncio
 import signal
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.polling import eventually
 from tests.processes import (
     DEADLINE,
     clean_env,
@@ -19,6 +20,12 @@ from tests.processes import (
     redis_gone,
     start,
 )
+
+
+async def shown(http: aiohttp.ClientSession, incident_id: str) -> Any:
+    """The incident as the API shows it."""
+    async with http.get(f"/api/incidents/{incident_id}") as response:
+        return await response.json()
 
 
 @pytest.fixture
@@ -61,14 +68,9 @@ async def test_serve_and_worker_started_separately_share_redis_and_the_database(
         async with http.post("/api/incidents", json=incident) as response:
             assert response.status == 202
             assert (await response.json())["teams"] == ["brag-mott-haven"]
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            async with http.get("/api/incidents/NYPD-1") as response:
-                shown = await response.json()
-            if {d["status"] for d in shown["deliveries"]} == {"sent"}:
-                break
-            assert time.monotonic() < deadline, shown
-            await asyncio.sleep(0.1)
+        await eventually(lambda: shown(http, "NYPD-1"), "every delivery to be sent",
+                         until=lambda incident: {d["status"] for d in incident["deliveries"]}
+                         == {"sent"}, within=DEADLINE, interval=0.1)
     outbox = await start("outbox", env=env)
     outbox_out: list[str] = []
     assert await finish(outbox, outbox_out) == 0

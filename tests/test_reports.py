@@ -19,7 +19,7 @@ from bot.main.app import create_app
 from tests.clock import NEW_YORK
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.handlers.test_dashboard import COORDINATOR, RAY, sign_in
-from tests.test_processes import clean_env
+from tests.processes import clean_env
 from tests.test_responses import BRONX, GRACE, LUIS
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -37,9 +37,10 @@ def settings(request, settings):
 
 
 @pytest.fixture
-async def client(aiohttp_client, live_settings, port, clock):
+async def client(aiohttp_client, live_settings, port, clock, sample_sites):
     """The app over real HTTP, on the fake clock."""
-    return await aiohttp_client(create_app(live_settings, clock=clock), server_kwargs={"port": port})
+    return await aiohttp_client(create_app(live_settings, sites=sample_sites, clock=clock),
+                                server_kwargs={"port": port})
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ def resident_settings(live_settings):
 
 
 @pytest.fixture
-async def client(aiohttp_client, resident_settings, port, clock):
-    return await aiohttp_client(create_app(resident_settings, clock=clock),
+async def client(aiohttp_client, resident_settings, port, clock, sample_sites):
+    return await aiohttp_client(create_app(resident_settings, sites=sample_sites, clock=clock),
                                 server_kwargs={"port": port})
 
 

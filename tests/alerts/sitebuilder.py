@@ -26,10 +26,12 @@ LAYERS = {"precinct": {
 
 
 def member(name: str, phone: str, role: str = "interrupter", **extra: Any) -> dict[str, Any]:
+    """A member entry as the sites file writes it."""
     return {"name": name, "phone": phone, "role": role, **extra}
 
 
 def sites_data(**changes: Any) -> dict[str, Any]:
+    """The sites file's data (a fresh copy each call: tests may change it before parsing)."""
     data: dict[str, Any] = {
         "coordinators_channel": "C0CMSHQ",
         "coordinators": [{"name": "Dana Reyes", "phone": "+12125550100", "slack_user": "U0COORD1"}],
@@ -55,4 +57,9 @@ def sites_data(**changes: Any) -> dict[str, Any]:
 
 
 def build_sites(**changes: Any) -> Sites:
+    """The sites with `changes` to the top-level data, parsed (for tests that need a variant)."""
     return parse_sites(sites_data(**changes), LAYERS, NY)
+
+
+# Parsed once for every test that only reads them: `Sites` is frozen.
+SITES = build_sites()

@@ -12,20 +12,20 @@ from alerts.chains import (
     steps_to_json,
 )
 from alerts.sites_parse import parse_sites
-from tests.alerts.sitebuilder import LAYERS, NY, build_sites, member, sites_data
+from tests.alerts.sitebuilder import LAYERS, NY, SITES, member, sites_data
 
 ALERTED = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)  # Saturday 23:15 in New York
 
 
 def test_an_alert_chain_follows_the_team_policy():
-    chain = alert_chain(build_sites().team("eny"), ALERTED)
+    chain = alert_chain(SITES.team("eny"), ALERTED)
     assert [(s.after, s.action) for s in chain.steps] == [(timedelta(minutes=10), "supervisor"),
                                                         (timedelta(minutes=20), "coordinators")]
     assert chain.first_at == ALERTED + timedelta(minutes=10)
 
 
 def test_follow_ups_check_in_at_their_time_then_escalate_from_there():
-    first, second = followup_chains(build_sites().team("eny"), ALERTED)
+    first, second = followup_chains(SITES.team("eny"), ALERTED)
     assert (first.subject, first.started_at) == ("24h", ALERTED + timedelta(hours=24))
     assert second.subject == "72h"
     assert [s.action for s in first.steps] == ["checkin", "supervisor", "coordinators"]
@@ -33,30 +33,28 @@ def test_follow_ups_check_in_at_their_time_then_escalate_from_there():
 
 
 def test_a_checkout_timer_runs_the_teams_safety_limit():
-    chain = checkout_chain(build_sites().team("eny"), "+12125550175", ALERTED)
+    chain = checkout_chain(SITES.team("eny"), "+12125550175", ALERTED)
     assert chain.steps == (ChainStep(timedelta(minutes=90), "supervisor"),)
     assert chain.subject == "+12125550175"
 
 
 def test_steps_round_trip_through_storage():
-    steps = alert_chain(build_sites().team("eny"), ALERTED).steps
+    steps = alert_chain(SITES.team("eny"), ALERTED).steps
     assert steps_from_json(steps_to_json(steps)) == steps
 
 
 def test_the_supervisor_step_reaches_supervisors_and_the_coordinators_step_the_coordinators():
-    sites = build_sites()
-    eny = sites.team("eny")
-    assert [p.name for p in step_recipients("supervisor", eny, sites, ALERTED)] == ["Lee Park"]
-    assert [p.name for p in step_recipients("coordinators", eny, sites, ALERTED)] == ["Dana Reyes"]
-    assert len(step_recipients("team", eny, sites, ALERTED)) == 4
+    eny = SITES.team("eny")
+    assert [p.name for p in step_recipients("supervisor", eny, SITES, ALERTED)] == ["Lee Park"]
+    assert [p.name for p in step_recipients("coordinators", eny, SITES, ALERTED)] == ["Dana Reyes"]
+    assert len(step_recipients("team", eny, SITES, ALERTED)) == 4
 
 
 def test_a_check_in_goes_to_those_who_responded_else_to_the_supervisor():
-    sites = build_sites()
-    eny = sites.team("eny")
-    assert [p.name for p in step_recipients("checkin", eny, sites, ALERTED,
+    eny = SITES.team("eny")
+    assert [p.name for p in step_recipients("checkin", eny, SITES, ALERTED,
                                             ["+12125550177"])] == ["Keisha Grant"]
-    assert [p.name for p in step_recipients("checkin", eny, sites, ALERTED, [])] == ["Lee Park"]
+    assert [p.name for p in step_recipients("checkin", eny, SITES, ALERTED, [])] == ["Lee Park"]
 
 
 def test_a_team_without_a_supervisor_escalates_to_the_coordinators():

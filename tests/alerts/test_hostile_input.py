@@ -1,9 +1,11 @@
 """Hostile input: every parser of outside input in `alerts/` answers, it never crashes.
 
 Staff and residents text anything, feeds post any JSON, the NYPD exports hold any cell and the
-sites file is typed by hand. For each parser the property is the same: it returns its value or
-refuses with its own error type and a message that says what to fix; no other exception ever
-escapes. The text strategies mix every Unicode category (bar lone surrogates) with each
+sites file is typed by hand. For each parser: it returns its value or refuses with its own
+error type and a message that says what to fix, no other exception ever escapes, and what it
+returns means what it was given: a reply or a command spelt back parses to itself, an incident
+survives a JSON round trip, grouped CSV rows keep every victim, a duration or a date written
+back reads the same. The text strategies mix every Unicode category (bar lone surrogates) with each
 grammar's own tokens and with the characters that trip parsers: digits of other scripts
 (Arabic-Indic, superscript, Ethiopic), letters that case-fold into ASCII (the Kelvin sign
 U+212A, the long s U+017F), BOMs, no-break spaces, emoji.
@@ -12,21 +14,22 @@ U+212A, the long s U+017F), BOMs, no-break spaces, emoji.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import string
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alerts.durations import DurationError, parse_duration
+from alerts.durations import DurationError, format_duration, parse_duration
 from alerts.gsm import fit, is_gsm7, segments, to_gsm7
-from alerts.incident import Incident, IncidentError, parse_incident
+from alerts.incident import TEXT_LIMITS, Incident, IncidentError, parse_incident
 from alerts.nypd import REQUIRED_COLUMNS, NypdIncident, RowProblem, detect_columns, group_rows
-from alerts.playbooks import PlaybookError, parse_step
+from alerts.playbooks import PlaybookError, fill, parse_step
 from alerts.render import MAX_ALERT_SEGMENTS, render_alert_sms, when
 from alerts.replies import OUTCOMES, STOP_WORDS, Refused, Reply, opt_keyword, parse_reply
 from alerts.resident_replies import Action as ResidentAction
@@ -35,12 +38,14 @@ from alerts.shifts import ShiftError, parse_shift
 from alerts.sites import Sites
 from alerts.sites_parse import SitesError, parse_sites
 from alerts.slash import Command, Usage, parse_command
-from alerts.takedowns import TakedownError, parse_date
+from alerts.takedowns import LOOKBACK, TakedownError, parse_date
 from alerts.zones import MAX_CHOICES, Zone, find_zone, normalise, zones_from_layer
 from tests.alerts.sitebuilder import LAYERS, sites_data
 
 NY = ZoneInfo("America/New_York")
 TODAY = date(2026, 7, 4)
+A_MONDAY = datetime(2026, 7, 6)  # wall-clock time, as Shift.covers reads it
+T = TypeVar("T")
 
 # --- text -------------------------------------------------------------------------------------
 
@@ -71,14 +76,30 @@ def any_or(tokens: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return ANY_TEXT | tokens
 
 
+def spaced(*tokens: str, max_words: int = 6) -> st.SearchStrategy[str]:
+    """Words as people type them: mostly the grammar's tokens, spaced out (sometimes oddly),
+    so that a good share of examples parse and the round trips get tested."""
+    word = st.sampled_from(tokens) | st.sampled_from(ODD) | SHORT_TEXT
+    gap = st.sampled_from((" ", " ", " ", "  ", "\u00a0", "\t", " #"))
+    pairs = st.lists(st.tuples(word, gap), min_size=1, max_size=max_words)
+    return pairs.map(lambda words: "".join(w + g for w, g in words).rstrip())
+
+
 # --- 1. SMS staff replies ---------------------------------------------------------------------
 
-STAFF_TEXT = any_or(grammar(
+STAFF_TOKENS = (
     "12", "1", "7", "999", "1000", "0", "00", "A", "a", "S", "N", "C", "K", "k", "ACK", "ack",
     "ACKNOWLEDGE", "SCENE", "NOTE", "NEED", "CLOSE", "OK", "SAFE", "STATUS", "HELP", "STOP",
     "START", "UNSTOP", "INFO", "mediated", "hospital", "visit", "no", "contact", "nc", "other",
     "omw 5 min", *STOP_WORDS,
-))
+)
+STAFF_STARTS = st.sampled_from(("ACK", "ack", "Acknowledge", "SCENE", "NOTE", "NEED", "CLOSE",
+                                 "close", "OK", "SAFE", "STATUS", "HELP", "12A", "#12 a", "7 n",
+                                 "3C", "999k", "A", "c", "S", "n"))
+# Hostile text, and replies as staff type them: a code or its word, then words.
+STAFF_TEXT = any_or(grammar(*STAFF_TOKENS)) | st.builds(
+    lambda start, rest: f"{start}{rest}", STAFF_STARTS,
+    st.just("") | spaced(*STAFF_TOKENS, "#7", "Med", "hospital visit", "no contact").map(" {}".format))
 # Outcomes as staff type them, and the outcome each stands for.
 TYPED_OUTCOMES = {**{outcome: outcome for outcome in OUTCOMES}, "hospital visit": "hospital-visit",
                   "no contact": "no-contact", "med": "mediated", "Hosp": "hospital-visit",
@@ -91,12 +112,16 @@ WORD = st.text(string.ascii_letters, min_size=1, max_size=12)
 @settings(max_examples=400)
 @given(text=STAFF_TEXT)
 @example(text="\u212a")  # U+212A matched [K] case-insensitively, and .upper() keeps it U+212A
+@example(text="ACK . .")  # a "." note survived when another "." came after it, never alone
+@example(text="A # 0")  # "A # 12" acked the only alert saying "# 12"; "ACK # 12" acked alert 12
 def test_any_staff_text_is_a_reply_or_a_refusal_with_a_reason(text: str) -> None:
     parsed = parse_reply(text)
     assert isinstance(parsed, Reply | Refused)
     if isinstance(parsed, Reply):
         assert parsed.number is None or 1 <= parsed.number <= 999
         assert parsed.outcome is None or parsed.outcome in OUTCOMES
+        # What was understood is what the long form says: "12c Hosp mom" is CLOSE 12 hospital-visit mom.
+        assert parse_reply(parsed.as_text()) == parsed, parsed.as_text()
     else:
         assert parsed.reason.strip()
 
@@ -104,7 +129,9 @@ def test_any_staff_text_is_a_reply_or_a_refusal_with_a_reason(text: str) -> None
 @settings(max_examples=300)
 @given(text=STAFF_TEXT)
 def test_any_text_is_at_most_one_opt_keyword(text: str) -> None:
-    assert opt_keyword(text) in (None, "stop", "start", "help")
+    keyword = opt_keyword(text)
+    assert keyword in (None, "stop", "start", "help")
+    assert opt_keyword(f"  {text}. ") == keyword  # "Stop." and " STOP" are still STOP
 
 
 @st.composite
@@ -133,6 +160,7 @@ def test_a_well_formed_reply_parses_back_to_its_action_and_number(
     parsed = parse_reply(text)
     assert isinstance(parsed, Reply), (text, parsed)
     assert (parsed.action, parsed.number, parsed.outcome) == (action, number, outcome)
+    assert parse_reply(parsed.as_text()) == parsed, parsed.as_text()
 
 
 # --- 2. Resident texts ------------------------------------------------------------------------
@@ -162,11 +190,17 @@ def test_any_resident_text_is_nothing_or_one_known_action(text: str) -> None:
 
 # --- 3. /cms commands -------------------------------------------------------------------------
 
-SLASH_TEXT = any_or(grammar(
+SLASH_TOKENS = (
     "help", "incidents", "open", "today", "ack", "log", "close", "oncall", "roster", "takedown",
     "takedowns", "cancel-takedown", "broadcast", "INC-12", "TD-3", "eny", "precinct:75",
     "zip:11207", "2026-07-04", "tomorrow", "mediated", "hospital visit", "|", "es:", " ",
-))
+)
+SLASH_NAMES = st.sampled_from(("help", "incidents", "ack", "log", "close", "oncall", "roster",
+                               "takedown", "takedowns", "cancel-takedown", "broadcast",
+                               "dashboard", "Close", "BROADCAST"))
+# Hostile text, and commands as coordinators type them: a command's name, then words.
+SLASH_TEXT = any_or(grammar(*SLASH_TOKENS)) | st.builds(
+    lambda name, rest: f"{name} {rest}", SLASH_NAMES, spaced(*SLASH_TOKENS, "12", "#3", "note"))
 
 
 @settings(max_examples=300)
@@ -176,8 +210,10 @@ def test_any_slash_command_is_a_command_or_a_usage_message(text: str) -> None:
     assert isinstance(parsed, Command | Usage)
     if isinstance(parsed, Usage):
         assert parsed.message.strip()
-    elif parsed.name == "close":
+        return
+    if parsed.name == "close":
         assert parsed.outcome in OUTCOMES
+    assert parse_command(parsed.as_text()) == parsed, parsed.as_text()
 
 
 # --- 4. Incident JSON -------------------------------------------------------------------------
@@ -215,12 +251,18 @@ NEAR_VALID = st.builds(lambda changes, dropped: {**{k: v for k, v in GOOD_INCIDE
 
 
 def check_incident_answer(payload: object) -> Incident | None:
+    """The incident, or None for an IncidentError naming its field. An accepted incident, sent
+    on as JSON (the API shows it, a feed relays it), is parsed back as the very same incident."""
     try:
-        return parse_incident(payload)
+        incident = parse_incident(payload)
     except IncidentError as error:
         assert error.field.strip()
         assert str(error).startswith(error.field), str(error)
         return None
+    again = parse_incident(json.loads(json.dumps(incident.to_json())))
+    assert again == incident
+    assert again.occurred_at.utcoffset() == incident.occurred_at.utcoffset()  # not only the instant
+    return incident
 
 
 @settings(max_examples=300)
@@ -376,17 +418,35 @@ def test_every_nypd_line_ends_in_exactly_one_incident_or_one_problem(
     for incident in incidents:
         assert incident.victims == len(incident.lines)
         assert incident.precinct is not None or incident.lat is not None
+    # One row per victim: every accepted row is a victim of exactly one shooting.
+    assert sum(incident.victims for incident in incidents) == len(rows) - len(problems)
+    assert len({incident.key for incident in incidents}) == len(incidents)
+    for incident in incidents:  # and what replay posts, ingest takes as the same shooting ...
+        try:
+            posted = parse_incident(incident.to_json())
+        except IncidentError as error:  # ... or refuses by a limit of its own (text lengths,
+            # the year 9999), which replay reports with the incident's lines
+            assert error.field in (*TEXT_LIMITS, "occurred_at"), error
+            continue
+        assert (posted.victims, posted.fatal, posted.precinct) == (
+            incident.victims, incident.fatal, incident.precinct)
+        assert (posted.lat, posted.lon) == (incident.lat, incident.lon)
 
 
 @settings(max_examples=300)
 @given(names=header() | st.lists(st.sampled_from(HISTORIC) | SHORT_TEXT, max_size=25))
 def test_any_header_is_a_layout_or_a_value_error(names: list[str]) -> None:
-    try:
-        layout = detect_columns(names)
-    except ValueError as error:
-        assert str(error).startswith("not an NYPD shooting incident file: no ")
-    else:
-        assert layout in ("historic", "ytd", "combined")
+    def layout_of(header: list[str]) -> str:
+        try:
+            return detect_columns(header)
+        except ValueError as error:
+            assert str(error).startswith("not an NYPD shooting incident file: no ")
+            return "refused"
+
+    layout = layout_of(names)
+    assert layout in ("historic", "ytd", "combined", "refused")
+    # Columns are read by name whatever their case, padding or BOM.
+    assert layout_of([name.lstrip("\ufeff").strip().upper() for name in names]) == layout
 
 
 # --- 6. The sites file ------------------------------------------------------------------------
@@ -462,12 +522,19 @@ MUTATED_SITES = st.lists(
 
 
 def check_sites_answer(data: object) -> None:
+    """Sites in which every member is found by their phone, or a SitesError listing problems."""
     try:
-        assert isinstance(parse_sites(data, LAYERS, NY), Sites)
+        sites = parse_sites(data, LAYERS, NY)
     except SitesError as error:
         assert error.problems
         for problem in error.problems:
             assert problem.where.strip() and problem.message.strip(), problem
+        return
+    assert isinstance(sites, Sites)
+    for team in sites.teams:
+        assert sites.team(team.id) == team
+        for member in team.members:
+            assert sites.is_staff(member.phone) and team in sites.teams_of_phone(member.phone)
 
 
 @settings(max_examples=200, deadline=None)
@@ -508,18 +575,25 @@ STEP_TEXT = any_or(grammar("Check in with ", "{area}", "{date}", "{note}", "{day
                            "{", "}", " "))
 
 
-def refused_with(error_type: type[Exception], parse: Callable[[], object]) -> None:
-    """`parse()` returns, or raises `error_type` with a message; nothing else escapes."""
+def refused_with(error_type: type[Exception], parse: Callable[[], T]) -> T | None:
+    """What `parse()` returns, or None when it raised `error_type` with a message; nothing else
+    escapes."""
     try:
-        parse()
+        return parse()
     except error_type as error:
         assert str(error).strip()
+        return None
 
 
 @settings(max_examples=300)
 @given(text=SHIFT_TEXT)
 def test_any_shift_text_is_a_shift_or_a_shift_error(text: str) -> None:
-    refused_with(ShiftError, lambda: parse_shift(text))
+    shift = refused_with(ShiftError, lambda: parse_shift(text))
+    if shift is not None:  # on from its first minute to its last, every day it names
+        assert shift.starts and 0 < shift.length <= 24 * 60
+        for start in shift.starts:
+            assert shift.covers(A_MONDAY + timedelta(minutes=start))
+            assert shift.covers(A_MONDAY + timedelta(minutes=start + shift.length - 1))
 
 
 @settings(max_examples=300)
@@ -527,14 +601,20 @@ def test_any_shift_text_is_a_shift_or_a_shift_error(text: str) -> None:
 @example(value=1440000000000)  # minutes past what a timedelta holds
 @example(value="9" * 5000 + "m")  # more digits than int() reads
 def test_any_duration_is_a_timedelta_or_a_duration_error(value: object) -> None:
-    refused_with(DurationError, lambda: parse_duration(value))
+    duration = refused_with(DurationError, lambda: parse_duration(value))
+    if duration is not None:  # positive, and written back the way the sites file would, the same
+        assert duration > timedelta(0)
+        assert parse_duration(format_duration(duration)) == duration
 
 
 @settings(max_examples=300)
 @given(text=DATE_TEXT)
 @example(text="0/2147483648")  # date() overflows a C int before it checks the month
 def test_any_takedown_date_is_a_date_or_a_takedown_error(text: str) -> None:
-    refused_with(TakedownError, lambda: parse_date(text, TODAY))
+    day = refused_with(TakedownError, lambda: parse_date(text, TODAY))
+    if day is not None:  # never more than a week back, and its ISO spelling reads the same
+        assert day >= TODAY - LOOKBACK
+        assert parse_date(day.isoformat(), TODAY) == day
 
 
 @settings(max_examples=300)
@@ -542,7 +622,10 @@ def test_any_takedown_date_is_a_date_or_a_takedown_error(text: str) -> None:
                                                "to": st.sampled_from(("team", "residents")) | YAML_SCALARS,
                                                "text": STEP_TEXT | YAML_SCALARS}))
 def test_any_playbook_step_is_a_step_or_a_playbook_error(raw: dict[str, object]) -> None:
-    refused_with(PlaybookError, lambda: parse_step(raw))
+    step = refused_with(PlaybookError, lambda: parse_step(raw))
+    if step is not None:  # every placeholder it was accepted with is filled in when it is sent
+        sent = fill(step, "Brownsville", TODAY, "after the arrests")
+        assert not any(f"{{{name}}}" in sent for name in ("area", "date", "note", "day")), sent
 
 
 # --- 8. Finding a resident's zone -------------------------------------------------------------

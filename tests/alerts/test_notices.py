@@ -8,10 +8,7 @@ from hypothesis import strategies as st
 from alerts import resident_texts as texts
 from alerts.incident import Incident
 from alerts.notices import notice_for
-from bot.config.settings import SAMPLE_SITES
-from bot.config.sites_file import load_sites
 
-SITES = load_sites(SAMPLE_SITES).sites
 # Points inside the sample neighbourhoods, and one outside every one.
 POINTS = [(40.8105, -73.9235), (40.6712, -73.9002), (40.6631, -73.9038), (40.6925, -73.7960),
           (40.6301, -74.0776)]
@@ -25,11 +22,11 @@ private_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=
        borough=private_text, victims=st.integers(0, 100), fatal=st.booleans(),
        hour=st.integers(0, 23))
 def test_no_area_notice_carries_anything_about_the_victims_or_the_address(
-        point, location, hospital, borough, victims, fatal, hour):
+        sample_sites, point, location, hospital, borough, victims, fatal, hour):
     incident = Incident(id="I-1", occurred_at=datetime(2026, 7, 5, hour, 15, tzinfo=UTC),
                         lat=point[0], lon=point[1], location=location, hospital=hospital,
                         borough=borough, victims=victims, fatal=fatal, verified=True)
-    notice = notice_for(incident, SITES, ["BRAG hotline 347-555-0150"])
+    notice = notice_for(incident, sample_sites.sites, ["BRAG hotline 347-555-0150"])
     if notice is None:
         return
     for message in (notice.english, notice.spanish):
@@ -44,11 +41,11 @@ def test_no_area_notice_carries_anything_about_the_victims_or_the_address(
         assert "".join(ch for ch in message if ch.isdigit()) == digits
 
 
-def test_the_notice_names_the_area_and_the_part_of_the_day_only():
+def test_the_notice_names_the_area_and_the_part_of_the_day_only(sample_sites):
     incident = Incident(id="I-1", occurred_at=datetime(2026, 7, 5, 3, 15, tzinfo=UTC),
                         lat=40.8105, lon=-73.9235, location="E 138 ST & WILLIS AVE",
                         hospital="Lincoln", victims=2, fatal=True, verified=True)
-    notice = notice_for(incident, SITES, ["BRAG hotline 347-555-0150"])
+    notice = notice_for(incident, sample_sites.sites, ["BRAG hotline 347-555-0150"])
     assert notice is not None and notice.zone == "nta:BX39"
     assert notice.english == ("CMS Safety Update: A shooting was reported in the Mott Haven-Port "
                               "Morris area this evening. If you need support: BRAG hotline "

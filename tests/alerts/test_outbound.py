@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from alerts.incident import parse_incident
 from alerts.outbound import alert_messages, delivery_key, next_number
 from alerts.routing import route
-from tests.alerts.sitebuilder import build_sites
+from tests.alerts.sitebuilder import SITES
 
 NOW = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)
 
@@ -24,12 +24,11 @@ def test_a_key_never_carries_the_phone_number():
 
 
 def test_an_incident_gives_one_sms_per_paged_phone_and_one_post_per_channel():
-    sites = build_sites()
     incident = parse_incident({"id": "I-1", "occurred_at": "2026-07-04T23:15:00-04:00",
                                "lat": 40.67, "lon": -73.9003})
-    plan = route(incident, sites, NOW)
+    plan = route(incident, SITES, NOW)
     numbers = {r.phone: n for n, r in enumerate(plan.recipients, start=4)}
-    messages = alert_messages(incident, plan, numbers, sites)
+    messages = alert_messages(incident, plan, numbers, SITES)
     sms = [m for m in messages if m.channel == "sms"]
     assert sorted(m.recipient for m in sms) == sorted(r.phone for r in plan.recipients)
     assert sorted(m.recipient for m in messages if m.channel == "slack") == ["C073BVL", "C075ENY"]

@@ -4,8 +4,7 @@ import pytest
 
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
 
-
-@pytest.mark.parametrize(("text", "expected"), [
+REPLIES = [
     ("12A", Reply("ack", 12)),
     ("12a", Reply("ack", 12)),
     ("#12A", Reply("ack", 12)),
@@ -16,7 +15,9 @@ from alerts.replies import Refused, Reply, opt_keyword, parse_reply
     ("A", Reply("ack")),
     ("a", Reply("ack")),
     ("A12", Reply("ack", 12)),
+    ("A # 12", Reply("ack", 12)),
     ("12A.", Reply("ack", 12)),
+    ("12A omw . .", Reply("ack", 12, "omw")),
     ("12A omw 5 min", Reply("ack", 12, "omw 5 min")),
     ("12S", Reply("scene", 12)),
     ("SCENE 12", Reply("scene", 12)),
@@ -38,9 +39,29 @@ from alerts.replies import Refused, Reply, opt_keyword, parse_reply
     ("status", Reply("status")),
     ("Help", Reply("help")),
     ("12\u00a0A", Reply("ack", 12)),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REPLIES)
 def test_replies_are_understood(text, expected):
     assert parse_reply(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), REPLIES)
+def test_a_reply_spelt_back_in_its_long_form_is_understood_the_same(text, expected):
+    assert parse_reply(expected.as_text()) == expected
+
+
+@pytest.mark.parametrize(("reply", "spelt"), [
+    (Reply("ack", 12), "ACK 12"),
+    (Reply("ack"), "ACK"),
+    (Reply("note", 7, "crowd calm"), "NOTE 7 crowd calm"),
+    (Reply("close", 12, "with mom", "hospital-visit"), "CLOSE 12 hospital-visit with mom"),
+    (Reply("safe", 12), "SAFE 12"),
+    (Reply("status"), "STATUS"),
+])
+def test_a_reply_is_spelt_in_its_long_form(reply, spelt):
+    assert reply.as_text() == spelt
 
 
 @pytest.mark.parametrize(("text", "reason"), [

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from alerts.incident import parse_incident
 from alerts.routing import route
 from alerts.sites_parse import parse_sites
-from tests.alerts.sitebuilder import LAYERS, NY, build_sites, member, sites_data
+from tests.alerts.sitebuilder import LAYERS, NY, SITES, member, sites_data
 
 # Saturday 2026-07-04 23:15 in New York: Keisha (mon-fri 18:00-02:00) is off.
 SATURDAY_NIGHT = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)
@@ -18,7 +18,7 @@ def incident(**fields):
 
 
 def test_a_point_in_a_catchment_pages_its_on_shift_members_but_not_the_supervisor():
-    plan = route(incident(lat=40.67, lon=-73.89), build_sites(), SATURDAY_NIGHT)
+    plan = route(incident(lat=40.67, lon=-73.89), SITES, SATURDAY_NIGHT)
     assert plan.team_ids == ("eny",)
     assert [r.name for r in plan.recipients] == ["Ray Ortiz", "Andre Mills"]
     assert [r.name for r in plan.off_shift] == ["Keisha Grant"]
@@ -27,13 +27,13 @@ def test_a_point_in_a_catchment_pages_its_on_shift_members_but_not_the_superviso
 
 
 def test_shifts_are_read_in_city_time():
-    plan = route(incident(lat=40.67, lon=-73.89), build_sites(), MONDAY_NIGHT)
+    plan = route(incident(lat=40.67, lon=-73.89), SITES, MONDAY_NIGHT)
     assert "Keisha Grant" in [r.name for r in plan.recipients]
 
 
 def test_within_the_buffer_of_a_neighbour_both_teams_are_alerted():
     # 0.0003 deg of longitude is about 25 m into precinct 73, inside eny's 50 m buffer.
-    plan = route(incident(lat=40.67, lon=-73.9003), build_sites(), SATURDAY_NIGHT)
+    plan = route(incident(lat=40.67, lon=-73.9003), SITES, SATURDAY_NIGHT)
     assert plan.team_ids == ("bvl", "eny")
     reasons = {r.team_id: r.reason for r in plan.routes}
     assert reasons["bvl"] == "inside precinct:73"
@@ -42,36 +42,36 @@ def test_within_the_buffer_of_a_neighbour_both_teams_are_alerted():
 
 
 def test_beyond_the_buffer_only_the_catchment_team_is_alerted():
-    plan = route(incident(lat=40.67, lon=-73.9010), build_sites(), SATURDAY_NIGHT)
+    plan = route(incident(lat=40.67, lon=-73.9010), SITES, SATURDAY_NIGHT)
     assert plan.team_ids == ("bvl",)
 
 
 def test_a_circle_catches_points_within_its_radius():
-    near = route(incident(lat=40.6960, lon=-73.7925), build_sites(), SATURDAY_NIGHT)  # ~500 m
-    far = route(incident(lat=40.7060, lon=-73.7925), build_sites(), SATURDAY_NIGHT)   # ~1.6 km
+    near = route(incident(lat=40.6960, lon=-73.7925), SITES, SATURDAY_NIGHT)  # ~500 m
+    far = route(incident(lat=40.7060, lon=-73.7925), SITES, SATURDAY_NIGHT)   # ~1.6 km
     assert near.team_ids == ("jam",) and far.team_ids == ()
 
 
 def test_outside_every_catchment_it_goes_to_the_coordinators():
-    plan = route(incident(lat=40.63, lon=-74.07), build_sites(), SATURDAY_NIGHT)
+    plan = route(incident(lat=40.63, lon=-74.07), SITES, SATURDAY_NIGHT)
     assert plan.unrouted and plan.team_ids == ()
     assert [(r.name, r.role) for r in plan.recipients] == [("Dana Reyes", "coordinator")]
     assert [p.channel for p in plan.posts] == ["C0CMSHQ"]
 
 
 def test_without_coordinates_the_precinct_routes_it():
-    plan = route(incident(precinct=73), build_sites(), SATURDAY_NIGHT)
+    plan = route(incident(precinct=73), SITES, SATURDAY_NIGHT)
     assert plan.team_ids == ("bvl",)
     assert plan.routes[0].reason == "precinct 73 (no coordinates)"
 
 
 def test_a_precinct_no_team_covers_goes_to_the_coordinators():
-    assert route(incident(precinct=40), build_sites(), SATURDAY_NIGHT).unrouted
+    assert route(incident(precinct=40), SITES, SATURDAY_NIGHT).unrouted
 
 
 def test_the_hospital_brings_in_that_teams_hospital_responders_only():
     plan = route(incident(lat=40.67, lon=-73.91, hospital="Brookdale Hospital Medical Center"),
-                 build_sites(), SATURDAY_NIGHT)
+                 SITES, SATURDAY_NIGHT)
     assert plan.team_ids == ("bvl", "eny")
     eny_people = [r.name for r in plan.recipients if r.team_id == "eny"]
     assert eny_people == ["Andre Mills"]

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from alerts.sites_parse import SitesError, parse_sites
-from tests.alerts.sitebuilder import LAYERS, NY, build_sites, member, sites_data
+from tests.alerts.sitebuilder import LAYERS, NY, SITES, member, sites_data
 
 
 def problems(data: object, layers=LAYERS) -> dict[str, str]:
@@ -15,16 +15,15 @@ def problems(data: object, layers=LAYERS) -> dict[str, str]:
 
 
 def test_a_good_file_builds_teams_members_and_defaults():
-    sites = build_sites()
-    eny = sites.team("eny")
+    eny = SITES.team("eny")
     assert eny.geofences == ("precinct:75",) and eny.buffer_m == 50
     assert [m.role for m in eny.members] == ["interrupter", "outreach", "hospital", "supervisor"]
     assert eny.supervisors[0].name == "Lee Park"
     assert eny.escalation.required_acks == 1
     assert [step.notify for step in eny.escalation.steps] == ["supervisor", "coordinators"]
     assert eny.followups == (timedelta(hours=24), timedelta(hours=72))
-    assert sites.precinct_teams == {75: ("eny",), 73: ("bvl",)}
-    assert sites.coordinators_channel == "C0CMSHQ"
+    assert SITES.precinct_teams == {75: ("eny",), 73: ("bvl",)}
+    assert SITES.coordinators_channel == "C0CMSHQ"
 
 
 def test_phones_are_stored_in_e164():

@@ -4,8 +4,7 @@ import pytest
 
 from alerts.slash import Command, Usage, help_text, parse_command
 
-
-@pytest.mark.parametrize(("text", "expected"), [
+COMMANDS = [
     ("", Command("help")),
     ("help", Command("help")),
     ("incidents", Command("incidents", scope="open")),
@@ -30,9 +29,31 @@ from alerts.slash import Command, Usage, help_text, parse_command
      Command("broadcast", area="zip:11207", text="Community meeting tonight at 7")),
     ("broadcast nta:BK82 Meeting at 7 | es: Reunion a las 7",
      Command("broadcast", area="nta:BK82", text="Meeting at 7", text_es="Reunion a las 7")),
-])
+    ("dashboard", Command("dashboard")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COMMANDS)
 def test_commands_are_understood(text, expected):
     assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), COMMANDS)
+def test_a_command_spelt_back_is_understood_the_same(text, expected):
+    assert parse_command(expected.as_text()) == expected
+
+
+@pytest.mark.parametrize(("command", "spelt"), [
+    (Command("help"), "help"),
+    (Command("incidents", scope="open"), "incidents open"),
+    (Command("close", "NYPD-1", "mother present", "hospital-visit"),
+     "close NYPD-1 hospital-visit mother present"),
+    (Command("oncall"), "oncall"),
+    (Command("broadcast", area="nta:BK82", text="Meeting at 7", text_es="Reunion a las 7"),
+     "broadcast nta:BK82 Meeting at 7 | es: Reunion a las 7"),
+])
+def test_a_command_is_spelt_in_one_canonical_way(command, spelt):
+    assert command.as_text() == spelt
 
 
 @pytest.mark.parametrize(("text", "says"), [

@@ -8,7 +8,7 @@ from alerts.gsm import is_gsm7, segments
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.sites_parse import SitesError, parse_sites
 from alerts.takedowns import TakedownError, parse_date, reminder_text, resolve_area, step_time
-from tests.alerts.sitebuilder import LAYERS, NY, build_sites, sites_data
+from tests.alerts.sitebuilder import LAYERS, NY, SITES, sites_data
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -66,12 +66,11 @@ def test_bad_or_too_old_dates_are_refused(text):
 
 
 def test_areas_are_teams_precincts_or_geofences():
-    sites = build_sites()
-    assert resolve_area("eny", sites).team_ids == ("eny",)
-    precinct = resolve_area("precinct:73", sites)
+    assert resolve_area("eny", SITES).team_ids == ("eny",)
+    precinct = resolve_area("precinct:73", SITES)
     assert (precinct.label, precinct.team_ids) == ("Precinct 73", ("bvl",))
     with pytest.raises(TakedownError, match="no team covers 'precinct:40'"):
-        resolve_area("precinct:40", sites)
+        resolve_area("precinct:40", SITES)
 
 
 def test_the_reminder_fills_the_playbook_and_says_how_to_answer():

@@ -1,18 +1,16 @@
-"""Plumbing shared by the API doubles: a loopback aiohttp server and deadline polling."""
+"""Plumbing shared by the API doubles: a loopback aiohttp server and their clock."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 from aiohttp import web
 
-T = TypeVar("T")
 Clock = Callable[[], datetime]
 
 
@@ -68,18 +66,3 @@ class LoopbackServer:
         """Hold a response for `seconds`, or until the double shuts down."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.closing.wait(), timeout=seconds)
-
-
-async def poll_until(
-    probe: Callable[[], T | None], *, within: float, what: str, interval: float = 0.01
-) -> T:
-    """Return `probe()` once it is truthy; raise TimeoutError naming `what` after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"timed out after {within}s waiting for {what}")
-        # Yield to the server's handlers between probes; the deadline bounds the wait.
-        await asyncio.sleep(interval)

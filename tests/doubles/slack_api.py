@@ -18,8 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from tests.doubles import _slack_wire as slack_wire
-from tests.doubles._common import Clock, LoopbackServer, poll_until, utc_now
+from tests.doubles._common import Clock, LoopbackServer, utc_now
 from tests.doubles._slack_wire import Args, SlackError
+from tests.polling import eventually
 
 _TRANSIENT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
 
@@ -133,21 +134,17 @@ class SlackApiDouble(LoopbackServer):
     ) -> list[SlackCall]:
         """Wait until `method` succeeded `count` times; return those calls."""
 
-        def probe() -> list[SlackCall] | None:
-            done = [c for c in self.calls_to(method) if c.ok]
-            return done if len(done) >= count else None
-
-        return await poll_until(probe, within=timeout, what=f"{count} ok {method} call(s)")
+        return await eventually(lambda: [c for c in self.calls_to(method) if c.ok],
+                                f"{count} ok {method} call(s)", until=lambda done: len(done) >= count,
+                                within=timeout, interval=0.01)
 
     async def wait_for_response(
         self, count: int = 1, timeout: float = 5.0  # noqa: ASYNC109
     ) -> list[ResponsePost]:
         """Wait until `count` bodies were posted to response URLs; return them all."""
-        return await poll_until(
-            lambda: list(self.responses) if len(self.responses) >= count else None,
-            within=timeout,
-            what=f"{count} response_url post(s)",
-        )
+        return await eventually(lambda: list(self.responses), f"{count} response_url post(s)",
+                                until=lambda posted: len(posted) >= count, within=timeout,
+                                interval=0.01)
 
     # Fault injection ---------------------------------------------------------------------
 

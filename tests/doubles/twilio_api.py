@@ -22,7 +22,8 @@ from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator
 
 from tests.doubles import _twilio_wire as wire
-from tests.doubles._common import Clock, LoopbackServer, poll_until, utc_now
+from tests.doubles._common import Clock, LoopbackServer, utc_now
+from tests.polling import eventually
 
 Form = MultiDictProxy[Any]  # what request.post() gives: str values here, files never
 
@@ -117,11 +118,9 @@ class TwilioApiDouble(LoopbackServer):
         self, count: int, timeout: float = 5.0  # noqa: ASYNC109
     ) -> list[SentMessage]:
         """Wait until at least `count` messages were accepted; return them all."""
-        return await poll_until(
-            lambda: list(self.messages) if len(self.messages) >= count else None,
-            within=timeout,
-            what=f"{count} accepted Twilio message(s)",
-        )
+        return await eventually(lambda: list(self.messages), f"{count} accepted Twilio message(s)",
+                                until=lambda sent: len(sent) >= count, within=timeout,
+                                interval=0.01)
 
     # Fault injection ---------------------------------------------------------------------
 

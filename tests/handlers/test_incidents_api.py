@@ -16,8 +16,8 @@ INCIDENT = {"id": "NYPD-261234567", "occurred_at": "2026-07-04T23:15:00-04:00",
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings):
-    return await aiohttp_client(create_app(settings, clock=lambda: FIXED_NOW))
+async def client(aiohttp_client, settings, sample_sites):
+    return await aiohttp_client(create_app(settings, sites=sample_sites, clock=lambda: FIXED_NOW))
 
 
 async def test_an_incident_is_accepted_with_the_teams_it_alerts(client):

@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from bot.queue.ratelimit import MIN_FACTOR, TTL_MARGIN_MS, TokenBucket
+from tests.polling import eventually_sync
 
 EPSILON = 1e-6
 
@@ -53,13 +54,6 @@ def assert_one_per_slot(waits: list[float], rate: float, burst: float, slack: fl
     for k, wait in enumerate(sorted(waits), start=1):
         exact = expected_wait(k, rate, burst)
         assert exact - slack < wait <= exact + EPSILON, f"reservation {k}: {wait} vs {exact}"
-
-
-def poll(condition: Callable[[], bool], deadline: float = 5.0) -> None:
-    ends = time.monotonic() + deadline
-    while not condition():
-        assert time.monotonic() < ends, "condition not met before the deadline"
-        time.sleep(0.01)
 
 
 def test_a_fresh_bucket_lets_a_burst_through_then_asks_one_slot_per_token(connection: redis.Redis) -> None:
@@ -172,7 +166,7 @@ def test_the_rate_recovers_when_the_penalty_expires(connection: redis.Redis) -> 
     bucket = TokenBucket(connection, "sms", rate=4)
     bucket.slow_down(factor=0.25, seconds=0.3)
     assert bucket.current_rate() == 1.0
-    poll(lambda: bucket.current_rate() == 4.0)
+    eventually_sync(bucket.current_rate, "the full rate again", until=lambda rate: rate == 4.0)
     bucket.slow_down(factor=0.5)
     assert bucket.current_rate() == 2.0  # a fresh penalty starts from the full rate again
 

@@ -14,9 +14,8 @@ from bot.services.reports import build_report
 from bot.store import takedowns as plans
 from bot.store.pages import all_pages, incident
 from bot.store.schema import incident_teams, incidents
-from tests.alerts.sitebuilder import NY, build_sites
+from tests.alerts.sitebuilder import NY, SITES
 
-SITES = build_sites()
 JULY = (date(2026, 7, 1), date(2026, 8, 1))
 NOW = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)  # Saturday 4 July, 23:15 in New York
 AS_OF = NOW + timedelta(days=5)

@@ -20,10 +20,9 @@ from bot.store.migrate import pending, upgrade
 from bot.store.outbox import OutboxStore
 from bot.store.pages import insert_messages
 from bot.store.schema import pages
-from tests.alerts.sitebuilder import build_sites
+from tests.alerts.sitebuilder import SITES
 
 NOW = datetime(2026, 7, 5, 3, 15, tzinfo=UTC)
-SITES = build_sites()
 LEASE = timedelta(seconds=60)
 
 
