@@ -10,15 +10,16 @@ import signal
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.config.logs import redact_phones
+from tests.polling import eventually
 from tests.processes import (
     DEADLINE,
     clean_env,
@@ -198,12 +199,15 @@ async def send_everything(http: aiohttp.ClientSession, env: dict[str, str], cmsb
                           cwd: Path) -> str:
     """Run `cmsbot worker --burst` until the incident shows every delivery sent; its output."""
     said: list[str] = []
-    deadline = time.monotonic() + DEADLINE
-    while True:
+
+    async def burst() -> Any:
         worker = await start("worker", "--burst", env=env, program=cmsbot, cwd=cwd)
         assert await finish(worker, said) == 0, "".join(said)
         async with http.get(f"/api/incidents/{INCIDENT['id']}") as response:
-            shown = await response.json()
-        if shown["deliveries"] and {d["status"] for d in shown["deliveries"]} == {"sent"}:
-            return "".join(said)
-        assert time.monotonic() < deadline, shown
+            return await response.json()
+
+    await eventually(burst, "every delivery to be sent",
+                     until=lambda shown: shown["deliveries"]
+                     and {d["status"] for d in shown["deliveries"]} == {"sent"},
+                     within=DEADLINE, interval=0)
+    return "".join(said)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -15,6 +14,7 @@ from rq.serializers import JSONSerializer
 
 from bot.queue.rq_internals import THREAD_SAFE_TIMEOUTS, WorkerHooks
 from tests.bot.queue.rq_jobs import IN_SCOPE
+from tests.polling import eventually_sync
 
 
 @contextmanager
@@ -78,11 +78,8 @@ def work_in_a_thread(worker: SimpleWorker, **options: Any) -> None:
 def terminate_once_idle(worker: SimpleWorker) -> None:
     """SIGTERM to this process as soon as the worker (in the main thread) waits for work."""
     def watch() -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if worker.connection.hget(worker.key, "state") == b"idle":
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-            time.sleep(0.02)
+        eventually_sync(lambda: worker.connection.hget(worker.key, "state") == b"idle",
+                        "the worker to wait for work", within=30, interval=0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True).start()

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import socket
 import sqlite3
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.queue.connection import connect, redis_unreachable
 from bot.store.outage import database_unreachable, driver_code
 from tests.faults.proxy import Proxy
+from tests.polling import eventually
 
 Case = Callable[..., Awaitable[None]]
 
@@ -123,12 +123,10 @@ async def pg_terminated_mid_query(url: str) -> None:
             pid = await conn.scalar(text("SELECT pg_backend_pid()"))
             query = asyncio.ensure_future(conn.execute(text("SELECT pg_sleep(30)")))
             async with admin.connect() as other:
-                deadline = time.monotonic() + 10
-                while not await other.scalar(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid "
-                        "AND query LIKE 'SELECT pg_sleep%'"), {"pid": pid}):
-                    assert time.monotonic() < deadline, "the query never started"
-                    await asyncio.sleep(0.01)
+                await eventually(lambda: other.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid "
+                    "AND query LIKE 'SELECT pg_sleep%'"), {"pid": pid}), "the query to start",
+                    within=10, interval=0.01)
                 await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             await query
     finally:
