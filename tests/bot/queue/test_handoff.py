@@ -19,13 +19,6 @@ LATER = NOW + timedelta(minutes=10)
 
 
 @pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def unreachable() -> Iterator[redis.Redis]:
     """A client for a port nobody listens on: every call is refused at once."""
     with socket.socket() as probe:

@@ -7,17 +7,14 @@ is when a duplicate job hurts most.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from alerts.chains import Due
 from bot.queue.connection import (
-    connect,
     enqueue_refresh,
     enqueue_sends,
     queue,
@@ -29,13 +26,6 @@ from bot.queue.unique_jobs import free_id
 
 LEASE = timedelta(minutes=1)
 NOW = datetime(2026, 7, 4, 23, 20, tzinfo=UTC)
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
 
 
 def job_ids(connection: redis.Redis, name: str) -> list[str]:

@@ -17,7 +17,7 @@ from rq import Queue, Retry
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.queue.connection import connect, queue
+from bot.queue.connection import queue
 from bot.queue.rq_internals import (
     WORKERS_KEY,
     add_unique,
@@ -37,13 +37,6 @@ from tests.bot.queue.rq_workers import ForkingProbe, probe, terminate_once_idle,
 BROKEN = "rq no longer does what bot/queue/rq_internals.py relies on: "
 JOBS = "tests.bot.queue.rq_jobs."
 LATER = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-
-
-@pytest.fixture
-def connection(redis_url: str) -> Iterator[redis.Redis]:
-    client = connect(redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture
@@ -138,22 +131,20 @@ def test_a_failed_job_keeps_its_status_for_failure_ttl(connection: redis.Redis, 
         BROKEN + "a failed job's hash expires after failure_ttl")
 
 
-def test_a_job_that_crashes_with_retries_left_is_scheduled_again_under_its_id(alerts: Queue) -> None:
-    add_unique(alerts, JOBS + "crash", (), "j1", None, retry=Retry(max=1, interval=[60]))
+@pytest.mark.parametrize(("func", "retry", "assumption"), [
+    ("crash", Retry(max=1, interval=[60]),
+     "rq retries a crashed job by scheduling the same job (so its id stays live)"),
+    ("ask_again", None, "a job returning Retry(interval=...) is scheduled again under its id"),
+], ids=["crashed", "returned-retry"])
+def test_a_job_to_be_retried_is_scheduled_again_under_its_id(alerts: Queue, func: str,
+                                                             retry: Retry | None,
+                                                             assumption: str) -> None:
+    options = {"retry": retry} if retry is not None else {}
+    add_unique(alerts, JOBS + func, (), "j1", None, **options)
     work_in_a_thread(probe(alerts))
     job = fetch_job(alerts, "j1")
     assert job is not None and job.get_status(refresh=False) == JobStatus.SCHEDULED, (
-        BROKEN + "rq retries a crashed job by scheduling the same job (so its id stays live)")
-    due = scheduled_time(alerts, job)
-    assert due is not None and due > datetime.now(UTC) + timedelta(seconds=30)
-
-
-def test_a_job_that_returns_retry_is_scheduled_again_under_its_id(alerts: Queue) -> None:
-    add_unique(alerts, JOBS + "ask_again", (), "j1", None)
-    work_in_a_thread(probe(alerts))
-    job = fetch_job(alerts, "j1")
-    assert job is not None and job.get_status(refresh=False) == JobStatus.SCHEDULED, (
-        BROKEN + "a job returning Retry(interval=...) is scheduled again under its id")
+        BROKEN + assumption)
     due = scheduled_time(alerts, job)
     assert due is not None and due > datetime.now(UTC) + timedelta(seconds=30)
 
