@@ -60,3 +60,6 @@ _TWILIO = {"sent": _D.SENT, "delivered": _D.DELIVERED, "undelivered": _D.UNDELIV
 def from_twilio(message_status: str) -> DeliveryStatus | None:
     """A status callback's MessageStatus as a delivery state; None if it changes nothing."""
     return _TWILIO.get(message_status.strip().lower())
+
+# A status that means the message did not reach its person: a staff alert escalates at once.
+NOT_REACHED = frozenset({DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED})

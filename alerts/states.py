@@ -128,6 +128,26 @@ ZONE = Machine(ZoneStatus, frozenset({ZoneStatus.PENDING}), _moves({
 }))
 
 
+class InboundState(StrEnum):
+    """inbound_messages.state: an SMS to one of our numbers, kept before it is acted on."""
+
+    RECEIVED = "received"  # durable, not yet acted on (in the webhook, or deferred to a worker)
+    HANDLED = "handled"  # acted on once, its reply kept
+
+
+INBOUND = Machine(InboundState, frozenset({InboundState.RECEIVED}), _moves({
+    InboundState.RECEIVED: {InboundState.HANDLED},
+    InboundState.HANDLED: set(),
+}))
+
+
+class AnsweredVia(StrEnum):
+    """inbound_messages.answered_via: how the reply reached the sender (NULL: none was due)."""
+
+    TWIML = "twiml"  # in the webhook's own answer
+    SMS = "sms"  # as an ordinary SMS, after an answer without it (deferred, or the web died)
+
+
 class PageState(StrEnum):
     """What a paged person last said, derived from the page's timestamps."""
 

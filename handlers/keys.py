@@ -24,6 +24,8 @@ SITES = web.AppKey("sites", LoadedSites)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 REDIS = web.AppKey("redis", redis.Redis)
 ENGINE = web.AppKey("engine", AsyncEngine)
+# New shootings' own pool: reply handling cannot take its connections.
+LIVE_ENGINE = web.AppKey("live_engine", AsyncEngine)
 INCIDENTS = web.AppKey("incidents", IncidentStore)
 DELIVERIES = web.AppKey("deliveries", DeliveryStore)
 SERVICES = web.AppKey("services", Services)

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from alerts.delivery_states import DeliveryStatus, from_twilio
+from alerts.states import AnsweredVia
+from bot.queue.connection import enqueue_status, redis_unreachable
+from bot.queue.handoff import Work, hand_off
+from bot.queue.spool import spool_inbound
+from bot.services.sms_inbox import SmsInbox, TooLate
+from bot.store.outage import database_unreachable
 from handlers import keys
 
 log = logging.getLogger(__name__)
-# A status that means the message did not reach its person: escalate now, not later.
-NOT_REACHED = frozenset({DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED})
+T = TypeVar("T")
+# What `within` gives back for work that was left for a worker.
+DEFERRED = object()
+# After its budget an attempt commits nothing (the answer checks its deadline before committing);
+# this much later it is cancelled outright (stuck waiting on the database or a lock).
+CANCEL_GRACE = 2.0
 MAX_FORM_BYTES = 32 * 1024
 # What twilio's MessagingResponse prints, written out: building an XML tree for one element
 # cost a tenth of a reply's time. tests/handlers checks the two stay byte for byte the same.
@@ -48,25 +61,117 @@ async def verified_form(request: web.Request) -> dict[str, str]:
 
 
 async def status_callback(request: web.Request) -> web.Response:
-    """A delivery status from Twilio: stored if it moves the delivery forward."""
+    """A delivery status from Twilio: stored if it moves the delivery forward.
+
+    Applied here when there is room and time; otherwise (no free slot, the budget spent, or the
+    database away) a worker applies it, and Twilio still gets its 204 at once.
+    """
     form = await verified_form(request)
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "").lower()
     if not sid or not status:
         raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
-    moved = await request.app[keys.DELIVERIES].record_status(
-        sid, status, form.get("ErrorCode") or None, request.app[keys.CLOCK]())
-    log.info("status %s for %s%s", status, sid, "" if moved else " (no change)")
-    if moved and from_twilio(status) in NOT_REACHED:
-        # A staff alert that did not reach its person: escalate now rather than wait.
-        await request.app[keys.SERVICES].escalator.delivery_failed_by_provider_id(sid)
+    code = form.get("ErrorCode") or None
+    app = request.app
+    async with inline_slot(request, "twilio-status") as free:
+        applied = free and await within(app[keys.SETTINGS].reply_budget,
+                                        _try_status(app, sid, status, code))
+    if applied is not True:
+        await asyncio.to_thread(enqueue_status, app[keys.REDIS], sid, status, code)
+        note_deferred(request, "status")
     return web.Response(status=204)
 
 
+async def _try_status(app: web.Application, sid: str, status: str, code: str | None) -> bool:
+    try:
+        await app[keys.SERVICES].status_callbacks.apply(sid, status, code)
+        return True  # applied, whether or not it moved the delivery
+    except Exception as exc:
+        if database_unreachable(exc):
+            return False  # a worker applies it once the database answers
+        raise
+
+
 async def inbound_sms(request: web.Request) -> web.Response:
-    """An SMS to one of our numbers: act on it and answer with TwiML at once."""
+    """An SMS to one of our numbers: kept first, then answered with TwiML within the budget,
+    or with empty TwiML at once and later by SMS when acting on it must wait for a worker."""
     form = await verified_form(request)
-    reply = await request.app[keys.SERVICES].sms_inbox.handle(form)
+    inbox = request.app[keys.SERVICES].sms_inbox
+    try:
+        kept = await inbox.keep(form)
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        await _spool(request, form)
+        raise
+    if not kept.fresh:
+        return _twiml_response(kept.earlier_twiml())  # a retry: the first answer, or none
+    sid = kept.message.sid
+    budget = request.app[keys.SETTINGS].reply_budget
+    async with inline_slot(request, "twilio-sms") as free:
+        reply = await within(budget, _answer(inbox, sid, budget)) if free else DEFERRED
+    if reply is DEFERRED:
+        await hand_off(request.app[keys.REDIS], Work(inbound=[sid]), request.app[keys.CLOCK]())
+        note_deferred(request, "sms")
+        return _twiml_response(None)
+    return _twiml_response(reply if isinstance(reply, str) else None)
+
+
+async def _answer(inbox: SmsInbox, sid: str, budget: float) -> str | object | None:
+    deadline = asyncio.get_running_loop().time() + budget
+    try:
+        return await inbox.answer(sid, AnsweredVia.TWIML, deadline)
+    except TooLate:
+        return DEFERRED
+    except Exception as exc:
+        # Kept already: a database or Redis away now means a worker answers later, not a 503.
+        if database_unreachable(exc) or redis_unreachable(exc):
+            log.warning("inbound %s: %s while answering; a worker will answer it",
+                        sid, type(exc).__name__)
+            return DEFERRED
+        raise
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T | object:
+    """`work`'s result, or DEFERRED when it has not finished a little after `seconds` (it is
+    cancelled then: a transaction still open rolls back)."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds + CANCEL_GRACE)
+    if not done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            return await task  # it may have finished as it was cancelled
+        return DEFERRED
+    return task.result()
+
+
+async def _spool(request: web.Request, form: dict[str, str]) -> None:
+    """The database is down: keep the verified form in Redis for the worker to store later."""
+    try:
+        await asyncio.to_thread(spool_inbound, request.app[keys.REDIS], form,
+                                request.app[keys.CLOCK]().timestamp())
+        log.error("inbound %s: the database is unreachable; kept in the Redis spool",
+                  form.get("MessageSid", "?"))
+    except Exception as exc:
+        if not redis_unreachable(exc):
+            raise
+        # Twilio's own message log keeps it (GET /Messages/{sid}): say which to fetch.
+        log.error("inbound %s: the database and Redis are unreachable; fetch it from Twilio's "
+                  "message log", form.get("MessageSid", "?"))
+
+
+def _twiml_response(reply: str | None) -> web.Response:
     return web.Response(text=twiml(reply), content_type="text/xml")
+
+
+@contextlib.asynccontextmanager
+async def inline_slot(request: web.Request, route_class: str) -> AsyncIterator[bool]:
+    """Whether this request may act inline (a slot of its route class was free)."""
+    yield True
+
+
+def note_deferred(request: web.Request, kind: str) -> None:
+    """Count a webhook whose work was left for a worker."""
+    log.info("%s webhook deferred to a worker", kind)
 
 
 def twiml(reply: str | None) -> str:

@@ -89,3 +89,23 @@ def start_broadcast(broadcast_id: int) -> str:
         return await ctx.services.broadcaster.start_scheduled(broadcast_id)
 
     return run_job(work)
+
+
+def answer_inbound(sid: str) -> str:
+    """Act on an inbound SMS its webhook left unanswered and send the reply as an SMS."""
+
+    async def work(ctx: JobContext) -> str:
+        return await ctx.services.sms_inbox.answer_later(sid)
+
+    outcome = run_job(work)
+    log.info("inbound %s: %s", sid, outcome)
+    return outcome
+
+
+def apply_status(provider_id: str, status: str, code: str | None) -> bool:
+    """Apply a delivery status callback its webhook could not apply in time."""
+
+    async def work(ctx: JobContext) -> bool:
+        return await ctx.services.status_callbacks.apply(provider_id, status, code)
+
+    return run_job(work)

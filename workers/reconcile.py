@@ -9,6 +9,7 @@ notices it is dead); running twice is harmless, the database decides what is sti
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,15 +21,19 @@ from alerts.chains import Due
 from alerts.states import BroadcastStatus
 from bot.queue.connection import (
     enqueue_batches,
+    enqueue_inbound,
     enqueue_sends,
     schedule_broadcast_start,
     schedule_steps,
     schedule_takedown_steps,
 )
+from bot.queue.spool import spool_inbound, take_inbound
 from bot.services.broadcasts import LANES
-from bot.store import chains, takedowns
+from bot.services.container import build_services
+from bot.store import chains, inbound, takedowns
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
+from bot.store.outage import database_unreachable
 from bot.store.schema import broadcasts, deliveries
 from workers.context import WorkerRuntime
 from workers.delivery import lease
@@ -37,6 +42,10 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=30)  # leave fresh work to the jobs already on their way
 HORIZON = timedelta(minutes=5)  # steps due this soon are checked; later ones on a later pass
+# A shooting's first alerts (and support requests) still unsent this soon after they were
+# made go on the live queue, ahead of everything else; older ones are no longer news.
+URGENT_KINDS = frozenset({"alert", "need"})
+FRESH = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class Work:
     sending: list[int] = field(default_factory=list)
     scheduled: list[tuple[int, datetime]] = field(default_factory=list)
     stalled: list[int] = field(default_factory=list)
+    urgent: list[str] = field(default_factory=list)  # a fresh shooting's alerts: the live queue
+    inbound: list[str] = field(default_factory=list)  # kept SMS nobody answered
 
 
 async def find_work(runtime: WorkerRuntime) -> Work:
@@ -73,10 +84,14 @@ async def find_work(runtime: WorkerRuntime) -> Work:
                 select(broadcasts.c.id, broadcasts.c.send_at).where(
                     broadcasts.c.status == BroadcastStatus.SCHEDULED,
                     broadcasts.c.send_at < now + HORIZON))]
+            waiting = await inbound.waiting(conn, now - GRACE)
     finally:
         await engine.dispose()
-    return Work([d.message.key for d in stuck], due, [(s.id, s.at) for s in steps], now,
-                sending, scheduled, stalled)
+    urgent = {d.message.key for d in stuck if d.message.kind in URGENT_KINDS
+              and d.created_at > now - FRESH}
+    return Work([d.message.key for d in stuck if d.message.key not in urgent], due,
+                [(s.id, s.at) for s in steps], now, sending, scheduled, stalled, sorted(urgent),
+                waiting)
 
 
 def enqueue_work(connection: redis.Redis, work: Work, stale_after: timedelta) -> int:
@@ -87,7 +102,9 @@ def enqueue_work(connection: redis.Redis, work: Work, stale_after: timedelta) ->
     """
     overdue = work.now - GRACE
     added = (
-        enqueue_sends(connection, work.keys, stale_after=stale_after)
+        enqueue_sends(connection, work.urgent, queue_name="live", stale_after=stale_after)
+        + enqueue_sends(connection, work.keys, stale_after=stale_after)
+        + enqueue_inbound(connection, work.inbound, stale_after)
         + schedule_steps(connection, [d for d in work.due if d.at >= overdue], work.now)
         + schedule_steps(connection, [d for d in work.due if d.at < overdue], work.now, stale_after)
         + schedule_takedown_steps(connection, [s for s in work.takedown_steps if s[1] >= overdue],
@@ -101,3 +118,35 @@ def enqueue_work(connection: redis.Redis, work: Work, stale_after: timedelta) ->
     if added:
         log.warning("reconcile: %d jobs were missing from Redis; enqueued them again", added)
     return added
+
+
+async def drain_spool(runtime: WorkerRuntime, connection: redis.Redis, count: int = 500) -> int:
+    """Store the inbound SMS a webhook spooled while the database was down, and queue each to be
+    answered; give back what the database still cannot take. Return how many were stored."""
+    forms = await asyncio.to_thread(take_inbound, connection, count)
+    if not forms:
+        return 0
+    engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
+    inbox = build_services(runtime.settings, engine, runtime.sites, connection,
+                           runtime.clock).sms_inbox
+    stored: list[str] = []
+    try:
+        for position, form in enumerate(forms):
+            try:
+                kept = await inbox.keep(form)
+            except Exception as exc:
+                if not database_unreachable(exc):
+                    raise
+                for rest in forms[position:]:  # still down: back into the spool for next time
+                    await asyncio.to_thread(spool_inbound, connection, rest,
+                                            runtime.clock().timestamp())
+                break
+            if kept.fresh:
+                stored.append(kept.message.sid)
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(enqueue_inbound, connection, stored)
+    if stored:
+        log.warning("reconcile: %d inbound SMS kept while the database was down are stored "
+                    "and queued to be answered", len(stored))
+    return len(stored)

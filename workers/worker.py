@@ -21,10 +21,10 @@ from bot.queue.rq_internals import (
     stopped_on_request,
     worker_ttl_for_wait,
 )
-from workers.context import WorkerRuntime, job_runtime, open_job_context
+from workers.context import JobContext, WorkerRuntime, job_runtime, open_job_context
 from workers.delivery import lease
 from workers.job_loop import JobLoop
-from workers.reconcile import enqueue_work, find_work
+from workers.reconcile import drain_spool, enqueue_work, find_work
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,18 @@ class CmsWorker(_CmsWorkerMixin, SimpleWorker):
     _loop: JobLoop | None = None
 
     def job_loop(self) -> JobLoop:
-        # Opened at the first job, after rq has forked its scheduler: no fork with our thread.
+        # Opened after rq has forked its scheduler (at the first maintenance, as the worker
+        # starts, or the first job): no fork with our thread.
         if self._loop is None:
             self._loop = JobLoop(self.runtime).__enter__()
+            # Before the first dequeue: the first alert meets open connections and compiled
+            # statements, not a cold worker.
+            self._loop.run(warm)
         return self._loop
+
+    def after_maintenance(self) -> None:
+        self.job_loop()
+        super().after_maintenance()
 
     def before_teardown(self) -> None:
         try:
@@ -109,6 +117,15 @@ def work_until_stopped(runtime: WorkerRuntime, connection: redis.Redis, *, fork:
         delay = min(delay * 2, RESTART_CEILING)
 
 
+async def warm(ctx: JobContext) -> None:
+    """What the first jobs would otherwise pay for: a pool connection per send in flight, the
+    claim's and the lookups' statements compiled, the provider clients' lazy imports."""
+    await asyncio.gather(*(ctx.deliveries.get("") for _ in range(2)))
+    await ctx.deliveries.claim("", ctx.clock(), lease(ctx.runtime.settings.provider_timeout))
+    for notifier in ctx.notifiers.values():
+        getattr(getattr(notifier, "client", None), "messages", None)  # twilio's lazy import
+
+
 def warm_up(runtime: WorkerRuntime) -> None:
     """Import and initialise, once, what every job needs, before any work horse is forked.
 
@@ -119,9 +136,7 @@ def warm_up(runtime: WorkerRuntime) -> None:
 
     async def touch() -> None:
         async with open_job_context(runtime) as ctx:
-            await ctx.deliveries.get("")  # a first query loads the SQL dialect and compiler
-            for notifier in ctx.notifiers.values():
-                getattr(getattr(notifier, "client", None), "messages", None)  # twilio lazy import
+            await warm(ctx)  # a first query loads the SQL dialect and compiler
 
     try:
         asyncio.run(touch())
@@ -132,8 +147,9 @@ def warm_up(runtime: WorkerRuntime) -> None:
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
     """Enqueue every due delivery and chain step that has no live job; return how many."""
     try:
-        return enqueue_work(connection, asyncio.run(find_work(runtime)),
-                            lease(runtime.settings.provider_timeout))
+        added = enqueue_work(connection, asyncio.run(find_work(runtime)),
+                             lease(runtime.settings.provider_timeout))
+        return added + asyncio.run(drain_spool(runtime, connection))
     except (OSError, SQLAlchemyError, redis.RedisError) as exc:
         # The database or Redis is away; the next timer tick tries again.
         log.error("reconcile failed, will retry: %s", exc)

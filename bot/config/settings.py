@@ -69,6 +69,9 @@ class Settings:
     provider_timeout: float = 10.0
     sms_rate_per_second: float = 10.0
     reconcile_seconds: int = 120
+    # How long a webhook may act on an inbound SMS before it answers without the reply and a
+    # worker finishes the work (Twilio drops an answer after 15 s).
+    reply_budget: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -124,6 +127,8 @@ class Settings:
             sms_rate_per_second=_rate(get("SMS_RATE_PER_SECOND") or "10"),
             reconcile_seconds=int(_seconds(get("CMSBOT_RECONCILE_SECONDS") or "120",
                                            "CMSBOT_RECONCILE_SECONDS", upper=3600)),
+            reply_budget=_seconds(get("CMSBOT_REPLY_BUDGET") or "5", "CMSBOT_REPLY_BUDGET",
+                                  upper=10),
         )
         settings.check()
         return settings

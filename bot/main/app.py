@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
 import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.map_shapes import bounds, team_outlines
 from bot.config.clock import utcnow
@@ -31,6 +33,8 @@ from handlers.errors import error_middleware
 from handlers.timing import webhook_seconds, webhook_timing
 
 log = logging.getLogger(__name__)
+LIVE_CONNECTIONS = 4  # the ingest pool's size (twice that at most)
+LIVE_THREADS = 2
 
 
 def create_app(settings: Settings, *, sites: LoadedSites | None = None,
@@ -60,11 +64,14 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    engine = open_engine(app[keys.SETTINGS].sqlalchemy_url)
-    app[keys.ENGINE] = engine
+    url = app[keys.SETTINGS].sqlalchemy_url
+    engine = app[keys.ENGINE] = open_engine(url)
+    # New shootings get connections of their own: a flood of replies cannot take them.
+    live = app[keys.LIVE_ENGINE] = open_engine(url, size=LIVE_CONNECTIONS)
     app[keys.INCIDENTS] = IncidentStore(engine)
     app[keys.DELIVERIES] = DeliveryStore(engine)
     yield
+    await live.dispose()
     await engine.dispose()
 
 
@@ -84,9 +91,21 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
-    app[keys.SERVICES] = build_services(app[keys.SETTINGS], app[keys.ENGINE], app[keys.SITES].sites,
-                                        app[keys.REDIS], app[keys.CLOCK])
-    yield
+    # And threads of their own for their hand-off to rq, which replies queueing theirs cannot hold.
+    with ThreadPoolExecutor(LIVE_THREADS, thread_name_prefix="cmsbot-live") as live_threads:
+        services = app[keys.SERVICES] = build_services(
+            app[keys.SETTINGS], app[keys.ENGINE], app[keys.SITES].sites, app[keys.REDIS],
+            app[keys.CLOCK], live_engine=app[keys.LIVE_ENGINE], live_executor=live_threads)
+        # Before the port opens: the first shooting meets connections open and statements
+        # compiled, not a cold process.
+        pooled = app[keys.LIVE_ENGINE].dialect.name != "sqlite"  # SQLite keeps no connections
+        try:
+            await services.ingest.rehearse(LIVE_CONNECTIONS if pooled else 1)
+        except (OSError, SQLAlchemyError) as exc:
+            # A process started during an outage still comes up, to answer 503s and recover.
+            log.warning("warm-up skipped (%s): the first requests will open what they need",
+                        type(exc).__name__)
+        yield
 
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:

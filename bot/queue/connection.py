@@ -20,14 +20,19 @@ from bot.queue.unique_jobs import enqueue_unique
 
 log = logging.getLogger(__name__)
 
-# Listened to in this order: alerts before anything else, resident fan-out last.
-QUEUES = ("alerts", "default", "bulk")
+# Listened to in this order. "live": a new shooting's first alerts (and support requests),
+# which nothing may delay; "alerts": every other staff message and the chain steps; "replies":
+# inbound SMS a webhook left for a worker; "default": redraws, takedown steps, status callbacks;
+# "bulk": resident fan-out last.
+QUEUES = ("live", "alerts", "replies", "default", "bulk")
 SEND_JOB = "workers.jobs.send_delivery"
 STEP_JOB = "workers.jobs.run_chain_step"
 REFRESH_JOB = "workers.jobs.refresh_posts"
 TAKEDOWN_JOB = "workers.jobs.run_takedown_step"
 BATCH_JOB = "workers.jobs.send_batch"
 BROADCAST_START_JOB = "workers.jobs.start_broadcast"
+INBOUND_JOB = "workers.jobs.answer_inbound"
+STATUS_JOB = "workers.jobs.apply_status"
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
@@ -71,6 +76,22 @@ def enqueue_sends(connection: redis.Redis, keys: Iterable[str], at: datetime | N
     target = queue(connection, queue_name)
     return sum(enqueue_unique(target, SEND_JOB, (key,), send_job_id(key), at, stale_after)
                for key in keys)
+
+
+def enqueue_inbound(connection: redis.Redis, sids: Iterable[str],
+                    stale_after: timedelta | None = None) -> int:
+    """A worker answers these kept SMS (their webhook answered without the reply)."""
+    target = queue(connection, "replies")
+    return sum(enqueue_unique(target, INBOUND_JOB, (sid,), f"inbound-{_digest(sid)}", None,
+                              stale_after) for sid in sids)
+
+
+def enqueue_status(connection: redis.Redis, provider_id: str, status: str,
+                   code: str | None) -> bool:
+    """A worker applies this delivery status callback (its webhook had no time or no database)."""
+    job_id = f"status-{_digest(f'{provider_id}:{status}')}"
+    return enqueue_unique(queue(connection, "default"), STATUS_JOB, (provider_id, status, code),
+                          job_id, None)
 
 
 def step_job_id(chain_id: int, step: int) -> str:

@@ -10,7 +10,9 @@ A missed redraw of a Slack post is made good by the incident's next change.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +21,7 @@ import redis
 from alerts.chains import Due
 from bot.queue.connection import (
     enqueue_batches,
+    enqueue_inbound,
     enqueue_refresh,
     enqueue_sends,
     schedule_broadcast_start,
@@ -34,35 +37,43 @@ class Work:
     """What a use case hands to rq after its transaction commits."""
 
     sends: list[str] = field(default_factory=list)  # delivery keys
+    # The sends are a new shooting's first alerts (or a call for support): the live queue.
+    urgent: bool = False
     steps: list[Due] = field(default_factory=list)  # chain steps
     refresh: list[str] = field(default_factory=list)  # incidents whose Slack posts to redraw
     takedown_steps: list[tuple[int, datetime]] = field(default_factory=list)
     batches: list[tuple[int, int]] = field(default_factory=list)  # (broadcast, lanes)
     broadcast_starts: list[tuple[int, datetime]] = field(default_factory=list)
+    inbound: list[str] = field(default_factory=list)  # kept SMS for a worker to answer
 
     def __bool__(self) -> bool:
         return any((self.sends, self.steps, self.refresh, self.takedown_steps, self.batches,
-                    self.broadcast_starts))
+                    self.broadcast_starts, self.inbound))
 
     def summary(self) -> str:
         """"3 sends, 1 chain step" for a log line."""
         counts = [(len(self.sends), "send"), (len(self.steps), "chain step"),
                   (len(self.refresh), "Slack redraw"), (len(self.takedown_steps), "takedown step"),
-                  (len(self.batches), "broadcast"), (len(self.broadcast_starts), "broadcast start")]
+                  (len(self.batches), "broadcast"), (len(self.broadcast_starts), "broadcast start"),
+                  (len(self.inbound), "SMS to answer")]
         return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n) \
             or "nothing"
 
 
-async def hand_off(connection: redis.Redis, work: Work, now: datetime) -> None:
+async def hand_off(connection: redis.Redis, work: Work, now: datetime,
+                   executor: Executor | None = None) -> None:
     """Queue committed work; if Redis cannot take it, say so (reconcile queues it later).
 
     Only an unreachable Redis is absorbed here: any other error is a bug and propagates.
-    Blocking calls run in a thread, so the event loop never waits on Redis.
+    Blocking calls run in a thread (of `executor`, or the loop's default pool), so the event
+    loop never waits on Redis; a new shooting's hand-off gets threads of its own, which a flood
+    of replies queueing their work cannot hold.
     """
     if not work:
         return
     try:
-        await asyncio.to_thread(enqueue, connection, work, now)
+        await asyncio.get_running_loop().run_in_executor(
+            executor, functools.partial(enqueue, connection, work, now))
     except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
         log.error("could not queue %s (%s: %s); reconcile will queue them from the database",
                   work.summary(), type(exc).__name__, exc)
@@ -70,7 +81,8 @@ async def hand_off(connection: redis.Redis, work: Work, now: datetime) -> None:
 
 def enqueue(connection: redis.Redis, work: Work, now: datetime) -> None:
     """Queue the work now (blocking); the sends first, since alerts cannot wait."""
-    enqueue_sends(connection, work.sends)
+    enqueue_sends(connection, work.sends, queue_name="live" if work.urgent else "alerts")
+    enqueue_inbound(connection, work.inbound)
     schedule_steps(connection, work.steps, now)
     schedule_takedown_steps(connection, work.takedown_steps, now)
     for broadcast_id, lanes in work.batches:

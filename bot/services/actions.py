@@ -214,7 +214,7 @@ async def need_support(conn: AsyncConnection, act: Act, text: str) -> Done:
     await add_event(conn, page.incident_id, act.now, "cmsbot", "support requested", "sms",
                     "told " + ", ".join(p.name for p in people), page.team_id)
     told = bool(team and team.supervisors)
-    return Done(replace(act.result("need"), supervisor_told=told), Work(sends=keys))
+    return Done(replace(act.result("need"), supervisor_told=told), Work(sends=keys, urgent=True))
 
 
 async def close(conn: AsyncConnection, act: Act, outcome_name: str, text: str) -> Done:

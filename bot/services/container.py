@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alerts.sites import Sites
 from bot.config.settings import Settings
 from bot.services.broadcasts import Broadcaster
+from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
 from bot.services.ingest import Ingest
 from bot.services.sessions import SigninLinks
@@ -33,21 +35,30 @@ class Services:
     takedown_steps: StepRunner
     broadcaster: Broadcaster
     signin_links: SigninLinks
+    status_callbacks: StatusCallbacks
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
-                   clock: Callable[[], datetime]) -> Services:
-    """Build the use cases; nothing connects here (the engine and client connect on use)."""
+                   clock: Callable[[], datetime], *, live_engine: AsyncEngine | None = None,
+                   live_executor: Executor | None = None) -> Services:
+    """Build the use cases; nothing connects here (the engine and client connect on use).
+
+    `live_engine` and `live_executor`: a pool and threads that only a new shooting's ingest
+    uses (the web process); without them ingest shares the others (the worker, the commands).
+    """
     broadcaster = Broadcaster(engine, sites, connection, clock, settings.sms_rate_per_second)
     planner = Planner(engine, sites, connection, clock)
+    escalator = Escalator(engine, sites, connection, clock)
     return Services(
-        ingest=Ingest(engine, sites, connection, clock, broadcaster),
+        ingest=Ingest(live_engine or engine, sites, connection, clock, broadcaster,
+                      live_executor),
         sms_inbox=SmsInbox(engine, sites, connection, clock, settings.twilio_resident_from),
-        escalator=Escalator(engine, sites, connection, clock),
+        escalator=escalator,
         slack_desk=SlackDesk(engine, sites, connection, clock, planner, broadcaster,
                              settings.public_base()),
         planner=planner,
         takedown_steps=StepRunner(engine, sites, connection, clock),
         broadcaster=broadcaster,
         signin_links=SigninLinks(connection),
+        status_callbacks=StatusCallbacks(engine, sites, connection, clock, escalator),
     )

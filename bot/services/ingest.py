@@ -7,7 +7,9 @@ deliveries, links and chains, or not at all. The sends are handed to rq only aft
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,11 +56,13 @@ class Ingest(UseCase):
 
     # Automatic area notices to residents; None (replays of history) sends none.
     broadcaster: Broadcaster | None = None
+    # Threads of its own for the hand-off to rq (None: the event loop's default pool).
+    executor: Executor | None = None
 
     async def accept(self, incident: Incident) -> IngestOutcome:
         """Route and store the incident (once per id), hand off its sends and chain steps."""
         outcome, work = await self.record(incident)
-        await hand_off(self.redis, work, self.clock())
+        await hand_off(self.redis, work, self.clock(), self.executor)
         if self.broadcaster is not None and not outcome.duplicate:
             await self.broadcaster.notice_after(incident, outcome.teams)
         return outcome
@@ -75,6 +79,24 @@ class Ingest(UseCase):
                 if attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
+
+    async def rehearse(self, times: int = 1) -> None:
+        """Take a made-up shooting down the whole ingest path `times` at once, each in a
+        transaction that is rolled back: the pool's connections open, their statements
+        prepared and compiled, before the first real one. Nothing is stored or sent."""
+        await asyncio.gather(*(self._rehearse(n) for n in range(times)))
+
+    async def _rehearse(self, n: int) -> None:
+        now = self.clock()
+        # By precinct, so it routes to a team (its pages and chains) whatever the catchments.
+        precinct = min(self.sites.precinct_teams, default=None)
+        incident = Incident(f"cmsbot-rehearsal-{n}", now, None, None, precinct=precinct)
+        async with self.engine.connect() as conn:
+            transaction = await conn.begin()
+            try:
+                await self._record(conn, incident, route(incident, self.sites, now), now)
+            finally:
+                await transaction.rollback()
 
     async def _record(self, conn: AsyncConnection, incident: Incident, plan: Plan,
                       now: datetime) -> tuple[IngestOutcome, Work]:
@@ -95,7 +117,7 @@ class Ingest(UseCase):
         due = await chains.create(conn, incident.id, _chains(teams, now), fresh=True)
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)
-        return outcome, Work(sends=keys, steps=due)
+        return outcome, Work(sends=keys, steps=due, urgent=True)
 
 
 def _chains(teams: Sequence[Team], now: datetime) -> list[ChainPlan]:

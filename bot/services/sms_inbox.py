@@ -1,12 +1,16 @@
-"""Inbound SMS: from a verified Twilio webhook form to an action, a reply, and work for rq.
+"""Inbound SMS: kept first, then acted on once, answered by TwiML or, later, by an SMS.
 
-In one transaction: record the MessageSid (a retry gets the first answer, nothing more), mirror
-STOP/START, find who is writing (only the roster may act; strangers learn nothing about
-incidents), parse, find the alert by its short number, act, and keep the reply.
+`keep` makes the message durable (one fast write: a retry of the same MessageSid is known from
+then on). `answer` acts on it in one transaction that also marks it handled, so it is acted on
+once whoever tries: mirror STOP/START, find who is writing (only the roster may act; strangers
+learn nothing about incidents), parse, find the alert by its short number, act, keep the reply.
+The webhook answers inline when it can within its budget; otherwise a worker answers, and the
+reply goes out as an ordinary SMS.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,17 +19,24 @@ from functools import lru_cache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.action_results import is_staff_action, sms_reply
+from alerts.outbound import Outbound, Sender, delivery_key
 from alerts.phone import PhoneError, normalise
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
 from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
+from alerts.states import AnsweredVia
 from bot.queue.handoff import Work, hand_off
 from bot.services.actions import Act, perform
 from bot.services.base import UseCase
 from bot.services.resident_inbox import ResidentInbox
 from bot.store import inbound
-from bot.store.pages import open_pages
+from bot.store.inbound import Message
+from bot.store.pages import insert_messages, open_pages
 
 _CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K"}
+
+
+class TooLate(Exception):
+    """The webhook's budget ran out before the answer committed: it was rolled back."""
 
 
 @dataclass
@@ -37,30 +48,102 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """An inbound SMS made durable. `earlier`: what became of it, when its MessageSid was seen
+    before (a Twilio retry)."""
+
+    message: Message
+    earlier: inbound.Earlier | None = None
+
+    @property
+    def fresh(self) -> bool:
+        """Seen for the first time: to be acted on."""
+        return self.earlier is None
+
+    def earlier_twiml(self) -> str | None:
+        """What a retry answers in TwiML: the first answer if TwiML carried it, else nothing
+        (it went, or goes, out as an SMS; or the message is still being acted on)."""
+        earlier = self.earlier
+        if earlier is None or earlier.answered_via is not AnsweredVia.TWIML:
+            return None
+        return earlier.reply
+
+
+@dataclass(frozen=True)
 class SmsInbox(UseCase):
     """Handles inbound SMS on the staff and the resident number."""
 
     resident_number: str | None = None
 
-    async def handle(self, form: Mapping[str, str]) -> str | None:
-        """The reply to send back (None: say nothing)."""
-        now = self.clock()
-        sid = form.get("MessageSid") or form.get("SmsSid") or ""
-        phone = _phone(form.get("From", ""))
-        body = form.get("Body", "")
+    async def keep(self, form: Mapping[str, str]) -> Kept:
+        """Make the message durable before anything else (one short transaction)."""
+        message = Message(form.get("MessageSid") or form.get("SmsSid") or "",
+                          _phone(form.get("From", "")), form.get("To", ""),
+                          form.get("Body", ""), (form.get("OptOutType") or "")[:12] or None)
         async with self.engine.begin() as conn:
-            if not await inbound.first_time(conn, sid, phone, form.get("To", ""), body, now):
-                return await inbound.earlier_reply(conn, sid)
-            outcome, kind = await self._dispatch(conn, form, phone, body, now)
-            await inbound.save_reply(conn, sid, outcome.reply or None, kind)
-        await hand_off(self.redis, outcome.work, now)
-        return outcome.reply or None
+            if await inbound.first_time(conn, message, self.clock()):
+                return Kept(message)
+            return Kept(message, await inbound.earlier(conn, message.sid))
 
-    async def _dispatch(self, conn: AsyncConnection, form: Mapping[str, str], phone: str,
-                        body: str, now: datetime) -> tuple[Outcome, str]:
-        sender = "resident" if self.resident_number and form.get("To") == self.resident_number \
-            else "staff"
-        keyword = (form.get("OptOutType") or "").lower() or opt_keyword(body)
+    async def answer(self, sid: str, via: AnsweredVia, deadline: float | None = None
+                     ) -> str | None:
+        """Act on a kept message once and return its reply (None: no reply, or acted on
+        already). With `via` SMS the reply is sent as an SMS; with TWIML the caller answers with
+        it. Past `deadline` (the event loop's time) nothing is committed: TooLate."""
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            message = await inbound.claim(conn, sid, now)
+            if message is None:
+                return None
+            outcome, kind = await self._dispatch(conn, message, now)
+            reply = outcome.reply or None
+            if reply and via is AnsweredVia.SMS:
+                outcome.work.sends += await insert_messages(conn, [self._reply(message, reply)],
+                                                            now)
+            await inbound.save_reply(conn, sid, reply, kind, via if reply else None)
+            if deadline is not None and asyncio.get_running_loop().time() > deadline:
+                raise TooLate(sid)
+        # Shielded: the reply is committed; its sends and redraws must be queued even if the
+        # webhook waiting for this gives up now.
+        await asyncio.shield(hand_off(self.redis, outcome.work, now))
+        return reply
+
+    async def answer_later(self, sid: str) -> str:
+        """The worker's turn, after the webhook answered without a reply: act and send the
+        reply as an SMS; or, if the webhook's own attempt did commit after all, send its reply."""
+        if await self.answer(sid, AnsweredVia.SMS) is not None:
+            return "answered by SMS"
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            reply = await inbound.answered_by_sms(conn, sid)
+            message = await inbound.message(conn, sid) if reply is not None else None
+            if reply is None or message is None:
+                return "nothing to answer"
+            keys = await insert_messages(conn, [self._reply(message, reply)], now)
+        await hand_off(self.redis, Work(sends=keys), now)
+        return "answered by SMS after the webhook"
+
+    async def handle(self, form: Mapping[str, str]) -> str | None:
+        """Keep and answer in one go, for the TwiML (a retry gets the first answer)."""
+        kept = await self.keep(form)
+        if not kept.fresh:
+            return kept.earlier_twiml()
+        return await self.answer(kept.message.sid, AnsweredVia.TWIML)
+
+    def _reply(self, message: Message, reply: str) -> Outbound:
+        sender: Sender = "resident" if self._to_residents(message) else "staff"
+        return Outbound(key=delivery_key(f"reply:{message.sid}", "reply", "sms", message.phone),
+                        incident_id=None, kind="reply", channel="sms", recipient=message.phone,
+                        body=reply, sender=sender)
+
+    def _to_residents(self, message: Message) -> bool:
+        return bool(self.resident_number) and message.to_number == self.resident_number
+
+    async def _dispatch(self, conn: AsyncConnection, message: Message,
+                        now: datetime) -> tuple[Outcome, str]:
+        phone, body = message.phone, message.body
+        sender = "resident" if self._to_residents(message) else "staff"
+        keyword = (message.opt_out_type or "").lower() or opt_keyword(body)
         if keyword == "stop":
             # Twilio itself confirms an opt-out; anything we said would be blocked anyway.
             await inbound.opt_out(conn, phone, sender, now, "STOP reply")

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 
-def open_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
-    """An async engine for `url`; `pooled=False` for short-lived job processes."""
+def open_engine(url: str, *, pooled: bool = True, size: int = 10) -> AsyncEngine:
+    """An async engine for `url` with up to 2 x `size` connections; `pooled=False` for
+    short-lived job processes."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         options: dict[str, Any] = {"pool_pre_ping": True}
         if pooled:
-            options.update(pool_size=10, max_overflow=10)
+            options.update(pool_size=size, max_overflow=size)
         else:
             options["poolclass"] = NullPool
         return create_async_engine(url, **options)

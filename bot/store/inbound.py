@@ -1,20 +1,30 @@
-"""Inbound SMS bookkeeping: each MessageSid once, opt-outs, and the help-text rate limit."""
+"""Inbound SMS bookkeeping: each MessageSid kept once before it is acted on, acted on once,
+opt-outs, and the help-text rate limit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.states import INBOUND, AnsweredVia, InboundState
 from bot.store.dialect import insert_ignore
 from bot.store.schema import inbound_messages, opt_outs
 
 # The statements every inbound SMS runs, built once (see dialect.insert_ignore for why).
-_EARLIER_REPLY = select(inbound_messages.c.reply).where(inbound_messages.c.sid == bindparam("s"))
+_EARLIER = select(inbound_messages.c.state, inbound_messages.c.reply,
+                  inbound_messages.c.answered_via).where(inbound_messages.c.sid == bindparam("s"))
+_CLAIM = update(inbound_messages).where(
+    inbound_messages.c.sid == bindparam("s"),
+    inbound_messages.c.state.in_(INBOUND.sources(InboundState.HANDLED))).values(
+    state=InboundState.HANDLED, handled_at=bindparam("now")).returning(
+    inbound_messages.c.phone, inbound_messages.c.to_number, inbound_messages.c.body,
+    inbound_messages.c.opt_out_type)
 _SAVE_REPLY = update(inbound_messages).where(inbound_messages.c.sid == bindparam("s")).values(
-    reply=bindparam("r"), reply_kind=bindparam("k"))
+    reply=bindparam("r"), reply_kind=bindparam("k"), answered_via=bindparam("via"))
 _HELPED = select(inbound_messages.c.sid).where(
     inbound_messages.c.phone == bindparam("phone"), inbound_messages.c.reply_kind == "help",
     inbound_messages.c.received_at > bindparam("since")).limit(1)
@@ -22,21 +32,83 @@ _OPTED_OUT = select(opt_outs.c.phone).where(opt_outs.c.phone == bindparam("phone
                                             opt_outs.c.sender == bindparam("sender"))
 
 
-async def first_time(conn: AsyncConnection, sid: str, phone: str, to_number: str, body: str,
-                     now: datetime) -> bool:
-    """Record an inbound message; False if this MessageSid was seen before (a Twilio retry)."""
+@dataclass(frozen=True)
+class Message:
+    """An inbound SMS as it was kept."""
+
+    sid: str
+    phone: str
+    to_number: str
+    body: str
+    opt_out_type: str | None
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """Where a MessageSid seen before stands: received (not acted on yet) or handled."""
+
+    state: InboundState
+    reply: str | None
+    answered_via: AnsweredVia | None
+
+
+async def first_time(conn: AsyncConnection, message: Message, now: datetime) -> bool:
+    """Keep an inbound message, not yet acted on; False if this MessageSid was seen before."""
     return await insert_ignore(conn, inbound_messages, {
-        "sid": sid, "phone": phone, "to_number": to_number, "body": body, "received_at": now})
+        "sid": message.sid, "phone": message.phone, "to_number": message.to_number,
+        "body": message.body, "opt_out_type": message.opt_out_type, "received_at": now,
+        "state": InboundState.RECEIVED})
 
 
-async def earlier_reply(conn: AsyncConnection, sid: str) -> str | None:
-    """The reply given the first time this MessageSid came in."""
-    return await conn.scalar(_EARLIER_REPLY, {"s": sid})
+async def earlier(conn: AsyncConnection, sid: str) -> Earlier | None:
+    """What became of a MessageSid kept before (None: never seen)."""
+    row = (await conn.execute(_EARLIER, {"s": sid})).first()
+    if row is None:
+        return None
+    via = AnsweredVia(row.answered_via) if row.answered_via else None
+    return Earlier(InboundState(row.state), row.reply, via)
 
 
-async def save_reply(conn: AsyncConnection, sid: str, reply: str | None, kind: str) -> None:
-    """Keep the reply, so a retry of the same message gets the same answer."""
-    await conn.execute(_SAVE_REPLY, {"s": sid, "r": reply, "k": kind})
+async def message(conn: AsyncConnection, sid: str) -> Message | None:
+    """A kept message by its MessageSid."""
+    row = (await conn.execute(select(inbound_messages).where(
+        inbound_messages.c.sid == sid))).first()
+    if row is None:
+        return None
+    return Message(sid, row.phone, row.to_number, row.body, row.opt_out_type)
+
+
+async def claim(conn: AsyncConnection, sid: str, now: datetime) -> Message | None:
+    """Mark a received message handled in this transaction and return it; None when it was
+    handled already. Of two claims at once, one gets it (the row lock, or SQLite's writer lock,
+    makes the other see it handled); a rolled-back claim leaves it received."""
+    row = (await conn.execute(_CLAIM, {"s": sid, "now": now})).first()
+    if row is None:
+        return None
+    return Message(sid, row.phone, row.to_number, row.body, row.opt_out_type)
+
+
+async def save_reply(conn: AsyncConnection, sid: str, reply: str | None, kind: str,
+                     via: AnsweredVia | None) -> None:
+    """Keep the reply and how it goes out, so a retry of the same message gets no second one."""
+    await conn.execute(_SAVE_REPLY, {"s": sid, "r": reply, "k": kind, "via": via})
+
+
+async def answered_by_sms(conn: AsyncConnection, sid: str) -> str | None:
+    """A reply kept as given in TwiML whose webhook answered without it after all (the attempt
+    committed as its deadline cancelled it): now it goes out as an SMS. The reply, or None."""
+    row = (await conn.execute(update(inbound_messages).where(
+        inbound_messages.c.sid == sid, inbound_messages.c.answered_via == AnsweredVia.TWIML)
+        .values(answered_via=AnsweredVia.SMS).returning(inbound_messages.c.reply))).first()
+    return row.reply if row is not None else None
+
+
+async def waiting(conn: AsyncConnection, before: datetime, limit: int = 5000) -> list[str]:
+    """MessageSids kept before `before` and still not acted on: their webhook gave up or died."""
+    return list(await conn.scalars(select(inbound_messages.c.sid).where(
+        inbound_messages.c.state == InboundState.RECEIVED,
+        inbound_messages.c.received_at < before).order_by(inbound_messages.c.received_at)
+        .limit(limit)))
 
 
 async def helped_recently(conn: AsyncConnection, phone: str, now: datetime,

@@ -27,7 +27,14 @@ from sqlalchemy import (
 )
 
 from alerts.delivery_states import DeliveryStatus
-from alerts.states import BroadcastStatus, IncidentStatus, StepStatus, ZoneStatus
+from alerts.states import (
+    AnsweredVia,
+    BroadcastStatus,
+    InboundState,
+    IncidentStatus,
+    StepStatus,
+    ZoneStatus,
+)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -215,7 +222,14 @@ inbound_messages = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Column("reply", Text),
     Column("reply_kind", String(20)),
+    Column("opt_out_type", String(12)),  # Twilio's OptOutType field, when it sent one
+    Column("state", String(10), nullable=False, server_default=InboundState.HANDLED.value),
+    Column("handled_at", UTCDateTime),
+    Column("answered_via", String(8)),
     Index("ix_inbound_messages_phone_received", "phone", "received_at"),
+    Index("ix_inbound_messages_state_received", "state", "received_at"),
+    one_of("state", InboundState),
+    one_of("answered_via", AnsweredVia),
 )
 
 # Numbers that said STOP to one of our senders ("staff" or "resident"): never sent to from it.
