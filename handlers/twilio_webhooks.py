@@ -171,7 +171,7 @@ async def inline_slot(request: web.Request, route_class: str) -> AsyncIterator[b
 
 def note_deferred(request: web.Request, kind: str) -> None:
     """Count a webhook whose work was left for a worker."""
-    log.info("%s webhook deferred to a worker", kind)
+    log.debug("%s webhook deferred to a worker", kind)
 
 
 def twiml(reply: str | None) -> str:
