@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.ops.metrics import CONTENT_TYPE, exposition
-from bot.ops.readiness import OK, readiness
+from bot.ops.readiness import OK, check_load, readiness
 from bot.ops.scrape import read
 from handlers import keys
 from handlers.auth import require_bearer
@@ -23,8 +23,12 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """200 when Redis and the database answer within seconds; else 503 naming what failed."""
-    checks = await readiness(request.app[keys.ENGINE], request.app[keys.PROBE_REDIS])
+    """200 when Redis and the database answer within seconds and the process keeps up with its
+    load; else 503 naming what failed."""
+    app = request.app
+    checks = await readiness(app[keys.ENGINE], app[keys.PROBE_REDIS])
+    now = app[keys.CLOCK]()
+    checks["load"] = check_load(app[keys.LOOP_LAG].worst(now), app[keys.ADMISSION].shed_recently(now))
     if all(state == OK for state in checks.values()):
         return web.json_response({"status": "ready", "checks": checks})
     return web.json_response({"status": "unavailable", "checks": checks}, status=503,

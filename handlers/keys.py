@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alerts.map_shapes import TeamOutline
 from bot.config.settings import Secret, Settings
 from bot.config.sites_file import LoadedSites
+from bot.ops.loop_lag import LoopLag
 from bot.services.container import Services
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
+from handlers.admission import Admission
 
 SETTINGS = web.AppKey("settings", Settings)
 SITES = web.AppKey("sites", LoadedSites)
@@ -36,6 +38,10 @@ PROBE_REDIS = web.AppKey("probe_redis", redis.Redis)
 # What this process measures itself, for /metrics; never prometheus_client's global registry.
 METRICS = web.AppKey("metrics", CollectorRegistry)
 WEBHOOK_SECONDS = web.AppKey("webhook_seconds", Histogram)
+# Requests in flight per route class (handlers.admission) and the event loop's lag: /readyz's
+# "load" check. The Twilio handlers take their inline slots from ADMISSION.
+ADMISSION = web.AppKey("admission", Admission)
+LOOP_LAG = web.AppKey("loop_lag", LoopLag)
 SESSIONS = web.AppKey("sessions", SessionSigner)
 MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])
 # The map's initial view box (alerts.map_shapes.bounds), worked out once.

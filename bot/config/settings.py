@@ -5,11 +5,18 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
+# Requests of each route class one web process works on at once (handlers.admission); beyond
+# that, ingest, API, dashboard and Slack requests are answered 503 at once and Twilio's are
+# acted on by a worker. CMSBOT_MAX_IN_FLIGHT overrides any of them.
+IN_FLIGHT_DEFAULTS: Mapping[str, int] = MappingProxyType({
+    "ingest": 32, "api": 16, "dashboard": 16, "slack": 32, "twilio-sms": 16, "twilio-status": 32})
+MAX_IN_FLIGHT = 10_000
 
 
 class SettingsError(RuntimeError):
@@ -72,6 +79,8 @@ class Settings:
     # How long a webhook may act on an inbound SMS before it answers without the reply and a
     # worker finishes the work (Twilio drops an answer after 15 s).
     reply_budget: float = 5.0
+    # Only the classes CMSBOT_MAX_IN_FLIGHT names; see in_flight_limits().
+    max_in_flight: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -129,6 +138,7 @@ class Settings:
                                            "CMSBOT_RECONCILE_SECONDS", upper=3600)),
             reply_budget=_seconds(get("CMSBOT_REPLY_BUDGET") or "5", "CMSBOT_REPLY_BUDGET",
                                   upper=10),
+            max_in_flight=_in_flight(get("CMSBOT_MAX_IN_FLIGHT") or ""),
         )
         settings.check()
         return settings
@@ -149,6 +159,14 @@ class Settings:
             raise SettingsError(f"Twilio is partly configured: also set {missing}")
         if self.slack_bot_token and not self.slack_signing_secret:
             raise SettingsError("SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not")
+        for name, limit in self.max_in_flight.items():
+            if name not in IN_FLIGHT_DEFAULTS:
+                raise SettingsError(f"CMSBOT_MAX_IN_FLIGHT: {name!r} is not a route class; use "
+                                    f"{', '.join(IN_FLIGHT_DEFAULTS)} (operators' routes are "
+                                    "never limited)")
+            if not 1 <= limit <= MAX_IN_FLIGHT:
+                raise SettingsError(f"CMSBOT_MAX_IN_FLIGHT: {name} must be between 1 and "
+                                    f"{MAX_IN_FLIGHT}, not {limit}")
 
     @property
     def uses_twilio(self) -> bool:
@@ -159,6 +177,10 @@ class Settings:
     def uses_slack(self) -> bool:
         """True when posts go to Slack; otherwise they go to the local outbox."""
         return self.slack_bot_token is not None
+
+    def in_flight_limits(self) -> dict[str, int]:
+        """Each route class's limit of requests in flight: the defaults, as overridden."""
+        return {**IN_FLIGHT_DEFAULTS, **self.max_in_flight}
 
     @property
     def tz(self) -> ZoneInfo:
@@ -215,6 +237,20 @@ def _seconds(value: str, name: str, upper: float = 120) -> float:
     if not 0 < seconds <= upper:
         raise SettingsError(f"{name} must be between 0 and {upper:g} seconds")
     return seconds
+
+
+def _in_flight(value: str) -> dict[str, int]:
+    """`ingest=32,dashboard=8`: the classes named and their limits (check() judges them)."""
+    limits: dict[str, int] = {}
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        name, equals, number = (piece.strip() for piece in part.partition("="))
+        if not equals or not (number.isascii() and number.isdecimal()) or len(number) > 6:
+            raise SettingsError("CMSBOT_MAX_IN_FLIGHT is a comma-separated list of class=limit, "
+                                f"such as ingest=32,dashboard=8; not {value!r}")
+        if name in limits:
+            raise SettingsError(f"CMSBOT_MAX_IN_FLIGHT names {name!r} twice")
+        limits[name] = int(number)
+    return limits
 
 
 def _rate(value: str) -> float:

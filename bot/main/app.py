@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from bot.config.settings import Settings
 from bot.config.sites_file import LoadedSites, load_sites
 from bot.main.routes import setup_routes
 from bot.main.slack_app import build_bolt
+from bot.ops.loop_lag import LoopLag
 from bot.ops.readiness import TIMEOUT as PROBE_TIMEOUT
 from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
@@ -29,6 +31,7 @@ from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
 from handlers import keys
+from handlers.admission import Admission
 from handlers.errors import error_middleware
 from handlers.timing import webhook_seconds, webhook_timing
 
@@ -40,12 +43,17 @@ LIVE_THREADS = 2
 def create_app(settings: Settings, *, sites: LoadedSites | None = None,
                clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the web app. Nothing connects until the app starts; `sites` may be given pre-loaded."""
+    registry = CollectorRegistry()
+    admission = Admission(settings.in_flight_limits(), registry, clock)
+    # Timing outermost, so that a request shed for want of room is timed like any other.
     app = web.Application(client_max_size=settings.max_body_bytes * 4,
-                          middlewares=[webhook_timing, error_middleware])
+                          middlewares=[webhook_timing, admission.middleware(), error_middleware])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
-    registry = app[keys.METRICS] = CollectorRegistry()
+    app[keys.METRICS] = registry
     app[keys.WEBHOOK_SECONDS] = webhook_seconds(registry)
+    app[keys.ADMISSION] = admission
+    app[keys.LOOP_LAG] = LoopLag(clock, registry)
     app[keys.API_TOKEN] = settings.ingest_token()
     loaded = sites or load_sites(settings.sites_path, settings.timezone)
     # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing
@@ -59,6 +67,7 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_slack)
+    app.cleanup_ctx.append(_loop_lag)  # last: start-up's own work on the loop is not load
     setup_routes(app)
     return app
 
@@ -117,3 +126,11 @@ async def _slack(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession() as session:
         app[keys.BOLT] = build_bolt(settings, session, app[keys.SERVICES].slack_desk)
         yield
+
+
+async def _loop_lag(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.get_running_loop().create_task(app[keys.LOOP_LAG].run(), name="loop-lag")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

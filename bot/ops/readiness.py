@@ -1,6 +1,8 @@
-"""Readiness: can this process reach Redis and the database right now, within seconds?
+"""Readiness: can this process reach Redis and the database right now, within seconds, and
+is it keeping up with what it is sent?
 
-Each check answers "ok", "unreachable" or "timeout", never why in detail: the answer goes to
+Redis and the database answer "ok", "unreachable" or "timeout"; the load "ok" or
+"overloaded" (alerts.load). Never why in detail: the answer goes to
 whoever asks, and an error's text can carry a host, a user or a URL. The log says which
 exception it was.
 """
@@ -15,13 +17,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from alerts.load import overloaded
+
 log = logging.getLogger(__name__)
 
 # Seconds per check: a probe must fail fast on a hung dependency, not hang with it. The
 # operators' Redis client has socket timeouts as long (bot.main.app), so a blocked PING also ends
 # its thread instead of holding one of the default executor's few threads.
 TIMEOUT = 2.0
-OK, UNREACHABLE, TIMED_OUT = "ok", "unreachable", "timeout"
+OK, UNREACHABLE, TIMED_OUT, OVERLOADED = "ok", "unreachable", "timeout", "overloaded"
 
 
 async def check_redis(connection: redis.Redis) -> str:
@@ -53,6 +57,15 @@ async def readiness(engine: AsyncEngine, connection: redis.Redis) -> dict[str, s
     redis_state, database_state = await asyncio.gather(check_redis(connection),
                                                        check_database(engine))
     return {"redis": redis_state, "database": database_state}
+
+
+def check_load(worst_lag: float, shed_recently: bool) -> str:
+    """"overloaded" while the event loop lags or requests are being shed, else "ok"."""
+    if not overloaded(worst_lag, shed_recently):
+        return OK
+    log.warning("readiness: load overloaded (event-loop lag %.2f s%s)", worst_lag,
+                "; requests shed" if shed_recently else "")
+    return OVERLOADED
 
 
 def _failed(source: str, state: str, exc: BaseException) -> str:

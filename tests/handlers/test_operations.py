@@ -128,7 +128,7 @@ async def test_ready_when_redis_and_the_database_answer(aiohttp_client, any_sett
     response = await client.get("/readyz")
     assert response.status == 200
     assert await response.json() == {"status": "ready",
-                                     "checks": {"redis": "ok", "database": "ok"}}
+                                     "checks": {"redis": "ok", "database": "ok", "load": "ok"}}
 
 
 async def test_not_ready_when_redis_is_unreachable(aiohttp_client, settings):
@@ -137,7 +137,7 @@ async def test_not_ready_when_redis_is_unreachable(aiohttp_client, settings):
     response = await client.get("/readyz")
     assert response.status == 503 and response.headers["Retry-After"]
     assert await response.json() == {"status": "unavailable",
-                                     "checks": {"redis": "unreachable", "database": "ok"}}
+                                     "checks": {"redis": "unreachable", "database": "ok", "load": "ok"}}
     assert (await client.get("/healthz")).status == 200  # alive all the same: do not restart it
 
 
@@ -155,7 +155,7 @@ async def test_not_ready_when_the_database_is_cut_and_ready_again_when_it_is_bac
         assert response.status == 503 and response.headers["Retry-After"]
         body = await response.text()
         assert await response.json() == {"status": "unavailable",
-                                         "checks": {"redis": "ok", "database": "unreachable"}}
+                                         "checks": {"redis": "ok", "database": "unreachable", "load": "ok"}}
         assert PASSWORD not in body and str(proxy.port) not in body and "postgres" not in body
         await proxy.start()  # the same port again: the pool reconnects on the next check
         assert (await client.get("/readyz")).status == 200
@@ -173,7 +173,8 @@ async def test_a_hung_redis_and_database_fail_the_check_within_its_timeout(aioht
         response = await client.get("/readyz")
         assert time.monotonic() - started < TIMEOUT + 1.5  # both checks ran side by side
         assert response.status == 503
-        assert (await response.json())["checks"] == {"redis": "timeout", "database": "timeout"}
+        assert (await response.json())["checks"] == {"redis": "timeout", "database": "timeout",
+                                                     "load": "ok"}
 
 
 # Metrics -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.settings import SAMPLE_SITES, Secret, Settings, SettingsError
+from bot.config.settings import IN_FLIGHT_DEFAULTS, SAMPLE_SITES, Secret, Settings, SettingsError
 
 PRODUCTION = {"DATABASE_URL": "postgres://cms:pw@db.internal/cms", "REDIS_URL": "redis://q:6379/0",
               "CMSBOT_SITES": "/etc/cmsbot/sites.yaml", "CMSBOT_API_TOKEN": "s3cret-token",
@@ -49,6 +49,25 @@ def test_a_missing_setting_stops_start_up_naming_it(missing, named):
 def test_a_bad_value_is_named(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_in_flight_limits_default_per_route_class_and_are_overridden_one_by_one():
+    assert Settings.from_env({}).in_flight_limits() == IN_FLIGHT_DEFAULTS
+    assert IN_FLIGHT_DEFAULTS["ingest"] == 32 and IN_FLIGHT_DEFAULTS["dashboard"] == 16
+    settings = Settings.from_env({"CMSBOT_MAX_IN_FLIGHT": " ingest=4, dashboard = 2,"})
+    assert settings.in_flight_limits() == {**IN_FLIGHT_DEFAULTS, "ingest": 4, "dashboard": 2}
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("ingest", "class=limit"), ("ingest=lots", "class=limit"), ("ingest=-1", "class=limit"),
+    ("ingest=" + "9" * 5000, "class=limit"), ("ingest=0", "between 1 and 10000"),
+    ("ingest=10001", "between 1 and 10000"), ("web=8", "'web' is not a route class; use ingest"),
+    ("operators=8", "never limited"), ("ingest=4,ingest=8", "'ingest' twice"),
+])
+def test_a_bad_in_flight_limit_is_named(value, says):
+    with pytest.raises(SettingsError, match="CMSBOT_MAX_IN_FLIGHT") as refused:
+        Settings.from_env({"CMSBOT_MAX_IN_FLIGHT": value})
+    assert says in str(refused.value)
 
 
 def test_secrets_never_show_in_reprs_or_errors():
