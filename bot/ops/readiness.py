@@ -1,10 +1,9 @@
 """Readiness: can this process reach Redis and the database right now, within seconds, and
 is it keeping up with what it is sent?
 
-Redis and the database answer "ok", "unreachable" or "timeout"; the load "ok" or
-"overloaded" (alerts.load). Never why in detail: the answer goes to
-whoever asks, and an error's text can carry a host, a user or a URL. The log says which
-exception it was.
+Redis and the database answer "ok", "unreachable" or "timeout", the load "ok" or "overloaded"
+(alerts.load); never why in detail: the answer goes to whoever asks, and an error's text can
+carry a host, a user or a URL. The log says which exception it was.
 """
 
 from __future__ import annotations
