@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import TypeVar
 from xml.sax.saxutils import escape
 
@@ -72,12 +72,12 @@ async def status_callback(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
     code = form.get("ErrorCode") or None
     app = request.app
-    async with inline_slot(request, "twilio-status") as free:
+    async with app[keys.ADMISSION].inline("twilio-status") as free:
         applied = free and await within(app[keys.SETTINGS].reply_budget,
                                         _try_status(app, sid, status, code))
     if applied is not True:
         await asyncio.to_thread(enqueue_status, app[keys.REDIS], sid, status, code)
-        note_deferred(request, "status")
+        app[keys.ADMISSION].deferred("status")
     return web.Response(status=204)
 
 
@@ -107,11 +107,11 @@ async def inbound_sms(request: web.Request) -> web.Response:
         return _twiml_response(kept.earlier_twiml())  # a retry: the first answer, or none
     sid = kept.message.sid
     budget = request.app[keys.SETTINGS].reply_budget
-    async with inline_slot(request, "twilio-sms") as free:
+    async with request.app[keys.ADMISSION].inline("twilio-sms") as free:
         reply = await within(budget, _answer(inbox, sid, budget)) if free else DEFERRED
     if reply is DEFERRED:
         await hand_off(request.app[keys.REDIS], Work(inbound=[sid]), request.app[keys.CLOCK]())
-        note_deferred(request, "sms")
+        request.app[keys.ADMISSION].deferred("sms")
         return _twiml_response(None)
     return _twiml_response(reply if isinstance(reply, str) else None)
 
@@ -161,17 +161,6 @@ async def _spool(request: web.Request, form: dict[str, str]) -> None:
 
 def _twiml_response(reply: str | None) -> web.Response:
     return web.Response(text=twiml(reply), content_type="text/xml")
-
-
-@contextlib.asynccontextmanager
-async def inline_slot(request: web.Request, route_class: str) -> AsyncIterator[bool]:
-    """Whether this request may act inline (a slot of its route class was free)."""
-    yield True
-
-
-def note_deferred(request: web.Request, kind: str) -> None:
-    """Count a webhook whose work was left for a worker."""
-    log.debug("%s webhook deferred to a worker", kind)
 
 
 def twiml(reply: str | None) -> str:

@@ -185,7 +185,7 @@ async def test_metrics_show_deliveries_queues_acknowledgements_and_escalations(
         assert (await client.post("/api/incidents", json=incident, headers=AUTH)).status == 202
     assert (await client.post("/api/incidents", json=BRONX)).status == 401
     families, _ = await metrics(client)
-    assert value(families, "cmsbot_queue_depth", queue="alerts") > 0  # sends wait for a worker
+    assert value(families, "cmsbot_queue_depth", queue="live") > 0  # the alerts wait for a worker
     assert value(families, "cmsbot_open_incidents", kind="shooting") == 2
     assert value(families, "cmsbot_unacknowledged_incidents", kind="shooting") == 2
     clock.advance(timedelta(seconds=20))  # and still no worker
@@ -202,7 +202,7 @@ async def test_metrics_show_deliveries_queues_acknowledgements_and_escalations(
     assert total(families, "cmsbot_deliveries") == await shown_deliveries(client)
     assert families["cmsbot_oldest_unsent_delivery_age_seconds"].samples == []
     assert all(value(families, "cmsbot_queue_depth", queue=q) == 0
-               for q in ("alerts", "default", "bulk"))
+               for q in ("live", "alerts", "replies", "default", "bulk"))
     assert total(families, "cmsbot_scheduled_jobs") == len(clock.scheduled()) > 0
     assert value(families, "cmsbot_time_to_ack_seconds_count") == 0
 
