@@ -57,8 +57,8 @@ class Answers:
 
 
 def reply_key(sid: str, phone: str) -> str:
-    """The delivery key a deferred answer to MessageSid `sid` is expected to have."""
-    return delivery_key(sid, "reply", "sms", phone)
+    """The delivery key of the deferred answer to MessageSid `sid` (bot/services/sms_inbox)."""
+    return delivery_key(f"reply:{sid}", "reply", "sms", phone)
 
 
 async def _columns(connection: asyncpg.Connection) -> set[str]:
