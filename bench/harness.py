@@ -61,9 +61,10 @@ class Doubles:
 
 
 @contextlib.asynccontextmanager
-async def api_doubles() -> AsyncIterator[Doubles]:
-    """Start both doubles on the running loop (real time: the service keeps the real clock)."""
-    async with StampedTwilio(ACCOUNT_SID, TWILIO_TOKEN) as twilio, \
+async def api_doubles(twilio_connections: int = 100) -> AsyncIterator[Doubles]:
+    """Start both doubles on the running loop (real time: the service keeps the real clock);
+    Twilio's webhooks go out through a pool of `twilio_connections` (0: no limit)."""
+    async with StampedTwilio(ACCOUNT_SID, TWILIO_TOKEN, twilio_connections) as twilio, \
             SlackApiDouble(bot_token=SLACK_TOKEN) as slack:
         yield Doubles(twilio, slack)
 

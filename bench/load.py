@@ -53,6 +53,10 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument("--idle-incidents", type=int, default=20, metavar="N",
                         help="incidents posted at 4/s to the idle service first (default 20)")
     parser.add_argument("--workers", type=int, default=2, metavar="N")
+    parser.add_argument("--twilio-connections", type=int, default=100, metavar="N",
+                        help="connections the Twilio double posts webhooks through (default "
+                             "100, aiohttp's; 0: no limit, as at Twilio): beyond them, a "
+                             "webhook waits in this process, and that wait is latency too")
     parser.add_argument("--drain", type=float, default=3600.0, metavar="S",
                         help="after the load, wait at most S seconds for everything to be "
                              "recorded (default 3600: a deadline, not a target)")

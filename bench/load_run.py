@@ -46,6 +46,7 @@ class Options:
     slack_rate: float
     idle_incidents: int
     workers: int
+    twilio_connections: int
     drain: float
     seed: int
 
@@ -65,7 +66,9 @@ async def offer(options: Options, plan: Plan, work: Path, teams: Sequence[LoadTe
                 run_id: str) -> tuple[bool, list[str], list[Path]]:
     """Run the plan on a fresh service in `work`; whether it met every goal, its summary
     line, and the service's logs."""
-    async with fresh_service(work, options.workers) as stack, open_session() as http:
+    async with fresh_service(work, options.workers,
+                             twilio_connections=options.twilio_connections) as stack, \
+            open_session() as http:
         idle = await idle_first_sms(stack, http, teams, options.idle_incidents, IDLE_RATE, rng,
                                     run_id, IDLE_FIRST)
         twilio = stack.doubles.twilio

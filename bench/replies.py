@@ -14,8 +14,9 @@ Issue 9 rows 7 and 8 (`--rate R`, e.g. 500): replies answered per second >= 500/
 
 Before the timed load, incidents are posted to the idle service (the baseline), then those the
 members reply about, and their alerts sent. The Twilio double posts through aiohttp's default
-pool of 100 connections: a service that falls behind makes replies wait here, and that wait is
-latency too. The exit status is 1 when a goal was missed or a request failed.
+pool of 100 connections (`--twilio-connections`): a service that falls behind makes replies
+wait here, and that wait is latency too. The exit status is 1 when a goal was missed or a
+request failed.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument("--incidents", type=int, default=40, metavar="N",
                         help="open incidents to reply about, 2 members alerted each (default 40)")
     parser.add_argument("--workers", type=int, default=1, metavar="N")
+    parser.add_argument("--twilio-connections", type=int, default=100, metavar="N",
+                        help="connections the Twilio double posts webhooks through (default "
+                             "100, aiohttp's; 0: no limit, as at Twilio): beyond them, a "
+                             "webhook waits in this process, and that wait is latency too")
     parser.add_argument("--web-processes", type=int, default=1, metavar="N",
                         help="CMSBOT_WEB_PROCESSES for `cmsbot serve` (default 1)")
     parser.add_argument("--seed", type=int, default=20260709)

@@ -43,6 +43,7 @@ class Options:
     idle_incidents: int
     incidents: int
     workers: int
+    twilio_connections: int
     web_processes: int
     seed: int
 
@@ -50,7 +51,8 @@ class Options:
 async def offer(options: Options, plan: Plan, work: Path, teams: Sequence[LoadTeam],
                 rng: random.Random, run_id: str) -> Outcome:
     """Run the plan on a fresh service in `work`; what was sent and what became of it."""
-    async with fresh_service(work, options.workers, options.web_processes) as stack, \
+    async with fresh_service(work, options.workers, options.web_processes,
+                             options.twilio_connections) as stack, \
             open_session() as http:
         service, doubles = stack.service, stack.doubles
         idle = await idle_first_sms(stack, http, teams, options.idle_incidents, IDLE_RATE, rng,

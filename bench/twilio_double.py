@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import Self
 
+import aiohttp
 from aiohttp import web
 
 from tests.doubles import TwilioApiDouble
@@ -19,13 +21,25 @@ class StampedTwilio(TwilioApiDouble):
     `messages[i]`, taken in the same synchronous step that appends the message.
     """
 
-    def __init__(self, account_sid: str, auth_token: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, connections: int = 100) -> None:
         super().__init__(account_sid=account_sid, auth_token=auth_token)
+        self.connections = connections  # how many webhooks it may have open at once; 0: any
         self.stamps: list[float] = []
         self.statuses: Counter[int] = Counter()
         self._arrived: dict[str, float] = {}
         self._by_sid: dict[str, _Stored] = {}
         self._indexed = 0
+
+    async def __aenter__(self) -> Self:
+        """Start serving; webhooks go out through a pool of `connections` (aiohttp's default
+        is the double's own: 100)."""
+        await super().__aenter__()
+        if self.connections != 100:
+            if self._session is not None:
+                await self._session.close()
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.connections))
+        return self
 
     def arrived_at(self, sid: str) -> float | None:
         """When the message with this sid was accepted (perf_counter); None: never."""
