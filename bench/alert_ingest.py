@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from bench.alert_sites import write_precinct_sites
 from bench.alert_stack import Options, Row, service_stack

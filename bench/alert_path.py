@@ -19,6 +19,7 @@ from bench.alert_latency import row3
 from bench.alert_stack import Options, Row
 from bench.common import option_parser
 from bench.harness import code_version, print_table
+from bench.machine import speed_line
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -51,7 +52,7 @@ def main(argv: list[str]) -> int:
 
 async def run(options: Options) -> int:
     """Run the rows asked for, then print one table of all their results."""
-    print(f"alert: code {await code_version()}", flush=True)
+    print(f"alert: code {await code_version()}; {speed_line()}", flush=True)
     rows: list[Row] = []
     ok = True
     if options.only in (None, "3"):

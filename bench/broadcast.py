@@ -37,7 +37,6 @@ from bench.broadcast_parts import (
     LABEL,
     TEXT,
     Coordinator,
-    StampedTwilio,
     burst_needed,
     duplicates,
     most_in_window,
@@ -61,6 +60,8 @@ from bench.harness import (
     running_service,
     service_env,
 )
+from bench.machine import speed_line
+from bench.twilio_double import StampedTwilio
 from bot.config.settings import SAMPLE_SITES
 from tests.doubles import SlackApiDouble
 
@@ -120,7 +121,7 @@ async def run(options: Options) -> int:
     """Each row on a fresh database, Redis db and service; the table at the end."""
     work = Path(tempfile.mkdtemp(prefix="cmsbot-bench-broadcast-"))
     print(f"broadcast: {options.residents} residents, 1 web + {WORKERS} workers, code "
-          f"{await code_version()} (logs in {work})", flush=True)
+          f"{await code_version()}; {speed_line()} (logs in {work})", flush=True)
     rows: list[list[Any]] = []
     logs: list[Path] = []
     async with StampedTwilio(ACCOUNT_SID, TWILIO_TOKEN) as twilio, \

@@ -1,6 +1,6 @@
-"""The broadcast benchmark's parts: a Twilio double that stamps what it accepts, residents
-seeded straight into the database, the coordinator's signed Slack clicks, the baseline's one
-job per message, and the arithmetic on arrival times."""
+"""The broadcast benchmark's parts: residents seeded straight into the database, the
+coordinator's signed Slack clicks, the baseline's one job per message, and the arithmetic on
+arrival times."""
 
 from __future__ import annotations
 
@@ -14,43 +14,23 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import aiohttp
-import asyncpg
-from aiohttp import web
+import asyncpg  # type: ignore[import-untyped]
 from slack_sdk.signature import SignatureVerifier
 
 from alerts import resident_texts as texts
 from alerts.outbound import Outbound, delivery_key
 from bench.harness import SIGNING_SECRET
+from bench.twilio_double import StampedTwilio
 from bot.config.settings import Settings
 from bot.queue.connection import connect, enqueue_sends
 from bot.store.engine import open_engine
 from bot.store.pages import insert_messages
-from tests.doubles import SlackApiDouble, TwilioApiDouble
-from tests.doubles.twilio_api import Form, SentMessage
+from tests.doubles import SlackApiDouble
+from tests.doubles.twilio_api import SentMessage
 
 ZONE, LABEL = "nta:BK81", "Brownsville"  # an area of the sample sites file
 COORDINATOR = "U0COORD1"  # Dana Reyes, a coordinator in the sample sites file
 TEXT = "Cooling center open until 9pm at PS 156, 750 Livonia Ave"
-
-
-class StampedTwilio(TwilioApiDouble):
-    """The Twilio double, also noting when it accepted each message and every status it gave.
-
-    The double's own dates have whole seconds; `stamps[i]` (perf_counter) belongs to
-    `messages[i]`, taken in the same synchronous step that appends the message.
-    """
-
-    def __init__(self, account_sid: str, auth_token: str) -> None:
-        super().__init__(account_sid=account_sid, auth_token=auth_token)
-        self.stamps: list[float] = []
-        self.statuses: Counter[int] = Counter()
-
-    def _accept_or_refuse(self, form: Form) -> web.Response:
-        response = super()._accept_or_refuse(form)
-        self.statuses[response.status] += 1
-        if response.status == 201:
-            self.stamps.append(time.perf_counter())
-        return response
 
 
 def phone(n: int) -> str:

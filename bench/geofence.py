@@ -31,6 +31,7 @@ import yaml
 
 from alerts.geofence import GeofenceIndex
 from bench.common import option_parser
+from bench.machine import speed_line
 from bot.config.sites_file import load_sites
 
 # (layer name, file, id property, name property): the current precinct map, as live routing uses.
@@ -194,6 +195,7 @@ def parse_options(argv: Sequence[str]) -> Options:
 def main(argv: list[str]) -> int:
     """Run the benchmark; 0 when the index agrees with the loop everywhere it was checked."""
     options = parse_options(argv)
+    speed = speed_line()  # first, while nothing else of this run uses the core
     folder = data_dir()
     rng = random.Random(options.seed)
     with tempfile.TemporaryDirectory(prefix="cmsbot-bench-geofence-") as work:
@@ -209,7 +211,7 @@ def main(argv: list[str]) -> int:
     batch = query_points(shootings, options.batch, rng)
     print(f"geofence: {len(index.entries)} fences ({', '.join(name for name, *_ in LAYERS)}, "
           f"{CIRCLES} circles) loaded in {loaded:.1f} s; {len(shootings)} shooting locations, "
-          f"{RANDOM_SHARE:.0%} random points; seed {options.seed}", flush=True)
+          f"{RANDOM_SHARE:.0%} random points; seed {options.seed}; {speed}", flush=True)
 
     wrong = check(index, loop, sample, points)
     time_calls(index.match, query_points(shootings, 1000, rng))  # warm-up: caches, branch paths

@@ -27,15 +27,16 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import aiohttp
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import redis.asyncio as aioredis
 from rq.worker_registration import REDIS_WORKER_KEYS
 from sqlalchemy.engine import make_url
 
+from bench.twilio_double import StampedTwilio
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.migrate import upgrade
-from tests.doubles import SlackApiDouble, TwilioApiDouble
+from tests.doubles import SlackApiDouble
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
@@ -55,51 +56,17 @@ SIGNING_SECRET = "bench-slack-signing-secret"  # noqa: S105
 class Doubles:
     """Twilio's and Slack's APIs, served by this process on its event loop."""
 
-    twilio: TwilioApiDouble
+    twilio: StampedTwilio
     slack: SlackApiDouble
 
 
 @contextlib.asynccontextmanager
-async def api_doubles() -> AsyncIterator[Doubles]:
-    """Start both doubles on the running loop (real time: the service keeps the real clock)."""
-    async with TwilioApiDouble(account_sid=ACCOUNT_SID, auth_token=TWILIO_TOKEN) as twilio, \
+async def api_doubles(twilio_connections: int = 100) -> AsyncIterator[Doubles]:
+    """Start both doubles on the running loop (real time: the service keeps the real clock);
+    Twilio's webhooks go out through a pool of `twilio_connections` (0: no limit)."""
+    async with StampedTwilio(ACCOUNT_SID, TWILIO_TOKEN, twilio_connections) as twilio, \
             SlackApiDouble(bot_token=SLACK_TOKEN) as slack:
         yield Doubles(twilio, slack)
-
-
-class ArrivalClock:
-    """When this process first saw each message the Twilio double accepted (perf_counter).
-
-    The double stamps messages with whole seconds only, so a watcher polls its list instead;
-    `stamps[i]` belongs to `twilio.messages[i]`, late by at most one poll interval.
-    """
-
-    def __init__(self, twilio: TwilioApiDouble, interval: float = 0.002) -> None:
-        self.stamps: list[float] = []
-        self._twilio = twilio
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def sweep(self) -> None:
-        """Stamp every message that arrived since the last sweep."""
-        now = time.perf_counter()
-        self.stamps.extend([now] * (len(self._twilio.messages) - len(self.stamps)))
-
-    async def _watch(self) -> None:
-        while True:
-            self.sweep()
-            await asyncio.sleep(self._interval)
-
-    async def __aenter__(self) -> ArrivalClock:
-        self._task = asyncio.create_task(self._watch())
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self.sweep()
 
 
 # PostgreSQL and Redis --------------------------------------------------------------------

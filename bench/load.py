@@ -1,11 +1,20 @@
-"""`load`: 1,000 incidents in one minute plus 5,000 inbound SMS replies against one web and two
-worker processes: no request fails, every alert and every reply is recorded, and the run prints
-the latencies.
+"""`load`: new incidents and a flood of members' SMS replies at once, against one web and two
+worker processes on PostgreSQL, with `/cms` commands in Slack and Twilio's status callbacks.
+
+Issue 14 (the default): the replies come at 1x and at 3x the reply rate one web process
+sustains, while incidents keep arriving at a fifth of the ingest rate it sustains (the
+capacities from `--capacity R --ingest-capacity I`, `--capacity-file FILE` from
+`python -m bench capacity`, or measured first; `--factor F` to choose). Each run is on a fresh
+service, and checks: incident -> first SMS p99 <= 2 s and <= 10x its p99 on the idle service
+(measured first, in the same run); no webhook answered after 10 s or refused; every reply
+recorded once and answered once (TwiML or a later SMS), every note on the timeline once; every
+alert sent, nobody texted twice.
+
+Issue 7's burst (`--incidents N --replies M`, over `--seconds`, default 60): the same checks.
 
 The load is open-loop (each request leaves on schedule whatever the earlier ones are doing), so
-a slow service shows as latency, not as a gentler offered rate. The exit status checks
-correctness only: a failed request, an alert not recorded as sent, a reply not recorded, an
-incident nobody was texted about, or a message sent twice.
+a slow service shows as latency, not as a gentler offered rate. The exit status is 1 when a
+goal was missed or anything failed, was lost or was doubled.
 """
 
 from __future__ import annotations
@@ -14,122 +23,87 @@ import asyncio
 import random
 import secrets
 import tempfile
-import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-
-from bench.common import open_session, option_parser
-from bench.harness import ArrivalClock, Doubles, code_version, conclude, paced
-from bench.load_report import Recorded, Traffic, report
-from bench.load_sites import LoadTeam, spread, write_sites
-from bench.load_traffic import IncidentPoster, ReplySender
-from bench.stack import fresh_service
+from bench.capacity_args import FACTORS, add_capacity_options, from_file, resolve
+from bench.common import option_parser
+from bench.harness import code_version, conclude, print_table
+from bench.load_run import Options, Plan, offer
+from bench.load_sites import spread, write_sites
+from bench.machine import speed_line
+from bench.replies_traffic import COORDINATOR_SLACK
 from bot.config.sites_file import load_sites
-
-SENT = ("sent", "delivered")  # "delivered" only comes from a status callback, which is later
-
-
-@dataclass(frozen=True)
-class Options:
-    """What to offer and how long to wait for it to be recorded."""
-
-    incidents: int
-    seconds: float
-    replies: int
-    workers: int
-    drain: float
-    seed: int
 
 
 def parse_options(argv: Sequence[str]) -> Options:
     """The benchmark's command line."""
     parser = option_parser("load", __doc__)
-    parser.add_argument("--incidents", type=int, default=1000, metavar="N")
-    parser.add_argument("--seconds", type=float, default=60.0, metavar="S",
-                        help="spread the incidents and the replies evenly over S seconds")
-    parser.add_argument("--replies", type=int, default=5000, metavar="N")
+    parser.add_argument("--incidents", type=int, metavar="N",
+                        help="issue 7's burst: N incidents (default 1000 with --replies)")
+    parser.add_argument("--replies", type=int, metavar="N",
+                        help="issue 7's burst: N replies (default 5000 with --incidents)")
+    add_capacity_options(parser, ingest=True)
+    parser.add_argument("--incident-share", type=float, default=0.2, metavar="S",
+                        help="incidents/s as a share of the ingest capacity (default 0.2)")
+    parser.add_argument("--seconds", type=float, metavar="S",
+                        help="how long the load lasts (default 20; 60 for issue 7's burst)")
+    parser.add_argument("--slack-rate", type=float, default=2.0, metavar="R",
+                        help="/cms commands per second during the load (default 2)")
+    parser.add_argument("--idle-incidents", type=int, default=20, metavar="N",
+                        help="incidents posted at 4/s to the idle service first (default 20)")
     parser.add_argument("--workers", type=int, default=2, metavar="N")
+    parser.add_argument("--twilio-connections", type=int, default=100, metavar="N",
+                        help="connections the Twilio double posts webhooks through (default "
+                             "100, aiohttp's; 0: no limit, as at Twilio): beyond them, a "
+                             "webhook waits in this process, and that wait is latency too")
     parser.add_argument("--drain", type=float, default=3600.0, metavar="S",
-                        help="after the last answer, wait at most S seconds for everything "
-                             "to be recorded (default 3600: a deadline, not a target)")
+                        help="after the load, wait at most S seconds for everything to be "
+                             "recorded (default 3600: a deadline, not a target)")
     parser.add_argument("--seed", type=int, default=20260704, help="where incidents fall")
-    return Options(**vars(parser.parse_args(argv)))
+    options = Options(**vars(parser.parse_args(argv)))
+    replies, ingest = from_file(options.capacity, options.ingest_capacity, options.capacity_file)
+    return Options(**{**vars(options), "capacity": replies, "ingest_capacity": ingest})
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run the benchmark; 0 when nothing failed, was lost or was duplicated."""
+    """Run the benchmark; 0 when every goal is met and nothing failed, was lost or doubled."""
     return asyncio.run(run(parse_options(argv)))
 
 
+async def _plans(options: Options) -> list[Plan]:
+    if options.incidents is not None or options.replies is not None:
+        seconds = options.seconds or 60.0
+        incidents, replies = options.incidents or 1000, options.replies or 5000
+        return [Plan(f"{incidents} incidents + {replies} replies in {seconds:g} s",
+                     incidents / seconds, replies / seconds, seconds)]
+    capacity, ingest = await resolve(options.capacity, options.ingest_capacity,
+                                     need_ingest=True)
+    incident_rate = options.incident_share * ingest
+    return [Plan(f"{factor:g}x {capacity:.0f} replies/s", incident_rate, factor * capacity,
+                 options.seconds or 20.0) for factor in options.factor or FACTORS]
+
+
 async def run(options: Options) -> int:
-    """Set everything up, offer the load, wait for it to be recorded, report, clean up."""
-    work = Path(tempfile.mkdtemp(prefix="cmsbot-bench-load-"))
-    teams = write_sites(work / "sites.yaml")
-    load_sites(work / "sites.yaml")  # a broken sites file fails here, not in three processes
-    rng = random.Random(options.seed)
-    points = spread(teams, options.incidents, rng)
-    print(f"load: {options.incidents} incidents and {options.replies} replies over "
-          f"{options.seconds:g} s, 1 web + {options.workers} workers, code {await code_version()} "
-          f"(logs in {work})", flush=True)
-    async with fresh_service(work, options.workers) as stack, \
-            ArrivalClock(stack.doubles.twilio) as arrivals:
-        traffic = await _offer(options, stack.service.url, stack.token, stack.doubles, teams,
-                               points, rng)
-        print(f"sent everything in {traffic.seconds:.1f} s; waiting for it to be recorded",
-              flush=True)
-        recorded, drained = await _wait_recorded(stack.database, len(traffic.replies),
-                                                 options.drain)
-    arrivals.sweep()  # what arrived while the service stopped
-    ok = report(traffic, recorded, drained, stack.doubles, arrivals.stamps)
-    return conclude(ok, stack.service.logs, work, shown=80)
-
-
-async def _offer(options: Options, base_url: str, token: str, doubles: Doubles,
-                 teams: Sequence[LoadTeam], points: Sequence[tuple[float, float]],
-                 rng: random.Random) -> Traffic:
-    """Both streams at once, on the same schedule, through one client session."""
-    run_id = secrets.token_hex(3)
-    async with open_session() as http:
-        poster = IncidentPoster(http, base_url, token, run_id, points)
-        replier = ReplySender(doubles.twilio, base_url, teams, rng)
-        start = time.perf_counter() + 0.1
-        incidents, replies = await asyncio.gather(
-            paced(options.incidents, options.seconds, start, poster),
-            paced(options.replies, options.seconds, start, replier))
-    return Traffic(incidents, replies, poster.sent_at, start, time.perf_counter() - start,
-                   options.seconds)
-
-
-async def _wait_recorded(database: str, replies: int, within: float) -> tuple[Recorded, float]:
-    """Poll the database until every alert is sent and every reply stored, or the deadline."""
-    started = time.perf_counter()
-    connection = await asyncpg.connect(database)
-    try:
-        said = started
-        while True:
-            recorded = await _recorded(connection)
-            waited = time.perf_counter() - started
-            if (not recorded.unsent and recorded.replies >= replies) or waited > within:
-                return recorded, waited
-            if time.perf_counter() - said > 10:
-                said = time.perf_counter()
-                print(f"  {waited:.0f} s: {sum(recorded.unsent.values())} alert deliveries "
-                      f"unsent {dict(recorded.unsent)}, {recorded.replies}/{replies} replies",
-                      flush=True)
-            await asyncio.sleep(0.25)
-    finally:
-        await connection.close()
-
-
-async def _recorded(connection: asyncpg.Connection) -> Recorded:
-    rows = await connection.fetch(
-        "SELECT channel, status, count(*) AS n FROM deliveries WHERE kind = 'alert' "
-        "GROUP BY channel, status")
-    unsent = {r["status"]: r["n"] for r in rows if r["status"] not in SENT}
-    sent = Counter({r["channel"]: r["n"] for r in rows if r["status"] in SENT})
-    replies = await connection.fetchval("SELECT count(*) FROM inbound_messages")
-    return Recorded(unsent, sent["sms"], sent["slack"], int(replies))
+    """One run per plan (each on a fresh service), then a summary."""
+    print(f"load: code {await code_version()}; {speed_line()}", flush=True)
+    plans = await _plans(options)
+    summary, worst = [], 0
+    for plan in plans:
+        work = Path(tempfile.mkdtemp(prefix="cmsbot-bench-load-"))
+        teams = write_sites(work / "sites.yaml", COORDINATOR_SLACK)
+        load_sites(work / "sites.yaml")  # a broken sites file fails here, not in 3 processes
+        rng = random.Random(options.seed)
+        points = spread(teams, round(plan.incident_rate * plan.seconds), rng)
+        print(f"\nload at {plan.label}: {plan.incident_rate:.1f} incidents/s and "
+              f"{plan.reply_rate:.0f} replies/s for {plan.seconds:g} s, 1 web + "
+              f"{options.workers} workers (logs in {work})", flush=True)
+        ok, line, logs = await offer(options, plan, work, teams, points, rng,
+                                     secrets.token_hex(3))
+        summary.append(line)
+        worst = max(worst, conclude(ok, logs, work, shown=80))
+    if len(plans) > 1:
+        print()
+        print_table(["load", "reply POST p99", "reply answer p99", "incident -> first SMS p99",
+                     "slowest webhook", "goals met?"], summary)
+    return worst

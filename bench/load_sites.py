@@ -100,8 +100,12 @@ def sites_document(teams: tuple[LoadTeam, ...]) -> dict[str, Any]:
     }
 
 
-def write_sites(path: Path) -> tuple[LoadTeam, ...]:
-    """Write the sites file to `path`; return its teams."""
+def write_sites(path: Path, slack_user: str | None = None) -> tuple[LoadTeam, ...]:
+    """Write the sites file to `path` (the first coordinator on Slack as `slack_user`, when
+    given: who may type `/cms`); return its teams."""
     teams = build_teams()
-    path.write_text(yaml.safe_dump(sites_document(teams), sort_keys=False), encoding="utf-8")
+    document = sites_document(teams)
+    if slack_user:
+        document["coordinators"][0]["slack_user"] = slack_user
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return teams

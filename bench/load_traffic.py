@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from bench.harness import STAFF_FROM, RequestResult
+from bench.harness import RequestResult
+from bench.ledger import ReplyLedger
 from bench.load_sites import LoadTeam
 from tests.doubles import TwilioApiDouble
 from tests.doubles.twilio_api import SentMessage
@@ -51,23 +52,33 @@ def first_arrivals(messages: Sequence[SentMessage],
 
 
 class IncidentPoster:
-    """Posts incident `i` of a run to POST /api/incidents and times the answer."""
+    """Posts incident `i` of a run to POST /api/incidents and times the answer.
+
+    Its number (in the id, in the location text, and the key of `sent_at`) is `first + i`, so
+    that several posters of one run cannot be confused in the SMS they cause.
+    """
 
     def __init__(self, http: aiohttp.ClientSession, base_url: str, token: str, run_id: str,
-                 points: Sequence[tuple[float, float]]) -> None:
+                 points: Sequence[tuple[float, float]], first: int = 0) -> None:
         self.sent_at: dict[int, float] = {}
         self._http = http
         self._url = f"{base_url}/api/incidents"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._run_id = run_id
         self._points = points
+        self._first = first
+
+    def number(self, i: int) -> int:
+        """The number incident `i` of this poster goes by."""
+        return self._first + i
 
     async def __call__(self, i: int) -> RequestResult:
         lat, lon = self._points[i]
-        payload = {"id": f"LOAD-{self._run_id}-{i:05d}",
+        n = self.number(i)
+        payload = {"id": f"LOAD-{self._run_id}-{n:05d}",
                    "occurred_at": datetime.now(UTC).isoformat(), "lat": lat, "lon": lon,
-                   "location": location(i), "victims": 1, "fatal": False}
-        started = self.sent_at[i] = time.perf_counter()
+                   "location": location(n), "victims": 1, "fatal": False}
+        started = self.sent_at[n] = time.perf_counter()
         try:
             async with self._http.post(self._url, json=payload, headers=self._headers) as answer:
                 text = await answer.text()
@@ -75,6 +86,17 @@ class IncidentPoster:
                 return RequestResult(i, started, time.perf_counter() - started, answer.status, error)
         except (aiohttp.ClientError, TimeoutError) as exc:
             return RequestResult(i, started, time.perf_counter() - started, 0, repr(exc))
+
+
+def first_sms_seconds(poster: IncidentPoster, results: Sequence[RequestResult],
+                      messages: Sequence[SentMessage],
+                      stamps: Sequence[float]) -> tuple[list[float], int]:
+    """Per incident the poster got accepted, POST -> the first SMS about it; and how many of
+    those nobody was texted about."""
+    firsts, _ = first_arrivals(messages, stamps)
+    numbers = [poster.number(r.index) for r in results if r.ok]
+    seconds = [firsts[n] - poster.sent_at[n] for n in numbers if n in firsts]
+    return seconds, len(numbers) - len(seconds)
 
 
 class AlertBook:
@@ -98,10 +120,9 @@ class AlertBook:
 class ReplySender:
     """Sends reply `j`: a signed inbound SMS from a member who was alerted, about their alert."""
 
-    def __init__(self, twilio: TwilioApiDouble, base_url: str, teams: Sequence[LoadTeam],
+    def __init__(self, ledger: ReplyLedger, twilio: TwilioApiDouble, teams: Sequence[LoadTeam],
                  rng: random.Random) -> None:
-        self._twilio = twilio
-        self._url = f"{base_url}/twilio/sms"
+        self.ledger = ledger
         self._book = AlertBook(twilio)
         self._interrupters = [phone for team in teams for phone in team.interrupters]
         self._rng = rng
@@ -117,10 +138,4 @@ class ReplySender:
 
     async def __call__(self, j: int) -> RequestResult:
         phone, body = self._choose(j)
-        started = time.perf_counter()
-        try:
-            status, text = await self._twilio.send_inbound(self._url, phone, STAFF_FROM, body)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return RequestResult(j, started, time.perf_counter() - started, 0, repr(exc))
-        error = "" if 200 <= status < 300 else text[:200]
-        return RequestResult(j, started, time.perf_counter() - started, status, error)
+        return await self.ledger.send(j, phone, body)

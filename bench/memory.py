@@ -32,6 +32,7 @@ import psutil
 from bench.common import option_parser, wait_until
 from bench.geofence import data_dir, shooting_points, write_sites
 from bench.harness import code_version, conclude
+from bench.machine import speed_line
 from bench.stack import fresh_service
 
 GOAL_MB = 200.0
@@ -93,7 +94,7 @@ async def run(options: argparse.Namespace) -> int:
     write_sites(work / "sites.yaml", folder, options.seed)
     points = random.Random(options.seed).sample(shooting_points(folder), options.incidents)
     print(f"memory: 1 web + 1 worker on every precinct, ZIP and NTA layer, code "
-          f"{await code_version()} (logs in {work})", flush=True)
+          f"{await code_version()}; {speed_line()} (logs in {work})", flush=True)
     async with fresh_service(work, 1) as stack:
         processes, messages = stack.service.processes, stack.doubles.twilio.messages
         idle = [footprint(name, process.pid) for name, process

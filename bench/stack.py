@@ -34,11 +34,13 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def fresh_service(work: Path, workers: int,
-                        web_processes: int | None = None) -> AsyncIterator[Stack]:
-    """Everything on `work / "sites.yaml"`, logs in `work`; CMSBOT_WEB_PROCESSES when given."""
+async def fresh_service(work: Path, workers: int, web_processes: int | None = None,
+                        twilio_connections: int = 100) -> AsyncIterator[Stack]:
+    """Everything on `work / "sites.yaml"`, logs in `work`; CMSBOT_WEB_PROCESSES when given;
+    Twilio's webhooks through a pool of `twilio_connections` (0: no limit)."""
     token = secrets.token_urlsafe(24)
-    async with api_doubles() as doubles, bench_database() as database, bench_redis() as redis:
+    async with api_doubles(twilio_connections) as doubles, bench_database() as database, \
+            bench_redis() as redis:
         env = service_env(home=work / "home", database_url=database, redis_url=redis,
                           port=free_port(), sites=work / "sites.yaml", api_token=token,
                           doubles=doubles)
