@@ -131,14 +131,17 @@ ZONE = Machine(ZoneStatus, frozenset({ZoneStatus.PENDING}), _moves({
 class InboundState(StrEnum):
     """inbound_messages.state: an SMS to one of our numbers, kept before it is acted on."""
 
-    RECEIVED = "received"  # durable, not yet acted on (in the webhook, or deferred to a worker)
+    RECEIVED = "received"  # durable; its webhook is acting on it
+    DEFERRED = "deferred"  # durable, left for a worker (no time or no room in the webhook)
     HANDLED = "handled"  # acted on once, its reply kept
 
 
-INBOUND = Machine(InboundState, frozenset({InboundState.RECEIVED}), _moves({
-    InboundState.RECEIVED: {InboundState.HANDLED},
-    InboundState.HANDLED: set(),
-}))
+INBOUND = Machine(InboundState, frozenset({InboundState.RECEIVED, InboundState.DEFERRED}),
+                  _moves({
+                      InboundState.RECEIVED: {InboundState.DEFERRED, InboundState.HANDLED},
+                      InboundState.DEFERRED: {InboundState.HANDLED},
+                      InboundState.HANDLED: set(),
+                  }))
 
 
 class AnsweredVia(StrEnum):

@@ -22,8 +22,9 @@ from handlers import keys
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# What `within` gives back for work that was left for a worker.
-DEFERRED = object()
+# What the SMS webhook did not answer itself: left for the workers' drain from the start (no
+# free slot), too late to commit in its budget, or cancelled or failed mid-answer (`within`).
+LEFT, TOO_LATE, DEFERRED = object(), object(), object()
 # After its budget an attempt commits nothing (the answer checks its deadline before committing);
 # this much later it is cancelled outright (stuck waiting on the database or a lock).
 CANCEL_GRACE = 2.0
@@ -95,25 +96,31 @@ async def inbound_sms(request: web.Request) -> web.Response:
     """An SMS to one of our numbers: kept first, then answered with TwiML within the budget,
     or with empty TwiML at once and later by SMS when acting on it must wait for a worker."""
     form = await verified_form(request)
-    inbox = request.app[keys.SERVICES].sms_inbox
-    try:
-        kept = await inbox.keep(form)
-    except Exception as exc:
-        if not database_unreachable(exc):
+    app = request.app
+    inbox, budget = app[keys.SERVICES].sms_inbox, app[keys.SETTINGS].reply_budget
+    async with app[keys.ADMISSION].inline("twilio-sms") as free:
+        try:
+            # With no free slot it is kept as left for a worker: nothing more to write.
+            kept = await inbox.keep(form, deferred=not free)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                raise
+            await _spool(request, form)
             raise
-        await _spool(request, form)
-        raise
-    if not kept.fresh:
-        return _twiml_response(kept.earlier_twiml())  # a retry: the first answer, or none
-    sid = kept.message.sid
-    budget = request.app[keys.SETTINGS].reply_budget
-    async with request.app[keys.ADMISSION].inline("twilio-sms") as free:
-        reply = await within(budget, _answer(inbox, sid, budget)) if free else DEFERRED
-    if reply is DEFERRED:
-        await hand_off(request.app[keys.REDIS], Work(inbound=[sid]), request.app[keys.CLOCK]())
-        request.app[keys.ADMISSION].deferred("sms")
+        if not kept.fresh:
+            return _twiml_response(kept.earlier_twiml())  # a retry: the first answer, or none
+        sid = kept.message.sid
+        outcome = await within(budget, _answer(inbox, sid, budget)) if free else LEFT
+    if outcome is LEFT or outcome is TOO_LATE or outcome is DEFERRED:
+        # Left for the workers' drain; one cancelled or failed mid-answer gets a job of its
+        # own, which also sends a reply its attempt may have committed as it was cancelled.
+        work = Work(drain=True) if outcome in (LEFT, TOO_LATE) else Work(inbound=[sid])
+        if outcome is TOO_LATE:
+            await _defer(inbox, sid)
+        await hand_off(app[keys.REDIS], work, app[keys.CLOCK]())
+        app[keys.ADMISSION].deferred("sms")
         return _twiml_response(None)
-    return _twiml_response(reply if isinstance(reply, str) else None)
+    return _twiml_response(outcome if isinstance(outcome, str) else None)
 
 
 async def _answer(inbox: SmsInbox, sid: str, budget: float) -> str | object | None:
@@ -121,7 +128,7 @@ async def _answer(inbox: SmsInbox, sid: str, budget: float) -> str | object | No
     try:
         return await inbox.answer(sid, AnsweredVia.TWIML, deadline)
     except TooLate:
-        return DEFERRED
+        return TOO_LATE
     except Exception as exc:
         # Kept already: a database or Redis away now means a worker answers later, not a 503.
         if database_unreachable(exc) or redis_unreachable(exc):
@@ -129,6 +136,15 @@ async def _answer(inbox: SmsInbox, sid: str, budget: float) -> str | object | No
                         sid, type(exc).__name__)
             return DEFERRED
         raise
+
+
+async def _defer(inbox: SmsInbox, sid: str) -> None:
+    try:
+        await inbox.defer(sid)
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        # Still received: reconcile gives it a job once its grace has passed.
 
 
 async def within(seconds: float, work: Awaitable[T]) -> T | object:

@@ -70,8 +70,9 @@ async def test_a_new_shootings_alerts_go_before_a_backlog_and_a_reply_flood(
         waiting = {name: queue(connection, name).count for name in ("live", "alerts", "replies")}
     finally:
         connection.close()
-    # The new shooting: three SMS and its team channel's post.
-    assert waiting == {"live": 4, "alerts": BACKLOG, "replies": 100}
+    # The new shooting: three SMS and its team channel's post. The hundred replies left for a
+    # worker wait for one drain (two at most: one more if the first had started).
+    assert (waiting["live"], waiting["alerts"]) == (4, BACKLOG) and waiting["replies"] in (1, 2)
     before = len(twilio.messages)
     await run_worker(hurried, clock)
     sent = twilio.messages[before:]

@@ -109,3 +109,18 @@ def apply_status(provider_id: str, status: str, code: str | None) -> bool:
         return await ctx.services.status_callbacks.apply(provider_id, status, code)
 
     return run_job(work)
+
+
+DRAIN_SECONDS = 1.0  # then yield the worker, so alerts queued meanwhile go first
+
+
+def drain_inbound() -> Retry | None:
+    """Answer the kept SMS left for a worker, oldest first, for about a second; rq runs it
+    again at once while some are left."""
+
+    async def work(ctx: JobContext) -> Retry | None:
+        answered, more = await ctx.services.sms_inbox.answer_deferred(DRAIN_SECONDS)
+        log.info("answered %d deferred SMS%s", answered, "; more to come" if more else "")
+        return Retry(max=_RQ_RETRY_CAP * 10_000, interval=0) if more else None
+
+    return run_job(work)

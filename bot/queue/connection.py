@@ -15,7 +15,7 @@ from rq.serializers import JSONSerializer
 from alerts.chains import Due
 from bot.config.settings import Settings
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
-from bot.queue.rq_internals import status_of
+from bot.queue.rq_internals import statuses_of
 from bot.queue.unique_jobs import enqueue_unique
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ TAKEDOWN_JOB = "workers.jobs.run_takedown_step"
 BATCH_JOB = "workers.jobs.send_batch"
 BROADCAST_START_JOB = "workers.jobs.start_broadcast"
 INBOUND_JOB = "workers.jobs.answer_inbound"
+DRAIN_JOB = "workers.jobs.drain_inbound"
 STATUS_JOB = "workers.jobs.apply_status"
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -157,17 +158,31 @@ def enqueue_refresh(connection: redis.Redis, incident_ids: Iterable[str], now: d
 
 
 def _enqueue_refresh(target: Queue, incident_id: str, now: datetime) -> bool:
-    first, again = f"refresh-{_digest(incident_id)}", f"refresh-{_digest(incident_id)}-again"
-    first_status, again_status = status_of(target, first), status_of(target, again)
+    return enqueue_coalesced(target, REFRESH_JOB, (incident_id,),
+                             f"refresh-{_digest(incident_id)}", now)
+
+
+def enqueue_coalesced(target: Queue, func: str, args: tuple[object, ...], base_id: str,
+                      now: datetime) -> bool:
+    """Ask for a job that reads the database when it runs (a redraw, a drain of deferred
+    SMS): one already waiting will see whatever was committed before now, so no second one is
+    needed; one already running may have read too early, so one more follows it. However often
+    it is asked for, at most two jobs exist; the check is one round trip."""
+    first, again = base_id, f"{base_id}-again"
+    first_status, again_status = statuses_of(target, [first, again])
     if _WAITING & {first_status, again_status}:
-        return False  # that redraw has not read the state yet: it will see this change
+        return False  # that job has not read the database yet: it will see this change
     if first_status != JobStatus.STARTED:
-        return enqueue_unique(target, REFRESH_JOB, (incident_id,), first, None)
+        return enqueue_unique(target, func, args, first, None)
     if again_status != JobStatus.STARTED:
-        return enqueue_unique(target, REFRESH_JOB, (incident_id,), again, None)
-    # Both running (rare: each waits for the other's lock): one more under an id of its own.
-    return enqueue_unique(target, REFRESH_JOB, (incident_id,),
-                           f"{first}-{int(now.timestamp() * 1000)}", None)
+        return enqueue_unique(target, func, args, again, None)
+    # Both running (rare): one more under an id of its own.
+    return enqueue_unique(target, func, args, f"{first}-{int(now.timestamp() * 1000)}", None)
+
+
+def drain_inbound(connection: redis.Redis, now: datetime) -> bool:
+    """Ask a worker to answer the kept SMS left for it (a drain of every deferred one)."""
+    return enqueue_coalesced(queue(connection, "replies"), DRAIN_JOB, (), "inbound-drain", now)
 
 
 def _digest(text: str) -> str:

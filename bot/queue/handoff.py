@@ -20,6 +20,7 @@ import redis
 
 from alerts.chains import Due
 from bot.queue.connection import (
+    drain_inbound,
     enqueue_batches,
     enqueue_inbound,
     enqueue_refresh,
@@ -45,17 +46,18 @@ class Work:
     batches: list[tuple[int, int]] = field(default_factory=list)  # (broadcast, lanes)
     broadcast_starts: list[tuple[int, datetime]] = field(default_factory=list)
     inbound: list[str] = field(default_factory=list)  # kept SMS for a worker to answer
+    drain: bool = False  # kept SMS left for the workers' drain of deferred ones
 
     def __bool__(self) -> bool:
         return any((self.sends, self.steps, self.refresh, self.takedown_steps, self.batches,
-                    self.broadcast_starts, self.inbound))
+                    self.broadcast_starts, self.inbound, self.drain))
 
     def summary(self) -> str:
         """"3 sends, 1 chain step" for a log line."""
         counts = [(len(self.sends), "send"), (len(self.steps), "chain step"),
                   (len(self.refresh), "Slack redraw"), (len(self.takedown_steps), "takedown step"),
                   (len(self.batches), "broadcast"), (len(self.broadcast_starts), "broadcast start"),
-                  (len(self.inbound), "SMS to answer")]
+                  (len(self.inbound) + self.drain, "SMS to answer")]
         return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n) \
             or "nothing"
 
@@ -83,6 +85,8 @@ def enqueue(connection: redis.Redis, work: Work, now: datetime) -> None:
     """Queue the work now (blocking); the sends first, since alerts cannot wait."""
     enqueue_sends(connection, work.sends, queue_name="live" if work.urgent else "alerts")
     enqueue_inbound(connection, work.inbound)
+    if work.drain:
+        drain_inbound(connection, now)
     schedule_steps(connection, work.steps, now)
     schedule_takedown_steps(connection, work.takedown_steps, now)
     for broadcast_id, lanes in work.batches:

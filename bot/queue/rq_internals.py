@@ -10,7 +10,7 @@ states each as a fact about rq, so an rq upgrade that changes one fails there, b
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -72,6 +72,16 @@ def status_of(target: Queue, job_id: str) -> JobStatus | None:
     """
     job = fetch_job(target, job_id)
     return job.get_status(refresh=False) if job is not None else None
+
+
+def statuses_of(target: Queue, job_ids: Sequence[str]) -> list[JobStatus | None]:
+    """The stored statuses of several jobs in one round trip (reads the job hashes' `status`
+    field: None where there is no hash or no status)."""
+    pipe = target.connection.pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hget(job_key(job_id), "status")
+    found: list[bytes | None] = pipe.execute()
+    return [JobStatus(raw.decode()) if raw else None for raw in found]
 
 
 def delete_job_if(target: Queue, job_id: str, statuses: Collection[JobStatus]) -> None:

@@ -23,12 +23,13 @@ from alerts.outbound import Outbound, Sender, delivery_key
 from alerts.phone import PhoneError, normalise
 from alerts.replies import Refused, Reply, opt_keyword, parse_reply
 from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
-from alerts.states import AnsweredVia
+from alerts.states import AnsweredVia, InboundState
 from bot.queue.handoff import Work, hand_off
 from bot.services.actions import Act, perform
 from bot.services.base import UseCase
 from bot.services.resident_inbox import ResidentInbox
 from bot.store import inbound
+from bot.store.engine import autocommit
 from bot.store.inbound import Message
 from bot.store.pages import insert_messages, open_pages
 
@@ -75,13 +76,15 @@ class SmsInbox(UseCase):
 
     resident_number: str | None = None
 
-    async def keep(self, form: Mapping[str, str]) -> Kept:
-        """Make the message durable before anything else (one short transaction)."""
+    async def keep(self, form: Mapping[str, str], *, deferred: bool = False) -> Kept:
+        """Make the message durable before anything else: one INSERT, committed on its own.
+        `deferred`: the webhook will not act on it, a worker will."""
         message = Message(form.get("MessageSid") or form.get("SmsSid") or "",
                           _phone(form.get("From", "")), form.get("To", ""),
                           form.get("Body", ""), (form.get("OptOutType") or "")[:12] or None)
-        async with self.engine.begin() as conn:
-            if await inbound.first_time(conn, message, self.clock()):
+        state = InboundState.DEFERRED if deferred else InboundState.RECEIVED
+        async with autocommit(self.engine) as conn:
+            if await inbound.first_time(conn, message, self.clock(), state):
                 return Kept(message)
             return Kept(message, await inbound.earlier(conn, message.sid))
 
@@ -95,18 +98,44 @@ class SmsInbox(UseCase):
             message = await inbound.claim(conn, sid, now)
             if message is None:
                 return None
-            outcome, kind = await self._dispatch(conn, message, now)
-            reply = outcome.reply or None
-            if reply and via is AnsweredVia.SMS:
-                outcome.work.sends += await insert_messages(conn, [self._reply(message, reply)],
-                                                            now)
-            await inbound.save_reply(conn, sid, reply, kind, via if reply else None)
+            reply, work = await self._act_and_keep(conn, message, via, now)
             if deadline is not None and asyncio.get_running_loop().time() > deadline:
                 raise TooLate(sid)
         # Shielded: the reply is committed; its sends and redraws must be queued even if the
         # webhook waiting for this gives up now.
-        await asyncio.shield(hand_off(self.redis, outcome.work, now))
+        await asyncio.shield(hand_off(self.redis, work, now))
         return reply
+
+    async def defer(self, sid: str) -> None:
+        """Leave a kept message to the workers' drain after all (its webhook ran out of time)."""
+        async with autocommit(self.engine) as conn:
+            await inbound.defer(conn, sid)
+
+    async def answer_deferred(self, seconds: float) -> tuple[int, bool]:
+        """Answer the messages left for a worker, oldest first, each in its own transaction and
+        its reply sent as an SMS, for about `seconds`; how many, and whether some are left."""
+        loop = asyncio.get_running_loop()
+        stop, answered = loop.time() + seconds, 0
+        while loop.time() < stop:
+            now = self.clock()
+            async with self.engine.begin() as conn:
+                message = await inbound.claim_next_deferred(conn, now)
+                if message is None:
+                    return answered, False
+                _reply, work = await self._act_and_keep(conn, message, AnsweredVia.SMS, now)
+            await hand_off(self.redis, work, now)
+            answered += 1
+        return answered, True
+
+    async def _act_and_keep(self, conn: AsyncConnection, message: Message, via: AnsweredVia,
+                            now: datetime) -> tuple[str | None, Work]:
+        """Act on a claimed message and keep its reply (sent as an SMS when `via` is SMS)."""
+        outcome, kind = await self._dispatch(conn, message, now)
+        reply = outcome.reply or None
+        if reply and via is AnsweredVia.SMS:
+            outcome.work.sends += await insert_messages(conn, [self._reply(message, reply)], now)
+        await inbound.save_reply(conn, message.sid, reply, kind, via if reply else None)
+        return reply, outcome.work
 
     async def answer_later(self, sid: str) -> str:
         """The worker's turn, after the webhook answered without a reply: act and send the

@@ -52,12 +52,13 @@ class Earlier:
     answered_via: AnsweredVia | None
 
 
-async def first_time(conn: AsyncConnection, message: Message, now: datetime) -> bool:
+async def first_time(conn: AsyncConnection, message: Message, now: datetime,
+                     state: InboundState = InboundState.RECEIVED) -> bool:
     """Keep an inbound message, not yet acted on; False if this MessageSid was seen before."""
     return await insert_ignore(conn, inbound_messages, {
         "sid": message.sid, "phone": message.phone, "to_number": message.to_number,
         "body": message.body, "opt_out_type": message.opt_out_type, "received_at": now,
-        "state": InboundState.RECEIVED})
+        "state": state})
 
 
 async def earlier(conn: AsyncConnection, sid: str) -> Earlier | None:
@@ -88,6 +89,31 @@ async def claim(conn: AsyncConnection, sid: str, now: datetime) -> Message | Non
     return Message(sid, row.phone, row.to_number, row.body, row.opt_out_type)
 
 
+async def claim_next_deferred(conn: AsyncConnection, now: datetime) -> Message | None:
+    """The oldest message left for a worker, marked handled in this transaction; None when
+    none is left. Two workers draining at once take different ones (SKIP LOCKED)."""
+    oldest = select(inbound_messages.c.sid).where(
+        inbound_messages.c.state == InboundState.DEFERRED).order_by(
+        inbound_messages.c.received_at).limit(1).with_for_update(skip_locked=True)
+    row = (await conn.execute(update(inbound_messages).where(
+        inbound_messages.c.sid == oldest.scalar_subquery(),
+        inbound_messages.c.state == InboundState.DEFERRED).values(
+        state=InboundState.HANDLED, handled_at=now).returning(
+        inbound_messages.c.sid, inbound_messages.c.phone, inbound_messages.c.to_number,
+        inbound_messages.c.body, inbound_messages.c.opt_out_type))).first()
+    if row is None:
+        return None
+    return Message(row.sid, row.phone, row.to_number, row.body, row.opt_out_type)
+
+
+async def defer(conn: AsyncConnection, sid: str) -> None:
+    """Leave a received message to a worker after all (its webhook ran out of time)."""
+    await conn.execute(update(inbound_messages).where(
+        inbound_messages.c.sid == sid,
+        inbound_messages.c.state.in_(INBOUND.sources(InboundState.DEFERRED)))
+        .values(state=InboundState.DEFERRED))
+
+
 async def save_reply(conn: AsyncConnection, sid: str, reply: str | None, kind: str,
                      via: AnsweredVia | None) -> None:
     """Keep the reply and how it goes out, so a retry of the same message gets no second one."""
@@ -104,9 +130,10 @@ async def answered_by_sms(conn: AsyncConnection, sid: str) -> str | None:
 
 
 async def waiting(conn: AsyncConnection, before: datetime, limit: int = 5000) -> list[str]:
-    """MessageSids kept before `before` and still not acted on: their webhook gave up or died."""
+    """MessageSids kept before `before` and still not acted on: their webhook died, or the
+    worker asked to answer them never came."""
     return list(await conn.scalars(select(inbound_messages.c.sid).where(
-        inbound_messages.c.state == InboundState.RECEIVED,
+        inbound_messages.c.state.in_(INBOUND.sources(InboundState.HANDLED)),
         inbound_messages.c.received_at < before).order_by(inbound_messages.c.received_at)
         .limit(limit)))
 

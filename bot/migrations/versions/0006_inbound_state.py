@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 # Spelled out, not imported: the states as they were when this revision was written.
-STATES = ("received", "handled")
+STATES = ("received", "deferred", "handled")
 ANSWERED_VIA = ("twiml", "sms")
 
 
