@@ -16,6 +16,7 @@ from bot.config.settings import Secret, Settings
 from bot.config.sites_file import LoadedSites
 from bot.ops.loop_lag import LoopLag
 from bot.services.container import Services
+from bot.services.inbound_keeper import InboundKeeper
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
@@ -31,6 +32,8 @@ LIVE_ENGINE = web.AppKey("live_engine", AsyncEngine)
 INCIDENTS = web.AppKey("incidents", IncidentStore)
 DELIVERIES = web.AppKey("deliveries", DeliveryStore)
 SERVICES = web.AppKey("services", Services)
+# Keeps inbound SMS in batches under a flood (bound to the app's event loop).
+INBOUND_KEEPER = web.AppKey("inbound_keeper", InboundKeeper)
 API_TOKEN = web.AppKey("api_token", Secret)
 BOLT = web.AppKey("bolt", AsyncApp)
 # The operator endpoints' own Redis client, with short timeouts (/readyz, /metrics).

@@ -101,7 +101,7 @@ async def inbound_sms(request: web.Request) -> web.Response:
     async with app[keys.ADMISSION].inline("twilio-sms") as free:
         try:
             # With no free slot it is kept as left for a worker: nothing more to write.
-            kept = await inbox.keep(form, deferred=not free)
+            kept = await app[keys.INBOUND_KEEPER].keep(form, deferred=not free)
         except Exception as exc:
             if not database_unreachable(exc):
                 raise
@@ -112,12 +112,14 @@ async def inbound_sms(request: web.Request) -> web.Response:
         sid = kept.message.sid
         outcome = await within(budget, _answer(inbox, sid, budget)) if free else LEFT
     if outcome is LEFT or outcome is TOO_LATE or outcome is DEFERRED:
-        # Left for the workers' drain; one cancelled or failed mid-answer gets a job of its
-        # own, which also sends a reply its attempt may have committed as it was cancelled.
-        work = Work(drain=True) if outcome in (LEFT, TOO_LATE) else Work(inbound=[sid])
+        # Left for the workers' drain (the keeper asked for one already when it kept it as
+        # deferred); one cancelled or failed mid-answer gets a job of its own, which also sends
+        # a reply its attempt may have committed as it was cancelled.
         if outcome is TOO_LATE:
             await _defer(inbox, sid)
-        await hand_off(app[keys.REDIS], work, app[keys.CLOCK]())
+        if outcome is not LEFT:
+            work = Work(drain=True) if outcome is TOO_LATE else Work(inbound=[sid])
+            await hand_off(app[keys.REDIS], work, app[keys.CLOCK]())
         app[keys.ADMISSION].deferred("sms")
         return _twiml_response(None)
     return _twiml_response(outcome if isinstance(outcome, str) else None)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from alerts.chains import Due
 from alerts.states import BroadcastStatus
 from bot.queue.connection import (
+    drain_inbound,
     enqueue_batches,
     enqueue_inbound,
     enqueue_sends,
@@ -61,6 +62,7 @@ class Work:
     stalled: list[int] = field(default_factory=list)
     urgent: list[str] = field(default_factory=list)  # a fresh shooting's alerts: the live queue
     inbound: list[str] = field(default_factory=list)  # kept SMS nobody answered
+    drain: bool = False  # kept SMS left for the drain have waited: make sure a drain runs
 
 
 async def find_work(runtime: WorkerRuntime) -> Work:
@@ -85,13 +87,14 @@ async def find_work(runtime: WorkerRuntime) -> Work:
                     broadcasts.c.status == BroadcastStatus.SCHEDULED,
                     broadcasts.c.send_at < now + HORIZON))]
             waiting = await inbound.waiting(conn, now - GRACE)
+            drain = await inbound.deferred_since(conn, now - GRACE)
     finally:
         await engine.dispose()
     urgent = {d.message.key for d in stuck if d.message.kind in URGENT_KINDS
               and d.created_at > now - FRESH}
     return Work([d.message.key for d in stuck if d.message.key not in urgent], due,
                 [(s.id, s.at) for s in steps], now, sending, scheduled, stalled, sorted(urgent),
-                waiting)
+                waiting, drain)
 
 
 def enqueue_work(connection: redis.Redis, work: Work, stale_after: timedelta) -> int:
@@ -105,6 +108,7 @@ def enqueue_work(connection: redis.Redis, work: Work, stale_after: timedelta) ->
         enqueue_sends(connection, work.urgent, queue_name="live", stale_after=stale_after)
         + enqueue_sends(connection, work.keys, stale_after=stale_after)
         + enqueue_inbound(connection, work.inbound, stale_after)
+        + (drain_inbound(connection, work.now) if work.drain else 0)
         + schedule_steps(connection, [d for d in work.due if d.at >= overdue], work.now)
         + schedule_steps(connection, [d for d in work.due if d.at < overdue], work.now, stale_after)
         + schedule_takedown_steps(connection, [s for s in work.takedown_steps if s[1] >= overdue],

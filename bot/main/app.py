@@ -26,6 +26,7 @@ from bot.ops.readiness import TIMEOUT as PROBE_TIMEOUT
 from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.services.container import build_services
+from bot.services.inbound_keeper import InboundKeeper
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
@@ -114,7 +115,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             # A process started during an outage still comes up, to answer 503s and recover.
             log.warning("warm-up skipped (%s): the first requests will open what they need",
                         type(exc).__name__)
+        keeper = app[keys.INBOUND_KEEPER] = InboundKeeper(services.sms_inbox, app[keys.REDIS])
         yield
+        await keeper.close()
 
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:

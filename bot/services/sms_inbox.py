@@ -11,7 +11,7 @@ reply goes out as an ordinary SMS.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -79,14 +79,26 @@ class SmsInbox(UseCase):
     async def keep(self, form: Mapping[str, str], *, deferred: bool = False) -> Kept:
         """Make the message durable before anything else: one INSERT, committed on its own.
         `deferred`: the webhook will not act on it, a worker will."""
-        message = Message(form.get("MessageSid") or form.get("SmsSid") or "",
-                          _phone(form.get("From", "")), form.get("To", ""),
-                          form.get("Body", ""), (form.get("OptOutType") or "")[:12] or None)
-        state = InboundState.DEFERRED if deferred else InboundState.RECEIVED
+        (kept,) = await self.keep_many([(message_of(form), deferred)])
+        return kept
+
+    async def keep_many(self, messages: Sequence[tuple[Message, bool]]) -> list[Kept]:
+        """`keep` for many messages in one statement; a MessageSid twice in them is fresh once."""
+        states = [(message, InboundState.DEFERRED if deferred else InboundState.RECEIVED)
+                  for message, deferred in messages]
         async with autocommit(self.engine) as conn:
-            if await inbound.first_time(conn, message, self.clock(), state):
-                return Kept(message)
-            return Kept(message, await inbound.earlier(conn, message.sid))
+            fresh = await inbound.first_times(conn, states, self.clock())
+            seen = [message.sid for message, _ in messages if message.sid not in fresh]
+            known = await inbound.earlier_many(conn, seen) if seen else {}
+        kept = []
+        for message, state in states:
+            if message.sid in fresh:
+                fresh.discard(message.sid)  # a second copy in this batch is a retry of it
+                kept.append(Kept(message))
+            else:
+                kept.append(Kept(message, known.get(message.sid,
+                                                    inbound.Earlier(state, None, None))))
+        return kept
 
     async def answer(self, sid: str, via: AnsweredVia, deadline: float | None = None
                      ) -> str | None:
@@ -111,11 +123,22 @@ class SmsInbox(UseCase):
         async with autocommit(self.engine) as conn:
             await inbound.defer(conn, sid)
 
-    async def answer_deferred(self, seconds: float) -> tuple[int, bool]:
+    async def answer_deferred(self, seconds: float, lanes: int = 4) -> tuple[int, bool]:
         """Answer the messages left for a worker, oldest first, each in its own transaction and
-        its reply sent as an SMS, for about `seconds`; how many, and whether some are left."""
-        loop = asyncio.get_running_loop()
-        stop, answered = loop.time() + seconds, 0
+        its reply sent as an SMS, `lanes` at a time, for about `seconds`; how many were
+        answered, and whether some are left. (SQLite takes one writer at a time: one lane.)"""
+        if self.engine.dialect.name == "sqlite":
+            lanes = 1
+        stop = asyncio.get_running_loop().time() + seconds
+        # A lane that fails (a deadlock PostgreSQL broke) cancels the others: their open
+        # transactions roll back, and their messages wait for the next drain.
+        async with asyncio.TaskGroup() as group:
+            runs = [group.create_task(self._drain_lane(stop)) for _ in range(lanes)]
+        counts = [run.result() for run in runs]
+        return sum(answered for answered, _ in counts), any(more for _, more in counts)
+
+    async def _drain_lane(self, stop: float) -> tuple[int, bool]:
+        loop, answered = asyncio.get_running_loop(), 0
         while loop.time() < stop:
             now = self.clock()
             async with self.engine.begin() as conn:
@@ -229,6 +252,13 @@ class SmsInbox(UseCase):
         done = await perform(conn, Act(page, incident, self.sites, now), action, reply.text,
                              reply.outcome)
         return Outcome(sms_reply(done.result, self.sites.tz), done.work)
+
+
+def message_of(form: Mapping[str, str]) -> Message:
+    """The inbound SMS a verified webhook form carries."""
+    return Message(form.get("MessageSid") or form.get("SmsSid") or "",
+                   _phone(form.get("From", "")), form.get("To", ""), form.get("Body", ""),
+                   (form.get("OptOutType") or "")[:12] or None)
 
 
 @lru_cache(maxsize=4096)

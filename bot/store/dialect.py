@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, text
@@ -24,6 +24,18 @@ async def insert_ignore(conn: AsyncConnection, table: Table, values: Mapping[str
         statement = _INSERT_IGNORE[key] = dialect.insert(table).on_conflict_do_nothing()
     result = await conn.execute(statement, dict(values))
     return bool(result.rowcount)
+
+
+async def insert_new(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]],
+                     key: str) -> set[Any]:
+    """INSERT many rows in one statement, skipping those whose primary or unique key exists;
+    the `key` column's values of the rows inserted."""
+    if not rows:
+        return set()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(list(rows)).on_conflict_do_nothing().returning(
+        table.c[key])
+    return set(await conn.scalars(statement))
 
 
 async def lock_keys(conn: AsyncConnection, keys: list[str]) -> None:

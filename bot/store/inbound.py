@@ -3,7 +3,7 @@ opt-outs, and the help-text rate limit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.states import INBOUND, AnsweredVia, InboundState
-from bot.store.dialect import insert_ignore
+from bot.store.dialect import insert_ignore, insert_new
 from bot.store.schema import inbound_messages, opt_outs
 
 # The statements every inbound SMS runs, built once (see dialect.insert_ignore for why).
@@ -59,6 +59,25 @@ async def first_time(conn: AsyncConnection, message: Message, now: datetime,
         "sid": message.sid, "phone": message.phone, "to_number": message.to_number,
         "body": message.body, "opt_out_type": message.opt_out_type, "received_at": now,
         "state": state})
+
+
+async def first_times(conn: AsyncConnection, kept: Sequence[tuple[Message, InboundState]],
+                      now: datetime) -> set[str]:
+    """Keep many inbound messages in one statement; the MessageSids seen for the first time."""
+    return await insert_new(conn, inbound_messages, [
+        {"sid": message.sid, "phone": message.phone, "to_number": message.to_number,
+         "body": message.body, "opt_out_type": message.opt_out_type, "received_at": now,
+         "state": state} for message, state in kept], "sid")
+
+
+async def earlier_many(conn: AsyncConnection, sids: Iterable[str]) -> dict[str, Earlier]:
+    """What became of each of these MessageSids seen before."""
+    rows = await conn.execute(select(inbound_messages.c.sid, inbound_messages.c.state,
+                                     inbound_messages.c.reply, inbound_messages.c.answered_via)
+                              .where(inbound_messages.c.sid.in_(list(set(sids)))))
+    return {row.sid: Earlier(InboundState(row.state), row.reply,
+                             AnsweredVia(row.answered_via) if row.answered_via else None)
+            for row in rows}
 
 
 async def earlier(conn: AsyncConnection, sid: str) -> Earlier | None:
@@ -129,11 +148,19 @@ async def answered_by_sms(conn: AsyncConnection, sid: str) -> str | None:
     return row.reply if row is not None else None
 
 
+async def deferred_since(conn: AsyncConnection, before: datetime) -> bool:
+    """Whether some message left for the workers' drain has waited since before `before`."""
+    found = await conn.scalar(select(inbound_messages.c.sid).where(
+        inbound_messages.c.state == InboundState.DEFERRED,
+        inbound_messages.c.received_at < before).limit(1))
+    return found is not None
+
+
 async def waiting(conn: AsyncConnection, before: datetime, limit: int = 5000) -> list[str]:
-    """MessageSids kept before `before` and still not acted on: their webhook died, or the
-    worker asked to answer them never came."""
+    """MessageSids kept before `before` that their webhook was acting on and never finished
+    (it died mid-answer): each needs a job of its own."""
     return list(await conn.scalars(select(inbound_messages.c.sid).where(
-        inbound_messages.c.state.in_(INBOUND.sources(InboundState.HANDLED)),
+        inbound_messages.c.state == InboundState.RECEIVED,
         inbound_messages.c.received_at < before).order_by(inbound_messages.c.received_at)
         .limit(limit)))
 
