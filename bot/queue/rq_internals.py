@@ -185,10 +185,27 @@ class WorkerHooks(_Worker):
         with self.job_scope():
             return super().perform_job(job, queue, execution)
 
+    _in_maintenance = False
+
     def run_maintenance_tasks(self) -> None:
         """rq's periodic clean-up, then `after_maintenance`."""
-        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
-        self.after_maintenance()
+        self._in_maintenance = True
+        try:
+            super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+            self.after_maintenance()
+        finally:
+            self._in_maintenance = False
+
+    def _shutdown(self) -> None:
+        # rq stops an idle worker by raising StopRequested from the signal handler, wherever
+        # the main thread is. Inside maintenance that is our reconcile's event loop, which
+        # may swallow it (an exception in a loop callback is only logged), and the worker
+        # would ignore SIGTERM. There, ask for the stop as rq does during a job: the work
+        # loop checks for it right after maintenance.
+        if self._in_maintenance:
+            self._stop_requested = True
+            return
+        super()._shutdown()  # type: ignore[no-untyped-call]
 
     def _install_signal_handlers(self) -> None:
         # Signal handlers can only be set in the main thread; tests run burst workers in others.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -46,6 +47,20 @@ class Probe(_Counting, SimpleWorker):
     """The in-process worker, as CmsWorker is built."""
 
     death_penalty_class = THREAD_SAFE_TIMEOUTS
+
+
+class SignalledInMaintenance(Probe):
+    """Gets a SIGTERM while its maintenance runs an event loop, as reconcile's does."""
+
+    def after_maintenance(self) -> None:
+        super().after_maintenance()
+        if self.maintained == 1:
+            async def signal_from_a_callback() -> None:
+                # In a loop callback, an exception raised by the signal handler is only logged.
+                asyncio.get_running_loop().call_soon(os.kill, os.getpid(), signal.SIGTERM)
+                await asyncio.sleep(0)
+
+            asyncio.run(signal_from_a_callback())
 
 
 class ForkingProbe(_Counting, Worker):

@@ -29,10 +29,17 @@ from bot.queue.rq_internals import (
     reschedule,
     scheduled_time,
     status_of,
+    statuses_of,
     stopped_on_request,
     worker_ttl_for_wait,
 )
-from tests.bot.queue.rq_workers import ForkingProbe, probe, terminate_once_idle, work_in_a_thread
+from tests.bot.queue.rq_workers import (
+    ForkingProbe,
+    SignalledInMaintenance,
+    probe,
+    terminate_once_idle,
+    work_in_a_thread,
+)
 
 BROKEN = "rq no longer does what bot/queue/rq_internals.py relies on: "
 JOBS = "tests.bot.queue.rq_jobs."
@@ -111,6 +118,18 @@ def test_a_job_hash_without_a_status_reads_created(connection: redis.Redis, aler
     connection.hdel(job_key("j1"), "status")
     assert status_of(alerts, "j1") == JobStatus.CREATED, (
         BROKEN + "a fetched job whose hash has no `status` reads as created")
+
+
+def test_statuses_of_reads_what_fetching_each_job_would_say_in_one_round_trip(
+        connection: redis.Redis, alerts: Queue) -> None:
+    add_unique(alerts, JOBS + "succeed", (), "queued", None)
+    add_unique(alerts, JOBS + "succeed", (), "later", LATER)
+    add_unique(alerts, JOBS + "crash", (), "failed", None)
+    work_in_a_thread(probe(alerts))  # runs "queued" and "failed"; "later" stays scheduled
+    ids = ["queued", "later", "failed", "missing"]
+    assert statuses_of(alerts, ids) == [status_of(alerts, job_id) for job_id in ids] == [
+        JobStatus.FINISHED, JobStatus.SCHEDULED, JobStatus.FAILED, None], (
+        BROKEN + "a job's status is the `status` field of its hash")
 
 
 def test_a_finished_job_keeps_its_status_for_result_ttl(connection: redis.Redis, alerts: Queue) -> None:
@@ -284,6 +303,18 @@ def test_a_warm_shutdown_of_an_idle_worker_sets_the_date_too(alerts: Queue, main
     assert stopped_on_request(worker), (
         BROKEN + "SIGTERM to an idle worker sets its _shutdown_requested_date (rq writes the "
         "public shutdown_requested_date only for a request during a job)")
+
+
+def test_a_sigterm_during_maintenance_stops_the_worker_before_its_next_job(alerts: Queue,
+                                                                          main_thread: None) -> None:
+    add_unique(alerts, JOBS + "succeed", (), "next", None)
+    worker = SignalledInMaintenance([alerts], connection=alerts.connection,
+                                    serializer=JSONSerializer)
+    worker.work(burst=True, logging_level="WARNING")
+    assert status_of(alerts, "next") == JobStatus.QUEUED, (
+        "a SIGTERM while reconcile's event loop runs stops the worker (it was swallowed by "
+        "the loop and the worker went on)")
+    assert stopped_on_request(worker)
 
 
 def test_a_worker_that_ran_dry_was_not_asked_to_stop(alerts: Queue) -> None:

@@ -1,5 +1,6 @@
-"""The database refuses a state outside its machine, on SQLite and on PostgreSQL, and a database
-of revision 0004 upgrades to the checks with its rows intact."""
+"""The database refuses a state outside its machine, on SQLite and on PostgreSQL, a database
+of revision 0004 upgrades to the checks with its rows intact, and the SMS kept before 0006
+read as handled."""
 
 import asyncio
 import uuid
@@ -20,7 +21,7 @@ from alerts.states import BroadcastStatus, IncidentStatus, StepStatus, ZoneStatu
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.migrate import downgrade, pending, upgrade
-from bot.store.schema import chains, deliveries, metadata, pages
+from bot.store.schema import chains, deliveries, inbound_messages, metadata, pages
 from tests.bot.store import rows
 from tests.bot.store.rows import AT, Rows
 
@@ -148,6 +149,24 @@ async def test_a_database_at_0004_upgrades_with_its_rows_intact(empty_engine: As
                                 (pages, rows.page("I-3", 1, open=False))])
     with pytest.raises(IntegrityError):
         await insert(empty_engine, [(pages, rows.page("I-4", 1))])
+
+
+async def test_sms_kept_before_0006_read_as_handled_with_any_reply_sent_as_twiml(
+        empty_engine: AsyncEngine) -> None:
+    await upgrade(empty_engine, "0005")
+    kept = {"phone": "+17185550100", "to_number": "+17185550000", "received_at": AT}
+    await insert(empty_engine, [
+        (inbound_messages, {**kept, "sid": "SM-answered", "body": "1A", "reply": "CMS: ok"}),
+        (inbound_messages, {**kept, "sid": "SM-silent", "body": "thanks"})])
+    await upgrade(empty_engine)
+    async with empty_engine.connect() as conn:
+        found = {row.sid: row for row in await conn.execute(select(inbound_messages))}
+    assert {sid: (row.state, row.handled_at, row.answered_via) for sid, row in found.items()} == {
+        "SM-answered": ("handled", AT, "twiml"), "SM-silent": ("handled", AT, None)}
+    # From now on the state is checked.
+    with pytest.raises(IntegrityError, match="ck_inbound_messages_state"):
+        await insert(empty_engine, [(inbound_messages, {**kept, "sid": "SM-new", "body": "x",
+                                                        "state": "lost"})])
 
 
 async def test_a_downgrade_drops_the_checks_and_keeps_the_rows(empty_engine: AsyncEngine) -> None:
