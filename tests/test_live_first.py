@@ -13,7 +13,9 @@ from bot.queue.connection import connect, enqueue_sends, queue
 from bot.store.engine import open_engine
 from bot.store.pages import insert_messages
 from tests.conftest import STAFF_FROM
+from tests.polling import eventually
 from tests.test_responses import LUIS, alert
+from workers.posts import refresh_lock_name
 
 # In the sample sites, this point is man-up-eny's catchment only.
 EAST_NEW_YORK = {"id": "NYPD-NEW", "occurred_at": "2026-07-04T23:40:00-04:00", "lat": 40.6598,
@@ -80,3 +82,43 @@ async def test_a_new_shootings_alerts_go_before_a_backlog_and_a_reply_flood(
     assert all(m.body.startswith("CMS ALERT #") for m in sent[:3])
     assert sum(m.body.startswith("CMS ESCALATION #1: backlog") for m in sent) == BACKLOG
     assert sum(m.to == LUIS and m.body == "CMS: note added to #1." for m in sent) == 100
+
+
+async def test_a_redraw_held_up_by_its_lock_is_retried_and_never_holds_up_a_new_shooting(
+        client, twilio, slack, sms_from_luis, hurried, redis_url, run_worker, clock):
+    work = lambda: run_worker(hurried, clock)  # noqa: E731
+    await alert(client, work)
+    connection = connect(redis_url)
+    # As a worker killed in the middle of a redraw of NYPD-1 leaves it: its lock, for a minute.
+    held = connection.lock(refresh_lock_name("NYPD-1"), timeout=60)
+    assert held.acquire(blocking=False)
+    try:
+        await sms_from_luis("1A")
+        response = await client.post("/api/incidents", json=EAST_NEW_YORK, headers={
+            "Authorization": "Bearer " + hurried.ingest_token().reveal()})
+        assert response.status == 202
+        redraws = len(slack.updates)
+        # The worker does not wait for the lock (it would for 30 s): a run ends well inside
+        # the deadline, the new shooting texted, NYPD-1's post not yet redrawn.
+        await asyncio.wait_for(work(), timeout=20)
+        assert {m.to for m in twilio.messages} >= MAN_UP
+        assert len(slack.updates) == redraws
+    finally:
+        held.release()
+        connection.close()
+
+    async def redrawn() -> bool:
+        await work()  # the redraw was rescheduled a moment later: run until it has come due
+        return any("Luis Feliz: acknowledged" in str(u["blocks"]) for u in slack.updates)
+
+    await eventually(redrawn, "NYPD-1's post redrawn once its lock was free", within=30,
+                     interval=0.2)
+
+
+@pytest.fixture
+def sms_from_luis(twilio, port):
+    async def send(body: str) -> None:
+        status, _ = await twilio.send_inbound(f"http://127.0.0.1:{port}/twilio/sms", LUIS,
+                                              STAFF_FROM, body)
+        assert status == 200
+    return send

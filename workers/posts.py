@@ -15,15 +15,23 @@ from workers.context import JobContext
 
 log = logging.getLogger(__name__)
 
+LOCKED_RETRY = timedelta(seconds=2)  # when another redraw of the incident holds the lock
+
+
+def refresh_lock_name(incident_id: str) -> str:
+    """The Redis lock held while an incident's posts are redrawn."""
+    return f"cmsbot:refresh:{hashlib.blake2b(incident_id.encode(), digest_size=8).hexdigest()}"
+
 
 async def refresh(ctx: JobContext, incident_id: str) -> timedelta | None:
     """Update every live post of the incident; say when to try again if Slack said not now."""
     updater: PostUpdater = ctx.notifiers["slack"]  # type: ignore[assignment]
-    digest = hashlib.blake2b(incident_id.encode(), digest_size=8).hexdigest()
     # Read and write under one lock: two redraws racing could leave the older state on top.
-    lock = ctx.redis.lock(f"cmsbot:refresh:{digest}", timeout=60, blocking_timeout=30)
-    if not await asyncio.to_thread(lock.acquire):
-        return timedelta(seconds=5)
+    # Never wait for it: a worker waiting here is a worker not sending a new shooting's
+    # alerts (a lock left by a killed worker lasts a minute). The redraw tries again later.
+    lock = ctx.redis.lock(refresh_lock_name(incident_id), timeout=60)
+    if not await asyncio.to_thread(lock.acquire, blocking=False):
+        return LOCKED_RETRY
     try:
         async with ctx.engine.connect() as conn:
             state = await post_state(conn, incident_id, ctx.runtime.sites)
