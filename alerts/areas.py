@@ -50,6 +50,14 @@ def overlapping(target: BaseGeometry, zones: Sequence[Zone],
     return found
 
 
+def resources_for(target: BaseGeometry, sites: Sites) -> list[str]:
+    """The support resources of the teams whose catchment meets the target, each once."""
+    found = (resource for team in sites.teams
+             if (shape := sites.shapes.get(f"team:{team.id}")) is not None
+             and shape.intersects(target) for resource in team.resources)
+    return list(dict.fromkeys(found))
+
+
 def containing(lat: float, lon: float, sites: Sites) -> list[Zone]:
     """Residents' areas that hold a point (for notices after an incident), NTAs first."""
     x, y = sites.index.projection.xy(lat, lon)

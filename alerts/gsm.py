@@ -114,24 +114,36 @@ def segments(text: str) -> int:
     return count
 
 
-def fit(text: str, max_segments: int) -> str:
-    """`text` unchanged if it fits in `max_segments` SMS, else cut short and ended with "..."."""
+def fit(text: str, max_segments: int, footer: str = "") -> str:
+    """`text` (then a space and `footer`) if it fits in `max_segments` SMS; else `text` is cut
+    short and ended with "...", and the footer still follows whole.
+
+    The footer is what must never be cut: carriers require a resident text to end with how to
+    opt out, so "Reply STOP to opt out." is a footer, not the end of the text.
+    """
     if max_segments < 1:
         raise ValueError(f"max_segments must be at least 1, got {max_segments}")
-    if segments(text) <= max_segments:
-        return text
-    # Longest prefix that still fits with the ellipsis. More text never takes fewer segments,
-    # so a binary search finds it. Cutting may drop the only UCS-2 character; the prefix is
-    # then measured as GSM-7 and keeps more text.
+    whole = _join(text, footer)
+    if segments(whole) <= max_segments:
+        return whole
+    if segments(_join(ELLIPSIS, footer)) > max_segments:
+        raise ValueError(f"the footer alone does not fit in {max_segments} segment(s)")
+    # Longest prefix that still fits with the ellipsis and the footer. More text never takes
+    # fewer segments, so a binary search finds it. Cutting may drop the only UCS-2 character;
+    # the prefix is then measured as GSM-7 and keeps more text.
     low, high = 0, len(text) - 1
     while low < high:
         middle = (low + high + 1) // 2
-        if segments(_cut(text, middle)) <= max_segments:
+        if segments(_join(_cut(text, middle), footer)) <= max_segments:
             low = middle
         else:
             high = middle - 1
-    return _cut(text, low)
+    return _join(_cut(text, low), footer)
 
 
 def _cut(text: str, length: int) -> str:
     return text[:length].rstrip() + ELLIPSIS
+
+
+def _join(text: str, footer: str) -> str:
+    return f"{text} {footer}" if footer and text else text or footer

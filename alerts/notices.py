@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from alerts import resident_texts as texts
-from alerts.areas import containing
+from alerts.areas import containing, resources_for, target_shape
 from alerts.incident import Incident
 from alerts.sites import Sites
 
@@ -38,3 +39,13 @@ def notice_for(incident: Incident, sites: Sites, resources: Sequence[str]) -> No
                           resources, language)
         for language in ("en", "es"))
     return Notice(areas[0].id, area, english, spanish)
+
+
+def area_wording(target: str, sites: Sites, now: datetime) -> tuple[str, str]:
+    """What a refused broadcast to `target` can say instead, in English and Spanish: the
+    standard notice's words for that area (AreaError for an unknown target)."""
+    label, shape = target_shape(target, sites)
+    resources = resources_for(shape, sites)
+    english, spanish = (texts.area_report(label, texts.when_phrase(now, sites.tz, language),
+                                          resources, language) for language in ("en", "es"))
+    return english, spanish

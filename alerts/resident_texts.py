@@ -21,30 +21,32 @@ _TERMS = {
           "STOP para cancelar.",
 }
 _NAME = {"en": "CMS Safety Updates", "es": "Alertas de Seguridad CMS"}
+_STOP = {"en": "Reply STOP to opt out.", "es": "Responda STOP para cancelar."}
 _PARTS = {"en": ("overnight", "this morning", "this afternoon", "this evening"),
           "es": ("de madrugada", "esta manana", "esta tarde", "esta noche")}
 
 
-def _sms(text: str) -> str:
-    return fit(to_gsm7(" ".join(text.split())), MAX_SEGMENTS)
+def _sms(text: str, footer: str = "") -> str:
+    # The footer (how to stop, the program's terms) is kept whole; only the body is shortened.
+    return fit(to_gsm7(" ".join(text.split())), MAX_SEGMENTS, to_gsm7(footer))
 
 
 def confirm_prompt(area: str, language: Language) -> str:
     """Double opt-in: what YES will sign them up for."""
     if language == "es":
         return _sms(f"{_NAME['es']}: responda SI para recibir alertas de seguridad de {area} del "
-                    f"Sistema de Manejo de Crisis de NYC. {_TERMS['es']}")
+                    "Sistema de Manejo de Crisis de NYC.", _TERMS["es"])
     return _sms(f"{_NAME['en']}: reply YES to get safety updates for {area} from NYC's Crisis "
-                f"Management System. {_TERMS['en']}")
+                "Management System.", _TERMS["en"])
 
 
 def subscribed(area: str, language: Language) -> str:
     """The opt-in is confirmed."""
     if language == "es":
         return _sms(f"{_NAME['es']}: listo, recibira alertas de {area}. Responda ZONAS para ver "
-                    f"sus zonas, SALIR para dejar una. {_TERMS['es']}")
+                    "sus zonas, SALIR para dejar una.", _TERMS["es"])
     return _sms(f"{_NAME['en']}: you're signed up for {area}. Reply ZONES to see your areas, "
-                f"LEAVE to leave one. {_TERMS['en']}")
+                "LEAVE to leave one.", _TERMS["en"])
 
 
 def choose(options: Sequence[str], language: Language) -> str:
@@ -101,19 +103,19 @@ def zones(areas: Sequence[str], language: Language) -> str:
 def language_set(language: Language) -> str:
     """ES or EN."""
     if language == "es":
-        return _sms(f"{_NAME['es']}: le escribiremos en espanol. {_TERMS['es']}")
-    return _sms(f"{_NAME['en']}: we will write to you in English. {_TERMS['en']}")
+        return _sms(f"{_NAME['es']}: le escribiremos en espanol.", _TERMS["es"])
+    return _sms(f"{_NAME['en']}: we will write to you in English.", _TERMS["en"])
 
 
 def help_text(language: Language) -> str:
     """HELP: who we are and every keyword."""
     if language == "es":
         return _sms(f"{_NAME['es']} del Sistema de Manejo de Crisis de NYC. UNIRSE 11207 o UNIRSE "
-                    "y su barrio; SALIR; ZONAS; EN for English. Emergencias: llame al 911. "
-                    f"{_TERMS['es']}")
+                    "y su barrio; SALIR; ZONAS; EN for English. Emergencias: llame al 911.",
+                    _TERMS["es"])
     return _sms(f"{_NAME['en']} from NYC's Crisis Management System. JOIN 11207 or JOIN and your "
-                "neighborhood; LEAVE; ZONES; ES para espanol. Emergencies: call 911. "
-                f"{_TERMS['en']}")
+                "neighborhood; LEAVE; ZONES; ES para espanol. Emergencies: call 911.",
+                _TERMS["en"])
 
 
 def staff_number_here(language: Language) -> str:
@@ -123,10 +125,9 @@ def staff_number_here(language: Language) -> str:
 
 
 def broadcast(area: str, text: str, language: Language) -> str:
-    """A coordinator's update for an area, with the way out."""
-    stop = "Responda STOP para cancelar." if language == "es" else "Reply STOP to opt out."
+    """A coordinator's update for an area, with the way out (kept whole, however long the text)."""
     label = "Alerta CMS" if language == "es" else "CMS Safety Update"
-    return _sms(f"{label} ({area}): {text} {stop}")
+    return _sms(f"{label} ({area}): {text}", _STOP[language])
 
 
 def when_phrase(moment: datetime, tz: tzinfo, language: Language) -> str:
@@ -135,15 +136,17 @@ def when_phrase(moment: datetime, tz: tzinfo, language: Language) -> str:
     return _PARTS[language][0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3]
 
 
-def area_notice(area: str, when: str, resources: Sequence[str], language: Language) -> str:
-    """After a verified shooting: the area and the time of day, and where to find support."""
+def area_report(area: str, when: str, resources: Sequence[str], language: Language) -> str:
+    """The words of an area notice: the area, the time of day, where to find support."""
     support = "; ".join(resources)
     if language == "es":
         body = f"Se reporto un tiroteo en la zona de {area} {when}."
-        if support:
-            body += f" Si necesita apoyo: {support}."
-        return _sms(f"Alerta CMS: {body} Responda STOP para cancelar.")
+        return body + (f" Si necesita apoyo: {support}." if support else "")
     body = f"A shooting was reported in the {area} area {when}."
-    if support:
-        body += f" If you need support: {support}."
-    return _sms(f"CMS Safety Update: {body} Reply STOP to opt out.")
+    return body + (f" If you need support: {support}." if support else "")
+
+
+def area_notice(area: str, when: str, resources: Sequence[str], language: Language) -> str:
+    """After a verified shooting: the area and the time of day, and where to find support."""
+    label = "Alerta CMS" if language == "es" else "CMS Safety Update"
+    return _sms(f"{label}: {area_report(area, when, resources, language)}", _STOP[language])

@@ -135,6 +135,11 @@ class Sites:
         return found
 
     @cached_property
+    def hospitals(self) -> tuple[str, ...]:
+        """Every hospital a team serves: names a resident must never read."""
+        return tuple(dict.fromkeys(h for team in self.teams for h in team.hospitals))
+
+    @cached_property
     def _teams_by_id(self) -> Mapping[str, Team]:
         return {team.id: team for team in self.teams}
 

@@ -20,6 +20,7 @@ from alerts.durations import DurationError, parse_duration
 from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
 from alerts.phone import PhoneError, normalise
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
+from alerts.privacy import PROMISE, private_details, refusal
 from alerts.shifts import ShiftError, parse_shift
 from alerts.sites import (
     ROLES,
@@ -107,6 +108,7 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
         teams_data = []
     entries: list[tuple[str, Fence, float]] = []
     teams: list[Team] = []
+    places: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(teams_data):
         team = _team(f"teams[{i}]", raw, out, layers, layer_fences, projection, entries)
@@ -116,7 +118,13 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
             out.add(f"teams[{i}].id", f"duplicate team id {team.id!r}")
         seen.add(team.id)
         teams.append(team)
-    playbooks = _playbooks(data.get("takedown_playbooks"), out)
+        places.append(f"teams[{i}]")
+    hospitals = tuple(h for team in teams for h in team.hospitals)
+    for where, team in zip(places, teams, strict=True):
+        for j, resource in enumerate(team.resources):
+            _private(f"{where}.resources[{j}]", "resources reach residents in area notices",
+                     resource, hospitals, out)
+    playbooks = _playbooks(data.get("takedown_playbooks"), hospitals, out)
     if out.problems:
         raise SitesError(out.problems)
     return Sites(
@@ -133,7 +141,16 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
     )
 
 
-def _playbooks(raw: object, out: _Collector) -> dict[str, tuple[PlaybookStep, ...]]:
+def _private(where: str, what: str, text: str, hospitals: Sequence[str],
+             out: _Collector) -> None:
+    """Words residents receive from the sites file keep the privacy promise, checked at load."""
+    findings = private_details(text, hospitals)
+    if findings:
+        out.add(where, f"{what}, and {PROMISE}: {refusal(findings)}")
+
+
+def _playbooks(raw: object, hospitals: Sequence[str],
+               out: _Collector) -> dict[str, tuple[PlaybookStep, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -152,6 +169,10 @@ def _playbooks(raw: object, out: _Collector) -> dict[str, tuple[PlaybookStep, ..
                 parsed.append(parse_step(step))
             except PlaybookError as exc:
                 out.add(f"{where}[{i}]", str(exc))
+                continue
+            if parsed[-1].audience == "residents":
+                _private(f"{where}[{i}].text", f"playbook {str(name)!r} sends this step to residents",
+                         parsed[-1].text, hospitals, out)
         if not parsed and not any(p.where.startswith(where) for p in out.problems):
             out.add(where, "a playbook needs at least one step")
         playbooks[str(name)] = tuple(parsed)

@@ -30,7 +30,7 @@ from tests.doubles.twilio_api import SentMessage
 
 ZONE, LABEL = "nta:BK81", "Brownsville"  # an area of the sample sites file
 COORDINATOR = "U0COORD1"  # Dana Reyes, a coordinator in the sample sites file
-TEXT = "Cooling center open until 9pm at PS 156, 750 Livonia Ave"
+TEXT = "Cooling center open until 9pm at PS 156 on Livonia Ave"  # an area, never an address
 
 
 def phone(n: int) -> str:

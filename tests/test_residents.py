@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.main.app import create_app
 from bot.store.engine import open_engine
-from bot.store.schema import resident_zones
+from bot.store.schema import broadcasts, resident_zones
 from tests.conftest import API_TOKEN
 from tests.slack_requests import signed_headers
 
@@ -139,6 +139,42 @@ async def test_a_broadcast_reaches_the_residents_of_the_zone_only_each_in_their_
     assert got[CARLA].startswith("CMS Safety Update (Brownsville In Violence Out): Community")
     assert got[BEN].startswith("Alerta CMS (Brownsville In Violence Out): Reunion esta noche")
     assert all(m.from_ == RESIDENT_FROM for m in twilio.messages if m.to in got)
+
+
+ATTACK = ("Shooting at 455 E 140 ST & BROOK AVE: 2 victims, 1 FATAL (Jose R., 17), taken to "
+          "Lincoln Hospital")
+
+
+async def test_a_broadcast_naming_victims_an_address_or_a_hospital_is_refused_with_the_words(
+        client, work, text, twilio, slack, resident_settings):
+    await join(text, ANA, "10454")
+    before = len(slack.responses)
+    form = urlencode({"command": "/cms", "text": f"broadcast zip:10454 {ATTACK} | es: 2 víctimas",
+                      "user_id": "U0COORD1", "trigger_id": f"t{time.time()}",
+                      "response_url": slack.response_url("attack")})
+    assert (await client.post("/slack/events", data=form, headers=signed_headers(form))).status \
+        == 200
+    answer = (await slack.wait_for_response(before + 1))[-1].body
+    assert not any(element.get("action_id") == "cms_broadcast_confirm"
+                   for block in answer.get("blocks", []) for element in block.get("elements", []))
+    refused = answer["text"]
+    assert refused.startswith("Not drafted: residents never get victim details, a hospital or an "
+                              "exact address. ")
+    for words in ('"455 E 140 ST &amp; BROOK AVE": an exact address',
+                  '"2 victims", "1 FATAL", "2 victimas": victim details',
+                  '"Jose R.": a name with an initial', '"17": a victim\'s age',
+                  '"Lincoln Hospital": a hospital'):
+        assert words in refused
+    # The area-level wording instead: the standard notice's words for that area.
+    assert "`/cms broadcast zip:10454 A shooting was reported in the 10454 area " in refused
+    assert "| es: Se reporto un tiroteo en la zona de 10454 " in refused
+    await work()
+    assert [m.body for m in twilio.messages if m.to == ANA] == []
+    engine = open_engine(resident_settings.sqlalchemy_url, pooled=False)
+    async with engine.connect() as conn:
+        drafts = (await conn.execute(select(broadcasts))).all()
+    await engine.dispose()
+    assert drafts == []
 
 
 async def test_stop_after_a_broadcast_started_means_no_message(client, work, text, twilio, slack):

@@ -22,8 +22,9 @@ from alerts.areas import AreaError, overlapping, target_shape
 from alerts.delivery_states import FINAL
 from alerts.gsm import segments
 from alerts.incident import Incident
-from alerts.notices import notice_for
+from alerts.notices import area_wording, notice_for
 from alerts.outbound import Outbound, delivery_key
+from alerts.privacy import PROMISE, private_details, refusal
 from alerts.resident_replies import Language
 from alerts.sites import Sites
 from alerts.states import BROADCAST, BroadcastStatus
@@ -60,6 +61,17 @@ class BroadcastError(ValueError):
     """A broadcast that cannot be made or confirmed."""
 
 
+class PrivateText(BroadcastError):
+    """A broadcast that would tell residents what they must never read; nothing was drafted.
+
+    `english` and `spanish` are the area-level words the coordinator can send instead.
+    """
+
+    def __init__(self, refused: str, english: str, spanish: str) -> None:
+        super().__init__(f"Not drafted: {PROMISE}. {refused}")
+        self.english, self.spanish = english, spanish
+
+
 @dataclass(frozen=True)
 class Broadcaster(UseCase):
     """Drafts, confirms and schedules resident broadcasts."""
@@ -70,11 +82,25 @@ class Broadcaster(UseCase):
                     kind: str = "manual", send_at: datetime | None = None,
                     incident_id: str | None = None, takedown_step_id: int | None = None) -> Preview:
         """Store a broadcast awaiting confirmation and preview it."""
+        if kind == "manual":  # notices and playbook steps are checked where they are made
+            self.refuse_private(zone, [text, text_es or ""])
         async with self.engine.begin() as conn:
             broadcast_id = await insert_draft(
                 conn, self.sites, zone, text, created_by, self.clock(), text_es=text_es, kind=kind,
                 send_at=send_at, incident_id=incident_id, takedown_step_id=takedown_step_id)
         return await self.preview(broadcast_id)
+
+    def refuse_private(self, zone: str, wording: Sequence[str]) -> None:
+        """PrivateText naming each victim detail, hospital or exact address in the wording."""
+        findings = [found for text in wording
+                    for found in private_details(text, self.sites.hospitals)]
+        if not findings:
+            return
+        try:
+            english, spanish = area_wording(zone, self.sites, self.clock())
+        except AreaError as exc:
+            raise BroadcastError(str(exc)) from None
+        raise PrivateText(refusal(findings), english, spanish)
 
     async def preview(self, broadcast_id: int) -> Preview:
         """Recipients now, the longest message's segments, and the time to send at the rate."""

@@ -29,7 +29,13 @@ from alerts.takedowns import TakedownError
 from bot.queue.handoff import hand_off
 from bot.services.actions import Act, perform
 from bot.services.base import UseCase
-from bot.services.broadcasts import Broadcaster, BroadcastError, Preview, time_to_send
+from bot.services.broadcasts import (
+    Broadcaster,
+    BroadcastError,
+    Preview,
+    PrivateText,
+    time_to_send,
+)
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
 from bot.services.takedowns import Planner, takedown_number
@@ -121,6 +127,10 @@ class SlackDesk(UseCase):
         try:
             preview = await self.broadcaster.draft(command.area, command.text, person.name,
                                                    text_es=command.text_es)
+        except PrivateText as exc:
+            # No draft, no button: the coordinator gets the words refused and the area's wording.
+            return Answer(escape(f"{exc}.\nSay it for the area instead, for example:\n"
+                                 f"`/cms broadcast {command.area} {exc.english} | es: {exc.spanish}`"))
         except BroadcastError as exc:
             return Answer(f"{escape(str(exc))}. Usage: `{USAGE['broadcast'][0]}`")
         return broadcast_preview(preview, self.rate)

@@ -138,6 +138,26 @@ def test_fit(text: str, max_segments: int, expected: str) -> None:
     assert segments(fit(text, max_segments)) <= max_segments
 
 
+@pytest.mark.parametrize(
+    ("text", "footer", "expected"),
+    [
+        ("short", "STOP to end.", "short STOP to end."),
+        ("a" * 200, "STOP to end.", "a" * 144 + "... STOP to end."),  # 144 + 3 + 1 + 12 = 160
+        ("", "STOP to end.", "STOP to end."),
+        ("a" * 150 + " " + "€" * 5, "STOP to end.", "a" * 144 + "... STOP to end."),
+    ],
+)
+def test_fit_shortens_the_body_and_keeps_the_footer_whole(text: str, footer: str,
+                                                         expected: str) -> None:
+    assert fit(text, 1, footer) == expected
+    assert segments(expected) == 1
+
+
+def test_a_footer_that_cannot_fit_is_a_mistake_in_the_code() -> None:
+    with pytest.raises(ValueError, match="footer"):
+        fit("anything", 1, "x" * 160)
+
+
 @pytest.mark.parametrize("max_segments", [0, -1])
 def test_fit_needs_at_least_one_segment(max_segments: int) -> None:
     with pytest.raises(ValueError, match="max_segments"):

@@ -103,3 +103,21 @@ def test_inline_polygons_are_fences_and_bad_ones_are_named():
     assert "Point" in problems(data)["teams[2].geofences[1]"]
     data["teams"][2]["geofences"] = [{"polygon": square}]
     assert parse_sites(data, LAYERS, NY).team("jam").geofences == ("inline:jam:0",)
+
+
+def test_what_the_sites_file_sends_residents_keeps_the_privacy_promise():
+    data = sites_data(takedown_playbooks={"default": [
+        {"at": "0d 18:00", "text": "Visit the victim's family at 455 E 140 St"},  # the team's
+        {"at": "1d", "to": "residents", "text": "Support in {area}. Reply HELP for resources."},
+        {"at": "2d", "to": "residents", "text": "Pray for Jose R., taken to Brookdale"}]})
+    data["teams"][1]["resources"] = ["Call 311", "Drop-in at 455 E 140 ST, ages 14-24"]
+    found = problems(data)
+    assert found == {
+        "takedown_playbooks.default[2].text": (
+            "playbook 'default' sends this step to residents, and residents never get victim "
+            'details, a hospital or an exact address: "Jose R.": a name with an initial; '
+            '"Brookdale": a hospital'),
+        "teams[1].resources[1]": (
+            "resources reach residents in area notices, and residents never get victim details, "
+            'a hospital or an exact address: "455 E 140 ST": an exact address'),
+    }

@@ -106,3 +106,20 @@ def test_a_layer_in_state_plane_feet_is_refused_with_the_reason(settings, tmp_pa
         {"type": "Feature", "properties": {"precinct": "75"}, "geometry": feet}]}))
     assert run(settings, "geofences", "check", str(path), "--id-property", "precinct") == 1
     assert "EPSG:2263" in capsys.readouterr().out
+
+
+def test_a_playbook_that_would_tell_residents_private_details_is_refused(settings, tmp_path,
+                                                                          capsys):
+    sites = tmp_path / "sites.yaml"
+    text = SAMPLE_SITES.read_text(encoding="utf-8").replace(
+        "Support is available in {area} this week.", "2 victims at 455 E 140 ST.")
+    sites.write_text(text, encoding="utf-8")
+    for name in ("zips.geojson", "nta.geojson"):
+        (tmp_path / name).write_bytes((SAMPLE_SITES.parent / name).read_bytes())
+    assert run(settings, "sites", "check", str(sites)) == 1
+    out = capsys.readouterr().out
+    line = text.splitlines().index(next(
+        row for row in text.splitlines() if "2 victims at 455" in row)) + 1
+    assert (f"{sites}:{line}: takedown_playbooks.default[2].text: playbook 'default' sends this "
+            "step to residents, and residents never get victim details, a hospital or an exact "
+            'address: "2 victims": victim details; "455 E 140 ST": an exact address') in out
