@@ -80,10 +80,15 @@ async def signin_link(request: web.Request) -> web.Response:
     person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
     if person is None:
         return _link_gone()
-    return page("Sign in", "<h1>CMS dashboard</h1>"
-                f"<form method='post' action='/signin'><input type='hidden' name='token' "
-                f"value='{_attr(token)}'><p>Signing in as <strong>{_text(person.name)}</strong>."
-                "</p><button type='submit'>Sign in</button></form>")
+    shown = page("Sign in", "<h1>CMS dashboard</h1>"
+                 f"<form method='post' action='/signin'><input type='hidden' name='token' "
+                 f"value='{_attr(token)}'><p>Signing in as <strong>{_text(person.name)}</strong>."
+                 "</p><button type='submit'>Sign in</button></form>")
+    # A Referer of the origin alone, never the path (the token), even to this server: a proxy's
+    # log keeps no live link. Unlike no-referrer, browsers without Fetch Metadata then send
+    # the page's real Origin with the button's post, not "null", and sign-in can check it.
+    shown.headers["Referrer-Policy"] = "strict-origin"
+    return shown
 
 
 async def signin(request: web.Request) -> web.Response:

@@ -20,8 +20,10 @@ def from_own_page(request: web.Request, public_url: str | None) -> bool:
     """False when the browser says the request came from another site's page (or a sibling's:
     "same-site" is refused too, as a subdomain someone else runs could post it)."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site.strip().lower() not in _OWN_SITE:
-        return False
+    if site is not None:
+        # Fetch Metadata, when sent, decides: under Referrer-Policy: no-referrer (our pages'
+        # default) browsers send `Origin: null` even to their own origin.
+        return site.strip().lower() in _OWN_SITE
     origin = request.headers.get("Origin")
     if origin is None:
         # Neither header: curl, a script, or a browser too old to send them (Firefox sent no
@@ -29,8 +31,10 @@ def from_own_page(request: web.Request, public_url: str | None) -> bool:
         # are let through: a script is nobody's browser, and what is left is a small risk on
         # browsers long out of support, less than locking out every client that lacks them.
         return True
-    return _netloc_of(origin) in _own_netlocs(request, public_url) and \
-        _scheme_of(origin) in ("http", "https")
+    # Browsers with Origin but no Fetch Metadata (Safari before 16.4): the page must be ours
+    # ("null" is refused: the sign-in page's Referrer-Policy lets them send the real one).
+    return _scheme_of(origin) in ("http", "https") and \
+        _netloc_of(origin) in _own_netlocs(request, public_url)
 
 
 def _own_netlocs(request: web.Request, public_url: str | None) -> set[str]:

@@ -69,6 +69,8 @@ async def test_opening_the_link_does_not_use_it_and_pressing_sign_in_does_once(c
     for _ in range(2):  # a link preview fetching the page leaves the link working
         opened = await client.get(path)
         assert opened.status == 200
+        # No Referer carries the token; the button's post still carries the page's Origin.
+        assert opened.headers["Referrer-Policy"] == "strict-origin"
         assert "Signing in as <strong>Dana Reyes</strong>" in await opened.text()
     token = path.rsplit("/", 1)[1]
     first = await client.post("/signin", data={"token": token}, allow_redirects=False)
@@ -225,6 +227,8 @@ async def test_a_sign_in_posted_from_another_site_is_refused_and_leaves_the_link
 @pytest.mark.parametrize("headers", [
     {},  # curl, a script, a browser that sends neither header
     {"Origin": "OWN"}, {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"},
+    # What Chromium sends from the sign-in page under Referrer-Policy: no-referrer.
+    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
     # Behind a proxy the Host can be an inside name: the public URL (here the same) is ours.
     {"Origin": "OWN", "Host": "cmsbot-web.internal:8080"},
 ])
