@@ -7,12 +7,13 @@ whether it changed by SMS, by a button or by `/cms`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from alerts.incident import Incident
+from alerts.linking import shown_detail
 from alerts.render import clock_time, headline, place, when
 from alerts.states import IncidentStatus
 
@@ -63,6 +64,8 @@ class PostState:
     events: tuple[Event, ...] = ()
     warning: str = ""
     outcome: str | None = None
+    # The teams of each incident the events link to: a team's post names only those it serves.
+    linked: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def button_value(incident_id: str, team_id: str | None) -> str:
@@ -79,7 +82,8 @@ def read_button_value(value: str) -> tuple[str, str | None]:
 
 
 def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> SlackMessage:
-    """The post for a team channel (`team_id`), or for the coordinators (None)."""
+    """The post for a team channel (`team_id`), or for the coordinators (None), who alone see
+    the ids of linked incidents of other teams."""
     incident = state.incident
     reminder = incident.kind == "takedown"
     title = f"CMS {'takedown outreach' if reminder else 'alert'}: {headline(incident)}"
@@ -97,9 +101,8 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
     if state.warning:
         blocks.append(_text(f":warning: *{escape(state.warning)}*"))
     if state.events:
-        lines = [f"{clock_time(e.at, tz)} {escape(e.actor)}: {escape(e.action)}"
-                 + (f" ({escape(e.detail[:120])})" if e.detail else "")
-                 for e in state.events[-_SHOWN_EVENTS:]]
+        may_see = _visible_to(state, team_id)
+        lines = [_event_line(e, may_see, tz) for e in state.events[-_SHOWN_EVENTS:]]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
     if state.status != IncidentStatus.CLOSED:
         value = button_value(incident.id, team_id)
@@ -113,6 +116,17 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
         f"{'verified' if incident.verified else 'unverified'}")}]})
     text = f"{headline(incident)} at {place(incident)}, {when(incident.occurred_at, tz)}"
     return SlackMessage(text=escape(text), blocks=tuple(blocks))
+
+
+def _visible_to(state: PostState, team_id: str | None) -> Callable[[str], bool]:
+    teams_of = dict(state.linked)
+    return lambda other: team_id is None or team_id in teams_of.get(other, ())
+
+
+def _event_line(event: Event, may_see: Callable[[str], bool], tz: tzinfo) -> str:
+    detail = shown_detail(event.action, event.detail, may_see)
+    return (f"{clock_time(event.at, tz)} {escape(event.actor)}: {escape(event.action)}"
+            + (f" ({escape(detail[:120])})" if detail else ""))
 
 
 def _status(state: PostState, tz: tzinfo) -> str:

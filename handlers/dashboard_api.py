@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from alerts.linking import linked_id, shown_detail
 from alerts.states import IncidentStatus
 from bot.services import dashboard
 from handlers import keys
@@ -25,7 +26,7 @@ POLL = timedelta(seconds=5)
 
 async def map_data(request: web.Request) -> web.Response:
     """Catchments, and the incidents of the last 24 h, 7 days or 30 days (`range`)."""
-    who = viewer(request)
+    who = await viewer(request)
     chosen = request.query.get("range", "24h")
     if chosen not in dashboard.RANGES:
         error(web.HTTPBadRequest, f"range is one of {', '.join(dashboard.RANGES)}", field="range")
@@ -47,23 +48,30 @@ async def map_data(request: web.Request) -> web.Response:
 
 async def incident_timeline(request: web.Request) -> web.Response:
     """One incident: routing, deliveries with their status, and everything on its timeline."""
-    who = viewer(request)
+    who = await viewer(request)
     incident_id = request.match_info["id"]
     view = await request.app[keys.INCIDENTS].view(incident_id)
     if view is None or not who.sees([team["team_id"] for team in view["teams"]]):
         error(web.HTTPNotFound, f"no incident {incident_id!r}")
     shown = public_view(view)
-    # Linked incidents of teams this viewer does not serve are not theirs to know about.
-    linked = await dashboard.teams_of(request.app[keys.ENGINE],
-                                      [link["incident"] for link in shown["links"]])
-    shown["links"] = [link for link in shown["links"]
-                      if who.sees(linked.get(link["incident"], []))]
+    # Linked incidents of teams this viewer does not serve are not theirs to know about: they
+    # are not listed, and the timeline calls them "a nearby incident".
+    named = {link["incident"] for link in shown["links"]} | {
+        other for event in shown["timeline"] if (other := linked_id(event["action"], event["detail"]))}
+    linked = await dashboard.teams_of(request.app[keys.ENGINE], sorted(named))
+
+    def may_see(other: str) -> bool:
+        return who.sees(linked.get(other, []))
+
+    shown["links"] = [link for link in shown["links"] if may_see(link["incident"])]
+    shown["timeline"] = [{**event, "detail": shown_detail(event["action"], event["detail"], may_see)}
+                         for event in shown["timeline"]]
     return _private(json_response(shown))
 
 
 async def changes(request: web.Request) -> web.Response:
     """A version that changes when anything on the dashboard would; pages poll it."""
-    viewer(request)
+    await viewer(request)
     return _private(json_response({"version": await dashboard.version(request.app[keys.ENGINE]),
                                    "poll_seconds": POLL.total_seconds()}))
 

@@ -3,8 +3,9 @@ dashboard page and data route goes through.
 
 Without a valid session a page redirects to /signin, which says how to get a link; a data
 route answers 401. Who the session belongs to is looked up in the sites file on every
-request, so a person taken off the roster is out at once. Responses to signed-in people are
-never cached.
+request, so a person taken off the roster is out at once; sign-out ends the session in Redis
+as well, so a copy of the cookie opens nothing afterwards. Sign-in refuses posts from another
+site's page (login CSRF). Responses to signed-in people are never cached.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from alerts.sites import Person
 from bot.services.sessions import COOKIE, SESSION_TTL, Session
 from handlers import keys
 from handlers.http import error
+from handlers.origin import from_own_page
 from handlers.pages import page
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,13 @@ class Viewer:
         return self.person.is_coordinator or bool(set(team_ids) & set(self.person.team_ids))
 
 
-def viewer(request: web.Request, *, page_request: bool = False) -> Viewer:
+async def viewer(request: web.Request, *, page_request: bool = False) -> Viewer:
     """The signed-in person; otherwise a redirect to /signin (pages) or a 401 (data)."""
     signer = request.app[keys.SESSIONS]
     session = signer.read(request.cookies.get(COOKIE), request.app[keys.CLOCK]())
+    if session is not None and not await asyncio.to_thread(
+            request.app[keys.SERVICES].live_sessions.alive, session):
+        session = None  # signed out: the signature is still good, the session is not
     person = request.app[keys.SITES].sites.person_for_slack(session.user) if session else None
     if session is None or person is None:
         if page_request:
@@ -75,14 +80,26 @@ async def signin_link(request: web.Request) -> web.Response:
     person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
     if person is None:
         return _link_gone()
-    return page("Sign in", "<h1>CMS dashboard</h1>"
-                f"<form method='post' action='/signin'><input type='hidden' name='token' "
-                f"value='{_attr(token)}'><p>Signing in as <strong>{_text(person.name)}</strong>."
-                "</p><button type='submit'>Sign in</button></form>")
+    shown = page("Sign in", "<h1>CMS dashboard</h1>"
+                 f"<form method='post' action='/signin'><input type='hidden' name='token' "
+                 f"value='{_attr(token)}'><p>Signing in as <strong>{_text(person.name)}</strong>."
+                 "</p><button type='submit'>Sign in</button></form>")
+    # A Referer of the origin alone, never the path (the token), even to this server: a proxy's
+    # log keeps no live link. Unlike no-referrer, browsers without Fetch Metadata then send
+    # the page's real Origin with the button's post, not "null", and sign-in can check it.
+    shown.headers["Referrer-Policy"] = "strict-origin"
+    return shown
 
 
 async def signin(request: web.Request) -> web.Response:
     """Redeem a link (once) and start a session: a signed, HttpOnly, SameSite cookie."""
+    # SameSite does not guard this: the victim has no cookie yet. Refused before the link is
+    # redeemed, so a refused post does not use up the link.
+    if not from_own_page(request, request.app[keys.SETTINGS].public_url):
+        log.warning("dashboard: a sign-in posted from another site was refused")
+        return page("Sign-in refused", "<h1>Sign-in refused</h1><p>Sign in from the page your "
+                    "link opens. Type <code>/cms dashboard</code> in Slack for a link.</p>",
+                    status=403)
     if request.content_length is not None and request.content_length > 1024:
         return _link_gone()
     token = str((await request.post()).get("token", ""))
@@ -91,7 +108,8 @@ async def signin(request: web.Request) -> web.Response:
     person = request.app[keys.SITES].sites.person_for_slack(user) if user else None
     if user is None or person is None:
         return _link_gone()
-    value, _session = request.app[keys.SESSIONS].issue(user, request.app[keys.CLOCK]())
+    value, session = request.app[keys.SESSIONS].issue(user, request.app[keys.CLOCK]())
+    await asyncio.to_thread(request.app[keys.SERVICES].live_sessions.start, session)
     log.info("dashboard: %s signed in", person.name)
     response = web.HTTPSeeOther("/")
     response.set_cookie(COOKIE, value, max_age=int(SESSION_TTL.total_seconds()), path="/",
@@ -101,8 +119,10 @@ async def signin(request: web.Request) -> web.Response:
 
 async def signout(request: web.Request) -> web.Response:
     """End the session (CSRF-protected: a foreign page cannot sign people out)."""
-    who = viewer(request)
+    who = await viewer(request)
     await require_csrf(request, who)
+    await asyncio.to_thread(request.app[keys.SERVICES].live_sessions.end, who.session)
+    log.info("dashboard: %s signed out", who.person.name)
     response = web.HTTPSeeOther("/signin")
     response.del_cookie(COOKIE, path="/")
     raise response

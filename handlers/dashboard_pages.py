@@ -14,7 +14,7 @@ _RANGES = "".join(f'<button type="button" data-range="{key}">{label}</button>'
 
 async def map_page(request: web.Request) -> web.Response:
     """Catchments and incidents; click one for its timeline. Refreshes itself."""
-    who = viewer(request, page_request=True)
+    who = await viewer(request, page_request=True)
     body = (nav(who.person.name, "/", who.csrf)
             + '<main class="map-layout">'
             + '<section class="map-pane"><div class="toolbar" role="group" aria-label="Time range">'
@@ -28,7 +28,7 @@ async def map_page(request: web.Request) -> web.Response:
 
 async def reports_page(request: web.Request) -> web.Response:
     """Per team and month: response times, outcomes, follow-ups, takedowns; chart and CSV."""
-    who = viewer(request, page_request=True)
+    who = await viewer(request, page_request=True)
     body = (nav(who.person.name, "/reports", who.csrf)
             + '<main class="reports"><h1>Reports</h1>'
             + '<form id="report-range" class="toolbar"><label>From <input type="date" '

@@ -22,14 +22,14 @@ MAX_TEAM_ID = 40  # incident_teams.team_id
 
 async def get_report(request: web.Request) -> web.Response:
     """{"since", "until", "rows": [...]}: one row per team and month."""
-    since, until, rows = await _report(request, viewer(request))
+    since, until, rows = await _report(request, await viewer(request))
     return json_response({"since": since.isoformat(), "until": until.isoformat(),
                           "rows": as_json(rows)})
 
 
 async def get_report_csv(request: web.Request) -> web.Response:
     """The same rows as a CSV attachment named for its window."""
-    since, until, rows = await _report(request, viewer(request))
+    since, until, rows = await _report(request, await viewer(request))
     name = f"cmsbot-report-{since.isoformat()}-{until.isoformat()}.csv"
     return web.Response(text=as_csv(rows), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"',

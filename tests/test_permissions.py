@@ -2,11 +2,13 @@
 
 The incident NYPD-1 is routed to brag-mott-haven (Luis is a member, Victor its supervisor);
 Ray is a member of another team; Dana a coordinator; Ana a resident; the stranger is nobody.
+Below the table: nothing of another team's crosses by a side door (links, ids typed in part).
 """
 
 import inspect
 import json
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
@@ -15,6 +17,7 @@ import pytest
 from alerts.slack_blocks import button_value
 from handlers import auth
 from tests.conftest import API_TOKEN, STAFF_FROM
+from tests.handlers.test_dashboard import sign_in
 from tests.slack_requests import signed_headers
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -184,3 +187,74 @@ async def test_hostile_text_is_stored_verbatim_and_shown_escaped(client, work, s
     post = str(next(p for p in slack.posts if p["channel"] == "C040BRX")["blocks"])
     assert "<script>" not in post and "<!channel>" not in post
     assert "&lt;script&gt;" in post and "DROP TABLE" in post
+
+
+# Two shootings 325 m and ten minutes apart, each inside one team's catchment only: East New
+# York's (Ray's team) and Brownsville's. They are linked as possible retaliation.
+ENY = {"id": "NYPD-ENY1", "lat": 40.6745, "lon": -73.9040, "location": "LIVONIA AVE & WARWICK ST"}
+BVL = {"id": "NYPD-BVL1", "lat": 40.6720, "lon": -73.9060, "location": "BRISTOL ST & RIVERDALE AVE"}
+TASHA = "+12125550173"  # Brownsville's interrupter
+
+
+async def test_a_link_to_another_teams_incident_says_only_a_nearby_incident(client, work, slack,
+                                                                           twilio, clock):
+    for shooting, minutes_ago, team in ((ENY, 20, "man-up-eny"), (BVL, 10, "bivo-brownsville")):
+        moment = (clock.now - timedelta(minutes=minutes_ago)).isoformat()
+        response = await client.post("/api/incidents", json={**shooting, "occurred_at": moment},
+                                     headers=AUTH)
+        assert response.status == 202 and (await response.json())["teams"] == [team]
+    await work()
+    api = await (await client.get("/api/incidents/NYPD-ENY1", headers=AUTH)).text()
+    assert "linked to NYPD-BVL1" in api  # the link is there, for those who may see it
+    assert all("NYPD-ENY1" not in m.body for m in twilio.sent_to(TASHA))  # SMS name no link
+    # Ray acts; his team's post is redrawn with the timeline, the link event on it.
+    assert (await slash(client, slack, "U0RAYORT", "ack NYPD-ENY1")).startswith("You acknowledged")
+    await work()
+    post = str([u for u in slack.updates if u["channel"] == "C075ENY"][-1]["blocks"])
+    assert "possible retaliation (linked to a nearby incident: " in post
+    assert "NYPD-BVL1" not in post
+    # The dashboard: Ray may not open NYPD-BVL1, so NYPD-ENY1's timeline does not name it.
+    await sign_in(client, slack, "U0RAYORT")
+    assert (await client.get("/dashboard/api/incidents/NYPD-BVL1")).status == 404
+    mine = await client.get("/dashboard/api/incidents/NYPD-ENY1")
+    assert mine.status == 200
+    shown = await mine.text()
+    assert "linked to a nearby incident: " in shown and "NYPD-BVL1" not in shown
+    # Coordinators see everything, as before.
+    await sign_in(client, slack, "U0COORD1")
+    assert "linked to NYPD-BVL1: " in await (await client.get(
+        "/dashboard/api/incidents/NYPD-ENY1")).text()
+
+
+NO_SUCH = "No incident `{}`. `/cms incidents` lists yours."
+
+
+async def test_incidents_are_named_by_whole_ids_or_your_own_numbers_never_by_a_suffix(client, work,
+                                                                                     slack):
+    response = await client.post("/api/incidents", json={**BRONX, "id": "NYPD-T3BRAG77"},
+                                 headers=AUTH)
+    assert response.status == 202
+    await work()
+    # Another team's id and an id that does not exist get the same answer: ids cannot be probed.
+    assert await slash(client, slack, "U0RAYORT", "ack NYPD-T3BRAG77") == \
+        NO_SUCH.format("NYPD-T3BRAG77")
+    assert await slash(client, slack, "U0RAYORT", "ack NYPD-NONE77") == NO_SUCH.format("NYPD-NONE77")
+    for user in ("U0RAYORT", "U0LUISFE", "U0COORD1"):  # a suffix finds nothing, for anyone
+        assert await slash(client, slack, user, "log 77 where is it") == NO_SUCH.format("77")
+    # Luis's own alert is his #1; a supervisor types the whole id, in any case.
+    assert (await slash(client, slack, "U0LUISFE", "ack #1")).startswith(
+        "You acknowledged `NYPD-T3BRAG77`")
+    assert (await slash(client, slack, "U0VICTOR", "log nypd-t3brag77 on my way")) == \
+        "Note added to `NYPD-T3BRAG77`."
+
+
+async def test_a_takedown_plan_you_may_not_see_is_answered_as_one_that_does_not_exist(client,
+                                                                                      slack):
+    assert (await slash(client, slack, "U0COORD1", "takedown brag-mott-haven tomorrow")) \
+        .startswith("*TD-1*")
+    # Ray: another team's plan. Luis: his team's, but confidential until its date.
+    for user in ("U0RAYORT", "U0LUISFE"):
+        hidden = await slash(client, slack, user, "takedowns TD-1")
+        missing = await slash(client, slack, user, "takedowns TD-2")
+        assert hidden == "No takedown `TD-1` that you can see."
+        assert missing == "No takedown `TD-2` that you can see."

@@ -192,7 +192,9 @@ async def test_a_second_acknowledgement_by_command_redraws_nothing(cms, client, 
 
 async def test_a_member_of_another_team_cannot_act_on_the_incident(cms, client, work):
     await alert(client, work)
-    assert "not an incident of your team" in await cms("ack NYPD-1", user=RAY_SLACK)
+    # The same answer as for an incident that does not exist: a member cannot probe ids.
+    assert await cms("ack NYPD-1", user=RAY_SLACK) == \
+        "No incident `NYPD-1`. `/cms incidents` lists yours."
 
 
 async def test_coordinators_see_every_roster_and_members_only_their_own(cms, client, twilio, port):

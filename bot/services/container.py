@@ -16,7 +16,7 @@ from bot.services.broadcasts import Broadcaster
 from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
 from bot.services.ingest import Ingest
-from bot.services.sessions import SigninLinks
+from bot.services.sessions import LiveSessions, SigninLinks
 from bot.services.slack_desk import SlackDesk
 from bot.services.sms_inbox import SmsInbox
 from bot.services.takedown_steps import StepRunner
@@ -35,6 +35,7 @@ class Services:
     takedown_steps: StepRunner
     broadcaster: Broadcaster
     signin_links: SigninLinks
+    live_sessions: LiveSessions
     status_callbacks: StatusCallbacks
 
 
@@ -60,5 +61,6 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
         takedown_steps=StepRunner(engine, sites, connection, clock),
         broadcaster=broadcaster,
         signin_links=SigninLinks(connection),
+        live_sessions=LiveSessions(connection),
         status_callbacks=StatusCallbacks(engine, sites, connection, clock, escalator),
     )

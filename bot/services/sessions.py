@@ -7,6 +7,10 @@ mail scanners that fetch the URL cannot use it up. The session cookie holds the 
 and an expiry, signed with HMAC-SHA256; who that user may see is read from the sites file on
 every request, so someone taken off the roster loses access at once. The CSRF token is an HMAC
 of the session id: a page carries it, and a state-changing request must send it back.
+
+A signature alone cannot be taken back, so each session is also kept live in Redis (`LiveSessions`)
+until it expires or its owner signs out: a copied cookie stops working at sign-out. Redis losing
+the record (a flush) signs everyone out, which is the safe way to fail.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ COOKIE = "cmsbot_session"
 LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=12)
 _LINK_KEY = "cmsbot:signin:"
+_SESSION_KEY = "cmsbot:session:"
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,25 @@ class SigninLinks:
         if not _plausible(token):
             return None
         return _valid_user(self.connection.getdel(_LINK_KEY + _digest(token)), now)
+
+
+class LiveSessions:
+    """Sessions not yet ended, in Redis. Blocking (redis-py): call through `asyncio.to_thread`."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.connection = connection
+
+    def start(self, session: Session) -> None:
+        """Record a session just issued (Redis forgets it when the cookie would expire anyway)."""
+        self.connection.set(_SESSION_KEY + _digest(session.sid), session.user, ex=SESSION_TTL)
+
+    def alive(self, session: Session) -> bool:
+        """Whether the session was started here and not ended since."""
+        return bool(self.connection.exists(_SESSION_KEY + _digest(session.sid)))
+
+    def end(self, session: Session) -> None:
+        """Sign-out: the cookie, wherever a copy of it is, opens nothing any more."""
+        self.connection.delete(_SESSION_KEY + _digest(session.sid))
 
 
 def _valid_user(stored: object, now: datetime) -> str | None:

@@ -2,8 +2,9 @@
 
 A Slack user is whoever the sites file says has that `slack_user`. Members act on incidents
 routed to one of their teams (supervisors too); coordinators on everything. Someone unknown can
-read `/cms help` and nothing else. Acting writes the same timeline, stops the same escalations
-and tells the same people as an SMS reply would.
+read `/cms help` and nothing else. An incident or plan someone may not see is answered as one
+that does not exist. Acting writes the same timeline, stops the same escalations and tells the
+same people as an SMS reply would.
 """
 
 from __future__ import annotations
@@ -151,10 +152,12 @@ class SlackDesk(UseCase):
         if command.name == "takedowns":
             if command.incident_id is None:
                 return Answer(list_text(await self.planner.visible(person), tz))
-            view = await self.planner.view(takedown_number(command.incident_id))
-            if view.plan.id not in {v.plan.id for v in await self.planner.visible(person)}:
-                return Answer(f"No takedown {escape(command.incident_id)} that you can see.")
-            return Answer(timeline_text(view, tz))
+            number = takedown_number(command.incident_id)  # malformed: what ids look like
+            shown = {v.plan.id: v for v in await self.planner.visible(person)}
+            if number not in shown:
+                # Missing and not yours alike: a member must not learn that a plan exists.
+                return Answer(f"No takedown `{escape(command.incident_id)}` that you can see.")
+            return Answer(timeline_text(shown[number], tz))
         if not person.is_coordinator:
             return Answer(f"Only coordinators can use `/cms {command.name}`: takedown plans are "
                           "confidential until their date.")
@@ -185,16 +188,14 @@ class SlackDesk(UseCase):
             return NOT_ON_ROSTER.format(user=user_id)
         now = self.clock()
         async with self.engine.begin() as conn:
-            incident_id = await _find_incident(conn, incident_ref)
+            incident_id = await _find_incident(conn, incident_ref, person)
             subject = await incident(conn, incident_id) if incident_id else None
-            if incident_id is None or subject is None:
-                return f"No incident `{escape(incident_ref)}`. `/cms incidents` lists them."
             routed = list(await conn.scalars(select(incident_teams.c.team_id).where(
-                incident_teams.c.incident_id == incident_id)))
-            team = _team_for(person, routed, team_hint)
-            if team is False:
-                return (f"`{escape(incident_id)}` is not an incident of your team; only its "
-                        "teams and the coordinators can act on it.")
+                incident_teams.c.incident_id == incident_id))) if subject else []
+            team = _team_for(person, routed, team_hint) if subject else False
+            if incident_id is None or subject is None or team is False:
+                # Missing and not theirs get one answer: nobody learns that another team's id exists.
+                return f"No incident `{escape(incident_ref)}`. `/cms incidents` lists yours."
             team_id = team if isinstance(team, str) else None
             page = await _page_for(conn, incident_id, person, team_id, now)
             act = Act(page, subject, self.sites, now, channel="slack")
@@ -263,14 +264,21 @@ class SlackDesk(UseCase):
         return f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
 
 
-async def _find_incident(conn: AsyncConnection, reference: str) -> str | None:
-    exact = await conn.scalar(select(incidents.c.id).where(incidents.c.id == reference))
-    if exact is not None:
-        return str(exact)
-    # People type what they see: "261234567" for "NYPD-261234567", any case.
-    found = list(await conn.scalars(select(incidents.c.id).where(
-        incidents.c.id.ilike(f"%{reference.replace('%', '').replace('_', '')}")).limit(2)))
-    return str(found[0]) if len(found) == 1 else None
+async def _find_incident(conn: AsyncConnection, reference: str, person: Person) -> str | None:
+    """The incident a typed reference names: one of the person's own open alert numbers ("12",
+    "#12", as their SMS alerts show) or a whole id, as typed or in capitals. Never a part of an
+    id: "77" once found another team's NYPD-...77 and told its id to someone who may not see it."""
+    number = id_number(reference, "#")
+    if number is not None:
+        mine = await conn.scalar(select(pages.c.incident_id).where(
+            pages.c.phone == person.key, pages.c.number == number, pages.c.open).limit(1))
+        if mine is not None:
+            return str(mine)
+    for candidate in dict.fromkeys((reference, reference.upper())):
+        found = await conn.scalar(select(incidents.c.id).where(incidents.c.id == candidate))
+        if found is not None:
+            return str(found)
+    return None
 
 
 def broadcast_preview(preview: Preview, rate: float) -> Answer:

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from alerts.incident import Incident
-from alerts.linking import RADIUS_M, Link
+from alerts.linking import LINK_ACTION, RADIUS_M, Link, link_detail
 from alerts.routing import Plan, TeamRoute
 from alerts.states import IncidentStatus
 from bot.store.dialect import insert_ignore
@@ -54,11 +54,11 @@ async def add_links(conn: AsyncConnection, incident_id: str, links: Sequence[Lin
          "distance_m": link.distance_m, "hours": link.hours} for link in links])
     events = []
     for link in links:
-        detail = f"{link.distance_m:.0f} m and {link.hours:.0f} h apart"
         for own, other in ((incident_id, link.incident_id), (link.incident_id, incident_id)):
             events.append({"incident_id": own, "at": now, "actor": "cmsbot",
-                           "action": "possible retaliation", "channel": "system",
-                           "detail": f"linked to {other}: {detail}", "team_id": None})
+                           "action": LINK_ACTION, "channel": "system",
+                           "detail": link_detail(other, link.distance_m, link.hours),
+                           "team_id": None})
     await conn.execute(timeline.insert(), events)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.linking import linked_id
 from alerts.sites import Sites
 from alerts.slack_blocks import Event, PostState, TeamState
 from alerts.staff_texts import linked_line
@@ -48,7 +49,20 @@ async def post_state(conn: AsyncConnection, incident_id: str, sites: Sites) -> P
         .order_by(incident_links.c.distance_m).limit(1))).first()
     warning = linked_line(link.hours, link.distance_m) if link else ""
     return PostState(incident_from_row(row._mapping), IncidentStatus(row.status), teams, events, warning,
-                     row.outcome)
+                     row.outcome, await _linked_teams(conn, events))
+
+
+async def _linked_teams(conn: AsyncConnection,
+                        events: tuple[Event, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The teams of each incident the events link to (a team's post names only its own)."""
+    others = sorted({other for e in events if (other := linked_id(e.action, e.detail))})
+    if not others:
+        return ()
+    routed: dict[str, list[str]] = {other: [] for other in others}
+    for row in await conn.execute(select(incident_teams.c.incident_id, incident_teams.c.team_id)
+                                  .where(incident_teams.c.incident_id.in_(others))):
+        routed[row.incident_id].append(row.team_id)
+    return tuple((other, tuple(teams)) for other, teams in routed.items())
 
 
 async def live_posts(conn: AsyncConnection, incident_id: str) -> list[LivePost]:

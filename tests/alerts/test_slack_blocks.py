@@ -70,6 +70,20 @@ def test_the_possible_retaliation_warning_is_shown():
     assert ":warning: *POSSIBLE RETALIATION: 167 m, 5 h*" in str(post.blocks)
 
 
+@pytest.mark.parametrize(("team_id", "named"), [
+    ("eny", False),        # the linked shooting is another team's: only "a nearby incident"
+    ("bivo", True),        # a team that serves both sees which one
+    (None, True),          # the coordinators' post names everything
+])
+def test_a_team_post_names_a_linked_incident_only_to_a_team_it_was_routed_to(team_id, named):
+    state = PostState(incident(), events=(Event(AT, "cmsbot", "possible retaliation",
+                                                "linked to NYPD-BVL1: 325 m and 0 h apart"),),
+                      linked=(("NYPD-BVL1", ("bivo",)),))
+    rendered = str(incident_post(state, NY, team_id).blocks)
+    assert ("NYPD-BVL1" in rendered) is named
+    assert ("linked to a nearby incident: 325 m and 0 h apart" in rendered) is not named
+
+
 def test_feed_text_cannot_ping_channels_or_forge_links():
     post = incident_post(PostState(incident(location="<!channel> <http://x|click>")), NY)
     assert "<!channel>" not in str(post.blocks) and "<!channel>" not in post.text

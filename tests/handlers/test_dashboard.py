@@ -40,12 +40,13 @@ async def link_for(client, slack, user: str) -> str:
     return found.group(1)
 
 
-async def sign_in(client, slack, user: str) -> None:
-    """Open the link, press Sign in: the client now holds the session cookie."""
+async def sign_in(client, slack, user: str) -> str:
+    """Open the link, press Sign in: the client now holds the session cookie (returned too)."""
     path = await link_for(client, slack, user)
     token = path.rsplit("/", 1)[1]
     response = await client.post("/signin", data={"token": token}, allow_redirects=False)
     assert response.status == 303 and response.headers["Location"] == "/"
+    return response.cookies[COOKIE].value
 
 
 async def seed(client, clock) -> None:
@@ -68,6 +69,8 @@ async def test_opening_the_link_does_not_use_it_and_pressing_sign_in_does_once(c
     for _ in range(2):  # a link preview fetching the page leaves the link working
         opened = await client.get(path)
         assert opened.status == 200
+        # No Referer carries the token; the button's post still carries the page's Origin.
+        assert opened.headers["Referrer-Policy"] == "strict-origin"
         assert "Signing in as <strong>Dana Reyes</strong>" in await opened.text()
     token = path.rsplit("/", 1)[1]
     first = await client.post("/signin", data={"token": token}, allow_redirects=False)
@@ -169,6 +172,72 @@ async def test_signing_out_needs_the_csrf_token(client, slack):
     done = await client.post("/signout", data={"csrf": csrf}, allow_redirects=False)
     assert done.status == 303
     assert (await client.get("/dashboard/api/changes")).status == 401
+
+
+DATA_ROUTES = ("/dashboard/api/map", "/dashboard/api/changes", "/dashboard/api/incidents/NYPD-BK1",
+               "/dashboard/api/report", "/dashboard/api/report.csv")
+
+
+async def test_signing_out_ends_the_session_on_the_server_not_only_in_the_browser(client, slack,
+                                                                                 clock):
+    await seed(client, clock)
+    copied = await sign_in(client, slack, COORDINATOR)  # as someone who saw the cookie would
+    for path in DATA_ROUTES:
+        assert (await client.get(path, cookies={COOKIE: copied})).status == 200, path
+    page = await (await client.get("/")).text()
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    assert (await client.post("/signout", data={"csrf": csrf}, allow_redirects=False)).status == 303
+    for path in DATA_ROUTES:
+        assert (await client.get(path, cookies={COOKIE: copied})).status == 401, path
+    for path in ("/", "/reports"):
+        response = await client.get(path, cookies={COOKIE: copied}, allow_redirects=False)
+        assert response.status == 303 and response.headers["Location"] == "/signin"
+    again = await client.post("/signout", data={"csrf": csrf}, cookies={COOKIE: copied})
+    assert again.status == 401
+
+
+def own_origin(client) -> str:
+    return str(client.make_url("")).rstrip("/")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://attacker.example"},
+    {"Origin": "null"},  # a sandboxed frame or a data: page
+    {"Origin": "http://127.0.0.1.attacker.example"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain is not the dashboard either
+    {"Sec-Fetch-Site": "cross-site", "Origin": "OWN"},
+])
+async def test_a_sign_in_posted_from_another_site_is_refused_and_leaves_the_link(client, slack,
+                                                                                  headers):
+    # Login CSRF: the attacker's own link, posted by the victim's browser from the attacker's
+    # page, would sign the victim into the attacker's session.
+    token = (await link_for(client, slack, RAY)).rsplit("/", 1)[1]
+    sent = {name: own_origin(client) if value == "OWN" else value for name, value in headers.items()}
+    refused = await client.post("/signin", data={"token": token}, headers=sent,
+                                allow_redirects=False)
+    assert refused.status == 403 and COOKIE not in refused.cookies
+    assert (await client.get("/dashboard/api/changes")).status == 401
+    own = {"Origin": own_origin(client), "Sec-Fetch-Site": "same-origin"}
+    signed_in = await client.post("/signin", data={"token": token}, headers=own,
+                                  allow_redirects=False)
+    assert signed_in.status == 303 and COOKIE in signed_in.cookies
+
+
+@pytest.mark.parametrize("headers", [
+    {},  # curl, a script, a browser that sends neither header
+    {"Origin": "OWN"}, {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"},
+    # What Chromium sends from the sign-in page under Referrer-Policy: no-referrer.
+    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    # Behind a proxy the Host can be an inside name: the public URL (here the same) is ours.
+    {"Origin": "OWN", "Host": "cmsbot-web.internal:8080"},
+])
+async def test_a_sign_in_from_the_dashboards_own_page_works(client, slack, headers):
+    token = (await link_for(client, slack, COORDINATOR)).rsplit("/", 1)[1]
+    sent = {name: own_origin(client) if value == "OWN" else value for name, value in headers.items()}
+    response = await client.post("/signin", data={"token": token}, headers=sent,
+                                 allow_redirects=False)
+    assert response.status == 303 and COOKIE in response.cookies
 
 
 async def test_pages_forbid_inline_script_and_framing_and_leak_no_referrer(client, slack):
