@@ -13,9 +13,10 @@ Route classes, by the matched route's canonical path (never the raw one, which a
 The limits are per process: `Settings.in_flight_limits()`, `CMSBOT_MAX_IN_FLIGHT` over the
 defaults. Load beyond them is answered fast instead of queueing without bound:
 
-* ingest, api, dashboard and slack: `Admission.middleware()` (the outermost but for the
-  timing one, so that a shed webhook is timed too) admits a request while its class has room
-  and otherwise answers at once, before the body is read or the database touched: 503
+* ingest, api, dashboard and slack: `Admission.middleware()` (after the timing one, so that a
+  shed webhook is timed too, and after `handlers.bodies`, so that a client trickling its body
+  holds no slot) admits a request while its class has room and otherwise answers at once,
+  before the database is touched: 503
   `{"error": "overloaded; retry shortly"}` with `Retry-After: 2` (feeds post again, Slack
   retries a 503 with backoff).
 * twilio-sms and twilio-status are never refused: Twilio does not retry an inbound SMS, so a

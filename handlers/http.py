@@ -18,11 +18,9 @@ async def read_json(request: web.Request, max_bytes: int) -> object:
     """The JSON body, refused with 413 before reading when it is larger than `max_bytes`."""
     if request.content_length is not None and request.content_length > max_bytes:
         _too_large(max_bytes, request.content_length)
-    raw = bytearray()
-    async for chunk in request.content.iter_chunked(16384):
-        raw += chunk
-        if len(raw) > max_bytes:  # a chunked body has no Content-Length to check up front
-            _too_large(max_bytes, len(raw))
+    raw = await request.read()  # read already, within its deadline (handlers.bodies)
+    if len(raw) > max_bytes:  # a chunked body has no Content-Length to check up front
+        _too_large(max_bytes, len(raw))
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -79,6 +79,10 @@ class Settings:
     # How long a webhook may act on an inbound SMS before it answers without the reply and a
     # worker finishes the work (Twilio drops an answer after 15 s).
     reply_budget: float = 5.0
+    # How long a request's body may take to arrive after its headers before it is cut with 408:
+    # a real client sends its few kilobytes at once, and this plus the reply budget stays well
+    # inside Twilio's 15 s.
+    body_deadline: float = 5.0
     # Only the classes CMSBOT_MAX_IN_FLIGHT names; see in_flight_limits().
     max_in_flight: Mapping[str, int] = field(default_factory=dict)
 
@@ -138,6 +142,8 @@ class Settings:
                                            "CMSBOT_RECONCILE_SECONDS", upper=3600)),
             reply_budget=_seconds(get("CMSBOT_REPLY_BUDGET") or "5", "CMSBOT_REPLY_BUDGET",
                                   upper=10),
+            body_deadline=_seconds(get("CMSBOT_BODY_DEADLINE") or "5", "CMSBOT_BODY_DEADLINE",
+                                   upper=10),
             max_in_flight=_in_flight(get("CMSBOT_MAX_IN_FLIGHT") or ""),
         )
         settings.check()

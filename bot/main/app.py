@@ -33,6 +33,7 @@ from bot.store.engine import open_engine
 from bot.store.incidents import IncidentStore
 from handlers import keys
 from handlers.admission import Admission
+from handlers.bodies import read_bodies
 from handlers.errors import error_middleware
 from handlers.timing import webhook_seconds, webhook_timing
 
@@ -46,9 +47,12 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     """Build the web app. Nothing connects until the app starts; `sites` may be given pre-loaded."""
     registry = CollectorRegistry()
     admission = Admission(settings.in_flight_limits(), registry, clock)
-    # Timing outermost, so that a request shed for want of room is timed like any other.
+    # Timing outermost, so that a request shed for want of room is timed like any other; bodies
+    # read before admission, so that a client trickling one holds no slot.
+    bodies = read_bodies(settings.body_deadline, registry)
     app = web.Application(client_max_size=settings.max_body_bytes * 4,
-                          middlewares=[webhook_timing, admission.middleware(), error_middleware])
+                          middlewares=[webhook_timing, bodies, admission.middleware(),
+                                       error_middleware])
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
     app[keys.METRICS] = registry

@@ -45,10 +45,17 @@ def test_a_missing_setting_stops_start_up_naming_it(missing, named):
                                              ("CMSBOT_TIMEZONE", "Mars/Olympus"),
                                              ("CMSBOT_RETRY_BACKOFF", "soon"),
                                              ("CMSBOT_LOG_LEVEL", "LOUD"),
-                                             ("CMSBOT_PROVIDER_TIMEOUT", "forever")])
+                                             ("CMSBOT_PROVIDER_TIMEOUT", "forever"),
+                                             ("CMSBOT_BODY_DEADLINE", "0"),
+                                             ("CMSBOT_BODY_DEADLINE", "15")])
 def test_a_bad_value_is_named(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_the_body_deadline_is_a_few_seconds_well_inside_twilios_15():
+    assert Settings.from_env({}).body_deadline == 5.0
+    assert Settings.from_env({"CMSBOT_BODY_DEADLINE": "2.5"}).body_deadline == 2.5
 
 
 def test_in_flight_limits_default_per_route_class_and_are_overridden_one_by_one():
