@@ -5,6 +5,7 @@ anything is kept, and nothing it asked for happens a second time."""
 
 import secrets
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -114,27 +115,33 @@ async def timeline(client):
 
 
 async def test_a_re_cut_note_is_refused_and_the_note_is_kept_once(client, work, post, replay,
-                                                                  settings_here):
+                                                                  settings_here, clock):
     await alert(client, work)
     note = inbound(LUIS, STAFF_FROM, "NOTE 1 crowd gathering outside the bodega")
     status, answer, signature = await post("/twilio/sms", note)
     assert status == 200 and "note added to #1" in answer
+    clock.advance(timedelta(minutes=3))  # replayed later, as a listener would
     assert await replay("/twilio/sms", note, signature, recuts(note)) == [403] * 6
     await work()
     assert (await timeline(client)).count(("Luis Feliz", "note")) == 1
     assert len(await kept(settings_here, inbound_messages.c.sid)) == 1
 
 
-async def test_a_re_cut_need_pages_the_coordinators_once(client, work, twilio, post, replay):
+async def test_a_re_cut_need_pages_the_coordinators_once(client, work, twilio, slack, post,
+                                                         replay, clock):
     await alert(client, work)
     need = inbound(LUIS, STAFF_FROM, "NEED 1 crowd growing, need a second team")
     status, answer, signature = await post("/twilio/sms", need)
     assert status == 200 and "sent to your supervisor and the coordinators" in answer
+    await work()
+    clock.advance(timedelta(minutes=3))  # replayed later, as a listener would
     assert await replay("/twilio/sms", need, signature, recuts(need)) == [403] * 6
     await work()
     for person in (VICTOR, DANA, SAM):
         pages = [m for m in twilio.sent_to(person) if "NEED SUPPORT" in m.body]
         assert len(pages) == 1
+    assert len([p for p in slack.posts if p["channel"] == "C0CMSHQ"
+                and "NEED SUPPORT" in str(p["blocks"])]) == 1
 
 
 async def test_a_re_cut_start_does_not_undo_a_residents_stop(post, replay, settings_here):
