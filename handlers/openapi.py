@@ -110,15 +110,19 @@ def document() -> dict[str, Any]:
             "/twilio/sms": {"post": {
                 "summary": "Inbound SMS (Twilio webhook, X-Twilio-Signature required); TwiML",
                 "requestBody": {"content": FORM},
-                "responses": {"200": {"description": "TwiML"}, "403": {"description": "Bad signature"},
+                "responses": {"200": {"description": "TwiML"},
+                              "400": {"description": "Not a readable form"},
+                              "403": {"description": "Bad signature, or a form Twilio never "
+                                                     "sends (a re-cut replay)"},
                               "413": {"description": "Body too large"},
                               "415": {"description": "Not a urlencoded form"}}}},
             "/twilio/status": {"post": {
                 "summary": "Delivery status callback (Twilio webhook, signed)",
                 "requestBody": {"content": FORM},
                 "responses": {"204": {"description": "Recorded"},
-                              "400": {"description": "Missing fields"},
-                              "403": {"description": "Bad signature"},
+                              "400": {"description": "Not a readable form"},
+                              "403": {"description": "Bad signature, or a form Twilio never "
+                                                     "sends (a field missing, a re-cut replay)"},
                               "415": {"description": "Not a urlencoded form"}}}},
             "/slack/events": {"post": {
                 "summary": "Slack commands, buttons and events (Slack signature required)",

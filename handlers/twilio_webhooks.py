@@ -13,6 +13,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from alerts.states import AnsweredVia
+from alerts.twilio_fields import Webhook, refusal
 from bot.queue.connection import enqueue_status, redis_unreachable
 from bot.queue.handoff import Work, hand_off
 from bot.queue.spool import spool_inbound
@@ -35,8 +36,9 @@ _TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 _TWIML_EMPTY = _TWIML_HEAD + "<Response />"
 
 
-async def verified_form(request: web.Request) -> dict[str, str]:
-    """The webhook's form fields, or 403 when the X-Twilio-Signature does not check out."""
+async def verified_form(request: web.Request, webhook: Webhook) -> dict[str, str]:
+    """The webhook's form fields, or 403 when the X-Twilio-Signature does not check out or the
+    form is not one Twilio sends (a captured request re-cut under the same signature)."""
     settings = request.app[keys.SETTINGS]
     if request.content_length is not None and request.content_length > MAX_FORM_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_FORM_BYTES,
@@ -45,9 +47,10 @@ async def verified_form(request: web.Request) -> dict[str, str]:
         # Twilio only ever posts urlencoded forms; anything else is not Twilio.
         raise web.HTTPUnsupportedMediaType(text="webhooks are application/x-www-form-urlencoded")
     try:
-        form = {key: str(value) for key, value in (await request.post()).items()}
+        posted = await request.post()
     except ValueError:
         raise web.HTTPBadRequest(text="the body is not a readable form") from None
+    form = {key: str(value) for key, value in posted.items()}
     signature = request.headers.get("X-Twilio-Signature", "")
     if settings.twilio_auth_token is None or settings.public_url is None:
         log.warning("refused a Twilio webhook: TWILIO_AUTH_TOKEN or CMSBOT_PUBLIC_URL is not set")
@@ -58,6 +61,17 @@ async def verified_form(request: web.Request) -> dict[str, str]:
         log.warning("refused a Twilio webhook to %s with a %s signature", request.path,
                     "wrong" if signature else "missing")
         raise web.HTTPForbidden(text="invalid Twilio signature")
+    # Checked before anything is kept or acted on. Twilio never repeats a field of these
+    # webhooks, and the form below keeps one value per field: a repeated one is refused too.
+    # With no TWILIO_ACCOUNT_SID (only a Settings built by hand: from_env asks for it with
+    # the token, and without the token every webhook is refused above) any well-formed
+    # AccountSid is taken.
+    reason = ("a field is repeated" if len(form) != len(posted)
+              else refusal(form, webhook, settings.twilio_account_sid))
+    if reason is not None:
+        log.warning("refused a signed Twilio webhook to %s: %s (a re-cut or forged request)",
+                    request.path, reason)
+        raise web.HTTPForbidden(text="not a Twilio webhook")
     return form
 
 
@@ -67,10 +81,8 @@ async def status_callback(request: web.Request) -> web.Response:
     Applied here when there is room and time; otherwise (no free slot, the budget spent, or the
     database away) a worker applies it, and Twilio still gets its 204 at once.
     """
-    form = await verified_form(request)
-    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "").lower()
-    if not sid or not status:
-        raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
+    form = await verified_form(request, "status")
+    sid, status = form["MessageSid"], form["MessageStatus"]
     code = form.get("ErrorCode") or None
     app = request.app
     async with app[keys.ADMISSION].inline("twilio-status") as free:
@@ -95,7 +107,7 @@ async def _try_status(app: web.Application, sid: str, status: str, code: str | N
 async def inbound_sms(request: web.Request) -> web.Response:
     """An SMS to one of our numbers: kept first, then answered with TwiML within the budget,
     or with empty TwiML at once and later by SMS when acting on it must wait for a worker."""
-    form = await verified_form(request)
+    form = await verified_form(request, "sms")
     app = request.app
     inbox, budget = app[keys.SERVICES].sms_inbox, app[keys.SETTINGS].reply_budget
     async with app[keys.ADMISSION].inline("twilio-sms") as free:

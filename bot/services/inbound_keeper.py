@@ -30,7 +30,7 @@ class InboundKeeper:
     async def keep(self, form: Mapping[str, str], *, deferred: bool = False) -> Kept:
         """Keep the message with whatever else is waiting; a deferred one is left to the drain."""
         kept: asyncio.Future[Kept] = asyncio.get_running_loop().create_future()
-        self._waiting.append((message_of(form), deferred, kept))
+        self._waiting.append((message_of(form, self.inbox.resident_number), deferred, kept))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         return await kept

@@ -79,7 +79,7 @@ class SmsInbox(UseCase):
     async def keep(self, form: Mapping[str, str], *, deferred: bool = False) -> Kept:
         """Make the message durable before anything else: one INSERT, committed on its own.
         `deferred`: the webhook will not act on it, a worker will."""
-        (kept,) = await self.keep_many([(message_of(form), deferred)])
+        (kept,) = await self.keep_many([(message_of(form, self.resident_number), deferred)])
         return kept
 
     async def keep_many(self, messages: Sequence[tuple[Message, bool]]) -> list[Kept]:
@@ -189,6 +189,7 @@ class SmsInbox(UseCase):
                         body=reply, sender=sender)
 
     def _to_residents(self, message: Message) -> bool:
+        # A text through the residents' Messaging Service is kept as sent to it (message_of).
         return bool(self.resident_number) and message.to_number == self.resident_number
 
     async def _dispatch(self, conn: AsyncConnection, message: Message,
@@ -254,10 +255,17 @@ class SmsInbox(UseCase):
         return Outcome(sms_reply(done.result, self.sites.tz), done.work)
 
 
-def message_of(form: Mapping[str, str]) -> Message:
-    """The inbound SMS a verified webhook form carries."""
+def message_of(form: Mapping[str, str], resident_from: str | None = None) -> Message:
+    """The inbound SMS a verified webhook form carries. `resident_from`: TWILIO_RESIDENT_FROM,
+    a number or a Messaging Service sid."""
+    to = form.get("To", "")
+    if resident_from and form.get("MessagingServiceSid") == resident_from:
+        # Through the residents' Messaging Service, `To` is one of its pool's numbers, which
+        # we are never told: kept as sent to the service, it is known as a resident's text
+        # (their STOP is theirs, not staff's) whoever answers it, now or after a deferral.
+        to = resident_from
     return Message(form.get("MessageSid") or form.get("SmsSid") or "",
-                   _phone(form.get("From", "")), form.get("To", ""), form.get("Body", ""),
+                   _phone(form.get("From", "")), to, form.get("Body", ""),
                    (form.get("OptOutType") or "")[:12] or None)
 
 

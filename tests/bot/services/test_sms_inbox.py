@@ -13,7 +13,7 @@ from alerts.incident import parse_incident
 from alerts.states import AnsweredVia, InboundState
 from bot.queue.connection import connect
 from bot.services.container import build_services
-from bot.services.sms_inbox import TooLate
+from bot.services.sms_inbox import TooLate, message_of
 from bot.store.inbound import earlier
 from bot.store.schema import deliveries, timeline
 
@@ -97,3 +97,18 @@ async def test_a_past_deadline_commits_nothing_and_leaves_the_message_for_a_work
     assert await acks(engine) == 0
     assert await services.sms_inbox.answer_later(kept.message.sid) == "answered by SMS"
     assert await acks(engine) == 1 and len(await replies_sent(engine)) == 1
+
+
+SERVICE = "MG" + "5" * 32
+
+
+@pytest.mark.parametrize(("resident_from", "extra", "to"), [
+    (SERVICE, {"MessagingServiceSid": SERVICE}, SERVICE),  # through the residents' service
+    (SERVICE, {"MessagingServiceSid": "MG" + "6" * 32}, "+12125550199"),  # another service
+    (SERVICE, {}, "+12125550199"),
+    ("+12125550199", {"MessagingServiceSid": SERVICE}, "+12125550199"),  # a number in a service
+    (None, {"MessagingServiceSid": SERVICE}, "+12125550199"),
+])
+def test_a_text_through_the_residents_messaging_service_is_kept_as_sent_to_it(
+        resident_from, extra, to) -> None:
+    assert message_of({**form("STOP"), **extra}, resident_from).to_number == to
