@@ -7,6 +7,7 @@ other user of the machine may read it. The home is 0700 and every file in it 060
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -47,9 +48,10 @@ def private_dir(path: Path) -> Path:
 
 
 def touch_private(path: Path) -> None:
-    """Create `path` empty and 0600 if it does not exist: a file that SQLite will open (it gives
-    its -wal and -shm files the mode of the database file)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    """Create `path` empty and 0600 if nothing is there: a file that SQLite will open (it gives
+    its -wal and -shm files the mode of the database file). Whatever is there is left alone."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def write_private(path: Path, text: str) -> None:

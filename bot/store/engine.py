@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from contextlib import AbstractAsyncContextManager
@@ -32,8 +33,11 @@ def open_engine(url: str, *, pooled: bool = True, size: int = 10) -> AsyncEngine
         # The database holds phone numbers: 0600 in a 0700 directory whatever the umask
         # (SQLite gives its -wal and -shm files the database file's mode).
         database = Path(parsed.database)
-        private_dir(database.parent)
-        touch_private(database)
+        # One that cannot be made is SQLite's to report when it connects, where an outage
+        # is told apart from a bug (bot.store.outage).
+        with contextlib.suppress(OSError):
+            private_dir(database.parent)
+            touch_private(database)
     # The web and worker processes share one SQLite file: WAL lets readers run beside the
     # writer, and BEGIN IMMEDIATE takes the write lock up front, so two writers queue on
     # busy_timeout instead of failing when a read transaction tries to upgrade.
