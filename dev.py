@@ -4,6 +4,7 @@
     python3 dev.py demo            install, then run `cmsbot demo`
     python3 dev.py test [ARGS]     install with test extras, then ruff, the import-layer
                                    contracts, mypy, the dependency audit and pytest [ARGS]
+                                   (the audit's verdict printed last, after pytest's)
     python3 dev.py bench [ARGS]    install with test extras, then the benchmark suite
     python3 dev.py cmsbot ARGS     install, then run any cmsbot command
 """
@@ -16,6 +17,8 @@ import os
 import subprocess
 import sys
 import venv
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -36,19 +39,36 @@ def ensure_env(extras: str) -> None:
     stamp = VENV / f".installed-{extras or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    target = f".[{extras}]" if extras else "."
-    print(f"dev.py: installing {target} into .venv (first run takes a minute) ...", flush=True)
-    subprocess.run(  # noqa: S603 (our own venv's pip)
-        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-c", str(LOCK), "-e", target],
-        cwd=ROOT, check=True,
-    )
+    print(f"dev.py: installing {LOCK.name} and .[{extras}] into .venv (first run takes a minute) ...",
+          flush=True)
+    for step in install_steps(str(BIN / "python"), extras):
+        subprocess.run(step, cwd=ROOT, check=True)  # noqa: S603 (our own venv's pip)
     stamp.write_text(digest)
 
 
-def run(*argv: str) -> int:
+def install_steps(python: str, extras: str) -> list[list[str]]:
+    """The pip commands that install the project: every dependency from the lock, each file
+    checked against the lock's hashes; then the project itself, with nothing from an index.
+
+    pip cannot hash an editable install of the project (it is no single file), so the project
+    comes second, offline (--no-index, --isolated: no find-links from any pip config either):
+    were the lock to miss a dependency of the project or of an extra, that step fails instead
+    of fetching something unverified. `pip check` then catches a conflict between versions.
+    """
+    pip = [python, "-m", "pip", "--disable-pip-version-check"]
+    target = f".[{extras}]" if extras else "."
+    return [
+        [*pip, "install", "--quiet", "--require-hashes", "-r", str(LOCK)],
+        [*pip, "--isolated", "install", "--quiet", "--no-index", "--no-build-isolation",
+         "-e", target],
+        [*pip, "check"],
+    ]
+
+
+def run(*argv: str, env: Mapping[str, str] | None = None) -> int:
     """Run one command inside the project's virtualenv and return its exit status."""
-    child = subprocess.Popen(list(argv), cwd=ROOT)  # noqa: S603 (commands from this file)
+    child = subprocess.Popen(list(argv), cwd=ROOT,  # noqa: S603 (commands from this file)
+                             env=dict(env) if env is not None else None)
     while True:
         try:
             return child.wait()
@@ -57,37 +77,63 @@ def run(*argv: str) -> int:
             continue
 
 
-def audit() -> int:
+@dataclass(frozen=True)
+class Audit:
+    """What the dependency audit found, or why it could not look."""
+
+    report: tuple[str, ...]  # the lines to print, after the tests, so a reader sees them last
+    failed: bool  # whether the build fails on it
+
+
+def audit(environ: Mapping[str, str] = os.environ) -> Audit:
     """Check the locked dependencies against known vulnerabilities (pip-audit).
 
-    Fails on any known vulnerability. When the vulnerability service cannot be reached, says
-    so plainly instead of passing as if the dependencies had been checked.
+    Fails on any known vulnerability. An audit that could not reach the vulnerability service
+    is reported as NOT RUN, never as a pass; with CMSBOT_AUDIT_REQUIRED set it fails.
     """
+    required = bool(environ.get("CMSBOT_AUDIT_REQUIRED"))
+    # --disable-pip: the lock pins every package with its hashes, so pip-audit checks exactly
+    # those versions without building an environment of its own from an index.
     done = subprocess.run(  # noqa: S603 (our own venv's pip-audit on our own lock file)
-        [str(BIN / "pip-audit"), "-r", str(LOCK), "--progress-spinner", "off", "-f", "json"],
-        cwd=ROOT, capture_output=True, text=True)
+        [str(BIN / "pip-audit"), "-r", str(LOCK), "--disable-pip", "--progress-spinner", "off",
+         "-f", "json"], cwd=ROOT, capture_output=True, text=True, env=dict(environ))
     try:
         report = json.loads(done.stdout)
     except ValueError:
-        print(f"dev.py: the dependency audit did not run: {done.stderr.strip()[-300:]}")
+        why = done.stderr.strip().splitlines()[-1:] or [f"pip-audit exited {done.returncode}"]
         unreachable = "Connection" in done.stderr or "resolve" in done.stderr
-        return 0 if unreachable and not os.environ.get("CMSBOT_AUDIT_REQUIRED") else 1
-    found = [(d["name"], d["version"], v["id"]) for d in report["dependencies"]
-             for v in d.get("vulns", [])]
-    skipped = [d["name"] for d in report["dependencies"] if d.get("skip_reason")]
-    for name, version, vuln in found:
-        print(f"dev.py: {name} {version} has a known vulnerability: {vuln}")
+        return _not_run(f"it could not {'reach' if unreachable else 'run'}: {why[0][-200:]}",
+                        failed=required or not unreachable, required=required)
+    packages = report["dependencies"]
+    found = [f"dev.py: {d['name']} {d['version']} has a known vulnerability: {v['id']}"
+             for d in packages for v in d.get("vulns", [])]
+    skipped = [d["name"] for d in packages if d.get("skip_reason")]
+    if found:
+        return Audit((*found, f"dev.py: dependency audit FAILED: {len(found)} known "
+                      f"vulnerabilities in {len(packages)} locked packages"), failed=True)
     if skipped:
-        print(f"dev.py: WARNING: {len(skipped)} of {len(report['dependencies'])} locked "
-              "dependencies could NOT be audited: the vulnerability service did not answer "
-              "for them from this machine")
-        if os.environ.get("CMSBOT_AUDIT_REQUIRED"):
-            print("dev.py: CMSBOT_AUDIT_REQUIRED is set: an audit that could not run fails")
-            return 1
-    else:
-        print(f"dev.py: dependency audit: {len(report['dependencies'])} packages, "
-              f"{len(found)} known vulnerabilities")
-    return 1 if found else 0
+        return _not_run(f"{len(skipped)} of {len(packages)} locked packages could not be "
+                        "looked up: the vulnerability service did not answer for them",
+                        failed=required, required=required)
+    return Audit((f"dev.py: dependency audit: {len(packages)} locked packages, no known "
+                  "vulnerabilities",), failed=False)
+
+
+def _not_run(why: str, *, failed: bool, required: bool) -> Audit:
+    consequence = ("CMSBOT_AUDIT_REQUIRED is set: this fails the build" if required else
+                   "set CMSBOT_AUDIT_REQUIRED=1 where the service is reachable to make this fail")
+    return Audit((f"dev.py: dependency audit NOT RUN: {why}",
+                  f"dev.py: the dependencies were NOT checked for known vulnerabilities; {consequence}"),
+                 failed=failed)
+
+
+def run_tests(pytest_args: list[str], environ: Mapping[str, str] = os.environ) -> int:
+    """The dependency audit, then pytest; the audit's verdict is printed after pytest's summary,
+    the last thing a reader sees, and fails the run when it must."""
+    audited = audit(environ)
+    code = run(str(BIN / "python"), "-m", "pytest", *pytest_args, env=environ)
+    print("", *audited.report, sep="\n", flush=True)
+    return code or (1 if audited.failed else 0)
 
 
 def main(argv: list[str]) -> int:
@@ -109,9 +155,7 @@ def main(argv: list[str]) -> int:
                      [python, "-m", "mypy"]):
             if run(*step) != 0:
                 return 1
-        if audit() != 0:
-            return 1
-        return run(python, "-m", "pytest", *rest)
+        return run_tests(rest)
     if command == "bench":
         ensure_env("test")
         return run(str(BIN / "python"), "-m", "bench", *rest)

@@ -35,11 +35,12 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 async def start(*args: str, env: dict[str, str], program: Sequence[str] = CHECKOUT_CMSBOT,
-                cwd: Path | None = None) -> asyncio.subprocess.Process:
-    """Start `cmsbot ARGS` with its output (stdout and stderr together) piped to the test."""
+                cwd: Path | None = None, umask: int = -1) -> asyncio.subprocess.Process:
+    """Start `cmsbot ARGS` with its output (stdout and stderr together) piped to the test;
+    `umask` is the one it starts with (-1: the test's own)."""
     return await asyncio.create_subprocess_exec(
         *program, *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
+        stderr=asyncio.subprocess.STDOUT, umask=umask)
 
 
 async def read_until(process: asyncio.subprocess.Process, predicate: Callable[[str], bool],

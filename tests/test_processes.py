@@ -1,7 +1,10 @@
 """The commands as a new user runs them: real processes, embedded Redis and SQLite, Ctrl-C."""
 
 import asyncio
+import contextlib
+import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,6 +86,50 @@ async def test_serve_and_worker_started_separately_share_redis_and_the_database(
     assert redis_gone(home)  # the last one out stopped it
     said = "".join(web_out)
     assert said.count("SMS go to the local outbox") == 1 and "Traceback" not in said
+
+
+def exposed(home: Path) -> list[str]:
+    """The home and whatever under it that the group or others may read, enter or write."""
+    paths = [home, *home.rglob("*")]
+    return [f"{path} {path.lstat().st_mode & 0o777:o}" for path in paths
+            if not path.is_symlink() and path.lstat().st_mode & 0o077]
+
+
+async def test_state_under_the_home_is_private_even_under_a_permissive_umask(home):
+    # An earlier version's home: 0755, with a generated token that everyone could read.
+    home.mkdir()
+    home.chmod(0o755)
+    (home / "api-token").write_text("token-from-before\n")
+    (home / "api-token").chmod(0o644)
+    port = free_port()
+    web = await start("serve", env=clean_env(home, PORT=str(port)), umask=0o022)
+    web_out: list[str] = []
+    await read_until(web, lambda out: f"listening on port {port}" in out, web_out)
+    incident = {"id": "NYPD-2", "occurred_at": "2026-07-04T23:15:00-04:00",
+                "lat": 40.8105, "lon": -73.9235}
+    headers = {"Authorization": "Bearer token-from-before"}  # the same token, kept
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as http:
+        assert await healthz(http) == 200
+        async with http.post("/api/incidents", json=incident) as response:
+            assert response.status == 202
+    # The service closes its SQLite connections between uses, and the last to close removes
+    # the -wal and -shm files: hold one open here, under this test's looser umask. SQLite gives
+    # them the database file's mode.
+    previous = os.umask(0o022)
+    with contextlib.closing(sqlite3.connect(home / "cmsbot.db")) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM incidents").fetchall()
+        os.umask(previous)
+        made = {path.name for path in home.rglob("*")}
+        assert {"cmsbot.db", "cmsbot.db-wal", "cmsbot.db-shm", "redis.conf", "redis.log",
+                "session-secret"} <= made
+        assert exposed(home) == []
+    web.send_signal(signal.SIGTERM)
+    assert await finish(web, web_out) == 0
+    assert redis_gone(home)
+    # Stopped: Redis saved its dump on the way out.
+    assert "dump.rdb" in {path.name for path in home.rglob("*")}
+    assert exposed(home) == []
 
 
 async def test_cmsbot_help_lists_every_command():

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.config.home import keep_private
 from bot.config.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"cmsbot: {exc}", file=sys.stderr)
         return 2
+    # State under the home (database, Redis data, secrets) is this user's only, and so is
+    # whatever this process and those it starts create from here on.
+    keep_private(settings.home)
     try:
         return int(args.run(args, settings))
     except KeyboardInterrupt:

@@ -9,15 +9,69 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-# E.164 and the usual US spellings: +12125550175, 212-555-0175, (212) 555-0175, 2125550175.
-# A decimal like a Slack ts (1795926000.000100) is not a phone number.
-_PHONE = re.compile(r"(?<!\w)\+\d{10,15}(?!\w)"
-                    r"|(?<![\w+.])(?:1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\w|\.\d)")
+# What counts as a phone number, in one pass over the text:
+# - international, after a "+": +12125550175, +44 20 7946 0958, +44 (0)20 7946 0958, +1-212-555-0175,
+#   glued to anything (tel:+1..., x+1...), when it has 8 digits or more;
+# - North American, with or without a leading 1: 2125550175, (212) 555-0175, 212.555.0175,
+#   1 212 555 0175, also glued to letters (x12125550175), with the area code and exchange
+#   starting 2-9 as the numbering plan has them.
+# Not phone numbers: a longer run of digits (epoch milliseconds, hashes), a decimal's digits
+# (a Slack ts such as 1795926000.000100, coordinates), an id such as NYPD-2612345678, and digits
+# inside a hexadecimal identifier (Twilio SIDs, uuids), which _hex_identifier tells apart.
+# Linear time: every quantifier is bounded, the repeated ones possessive, so an attempt at any
+# one place reads a bounded stretch of text and cannot backtrack through the ways of splitting
+# a run of digits (tests/bot/config/test_logs.py checks the bound).
+_SEPARATOR = r"(?:[ .\-]|[ .\-]?\(\d{1,4}+\)[ .\-]?)"
+_PHONE = re.compile(
+    rf"(?P<international>\+\d{{1,15}}+(?:{_SEPARATOR}\d{{1,15}}+){{0,8}}+)"
+    r"|(?<!\d)(?<!\d\.)(?<![A-Z][A-Z]-)"
+    r"(?P<national>(?:1[ .\-]?+)?+(?:\([2-9]\d\d\)[ .\-]?+|[2-9]\d\d[ .\-]?+)[2-9]\d\d[ .\-]?+\d{4})"
+    r"(?!\d|\.\d)")
+_INTERNATIONAL_DIGITS = 8
+# How far either side of a national number its enclosing identifier is looked at.
+_WINDOW = 48
+_IDENTIFIER_CHARS = frozenset("0123456789abcdefABCDEF-")
+_LETTERS = frozenset("abcdefABCDEF")
 
 
 def redact_phones(text: str) -> str:
     """Replace anything that looks like a phone number by its last four digits."""
-    return _PHONE.sub(lambda match: f"***{re.sub(r'[^0-9]', '', match.group())[-4:]}", text)
+    return _PHONE.sub(_redacted, text)
+
+
+def _redacted(match: re.Match[str]) -> str:
+    found = match.group()
+    digits = "".join(char for char in found if char.isdecimal())  # what \d matched, any script
+    if match.group("international") and len(digits) < _INTERNATIONAL_DIGITS:
+        return found  # a UTC offset, a sum: too short for a phone number
+    if match.group("national") and _hex_identifier(match.string, match.start(), match.end()):
+        return found
+    return f"***{digits[-4:]}"
+
+
+def _hex_identifier(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside a hexadecimal identifier: a run of 16 or more hex
+    digits (dashes allowed; a two-letter prefix such as Twilio's SM allowed) with letters among
+    them. A phone number glued to a word (x12125550175, call2125550175) is not in one. Looks at
+    most _WINDOW characters either side: a run that goes on past them is an identifier."""
+    low, high = max(0, start - _WINDOW), min(len(text), end + _WINDOW)
+    left, right = start, end
+    while left > low and text[left - 1] in _IDENTIFIER_CHARS:
+        left -= 1
+    while right < high and text[right] in _IDENTIFIER_CHARS:
+        right += 1
+    run = text[left:right]
+    glued_before = left > low and text[left - 1].isalnum() and not _sid_prefix(text[:left])
+    glued_after = right < high and text[right].isalnum()
+    if glued_before or glued_after:
+        return False
+    return len(run.replace("-", "")) >= 16 and any(char in _LETTERS for char in run)
+
+
+def _sid_prefix(before: str) -> bool:
+    # Twilio's SIDs are two capitals (SM, MM, AC, CA, MG, ...) and 32 hex digits.
+    prefix = before[-2:]
+    return len(prefix) == 2 and prefix.isascii() and prefix.isalpha() and prefix.isupper()
 
 
 class RedactingFilter(logging.Filter):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config.home import keep_first, private_dir
 
 SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
 # Requests of each route class one web process works on at once (handlers.admission); beyond
@@ -219,19 +220,11 @@ class Settings:
 
 
 def _kept_secret(path: Path, size: int) -> Secret:
-    """A random secret kept in `path`, made on first use. Two processes starting together
-    agree on one: it is written aside and linked into place, which only the first link wins."""
+    """A random secret kept in `path`, made on first use, 0600 from its first byte; two
+    processes starting together agree on one (see keep_first)."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        draft.write_text(secrets.token_urlsafe(size))
-        draft.chmod(0o600)
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
+        private_dir(path.parent)
+        return Secret(keep_first(path, secrets.token_urlsafe(size)).strip())
     return Secret(path.read_text().strip())
 
 

