@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.action_results import StaffAction, slack_reply
 from alerts.numbered_ids import id_number
 from alerts.render import clock_time, place
-from alerts.routing import Recipient
 from alerts.sites import Person
 from alerts.slack_blocks import bullet_list, escape
 from alerts.slash import USAGE, Command, Usage, help_text, parse_command
@@ -37,11 +35,12 @@ from bot.services.broadcasts import (
     PrivateText,
     time_to_send,
 )
+from bot.services.incident_refs import find_incident, page_for, team_for
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
 from bot.services.takedowns import Planner, takedown_number
-from bot.store.pages import Page, add_pages, incident, incident_from_row, page_from_row
-from bot.store.schema import incident_teams, incidents, pages
+from bot.store.pages import incident, incident_from_row
+from bot.store.schema import incident_teams, incidents
 
 
 @dataclass(frozen=True)
@@ -188,16 +187,16 @@ class SlackDesk(UseCase):
             return NOT_ON_ROSTER.format(user=user_id)
         now = self.clock()
         async with self.engine.begin() as conn:
-            incident_id = await _find_incident(conn, incident_ref, person)
+            incident_id = await find_incident(conn, incident_ref, person)
             subject = await incident(conn, incident_id) if incident_id else None
             routed = list(await conn.scalars(select(incident_teams.c.team_id).where(
                 incident_teams.c.incident_id == incident_id))) if subject else []
-            team = _team_for(person, routed, team_hint) if subject else False
+            team = team_for(person, routed, team_hint) if subject else False
             if incident_id is None or subject is None or team is False:
                 # Missing and not theirs get one answer: nobody learns that another team's id exists.
                 return f"No incident `{escape(incident_ref)}`. `/cms incidents` lists yours."
             team_id = team if isinstance(team, str) else None
-            page = await _page_for(conn, incident_id, person, team_id, now)
+            page = await page_for(conn, incident_id, person, team_id, now)
             act = Act(page, subject, self.sites, now, channel="slack")
             done = await perform(conn, act, action, text, outcome)
         # A repeat (a second press of Acknowledge) changed nothing the post shows: no redraw.
@@ -264,23 +263,6 @@ class SlackDesk(UseCase):
         return f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
 
 
-async def _find_incident(conn: AsyncConnection, reference: str, person: Person) -> str | None:
-    """The incident a typed reference names: one of the person's own open alert numbers ("12",
-    "#12", as their SMS alerts show) or a whole id, as typed or in capitals. Never a part of an
-    id: "77" once found another team's NYPD-...77 and told its id to someone who may not see it."""
-    number = id_number(reference, "#")
-    if number is not None:
-        mine = await conn.scalar(select(pages.c.incident_id).where(
-            pages.c.phone == person.key, pages.c.number == number, pages.c.open).limit(1))
-        if mine is not None:
-            return str(mine)
-    for candidate in dict.fromkeys((reference, reference.upper())):
-        found = await conn.scalar(select(incidents.c.id).where(incidents.c.id == candidate))
-        if found is not None:
-            return str(found)
-    return None
-
-
 def broadcast_preview(preview: Preview, rate: float) -> Answer:
     """A broadcast's preview with its Confirm button."""
     pace = f" at {rate:g} segments/s" if rate > 0 else ""
@@ -298,25 +280,3 @@ def _broadcast_id(reference: str) -> int:
     if number is None:
         raise BroadcastError(f"{reference!r} is not a broadcast id; they look like B-3")
     return number
-
-
-def _team_for(person: Person, routed: list[str], hint: str | None) -> str | bool | None:
-    """The team the person acts for; None for "no team" (coordinators, unrouted); False: refused."""
-    if person.is_coordinator:
-        return hint if hint in routed else (routed[0] if routed else None)
-    mine = [team for team in person.team_ids if team in routed]
-    if not mine:
-        return False
-    return hint if hint in mine else mine[0]
-
-
-async def _page_for(conn: AsyncConnection, incident_id: str, person: Person, team_id: str | None,
-                    now: datetime) -> Page:
-    row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
-                                                  pages.c.phone == person.key))).first()
-    if row is None:
-        await add_pages(conn, incident_id, [Recipient(person.key, person.name, person.role,
-                                                      team_id, "acted in Slack")], now)
-        row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
-                                                      pages.c.phone == person.key))).one()
-    return page_from_row(row._mapping)
