@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -66,15 +67,58 @@ def install_steps(python: str, extras: str) -> list[list[str]]:
 
 
 def run(*argv: str, env: Mapping[str, str] | None = None) -> int:
-    """Run one command inside the project's virtualenv and return its exit status."""
-    child = subprocess.Popen(list(argv), cwd=ROOT,  # noqa: S603 (commands from this file)
-                             env=dict(env) if env is not None else None)
-    while True:
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            # Ctrl-C reaches the child too: let it shut down cleanly, and report how it ended.
-            continue
+    """Run one command inside the project's virtualenv and return its exit status.
+
+    SIGINT and SIGTERM sent to this process are passed on to the command, so `kill -INT` of
+    dev.py stops the command as Ctrl-C does. The command runs in a process group of its own,
+    given the terminal while it runs (as a shell does with a job): a Ctrl-C reaches it once,
+    from the terminal, and never twice (once from the terminal, once passed on by us).
+    """
+    pending: list[int] = []
+    child: subprocess.Popen[bytes] | None = None
+
+    def pass_on(signum: int, _frame: object) -> None:
+        if child is None:
+            pending.append(signum)  # before the command started: it gets it once it has
+        else:
+            child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, pass_on) for signum in (signal.SIGINT, signal.SIGTERM)}
+    terminal = _foreground_terminal()
+    try:
+        child = subprocess.Popen(list(argv), cwd=ROOT,  # noqa: S603 (commands from this file)
+                                 env=dict(env) if env is not None else None, process_group=0)
+        if terminal is not None:
+            os.tcsetpgrp(terminal, child.pid)
+        for signum in pending:
+            child.send_signal(signum)
+        return child.wait()
+    finally:
+        if terminal is not None:
+            _take_back(terminal)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _foreground_terminal() -> int | None:
+    """Our terminal's descriptor when we run in its foreground, else None (pipes, CI, `&`)."""
+    try:
+        if sys.stdin.isatty() and os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp():
+            return sys.stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
+
+
+def _take_back(terminal: int) -> None:
+    # From the background, tcsetpgrp sends us SIGTTOU, which would stop us: ignore it meanwhile.
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        os.tcsetpgrp(terminal, os.getpgrp())
+    except OSError:
+        pass  # the terminal went away with the command
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
 
 
 @dataclass(frozen=True)

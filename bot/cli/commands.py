@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.cli.home_check import missing_home_message, reads_a_missing_home
 from bot.config.home import keep_private
 from bot.config.settings import Settings, SettingsError
 
@@ -26,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--interval", type=float, default=3.0, metavar="S",
                       help="seconds between sample incidents (default 3)")
     demo.add_argument("--incidents", type=int, default=0, metavar="N",
-                      help="stop feeding after N incidents (default: keep going)")
+                      help="feed only the first N sample incidents (default: all of them, "
+                           "each once)")
+    demo.add_argument("--keep", action="store_true",
+                      help="keep the database and Redis of the last demo (default: start fresh)")
     demo.set_defaults(run=_lazy("bot.cli.demo", "run"))
 
     serve = sub.add_parser("serve", help="run the web process (binds $PORT)")
@@ -74,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--speed", type=float, default=0.0, metavar="X",
                         help="replay at X times real time (default: as fast as possible)")
     replay.add_argument("--url", metavar="URL",
-                        help="post to a running cmsbot at URL (with CMSBOT_API_TOKEN) "
+                        help="post to a running cmsbot at URL (with CMSBOT_API_TOKEN, or the "
+                             "token kept under CMSBOT_HOME) "
                              "instead of ingesting in this process")
     replay.add_argument("--concurrency", type=int, default=8, metavar="N",
                         help="incidents in flight at once (default 8); links come out as in a "
@@ -118,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(os.environ)
     except SettingsError as exc:
         print(f"cmsbot: {exc}", file=sys.stderr)
+        return 2
+    if reads_a_missing_home(args, settings):
+        print(missing_home_message(settings), file=sys.stderr)
         return 2
     # State under the home (database, Redis data, secrets) is this user's only, and so is
     # whatever this process and those it starts create from here on.

@@ -10,6 +10,7 @@ from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.config.sites_file import load_sites
 from bot.queue.connection import connect, redis_url
+from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.services.sessions import SigninLinks
 
 
@@ -23,7 +24,13 @@ def link(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cmsbot: {user or 'no coordinator'} is not a Slack user on the roster "
               f"(coordinators: {known}); pass --as SLACK_USER_ID", file=sys.stderr)
         return 2
-    print(signin_url(settings, person.slack_user))
+    try:
+        print(signin_url(settings, person.slack_user))
+    finally:
+        # An embedded Redis this command started is stopped again (its data saved, so the link
+        # works once the service runs); one that the service uses is left running.
+        if settings.redis_url is None:
+            EmbeddedRedis(settings.home).release(client_name())
     print(f"for {person.name}; it works once, within 10 minutes", file=sys.stderr)
     return 0
 

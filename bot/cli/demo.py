@@ -3,7 +3,8 @@
 Web and worker run as they do in production (the worker as a real `cmsbot worker` process),
 on SQLite and the embedded Redis under CMSBOT_HOME, with the outbox standing in for Twilio and
 Slack. Sample incidents are posted to the real ingest API; every message the worker "sends"
-is printed as it lands in the outbox. Ctrl-C stops everything cleanly.
+is printed as it lands in the outbox. Each run starts from an empty database and Redis
+(`--keep` keeps them). Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from itertools import count, cycle
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
 from bot.cli.dashboard import signin_url
-from bot.cli.outbox import format_entry
+from bot.cli.demo_state import DemoInUse, clear_state
+from bot.cli.outbox import format_entry, is_update
 from bot.config import logs
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
@@ -44,8 +45,16 @@ SAMPLE_INCIDENTS = Path(__file__).resolve().parents[1] / "samples" / "incidents.
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """The `cmsbot demo` command."""
     demo = demo_settings(settings)
-    logs.configure("text", level=30)
+    logs.configure("text", level=30, tz_name=demo.timezone)
     print(f"cmsbot demo: state under {demo.home.resolve()}, sites {demo.sites_path}")
+    if not args.keep:
+        try:
+            cleared = clear_state(demo.home)
+        except DemoInUse as exc:
+            print(f"cmsbot demo: {exc}", file=sys.stderr)
+            return 2
+        if cleared:
+            print(cleared)
     print("SMS and Slack go to the local outbox; nothing leaves this machine. Ctrl-C to stop.\n")
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(_main(demo, args.interval, args.incidents))
@@ -124,27 +133,37 @@ async def _worker(settings: Settings) -> AsyncIterator[None]:
 
 
 async def _feed(base_url: str, token: str, interval: float, limit: int) -> None:
-    samples = json.loads(SAMPLE_INCIDENTS.read_text())
+    # Each sample once, in order: repeating them would put every later shooting on the spot of
+    # an earlier one, 0 m and 0 h away (a link on nearly every alert). The samples are spread
+    # over the sample catchments, with one deliberate retaliation pair (E 138 and E 140 St).
+    samples: list[dict[str, object]] = json.loads(SAMPLE_INCIDENTS.read_text())
+    if limit:
+        samples = samples[:limit]
     run_id = utcnow().strftime("%H%M%S")
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
-        for number, sample in zip(count(1), cycle(samples), strict=False):
-            if limit and number > limit:
-                return
+        for number, sample in enumerate(samples, 1):
+            fields = dict(sample)
+            ago = timedelta(minutes=float(str(fields.pop("minutes_ago", 2))))
             payload = {"id": f"DEMO-{run_id}-{number}", "source": "demo", "verified": True,
-                       "occurred_at": (utcnow() - timedelta(minutes=2)).isoformat(), **sample}
+                       "occurred_at": (utcnow() - ago).isoformat(), **fields}
             async with session.post(f"{base_url}/api/incidents", json=payload) as response:
                 body = await response.json()
             teams = ", ".join(body.get("teams", [])) or "no team: to the coordinators"
             print(f">>> incident {payload['id']} at {sample.get('location')}: {teams} "
                   f"({body.get('deliveries', 0)} deliveries)", flush=True)
             await asyncio.sleep(interval)
+    print(f"cmsbot demo: {len(samples)} sample incidents sent; answer them on the dashboard "
+          "(or POST more), Ctrl-C to stop", flush=True)
+    await asyncio.Event().wait()  # the worker keeps escalating; the outbox keeps printing
 
 
 async def _print_outbox(outbox: OutboxStore, after: int, tz_name: str) -> None:
     while True:
         for entry in await outbox.after(after):
             after = entry.id
-            print(format_entry(entry, tz_name), flush=True)
+            # A redraw of a Slack post (a link added, an ack) is the post printed above, again.
+            if not is_update(entry):
+                print(format_entry(entry, tz_name), flush=True)
         await asyncio.sleep(0.3)
 
 

@@ -13,14 +13,14 @@ from alerts.phone import redact
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.migrate import prepare_database
-from bot.store.outbox import OutboxEntry, OutboxStore
+from bot.store.outbox import UPDATE_PREFIX, OutboxEntry, OutboxStore
 
 POLL_SECONDS = 0.5
 
 
 def format_entry(entry: OutboxEntry, tz_name: str) -> str:
     """One outbox message as a readable block: who got what, by which channel."""
-    when = entry.created_at.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S")
+    when = entry.created_at.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S %Z")
     if entry.channel == "sms":
         who = f"SMS to {entry.recipient_name or 'unknown'} {redact(entry.recipient)}"
     else:
@@ -31,6 +31,11 @@ def format_entry(entry: OutboxEntry, tz_name: str) -> str:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     body = "\n".join(f"    | {line}" for line in text.splitlines())
     return f"{when} {who}{team}\n{body}"
+
+
+def is_update(entry: OutboxEntry) -> bool:
+    """Whether the entry is a new version of a Slack post already in the outbox."""
+    return entry.key.startswith(UPDATE_PREFIX)
 
 
 async def follow(store: OutboxStore, out: TextIO, tz_name: str, last: int,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import os
 import sys
 import time
 from collections import Counter
@@ -137,7 +136,7 @@ def _may_link(one: NypdIncident, other: NypdIncident) -> bool:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """The `cmsbot replay` command."""
-    logs.configure(settings.log_format, level=30)
+    logs.configure(settings.log_format, level=30, tz_name=settings.timezone)
     if not args.dry_run and not args.url and not args.yes and (
             settings.uses_twilio or settings.uses_slack):
         print("cmsbot: this replay would page real people through Twilio/Slack for historic "
@@ -190,9 +189,8 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
 
 @asynccontextmanager
 async def _http_sink(url: str, settings: Settings) -> AsyncIterator[Sink]:
-    token = settings.api_token.reveal() if settings.api_token else os.environ.get("CMSBOT_API_TOKEN")
-    if not token:
-        raise SystemExit("cmsbot: set CMSBOT_API_TOKEN to post to a running cmsbot")
+    # Without CMSBOT_API_TOKEN, the token the home keeps (a demo's, or a local service's).
+    token = settings.ingest_token().reveal()
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(headers=headers) as session:
         async def post(payload: dict[str, object]) -> IngestOutcome:

@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # What counts as a phone number, in one pass over the text:
 # - international, after a "+": +12125550175, +44 20 7946 0958, +44 (0)20 7946 0958, +1-212-555-0175,
@@ -111,20 +112,27 @@ class JsonFormatter(_RedactingFormatter):
 
 
 class TextFormatter(_RedactingFormatter):
-    """Readable lines for a terminal."""
+    """Readable lines for a terminal, timed in the city's zone with the zone shown (01:56:03
+    EST), as the messages beside them are."""
 
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    def __init__(self, tz_name: str = "America/New_York") -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+        self.tz = ZoneInfo(tz_name)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, self.tz).strftime("%H:%M:%S %Z")
 
 
-def configure(log_format: str = "text", level: int | str = logging.INFO) -> None:
-    """Send logs to stderr in the chosen format, redacting phone numbers on the way."""
+def configure(log_format: str = "text", level: int | str = logging.INFO,
+              tz_name: str = "America/New_York") -> None:
+    """Send logs to stderr in the chosen format, redacting phone numbers on the way; text
+    lines carry the time in `tz_name` (JSON keeps UTC)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(TextFormatter())
+        handler.setFormatter(TextFormatter(tz_name))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -65,7 +65,7 @@ def serve(_args: argparse.Namespace, settings: Settings) -> int:
     CMSBOT_WEB_PROCESSES=N (default 1) forks N web processes sharing the port (SO_REUSEPORT),
     for a machine where one Python process cannot keep up with the webhooks.
     """
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.log_format, settings.log_level, settings.timezone)
     announce(settings, "web")
     count = web_processes(os.environ)
     if count > 1 and not (settings.database_url and settings.redis_url):
@@ -137,7 +137,7 @@ def _supervise(children: list[int]) -> int:
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run an rq worker with the scheduler; SIGTERM lets the current job finish."""
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.log_format, settings.log_level, settings.timezone)
     announce(settings, "worker")
     asyncio.run(wait_for_database(settings))
     # Once, before any fork; only the sites are kept (the layers' shapes are for `sites check`).
@@ -157,7 +157,7 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations."""
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.log_format, settings.log_level, settings.timezone)
 
     async def run() -> list[str]:
         engine = open_engine(settings.sqlalchemy_url, pooled=False)

@@ -11,7 +11,7 @@ from typing import Any
 from alerts.outbound import Outbound
 from alerts.phone import redact
 from bot.notify.base import Receipt
-from bot.store.outbox import OutboxStore
+from bot.store.outbox import UPDATE_PREFIX, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class OutboxNotifier:
         """Keep the new version of a post (once per distinct content)."""
         digest = hashlib.blake2b(repr((channel, ts, text, blocks)).encode(),
                                  digest_size=10).hexdigest()
-        await self.store.put(Outbound(key=f"update-{digest}", incident_id=None, kind="update",
+        await self.store.put(Outbound(key=f"{UPDATE_PREFIX}{digest}", incident_id=None, kind="update",
                                       channel="slack", recipient=channel, body=text,
                                       blocks=blocks), self.clock())
         log.info("outbox slack update of %s in %s", ts, channel)

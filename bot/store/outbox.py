@@ -13,6 +13,8 @@ from alerts.outbound import Outbound
 from bot.store.dialect import insert_ignore
 from bot.store.schema import outbox
 
+UPDATE_PREFIX = "update-"  # the key of a new version of a Slack post (bot.notify.outbox)
+
 
 @dataclass(frozen=True)
 class OutboxEntry:
