@@ -2,13 +2,21 @@
 
 import json
 import logging
+from datetime import UTC, datetime
 from re import _parser
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config.logs import _PHONE, JsonFormatter, RedactingFilter, configure, redact_phones
+from bot.config.logs import (
+    _PHONE,
+    JsonFormatter,
+    RedactingFilter,
+    TextFormatter,
+    configure,
+    redact_phones,
+)
 from tests.leaks import leaks_a_phone
 
 
@@ -139,3 +147,15 @@ def test_a_phone_number_in_arbitrary_text_never_survives(before, phone, glue, af
 @given(st.text(max_size=2000).filter(lambda text: sum(char.isdigit() for char in text) <= 7))
 def test_arbitrary_text_without_enough_digits_for_a_phone_number_survives_whole(text):
     assert redact_phones(text) == text
+
+
+@pytest.mark.parametrize(("moment", "shown"), [
+    (datetime(2026, 12, 2, 6, 56, 3, tzinfo=UTC), "01:56:03 EST"),
+    (datetime(2026, 7, 4, 3, 15, 0, tzinfo=UTC), "23:15:00 EDT"),
+])
+def test_text_lines_are_timed_in_the_citys_zone_with_the_zone_shown(moment, shown):
+    record = logging.LogRecord("cmsbot", logging.WARNING, __file__, 1, "SMS go to the outbox",
+                               None, None)
+    record.created = moment.timestamp()
+    line = TextFormatter("America/New_York").format(record)
+    assert line == f"{shown} WARNING cmsbot: SMS go to the outbox"
