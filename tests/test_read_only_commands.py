@@ -1,9 +1,10 @@
-"""Commands that only read: they never make a CMSBOT_HOME, and none leaves an embedded Redis."""
+"""Commands that only read never make a CMSBOT_HOME; no command leaves an embedded Redis behind."""
 
 from pathlib import Path
 
 import pytest
 
+from tests.bot.cli.test_replay import HISTORIC
 from tests.processes import clean_env, finish, redis_gone, start
 
 READERS = {
@@ -34,4 +35,15 @@ async def test_dashboard_link_leaves_no_embedded_redis_behind(tmp_path: Path):
     seen: list[str] = []
     assert await finish(process, seen) == 0
     assert "/signin/" in "".join(seen)
+    assert redis_gone(home)
+
+
+async def test_a_local_replay_leaves_no_embedded_redis_behind(tmp_path: Path):
+    home = tmp_path / "v"
+    csv = tmp_path / "historic.csv"
+    csv.write_bytes(HISTORIC.encode())
+    process = await start("replay", str(csv), env=clean_env(home))
+    seen: list[str] = []
+    assert await finish(process, seen) == 0
+    assert "replayed 2 incidents" in "".join(seen)
     assert redis_gone(home)

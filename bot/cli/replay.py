@@ -33,6 +33,7 @@ from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.config.sites_file import load_sites
 from bot.queue.connection import connect, redis_url
+from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.services.ingest import Ingest, IngestOutcome
 from bot.store.engine import open_engine
 from bot.store.migrate import prepare_database
@@ -185,6 +186,10 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
     finally:
         connection.close()
         await engine.dispose()
+        # An embedded Redis this replay started stops again once nothing else uses it; the
+        # jobs it queued are saved with it and sent when a worker starts.
+        if not settings.redis_url:
+            await asyncio.to_thread(EmbeddedRedis(settings.home).release, client_name())
 
 
 @asynccontextmanager
