@@ -14,7 +14,7 @@ import pytest
 from bot.config.settings import Settings
 from bot.main.app import create_app
 from tests.conftest import API_TOKEN
-from tests.processes import clean_env, finish, free_port, start
+from tests.processes import clean_env, finish, free_port, read_until, start
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 LUIS = "+13475550140"
@@ -45,9 +45,9 @@ def alert(local_client, local_settings, run_worker, clock):
     return post
 
 
-async def cmsbot(home: Path, *args: str) -> tuple[int, str]:
+async def cmsbot(home: Path, *args: str, **env: str) -> tuple[int, str]:
     """Run `cmsbot ARGS` as a process with CMSBOT_HOME `home`: its exit status and output."""
-    process = await start(*args, env=clean_env(home))
+    process = await start(*args, env=clean_env(home, **env))
     seen: list[str] = []
     status = await finish(process, seen)
     return status, "".join(seen)
@@ -112,3 +112,20 @@ async def test_with_real_credentials_a_request_signed_with_the_local_secrets_is_
     # The service with real credentials made no local secrets: the command made its own.
     other = "twilio-auth-token" if command[0] == "slack" else "slack-signing-secret"
     assert not (live_settings.home / other).exists()
+
+
+async def test_a_cmsbot_serve_started_on_a_fresh_machine_is_answered_where_it_listens(tmp_path):
+    home, port = tmp_path / "v", str(free_port())
+    serve = await start("serve", env=clean_env(home, PORT=port))
+    out: list[str] = []
+    try:
+        await read_until(serve, lambda said: f"listening on port {port}" in said, out)
+        status, said = await cmsbot(home, "sms", "+19175550123", "HELP", PORT=port)
+        # Texted to the staff number by someone off the roster: nothing about any incident.
+        assert status == 0 and "alerts to registered staff only" in said, said
+        status, said = await cmsbot(home, "slack", "/cms help", PORT=port)
+        assert status == 0 and "/cms incidents" in said, said
+    finally:
+        serve.terminate()
+        assert await finish(serve, out) == 0, "".join(out)
+    assert "Traceback" not in "".join(out)
