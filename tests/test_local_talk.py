@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.config.settings import Settings
+from bot.config.settings import LOCAL_SLACK_FILE, LOCAL_TWILIO_FILES, Settings
 from bot.main.app import create_app
 from tests.conftest import API_TOKEN
 from tests.processes import clean_env, finish, free_port, read_until, start
@@ -99,19 +99,32 @@ async def test_with_no_service_running_the_commands_say_how_to_start_one(tmp_pat
     assert status == 1
     assert (f"no cmsbot service answers at {url}; start it with `cmsbot demo` or `cmsbot serve`"
             in out)
-    assert "Traceback" not in out
+    assert "Traceback" not in out and not (tmp_path / "v").exists()
 
 
 @pytest.mark.parametrize("command", [("sms", LUIS, "1A"), ("slack", "/cms incidents")],
                          ids=["sms", "slack"])
 async def test_with_real_credentials_a_request_signed_with_the_local_secrets_is_refused(
         client, live_settings, port, command):
-    status, out = await cmsbot(live_settings.home, *command, "--url", f"http://127.0.0.1:{port}")
+    home = live_settings.home
+    # The service with real credentials made no local secrets...
+    assert not {*LOCAL_TWILIO_FILES, LOCAL_SLACK_FILE} & {path.name for path in home.iterdir()}
+    # ...and those an earlier run in the outbox default left behind sign nothing it takes.
+    live_settings.local_twilio()
+    live_settings.local_slack_secret()
+    status, out = await cmsbot(home, *command, "--url", f"http://127.0.0.1:{port}")
     assert status == 1
-    assert "refused" in out and "Traceback" not in out
-    # The service with real credentials made no local secrets: the command made its own.
-    other = "twilio-auth-token" if command[0] == "slack" else "slack-signing-secret"
-    assert not (live_settings.home / other).exists()
+    assert "refused" in out and "real" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("command", [("sms", LUIS, "1A"), ("slack", "/cms incidents")],
+                         ids=["sms", "slack"])
+async def test_with_no_local_secrets_under_the_home_the_commands_say_so_and_make_none(
+        client, live_settings, port, command):
+    status, out = await cmsbot(live_settings.home, *command, "--url", f"http://127.0.0.1:{port}")
+    assert status == 1 and "holds no" in out and "another CMSBOT_HOME" in out
+    assert not {*LOCAL_TWILIO_FILES, LOCAL_SLACK_FILE} & {
+        path.name for path in live_settings.home.iterdir()}
 
 
 async def test_a_cmsbot_serve_started_on_a_fresh_machine_is_answered_where_it_listens(tmp_path):

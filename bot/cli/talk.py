@@ -18,7 +18,7 @@ from xml.sax.saxutils import unescape
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from bot.config.settings import Settings
+from bot.config.settings import LOCAL_TWILIO_FILES, Settings
 
 # A number of the fictional 555-01xx range, for `To` when no staff number is configured: the
 # local service takes whatever number a text is sent to as its staff number.
@@ -43,6 +43,19 @@ def no_service(url: str) -> int:
     return 1
 
 
+def without_secrets(url: str, files: tuple[str, ...], settings: Settings) -> int:
+    """Nothing to sign with: no service in the outbox default has run under this home (none
+    is made here). Say whether anything answers at `url`; the exit status."""
+    try:
+        asyncio.run(_get(url + "/healthz"))
+    except NoService:
+        return no_service(url)
+    print(f"cmsbot: {settings.home.resolve()} holds no {' or '.join(files)}: the service at "
+          f"{url} keeps its state under another CMSBOT_HOME, or has real credentials",
+          file=sys.stderr)
+    return 1
+
+
 def refused(url: str, what: str, settings: Settings) -> int:
     """Say why a service refuses what was signed with the local secrets; the exit status."""
     print(f"cmsbot: the service at {url} refused the {what} signed with the local secret of "
@@ -54,6 +67,8 @@ def refused(url: str, what: str, settings: Settings) -> int:
 def sms(args: argparse.Namespace, settings: Settings) -> int:
     """The `cmsbot sms` command."""
     url = service_url(args, settings)
+    if not all((settings.home / name).exists() for name in LOCAL_TWILIO_FILES):
+        return without_secrets(url, LOCAL_TWILIO_FILES, settings)
     account, token = settings.local_twilio()
     sid = "SM" + secrets.token_hex(16)
     form = {"AccountSid": account, "ApiVersion": "2010-04-01", "MessageSid": sid, "SmsSid": sid,
@@ -86,5 +101,14 @@ async def _post(url: str, form: dict[str, str], signature: str) -> tuple[int, st
         async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
                 url, data=form, headers={"X-Twilio-Signature": signature}) as response:
             return response.status, await response.text()
+    except aiohttp.ClientConnectionError:
+        raise NoService from None
+
+
+async def _get(url: str) -> None:
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as session, \
+                session.get(url):
+            pass
     except aiohttp.ClientConnectionError:
         raise NoService from None

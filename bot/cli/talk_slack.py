@@ -26,9 +26,9 @@ import aiohttp
 from aiohttp import web
 
 from alerts.sites import Sites
-from bot.cli.talk import TIMEOUT, refused, service_url
+from bot.cli.talk import TIMEOUT, refused, service_url, without_secrets
 from bot.cli.talk import no_service as say_no_service
-from bot.config.settings import Settings
+from bot.config.settings import LOCAL_SLACK_FILE, Settings
 from bot.config.sites_file import load_sites
 
 LOCAL_TEAM = "T0CMSLOCAL"
@@ -50,6 +50,8 @@ def slack(args: argparse.Namespace, settings: Settings) -> int:
               f"{known}); pass --as SLACK_USER or --as \"NAME\"", file=sys.stderr)
         return 2
     url = service_url(args, settings)
+    if not (settings.home / LOCAL_SLACK_FILE).exists():
+        return without_secrets(url, (LOCAL_SLACK_FILE,), settings)
     form = {"token": "local", "team_id": LOCAL_TEAM, "team_domain": "cmsbot-local",
             "channel_id": sites.coordinators_channel or "C0CMSLOCAL", "user_id": user,
             "command": command, "text": text.strip(), "api_app_id": "A0CMSLOCAL",

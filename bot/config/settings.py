@@ -18,6 +18,9 @@ SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
 IN_FLIGHT_DEFAULTS: Mapping[str, int] = MappingProxyType({
     "ingest": 32, "api": 16, "dashboard": 16, "slack": 32, "twilio-sms": 16, "twilio-status": 32})
 MAX_IN_FLIGHT = 10_000
+# The local stand-ins' secrets, files under home (see Settings.local_twilio, local_slack_secret).
+LOCAL_TWILIO_FILES = ("twilio-account-sid", "twilio-auth-token")
+LOCAL_SLACK_FILE = "slack-signing-secret"
 
 
 class SettingsError(RuntimeError):
@@ -234,14 +237,15 @@ class Settings:
         """The account sid and auth token of the local stand-in for Twilio, generated once and
         kept under home: `cmsbot sms` signs with them, and the SMS webhooks take them when no
         Twilio is configured (only then)."""
-        account = _kept_secret(self.home / "twilio-account-sid", 16, _account_sid).reveal()
-        return account, _kept_secret(self.home / "twilio-auth-token", 16, secrets.token_hex)
+        sid_file, token_file = LOCAL_TWILIO_FILES
+        account = _kept_secret(self.home / sid_file, 16, _account_sid).reveal()
+        return account, _kept_secret(self.home / token_file, 16, secrets.token_hex)
 
     def local_slack_secret(self) -> Secret:
         """The signing secret of the local stand-in for Slack, generated once and kept under
         home: `cmsbot slack` signs with it, and /slack/events takes it when no Slack is
         configured (only then)."""
-        return _kept_secret(self.home / "slack-signing-secret", 32, secrets.token_hex)
+        return _kept_secret(self.home / LOCAL_SLACK_FILE, 32, secrets.token_hex)
 
 
 def _kept_secret(path: Path, size: int,
