@@ -75,6 +75,7 @@ async def test_cmsbot_slack_types_a_cms_command_as_a_coordinator_and_prints_the_
                                "--url", f"http://127.0.0.1:{port}")
     assert status == 0, out
     assert "Open incidents* (1)" in out and "`NYPD-1`" in out and "brag-mott-haven" in out
+    assert "E 138 ST & WILLIS AVE" in out  # as Slack shows it, not as it is escaped
 
 
 async def test_cmsbot_slack_as_a_member_by_name_is_that_member(local_client, local_settings, port):

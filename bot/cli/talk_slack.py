@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
+from xml.sax.saxutils import unescape
 
 import aiohttp
 from aiohttp import web
@@ -133,5 +134,6 @@ def _text_of(raw: str) -> str:
     except ValueError:
         return raw.strip()
     if isinstance(message, dict) and isinstance(message.get("text"), str):
-        return str(message["text"])
+        # As Slack shows it: the only escapes of its message text are these three.
+        return unescape(str(message["text"]))
     return raw.strip()
