@@ -35,6 +35,9 @@ SERVICES = web.AppKey("services", Services)
 # Keeps inbound SMS in batches under a flood (bound to the app's event loop).
 INBOUND_KEEPER = web.AppKey("inbound_keeper", InboundKeeper)
 API_TOKEN = web.AppKey("api_token", Secret)
+# What webhooks are signed with (bot.config.settings: twilio_webhook_auth, slack_webhook_secret).
+TWILIO_AUTH = web.AppKey("twilio_auth", tuple[str | None, Secret])
+SLACK_SECRET = web.AppKey("slack_secret", Secret)
 BOLT = web.AppKey("bolt", AsyncApp)
 # The operator endpoints' own Redis client, with short timeouts (/readyz, /metrics).
 PROBE_REDIS = web.AppKey("probe_redis", redis.Redis)

@@ -128,8 +128,8 @@ def document() -> dict[str, Any]:
                 "summary": "Slack commands, buttons and events (Slack signature required)",
                 "requestBody": {"content": FORM},
                 "responses": {"200": {"description": "Acknowledged"},
-                              "401": {"description": "Bad or stale signature"},
-                              "404": {"description": "Slack is not configured"}}}},
+                              "400": {"description": "A signed body Slack does not send"},
+                              "401": {"description": "Bad or stale signature"}}}},
             "/healthz": {"get": {"summary": "Liveness",
                                  "responses": {"200": {"description": "Up"}}}},
             "/readyz": {"get": {

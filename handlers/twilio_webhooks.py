@@ -52,22 +52,28 @@ async def verified_form(request: web.Request, webhook: Webhook) -> dict[str, str
         raise web.HTTPBadRequest(text="the body is not a readable form") from None
     form = {key: str(value) for key, value in posted.items()}
     signature = request.headers.get("X-Twilio-Signature", "")
-    if settings.twilio_auth_token is None or settings.public_url is None:
-        log.warning("refused a Twilio webhook: TWILIO_AUTH_TOKEN or CMSBOT_PUBLIC_URL is not set")
+    account_sid, token = request.app[keys.TWILIO_AUTH]
+    base = settings.public_url
+    if base is None and settings.twilio_auth_token is None:
+        # The outbox default, answered by `cmsbot sms` with the local token: no provider
+        # stands between, so the URL it signs is the one it asked for (the demo picks a free
+        # port; 127.0.0.1 and localhost both reach it).
+        base = f"{request.scheme}://{request.host}"
+    if base is None:
+        log.warning("refused a Twilio webhook: CMSBOT_PUBLIC_URL is not set")
         raise web.HTTPForbidden(text="webhook verification is not configured")
-    url = settings.public_url + request.path_qs
-    validator = RequestValidator(settings.twilio_auth_token.reveal())
+    url = base + request.path_qs
+    validator = RequestValidator(token.reveal())
     if not signature or not validator.validate(url, form, signature):
         log.warning("refused a Twilio webhook to %s with a %s signature", request.path,
                     "wrong" if signature else "missing")
         raise web.HTTPForbidden(text="invalid Twilio signature")
     # Checked before anything is kept or acted on. Twilio never repeats a field of these
     # webhooks, and the form below keeps one value per field: a repeated one is refused too.
-    # With no TWILIO_ACCOUNT_SID (only a Settings built by hand: from_env asks for it with
-    # the token, and without the token every webhook is refused above) any well-formed
-    # AccountSid is taken.
+    # With a token but no TWILIO_ACCOUNT_SID (only a Settings built by hand: from_env asks for
+    # it with the token) any well-formed AccountSid is taken.
     reason = ("a field is repeated" if len(form) != len(posted)
-              else refusal(form, webhook, settings.twilio_account_sid))
+              else refusal(form, webhook, account_sid))
     if reason is not None:
         log.warning("refused a signed Twilio webhook to %s: %s (a re-cut or forged request)",
                     request.path, reason)

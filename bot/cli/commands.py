@@ -104,6 +104,28 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
     report.add_argument("--team", metavar="T", help="only this team (its id in the sites file)")
     report.set_defaults(run=_lazy("bot.cli.report", "run"))
+
+    url_help = ("the running service (default: CMSBOT_PUBLIC_URL, else http://localhost:$PORT; "
+                "the demo prints its own)")
+    sms = sub.add_parser("sms", help="a text into the running local service, signed as Twilio "
+                                     "would sign it; prints the reply")
+    sms.add_argument("sender", metavar="FROM", help="the sender's number, e.g. +13475550140")
+    sms.add_argument("text", metavar="TEXT", help='what they text, e.g. "1A"')
+    sms.add_argument("--to", metavar="NUMBER",
+                     help="the number texted (default: TWILIO_STAFF_FROM, else a local one)")
+    sms.add_argument("--url", metavar="URL", help=url_help)
+    sms.set_defaults(run=_lazy("bot.cli.talk", "sms"))
+
+    slack = sub.add_parser("slack", help="a slash command into the running local service, "
+                                         "signed as Slack would sign it; prints the answer")
+    slack.add_argument("command", metavar='"/cms ..."', help='the command, e.g. "/cms incidents"')
+    slack.add_argument("--as", dest="as_user", metavar="USER",
+                       help="who types it: a slack_user of the sites file or a person's name "
+                            "(default: the first coordinator)")
+    slack.add_argument("--url", metavar="URL", help=url_help)
+    slack.add_argument("--wait", type=float, default=5.0, metavar="S",
+                       help="seconds to wait for the answer posted to response_url (default 5)")
+    slack.set_defaults(run=_lazy("bot.cli.talk_slack", "slack"))
     return parser
 
 

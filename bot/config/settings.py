@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +18,9 @@ SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
 IN_FLIGHT_DEFAULTS: Mapping[str, int] = MappingProxyType({
     "ingest": 32, "api": 16, "dashboard": 16, "slack": 32, "twilio-sms": 16, "twilio-status": 32})
 MAX_IN_FLIGHT = 10_000
+# The local stand-ins' secrets, files under home (see Settings.local_twilio, local_slack_secret).
+LOCAL_TWILIO_FILES = ("twilio-account-sid", "twilio-auth-token")
+LOCAL_SLACK_FILE = "slack-signing-secret"
 
 
 class SettingsError(RuntimeError):
@@ -218,14 +221,46 @@ class Settings:
         once and kept under home (enough for one web process; set the variable for several)."""
         return self.session_secret or _kept_secret(self.home / "session-secret", 32)
 
+    def twilio_webhook_auth(self) -> tuple[str | None, Secret]:
+        """The account sid and auth token the Twilio webhooks hold requests to: Twilio's when
+        configured, else the local stand-in's (None: any well-formed AccountSid)."""
+        if self.twilio_auth_token is not None:
+            return self.twilio_account_sid, self.twilio_auth_token
+        return self.local_twilio()
 
-def _kept_secret(path: Path, size: int) -> Secret:
-    """A random secret kept in `path`, made on first use, 0600 from its first byte; two
-    processes starting together agree on one (see keep_first)."""
+    def slack_webhook_secret(self) -> Secret:
+        """The secret /slack/events checks signatures with: Slack's when configured, else the
+        local stand-in's."""
+        return self.slack_signing_secret or self.local_slack_secret()
+
+    def local_twilio(self) -> tuple[str, Secret]:
+        """The account sid and auth token of the local stand-in for Twilio, generated once and
+        kept under home: `cmsbot sms` signs with them, and the SMS webhooks take them when no
+        Twilio is configured (only then)."""
+        sid_file, token_file = LOCAL_TWILIO_FILES
+        account = _kept_secret(self.home / sid_file, 16, _account_sid).reveal()
+        return account, _kept_secret(self.home / token_file, 16, secrets.token_hex)
+
+    def local_slack_secret(self) -> Secret:
+        """The signing secret of the local stand-in for Slack, generated once and kept under
+        home: `cmsbot slack` signs with it, and /slack/events takes it when no Slack is
+        configured (only then)."""
+        return _kept_secret(self.home / LOCAL_SLACK_FILE, 32, secrets.token_hex)
+
+
+def _kept_secret(path: Path, size: int,
+                 make: Callable[[int], str] = secrets.token_urlsafe) -> Secret:
+    """A random secret (`make(size)`) kept in `path`, made on first use, 0600 from its first
+    byte; two processes starting together agree on one (see keep_first)."""
     if not path.exists():
         private_dir(path.parent)
-        return Secret(keep_first(path, secrets.token_urlsafe(size)).strip())
+        return Secret(keep_first(path, make(size)).strip())
     return Secret(path.read_text().strip())
+
+
+def _account_sid(size: int) -> str:
+    # Of Twilio's form: the webhooks refuse a form whose AccountSid is not (alerts.twilio_fields).
+    return "AC" + secrets.token_hex(size)
 
 
 def _seconds(value: str, name: str, upper: float = 120) -> float:

@@ -60,6 +60,9 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app[keys.ADMISSION] = admission
     app[keys.LOOP_LAG] = LoopLag(clock, registry)
     app[keys.API_TOKEN] = settings.ingest_token()
+    # Twilio's and Slack's when configured, else the local ones (made here, once, under home).
+    app[keys.TWILIO_AUTH] = settings.twilio_webhook_auth()
+    app[keys.SLACK_SECRET] = settings.slack_webhook_secret()
     loaded = sites or load_sites(settings.sites_path, settings.timezone)
     # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing
     # needs. Not keeping them saves tens of MB with city-wide layers.
@@ -126,10 +129,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
 async def _slack(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    if not settings.uses_slack:
-        yield
-        return
-    # One HTTP session for every Slack call this process makes, closed on shutdown.
+    # One HTTP session for every Slack call this process makes, closed on shutdown. With no
+    # Slack configured, Bolt still answers `cmsbot slack` (signed with the local secret).
     async with aiohttp.ClientSession() as session:
         app[keys.BOLT] = build_bolt(settings, session, app[keys.SERVICES].slack_desk)
         yield

@@ -9,9 +9,11 @@ from typing import Any
 import aiohttp
 import redis
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config.settings import Settings
 from bot.notify.factory import slack_client
@@ -19,24 +21,47 @@ from bot.services.slack_desk import SlackDesk
 from handlers.slack import register
 
 log = logging.getLogger(__name__)
+# The discard port on loopback: with no Slack configured nothing leaves this machine, and a
+# Web API call fails at once instead of reaching slack.com without a token.
+NO_SLACK_API = "http://127.0.0.1:9/api/"
 SEEN_FOR = 3600  # seconds a Slack request id is remembered, far beyond Slack's retry window
 
 
 def build_bolt(settings: Settings, session: aiohttp.ClientSession, desk: SlackDesk) -> AsyncApp:
-    """The Bolt app, verifying every request with the signing secret (Bolt rejects bad or old)."""
-    assert settings.slack_signing_secret is not None
+    """The Bolt app, verifying every request with the signing secret (Bolt rejects bad or old).
+
+    With no Slack configured (the outbox default), it takes requests signed with the local
+    signing secret (`cmsbot slack`) and has no token: answers go to their response_url, and
+    a call to Slack's Web API (views.open) goes to no server at all.
+    """
+    bolt_log = logging.getLogger("slack_bolt")
+    bolt_log.addFilter(_token_from_client)
+    if not settings.uses_slack:
+        return _answering(AsyncApp(
+            client=AsyncWebClient(session=session, base_url=NO_SLACK_API),
+            authorize=_no_token, signing_secret=settings.slack_webhook_secret().reveal(),
+            process_before_response=False, raise_error_for_unhandled_request=False,
+            logger=bolt_log), desk)
     client = slack_client(settings, session)
     # Quick calls from the web process (respond, views.open) wait out a 429 once; posts and
     # updates are retried by their jobs after Retry-After.
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
-    bolt_log = logging.getLogger("slack_bolt")
-    bolt_log.addFilter(_token_from_client)
-    bolt = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.reveal(),
-                    process_before_response=False, raise_error_for_unhandled_request=False,
-                    logger=bolt_log)
+    return _answering(AsyncApp(
+        client=client, signing_secret=settings.slack_webhook_secret().reveal(),
+        process_before_response=False, raise_error_for_unhandled_request=False,
+        logger=bolt_log), desk)
+
+
+def _answering(bolt: AsyncApp, desk: SlackDesk) -> AsyncApp:
     bolt.middleware(once_only(desk.redis))
     register(bolt, desk)
     return bolt
+
+
+async def _no_token(enterprise_id: str | None, team_id: str | None,
+                    user_id: str | None) -> AuthorizeResult:
+    # The local stand-in's workspace: whoever the request names, with no token to call with.
+    return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
 
 
 def _token_from_client(record: logging.LogRecord) -> bool:

@@ -1,6 +1,7 @@
 """Settings from the environment: fail fast naming what is wrong, never show a secret."""
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,17 @@ def test_the_embedded_ingest_token_is_generated_once_and_kept_private(tmp_path):
     first = settings.ingest_token().reveal()
     assert first == settings.ingest_token().reveal() and len(first) >= 24
     assert (tmp_path / "var" / "api-token").stat().st_mode & 0o077 == 0
+
+
+def test_the_local_twilio_and_slack_secrets_are_generated_once_of_their_real_form_and_private(
+        tmp_path):
+    settings = Settings(home=tmp_path / "var")
+    account, token = settings.local_twilio()
+    assert settings.local_twilio() == (account, token)
+    assert re.fullmatch("AC[0-9a-f]{32}", account) and len(token.reveal()) == 32
+    assert settings.local_slack_secret() == settings.local_slack_secret()
+    for name in ("twilio-account-sid", "twilio-auth-token", "slack-signing-secret"):
+        assert (tmp_path / "var" / name).stat().st_mode & 0o077 == 0
 
 
 # Every file operation Python makes is an audit event (open, chmod, link, rename, unlink, ...).
