@@ -3,7 +3,9 @@
 import asyncio
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -64,12 +66,44 @@ def test_victim_rows_become_one_incident_and_bad_rows_are_reported(settings, his
     assert sorted(teams) == [("NYPD-1001", "bivo-brownsville"), ("NYPD-1001", "man-up-eny")]
 
 
-def test_replaying_again_reports_duplicates_and_sends_nothing_more(settings, historic_csv, capsys):
+def test_replayed_history_is_stored_and_routed_but_pages_nobody_and_says_why(
+        settings, historic_csv, capsys):
+    assert replay(settings, str(historic_csv)) == 0
+    out = capsys.readouterr().out
+    assert "2 new, 0 already known" in out
+    assert ("0 paged, 2 not paged: stale (they occurred more than 12h before they arrived), "
+            "0 deliveries") in out
+    assert stored(settings, select(deliveries.c.key)) == []
+    assert len(stored(settings, select(incident_teams.c.team_id))) == 2
+
+
+def test_replaying_again_says_already_known_and_nothing_sent(settings, historic_csv, capsys):
     replay(settings, str(historic_csv))
-    before = len(stored(settings, select(deliveries.c.key)))
-    replay(settings, str(historic_csv))
-    assert "2 already known" in capsys.readouterr().out
-    assert len(stored(settings, select(deliveries.c.key))) == before
+    capsys.readouterr()
+    assert replay(settings, str(historic_csv)) == 0
+    out = capsys.readouterr().out
+    assert "0 new, 2 already known (nothing sent)" in out
+    assert "0 paged, 0 not paged" in out and "0 deliveries" in out
+
+
+def test_a_recent_incident_in_a_replay_pages_as_a_live_one_would(settings, tmp_path, capsys):
+    now = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
+    row = (f"3001,{now:%m/%d/%Y},{now:%H:%M:%S},BROOKLYN,75,0,,FALSE,,,,25-44,M,BLACK,,,"
+           "40.6712,-73.9002,\r\n")
+    path = tmp_path / "today.csv"
+    path.write_bytes((HISTORIC.splitlines()[0] + "\r\n" + row).encode())
+    assert replay(settings, str(path)) == 0
+    out = capsys.readouterr().out
+    assert "1 new, 0 already known" in out and "1 paged, 0 not paged" in out
+    assert stored(settings, select(deliveries.c.key)) != []  # whoever is on shift right now
+
+
+def test_a_csv_whose_every_row_is_rejected_exits_1(settings, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_bytes((HISTORIC.splitlines()[0] + "\r\n" + HISTORIC.splitlines()[4] + "\r\n").encode())
+    assert replay(settings, str(path)) == 1
+    out = capsys.readouterr().out
+    assert "rejected 1" in out and "line 2: OCCUR_DATE" in out
 
 
 def test_limit_and_dry_run(settings, historic_csv, capsys):
