@@ -149,7 +149,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(settings.log_format, level=30)
     if not args.dry_run and not args.url and not args.yes and (
             settings.uses_twilio or settings.uses_slack):
-        print("cmsbot: this replay would page real people through Twilio/Slack for historic "
+        print("cmsbot: this replay would page real people through Twilio/Slack for its recent "
               "incidents; use --dry-run, or --yes if that is really meant", file=sys.stderr)
         return 2
     try:
