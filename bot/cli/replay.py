@@ -174,7 +174,13 @@ async def _run(args: argparse.Namespace, settings: Settings, incidents: list[Nyp
     opener = _http_sink(args.url, settings) if args.url else _local_sink(settings, args.dry_run)
     async with opener as sink:
         concurrency = getattr(args, "concurrency", None) or CONCURRENCY
-        await replay(incidents, sink, summary, args.speed, _printer(), concurrency)
+        chosen = _paging_all(sink) if getattr(args, "page", False) else sink
+        await replay(incidents, chosen, summary, args.speed, _printer(), concurrency)
+
+
+def _paging_all(sink: Sink) -> Sink:
+    """The sink with `"page": true` in every payload, as a feed asks for it over HTTP."""
+    return lambda payload: sink({**payload, "page": True})
 
 
 @asynccontextmanager
@@ -184,7 +190,8 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
         async def route_only(payload: dict[str, object]) -> IngestOutcome:
             incident = parse_incident(payload)
             now = utcnow()
-            paging = judge(incident.occurred_at, now, settings.page_within)
+            paging = judge(incident.occurred_at, now, settings.page_within,
+                           force=payload.get("page") is True)
             plan = route(incident, loaded.sites, now)
             sends = len(plan.recipients) + len(plan.posts) if paging.paged else 0
             return IngestOutcome(incident.id, "dry-run", plan.team_ids, sends, False,
@@ -200,7 +207,8 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
         # Arrival is now, as for a live post: history is stale and pages nobody.
         incident = parse_incident(payload)
         return await ingest.accept(incident, judge(incident.occurred_at, utcnow(),
-                                                   settings.page_within))
+                                                   settings.page_within,
+                                                   force=payload.get("page") is True))
     try:
         yield accept
     finally:

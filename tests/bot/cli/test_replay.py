@@ -86,6 +86,12 @@ def test_replaying_again_says_already_known_and_nothing_sent(settings, historic_
     assert "0 paged, 0 not paged" in out and "0 deliveries" in out
 
 
+def test_page_pages_history_as_if_it_were_live(settings, historic_csv, capsys):
+    assert replay(settings, str(historic_csv), "--page") == 0
+    assert "2 paged, 0 not paged" in capsys.readouterr().out
+    assert stored(settings, select(deliveries.c.key)) != []
+
+
 def test_a_recent_incident_in_a_replay_pages_as_a_live_one_would(settings, tmp_path, capsys):
     now = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
     row = (f"3001,{now:%m/%d/%Y},{now:%H:%M:%S},BROOKLYN,75,0,,FALSE,,,,25-44,M,BLACK,,,"
