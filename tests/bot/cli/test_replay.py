@@ -2,17 +2,22 @@
 
 import asyncio
 import json
+import signal
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.cli.commands import build_parser
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries, incident_links, incident_teams, incidents
+from tests.conftest import API_TOKEN
+from tests.polling import eventually
+from tests.processes import clean_env, finish, free_port, healthz, read_until, start
 from tests.shared_data import data_dir
 
 # Hand-written in the shape of the 2006-2020 historic release: BOM, CRLF, m/d/yy dates, TRUE/FALSE.
@@ -175,3 +180,31 @@ def test_shootings_close_in_time_and_place_are_linked_however_many_are_in_flight
     assert "replayed 3 incidents" in capsys.readouterr().out
     links = stored(any_settings, select(incident_links.c.incident_id, incident_links.c.linked_id))
     assert links == [("NYPD-2002", "NYPD-2001")]
+
+
+async def test_over_http_history_pages_nobody_unless_page_is_given(settings, tmp_path):
+    port = free_port()
+    env = clean_env(settings.home, PORT=str(port), REDIS_URL=settings.redis_url or "",
+                    CMSBOT_API_TOKEN=API_TOKEN, CMSBOT_SITES=str(settings.sites_path))
+    web = await start("serve", env=env)
+    said: list[str] = []
+    try:
+        await read_until(web, lambda out: "SMS go to the local outbox" in out, said)
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            await eventually(lambda: healthz(http), "the port to accept")
+        history = tmp_path / "history.csv"
+        history.write_bytes(HISTORIC.encode())
+        again = tmp_path / "again.csv"
+        again.write_bytes(HISTORIC.replace("1001,", "4001,").replace("1002,", "4002,").encode())
+        url = f"http://127.0.0.1:{port}"
+        plain = await start("replay", str(history), "--url", url, env=env)
+        plain_out: list[str] = []
+        assert await finish(plain, plain_out) == 0
+        assert "0 paged, 2 not paged: stale" in "".join(plain_out)
+        paged = await start("replay", str(again), "--url", url, "--page", env=env)
+        paged_out: list[str] = []
+        assert await finish(paged, paged_out) == 0
+        assert "2 paged, 0 not paged" in "".join(paged_out)
+    finally:
+        web.send_signal(signal.SIGTERM)
+        await finish(web, said)
