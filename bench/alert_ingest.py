@@ -117,7 +117,10 @@ async def _replay_row(path: Path, options: Options) -> list[Row]:
 
 
 async def _run_replay(stack: Stack, path: Path, options: Options) -> tuple[float, str, int]:
-    args = [sys.executable, "-m", "bot.cli", "replay", str(path), "--url", stack.service.url]
+    # --page: every incident paged as in production, as this row has always measured (history
+    # is otherwise stale and stored without paging).
+    args = [sys.executable, "-m", "bot.cli", "replay", str(path), "--url", stack.service.url,
+            "--page"]
     if options.replay_concurrency is not None:
         args += ["--concurrency", str(options.replay_concurrency)]
     if options.replay_limit is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from alerts.freshness import judge
 from alerts.incident import IncidentError, parse_incident
 from alerts.phone import redact
 from bot.services.roster import roster
@@ -25,14 +26,25 @@ async def post_incident(request: web.Request) -> web.Response:
     payload = await read_json(request, min(settings.max_body_bytes, MAX_INCIDENT_BYTES))
     try:
         incident = parse_incident(payload)
+        # Arrival is this server's clock when the post came in; `"page": true` pages even a
+        # stale one (a feed replaying history on purpose).
+        paging = judge(incident.occurred_at, request.app[keys.CLOCK](), settings.page_within,
+                       force=_page_flag(payload))
     except IncidentError as exc:
         error(web.HTTPBadRequest, str(exc), field=exc.field)
     # A database that is away becomes a 503 with Retry-After (handlers.errors): the incident
     # is stored in one transaction, so nothing is half written and the feed simply posts again.
-    outcome = await request.app[keys.SERVICES].ingest.accept(incident)
+    outcome = await request.app[keys.SERVICES].ingest.accept(incident, paging)
     log.info("incident %s: teams %s, %d deliveries%s", incident.id, ",".join(outcome.teams) or "-",
-             outcome.deliveries, " (duplicate)" if outcome.duplicate else "")
+             outcome.deliveries, "" if outcome.paged else f" (not paged: {outcome.reason})")
     return json_response(outcome.to_json(), status=202)
+
+
+def _page_flag(payload: Any) -> bool:
+    value = payload.get("page", False)  # parse_incident has made sure it is an object
+    if not isinstance(value, bool):
+        raise IncidentError("page", "must be true or false")
+    return value
 
 
 async def get_incident(request: web.Request) -> web.Response:

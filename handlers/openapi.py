@@ -35,13 +35,23 @@ INCIDENT = {
         "precinct": {"type": "integer", "minimum": 1, "maximum": 999, "nullable": True},
         "fatal": {"type": "boolean"}, "victims": {"type": "integer", "minimum": 0, "maximum": 100},
         "verified": {"type": "boolean"},
+        "page": {"type": "boolean", "default": False,
+                 "description": "page even when it occurred more than CMSBOT_PAGE_WITHIN "
+                                "(12h) before it arrives; one more than 10 minutes in the "
+                                "future is a 400 either way"},
         **{field: {"type": "string", "maxLength": most} for field, most in TEXT_LIMITS.items()},
     },
 }
-INGESTED = {"type": "object", "required": ["id", "status", "teams", "deliveries", "duplicate"],
+INGESTED = {"type": "object",
+            "required": ["id", "status", "teams", "deliveries", "duplicate", "paged"],
             "properties": {"id": {"type": "string"}, "status": {"type": "string"},
                            "teams": {"type": "array", "items": {"type": "string"}},
-                           "deliveries": {"type": "integer"}, "duplicate": {"type": "boolean"}}}
+                           "deliveries": {"type": "integer"}, "duplicate": {"type": "boolean"},
+                           "paged": {"type": "boolean",
+                                     "description": "whether this post paged anyone"},
+                           "reason": {"type": "string", "enum": ["stale", "duplicate"],
+                                      "description": "why it paged nobody: it occurred too "
+                                                     "long before it arrived, or was known"}}}
 TAKEDOWN_REQUEST = {
     "type": "object", "required": ["area", "date"],
     "properties": {"area": {"type": "string", "example": "precinct:75"},

@@ -22,6 +22,17 @@ def next_saturday_night() -> datetime:
     return local.replace(hour=23, minute=20, second=0, microsecond=0).astimezone(UTC)
 
 
+def from_start(delta: timedelta) -> str:
+    """An incident's `occurred_at` this far from the tests' clock's start (next Saturday
+    23:20): incidents must be fresh on that clock to page (CMSBOT_PAGE_WITHIN)."""
+    return (next_saturday_night() + delta).astimezone(NEW_YORK).isoformat()
+
+
+def minutes_ago(minutes: int = 5) -> str:
+    """An `occurred_at` shortly before now on the real clock, for processes that read it."""
+    return (datetime.now(NEW_YORK) - timedelta(minutes=minutes)).isoformat()
+
+
 class FakeClock:
     """Now, as the test says. `advance` also makes rq's scheduled jobs due up to the new now."""
 

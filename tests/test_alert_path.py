@@ -13,10 +13,11 @@ from bot.main.app import create_app
 from bot.queue.connection import connect, enqueue_sends
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries
+from tests.clock import from_start
 from tests.conftest import ACCOUNT, API_TOKEN, STAFF_FROM, TWILIO_TOKEN
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-INCIDENT = {"id": "NYPD-261234567", "occurred_at": "2026-07-04T23:15:00-04:00",
+INCIDENT = {"id": "NYPD-261234567", "occurred_at": from_start(-timedelta(minutes=5)),
             "lat": 40.6712, "lon": -73.9002, "precinct": 75, "borough": "BROOKLYN",
             "victims": 1, "location": "PITKIN AVE & ROCKAWAY AVE", "source": "nypd-patrol"}
 # Sample sites: the point is in man-up-eny's polygon and bivo-brownsville's circle.

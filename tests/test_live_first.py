@@ -3,7 +3,7 @@ and of a flood of replies that the webhook could not act on in time."""
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,13 +12,14 @@ from bot.main.app import create_app
 from bot.queue.connection import connect, enqueue_sends, queue
 from bot.store.engine import open_engine
 from bot.store.pages import insert_messages
+from tests.clock import from_start
 from tests.conftest import STAFF_FROM
 from tests.polling import eventually
 from tests.test_responses import LUIS, alert
 from workers.posts import refresh_lock_name
 
 # In the sample sites, this point is man-up-eny's catchment only.
-EAST_NEW_YORK = {"id": "NYPD-NEW", "occurred_at": "2026-07-04T23:40:00-04:00", "lat": 40.6598,
+EAST_NEW_YORK = {"id": "NYPD-NEW", "occurred_at": from_start(-timedelta(minutes=1)), "lat": 40.6598,
                  "lon": -73.8931, "location": "LINDEN BLVD & SHEFFIELD AVE", "victims": 1}
 MAN_UP = {"+12125550175", "+12125550177", "+12125550178"}  # its members on shift
 BACKLOG = 500

@@ -59,3 +59,14 @@ async def test_the_api_has_no_server_error_under_schemathesis(settings):
         if web.returncode is None:
             web.kill()
         await web.wait()
+
+
+async def test_the_document_describes_page_and_what_paged_nobody(client):
+    document = await (await client.get("/openapi.json")).json()
+    post = document["paths"]["/api/incidents"]["post"]
+    request = post["requestBody"]["content"]["application/json"]["schema"]
+    assert request["properties"]["page"]["type"] == "boolean"
+    answer = post["responses"]["202"]["content"]["application/json"]["schema"]
+    assert "paged" in answer["required"]
+    assert answer["properties"]["reason"]["enum"] == ["stale", "duplicate"]
+    assert "400" in post["responses"]

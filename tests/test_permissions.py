@@ -16,12 +16,13 @@ import pytest
 
 from alerts.slack_blocks import button_value
 from handlers import auth
+from tests.clock import from_start
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.handlers.test_dashboard import sign_in
 from tests.slack_requests import signed_headers
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-BRONX = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.8105,
+BRONX = {"id": "NYPD-1", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.8105,
          "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
 PEOPLE = {  # name: (phone, slack user)
     "stranger": ("+19175550199", "U0NOBODY"),

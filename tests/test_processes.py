@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.clock import minutes_ago
 from tests.polling import eventually
 from tests.processes import (
     DEADLINE,
@@ -64,7 +65,7 @@ async def test_serve_and_worker_started_separately_share_redis_and_the_database(
     await read_until(web, lambda out: f"listening on port {port}" in out, web_out)
     token = (home / "api-token").read_text().strip()
     headers = {"Authorization": f"Bearer {token}"}
-    incident = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00",
+    incident = {"id": "NYPD-1", "occurred_at": minutes_ago(5),
                 "lat": 40.8105, "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
     async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as http:
         assert await healthz(http) == 200
@@ -105,7 +106,7 @@ async def test_state_under_the_home_is_private_even_under_a_permissive_umask(hom
     web = await start("serve", env=clean_env(home, PORT=str(port)), umask=0o022)
     web_out: list[str] = []
     await read_until(web, lambda out: f"listening on port {port}" in out, web_out)
-    incident = {"id": "NYPD-2", "occurred_at": "2026-07-04T23:15:00-04:00",
+    incident = {"id": "NYPD-2", "occurred_at": minutes_ago(5),
                 "lat": 40.8105, "lon": -73.9235}
     headers = {"Authorization": "Bearer token-from-before"}  # the same token, kept
     async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as http:

@@ -15,10 +15,11 @@ from twilio.request_validator import RequestValidator
 from bot.main.app import create_app
 from bot.store.engine import open_engine
 from bot.store.schema import inbound_messages, opt_outs
+from tests.clock import from_start
 from tests.conftest import ACCOUNT, API_TOKEN, STAFF_FROM, TWILIO_TOKEN
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-BRONX = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.8105,
+BRONX = {"id": "NYPD-1", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.8105,
          "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE", "victims": 1}
 LUIS, VICTOR, DANA, SAM = "+13475550140", "+13475550142", "+12125550100", "+12125550101"
 RESIDENT_FROM, ANA = "+12125550198", "+17185550201"

@@ -6,11 +6,12 @@ from xml.etree import ElementTree
 
 import pytest
 
+from tests.clock import from_start
 from tests.conftest import API_TOKEN, STAFF_FROM
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 # In the sample sites, this point is in brag-mott-haven's catchment only.
-BRONX = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.8105,
+BRONX = {"id": "NYPD-1", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.8105,
          "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE", "victims": 1}
 LUIS, GRACE, VICTOR = "+13475550140", "+13475550141", "+13475550142"  # Victor: supervisor
 DANA, SAM = "+12125550100", "+12125550101"  # coordinators
@@ -266,7 +267,8 @@ async def test_a_shooting_near_an_open_one_is_marked_as_possible_retaliation(cli
                                                                             clock):
     await alert(client, work)
     clock.advance(timedelta(hours=5))
-    near = {**BRONX, "id": "NYPD-2", "occurred_at": "2026-07-05T04:15:00-04:00", "lat": 40.8120}
+    near = {**BRONX, "id": "NYPD-2", "occurred_at": from_start(timedelta(hours=5, minutes=-5)),
+            "lat": 40.8120}
     await alert(client, work, near)
     assert "POSSIBLE RETALIATION: 167 m, 5 h after another shooting" in bodies(twilio, LUIS)[-1]
     assert ("cmsbot", "possible retaliation") in await timeline(client, "NYPD-1")

@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 import pytest
 
 from alerts.slack_blocks import button_value
+from tests.clock import from_start
 from tests.conftest import API_TOKEN
 from tests.slack_requests import signed_headers
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-BRONX = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.8105,
+BRONX = {"id": "NYPD-1", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.8105,
          "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE", "victims": 1}
 LUIS, GRACE = "+13475550140", "+13475550141"
 COORDINATOR, LUIS_SLACK, RAY_SLACK, STRANGER = "U0COORD1", "U0LUISFE", "U0RAYORT", "U0NOBODY"
@@ -246,7 +247,8 @@ async def test_slack_rate_limits_are_waited_out_and_the_post_still_goes(client, 
 
 
 async def test_incidents_today_counts_the_days_in_city_time(cms, client, work, clock):
-    await alert(client, work)  # happened on 2026-07-04: not today
+    await alert(client, work)  # Saturday 23:15 in the city
+    clock.advance(timedelta(hours=2))  # Sunday 01:20: that was yesterday
     recent = {**BRONX, "id": "NYPD-2", "occurred_at": (clock.now - timedelta(hours=1)).isoformat()}
     assert (await client.post("/api/incidents", json=recent, headers=AUTH)).status == 202
     today = await cms("incidents today")

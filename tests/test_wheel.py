@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from bot.config.logs import redact_phones
+from tests.clock import minutes_ago
 from tests.polling import eventually
 from tests.processes import (
     DEADLINE,
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("alerts", "bot", "handlers", "workers")
 PIP = ("-m", "pip", "--disable-pip-version-check", "--no-input")
 # The README's example of the ingest API.
-INCIDENT = {"id": "NYPD-261234567", "occurred_at": "2026-07-04T23:15:00-04:00",
+INCIDENT = {"id": "NYPD-261234567", "occurred_at": minutes_ago(5),
             "lat": 40.6712, "lon": -73.9002, "precinct": 75, "location": "PITKIN AVE & ROCKAWAY AVE",
             "victims": 1, "fatal": False, "hospital": "Brookdale"}
 

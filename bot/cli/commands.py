@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "one-at-a-time replay")
     replay.add_argument("--dry-run", action="store_true",
                         help="route only: store nothing, send nothing")
+    replay.add_argument("--page", action="store_true",
+                        help="page for every incident, even those older than CMSBOT_PAGE_WITHIN "
+                             "(which a replay of history otherwise stores without paging)")
     replay.add_argument("--yes", action="store_true",
                         help="confirm a replay that will reach real Twilio or Slack")
     replay.set_defaults(run=_lazy("bot.cli.replay", "run"))

@@ -22,6 +22,8 @@ from typing import TextIO
 
 import aiohttp
 
+from alerts.durations import format_duration
+from alerts.freshness import PAGE_WITHIN, judge
 from alerts.incident import IncidentError, parse_incident
 from alerts.linking import RADIUS_M as LINK_RADIUS_M
 from alerts.linking import WINDOW as LINK_WINDOW
@@ -54,15 +56,22 @@ class Summary:
     routed: int = 0
     unrouted: int = 0
     duplicates: int = 0
-    deliveries: int = 0
+    paged: int = 0
+    stale: int = 0
+    deliveries: int = 0  # made by this run: an incident already known sends nothing again
     teams: Counter[str] = field(default_factory=Counter)
     rejected: list[str] = field(default_factory=list)
+    page_within: timedelta = PAGE_WITHIN  # what "stale" means, for the report
 
     def count(self, outcome: IngestOutcome) -> None:
         """Add one ingested incident."""
         self.incidents += 1
-        self.duplicates += outcome.duplicate
-        self.deliveries += outcome.deliveries
+        if outcome.duplicate:
+            self.duplicates += 1
+        else:
+            self.deliveries += outcome.deliveries
+            self.paged += outcome.paged
+            self.stale += outcome.reason == "stale"
         if outcome.teams:
             self.routed += 1
             self.teams.update(outcome.teams)
@@ -140,7 +149,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(settings.log_format, level=30, tz_name=settings.timezone)
     if not args.dry_run and not args.url and not args.yes and (
             settings.uses_twilio or settings.uses_slack):
-        print("cmsbot: this replay would page real people through Twilio/Slack for historic "
+        print("cmsbot: this replay would page real people through Twilio/Slack for its recent "
               "incidents; use --dry-run, or --yes if that is really meant", file=sys.stderr)
         return 2
     try:
@@ -150,12 +159,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if args.limit is not None:
         incidents = incidents[: max(args.limit, 0)]
-    summary = Summary(rows=rows, rejected=[f"line {p.line}: {p.reason}" for p in problems])
+    summary = Summary(rows=rows, rejected=[f"line {p.line}: {p.reason}" for p in problems],
+                      page_within=settings.page_within)
     print(f"{args.file}: {rows} rows, {len(incidents)} incidents to replay"
           + (f", {len(problems)} rows rejected" if problems else ""))
     asyncio.run(_run(args, settings, incidents, summary))
     report(summary, sys.stdout)
-    return 0
+    # Every row refused is a file or a format that is wrong, not a replay that went well.
+    return 1 if summary.rejected and not summary.incidents else 0
 
 
 async def _run(args: argparse.Namespace, settings: Settings, incidents: list[NypdIncident],
@@ -163,7 +174,13 @@ async def _run(args: argparse.Namespace, settings: Settings, incidents: list[Nyp
     opener = _http_sink(args.url, settings) if args.url else _local_sink(settings, args.dry_run)
     async with opener as sink:
         concurrency = getattr(args, "concurrency", None) or CONCURRENCY
-        await replay(incidents, sink, summary, args.speed, _printer(), concurrency)
+        chosen = _paging_all(sink) if getattr(args, "page", False) else sink
+        await replay(incidents, chosen, summary, args.speed, _printer(), concurrency)
+
+
+def _paging_all(sink: Sink) -> Sink:
+    """The sink with `"page": true` in every payload, as a feed asks for it over HTTP."""
+    return lambda payload: sink({**payload, "page": True})
 
 
 @asynccontextmanager
@@ -172,17 +189,28 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
     if dry_run:
         async def route_only(payload: dict[str, object]) -> IngestOutcome:
             incident = parse_incident(payload)
-            plan = route(incident, loaded.sites, utcnow())
-            return IngestOutcome(incident.id, "dry-run", plan.team_ids,
-                                 len(plan.recipients) + len(plan.posts), False)
+            now = utcnow()
+            paging = judge(incident.occurred_at, now, settings.page_within,
+                           force=payload.get("page") is True)
+            plan = route(incident, loaded.sites, now)
+            sends = len(plan.recipients) + len(plan.posts) if paging.paged else 0
+            return IngestOutcome(incident.id, "dry-run", plan.team_ids, sends, False,
+                                 paging.paged, paging.reason)
         yield route_only
         return
     await prepare_database(settings)
     engine = open_engine(settings.sqlalchemy_url)
     connection = connect(await asyncio.to_thread(redis_url, settings))
     ingest = Ingest(engine, loaded.sites, connection, utcnow)
+
+    async def accept(payload: dict[str, object]) -> IngestOutcome:
+        # Arrival is now, as for a live post: history is stale and pages nobody.
+        incident = parse_incident(payload)
+        return await ingest.accept(incident, judge(incident.occurred_at, utcnow(),
+                                                   settings.page_within,
+                                                   force=payload.get("page") is True))
     try:
-        yield lambda payload: ingest.accept(parse_incident(payload))
+        yield accept
     finally:
         connection.close()
         await engine.dispose()
@@ -205,7 +233,8 @@ async def _http_sink(url: str, settings: Settings) -> AsyncIterator[Sink]:
                     raise IncidentError(str(body.get("field", "body")), str(body.get("error")))
                 response.raise_for_status()
             return IngestOutcome(str(body["id"]), str(body["status"]), tuple(body["teams"]),
-                                 int(body["deliveries"]), bool(body["duplicate"]))
+                                 int(body["deliveries"]), bool(body["duplicate"]),
+                                 bool(body.get("paged", True)), body.get("reason"))
         yield post
 
 
@@ -227,9 +256,14 @@ def _printer() -> Callable[[Summary, int], None]:
 def report(summary: Summary, out: TextIO) -> None:
     """The closing summary: routed, to whom, unrouted, rejected with reasons."""
     write = out.write
-    write(f"replayed {summary.incidents} incidents from {summary.rows} rows: "
-          f"{summary.routed} routed to teams, {summary.unrouted} to the coordinators (no catchment), "
-          f"{summary.duplicates} already known, {summary.deliveries} deliveries\n")
+    new = summary.incidents - summary.duplicates
+    write(f"replayed {summary.incidents} incidents from {summary.rows} rows: {new} new, "
+          f"{summary.duplicates} already known (nothing sent); "
+          f"{summary.routed} routed to teams, {summary.unrouted} to the coordinators "
+          "(no catchment)\n")
+    write(f"of the new: {summary.paged} paged, {summary.stale} not paged: stale (they occurred "
+          f"more than {format_duration(summary.page_within)} before they arrived), "
+          f"{summary.deliveries} deliveries\n")
     if summary.teams:
         top = ", ".join(f"{team} {count}" for team, count in summary.teams.most_common(10))
         write(f"teams alerted (top {min(10, len(summary.teams))} of {len(summary.teams)}): {top}\n")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from alerts.durations import DurationError, parse_duration
+from alerts.freshness import PAGE_WITHIN
 from bot.config.home import keep_first, private_dir
 
 SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
@@ -89,6 +92,9 @@ class Settings:
     body_deadline: float = 5.0
     # Only the classes CMSBOT_MAX_IN_FLIGHT names; see in_flight_limits().
     max_in_flight: Mapping[str, int] = field(default_factory=dict)
+    # An incident that occurred longer than this before it arrives pages nobody (stored,
+    # routed, not paged; see alerts.freshness).
+    page_within: timedelta = PAGE_WITHIN
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -149,6 +155,7 @@ class Settings:
             body_deadline=_seconds(get("CMSBOT_BODY_DEADLINE") or "5", "CMSBOT_BODY_DEADLINE",
                                    upper=10),
             max_in_flight=_in_flight(get("CMSBOT_MAX_IN_FLIGHT") or ""),
+            page_within=_duration(get("CMSBOT_PAGE_WITHIN") or "12h", "CMSBOT_PAGE_WITHIN"),
         )
         settings.check()
         return settings
@@ -271,6 +278,13 @@ def _seconds(value: str, name: str, upper: float = 120) -> float:
     if not 0 < seconds <= upper:
         raise SettingsError(f"{name} must be between 0 and {upper:g} seconds")
     return seconds
+
+
+def _duration(value: str, name: str) -> timedelta:
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
 
 
 def _in_flight(value: str) -> dict[str, int]:

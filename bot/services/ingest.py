@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import ChainPlan, alert_chain, followup_chains
+from alerts.freshness import NOW, Paging
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
@@ -43,11 +44,19 @@ class IngestOutcome:
     teams: tuple[str, ...]
     deliveries: int
     duplicate: bool
+    # Whether this post paged anyone; when not, why: "stale" (it occurred too long before it
+    # arrived) or "duplicate" (already known: it paged, if at all, the first time).
+    paged: bool = True
+    reason: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The 202 body of `POST /api/incidents`."""
-        return {"id": self.incident_id, "status": self.status, "teams": list(self.teams),
-                "deliveries": self.deliveries, "duplicate": self.duplicate}
+        body: dict[str, object] = {
+            "id": self.incident_id, "status": self.status, "teams": list(self.teams),
+            "deliveries": self.deliveries, "duplicate": self.duplicate, "paged": self.paged}
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return body
 
 
 @dataclass(frozen=True)
@@ -59,21 +68,25 @@ class Ingest(UseCase):
     # Threads of its own for the hand-off to rq (None: the event loop's default pool).
     executor: Executor | None = None
 
-    async def accept(self, incident: Incident) -> IngestOutcome:
-        """Route and store the incident (once per id), hand off its sends and chain steps."""
-        outcome, work = await self.record(incident)
+    async def accept(self, incident: Incident, paging: Paging = NOW) -> IngestOutcome:
+        """Route and store the incident (once per id), hand off its sends and chain steps;
+        one that `paging` says pages nobody is stored and routed, and nothing is sent for it."""
+        outcome, work = await self.record(incident, paging)
         await hand_off(self.redis, work, self.clock(), self.executor)
-        if self.broadcaster is not None and not outcome.duplicate:
+        if self.broadcaster is not None and outcome.paged:
             await self.broadcaster.notice_after(incident, outcome.teams)
         return outcome
 
-    async def record(self, incident: Incident) -> tuple[IngestOutcome, Work]:
+    async def record(self, incident: Incident,
+                     paging: Paging = NOW) -> tuple[IngestOutcome, Work]:
         """Route and store the incident in one transaction; the work it leaves for rq."""
         now = self.clock()
         plan = route(incident, self.sites, now)
         for attempt in range(ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
+                    if not paging.paged:
+                        return await self._record_unpaged(conn, incident, plan, paging, now)
                     return await self._record(conn, incident, plan, now)
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
@@ -103,7 +116,7 @@ class Ingest(UseCase):
         if not await incidents.insert(conn, incident, plan.unrouted, now):
             known = await incidents.summary(conn, incident.id)
             return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
-                                 True), Work()
+                                 True, paged=False, reason="duplicate"), Work()
         teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
         await incidents.add_routes(conn, incident.id, plan.routes,
                                    {team.id: team.escalation.required_acks for team in teams})
@@ -118,6 +131,24 @@ class Ingest(UseCase):
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)
         return outcome, Work(sends=keys, steps=due, urgent=True)
+
+    async def _record_unpaged(self, conn: AsyncConnection, incident: Incident, plan: Plan,
+                              paging: Paging, now: datetime) -> tuple[IngestOutcome, Work]:
+        """Stored, routed and linked like any other, but with no page, no message and no
+        escalation or follow-up chain: the timeline says why nobody was paged."""
+        if not await incidents.insert(conn, incident, plan.unrouted, now):
+            known = await incidents.summary(conn, incident.id)
+            return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
+                                 True, paged=False, reason="duplicate"), Work()
+        teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
+        await incidents.add_routes(conn, incident.id, plan.routes,
+                                   {team.id: team.escalation.required_acks for team in teams})
+        links = find_links(incident, await incidents.open_near(conn, incident, WINDOW, RADIUS_M))
+        await incidents.add_routing_events(conn, incident, replace(plan, recipients=()), now,
+                                           not_paged=paging.timeline_detail())
+        await incidents.add_links(conn, incident.id, links, now)
+        return IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, 0, False,
+                             paged=False, reason=paging.reason), Work()
 
 
 def _chains(teams: Sequence[Team], now: datetime) -> list[ChainPlan]:

@@ -63,9 +63,10 @@ async def add_links(conn: AsyncConnection, incident_id: str, links: Sequence[Lin
 
 
 async def add_routing_events(conn: AsyncConnection, incident: Incident, plan: Plan,
-                             now: datetime) -> None:
-    """Received, routed and paged: the first lines of the incident's timeline."""
-    await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now))
+                             now: datetime, not_paged: str | None = None) -> None:
+    """Received, routed and paged (or `not_paged`, saying why): the first lines of the
+    incident's timeline."""
+    await conn.execute(timeline.insert(), _routing_timeline(incident, plan, now, not_paged))
 
 
 async def open_near(conn: AsyncConnection, incident: Incident, window: timedelta,
@@ -150,7 +151,8 @@ def _box(lat: float, radius_m: float) -> tuple[float, float]:
     return lat_span, (lat_span / cos_lat if cos_lat > 0.01 else 360.0)
 
 
-def _routing_timeline(incident: Incident, plan: Plan, now: datetime) -> list[dict[str, Any]]:
+def _routing_timeline(incident: Incident, plan: Plan, now: datetime,
+                      not_paged: str | None = None) -> list[dict[str, Any]]:
     source = incident.source or "feed"
     events = [{"incident_id": incident.id, "at": now, "actor": source, "action": "received",
                "channel": "api", "detail": f"occurred {incident.occurred_at.isoformat()}"}]
@@ -160,6 +162,10 @@ def _routing_timeline(incident: Incident, plan: Plan, now: datetime) -> list[dic
         detail = "; ".join(f"{r.team_id}: {r.reason}" for r in plan.routes)
     events.append({"incident_id": incident.id, "at": now, "actor": "cmsbot", "action": "routed",
                    "channel": "system", "detail": detail})
+    if not_paged is not None:
+        events.append({"incident_id": incident.id, "at": now, "actor": "cmsbot",
+                       "action": "not-paged", "channel": "system", "detail": not_paged})
+        return events
     paged = ", ".join(f"{r.name} ({r.team_id or r.role})" for r in plan.recipients)
     events.append({"incident_id": incident.id, "at": now, "actor": "cmsbot", "action": "paged",
                    "channel": "sms", "detail": paged or "nobody: no phone to page"})

@@ -16,14 +16,15 @@ from sqlalchemy import select, update
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
 from bot.store.schema import incidents, takedown_steps
+from tests.clock import minutes_ago
 from tests.polling import eventually
 
 # In the sample sites, this point is in man-up-eny's catchment only (supervisor: Lee Park).
-EAST_NEW_YORK = {"occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.6598, "lon": -73.8931,
+EAST_NEW_YORK = {"occurred_at": minutes_ago(5), "lat": 40.6598, "lon": -73.8931,
                  "location": "LINDEN BLVD & SHEFFIELD AVE", "victims": 1}
 LEE, DANA = "+12125550176", "+12125550100"
 # Brownsville In Violence Out's circle only: default escalation (10 min), so none fires here.
-BROWNSVILLE = {"occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.6635, "lon": -73.9105,
+BROWNSVILLE = {"occurred_at": minutes_ago(5), "lat": 40.6635, "lon": -73.9105,
                "location": "LIVONIA AVE & ROCKAWAY AVE", "victims": 1}
 
 

@@ -23,11 +23,12 @@ from bot.config.settings import Settings
 from bot.main.app import create_app
 from bot.store.engine import open_engine
 from bot.store.migrate import upgrade
+from tests.clock import minutes_ago
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.faults.proxy import Proxy
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-BRONX = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.8105,
+BRONX = {"id": "NYPD-1", "occurred_at": minutes_ago(5), "lat": 40.8105,
          "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE", "victims": 1}
 LUIS = "+13475550140"  # on the roster: his text reaches the database with his number in it
 UNAVAILABLE = {"error": "temporarily unavailable; retry shortly"}

@@ -25,7 +25,7 @@ async def test_an_incident_is_accepted_with_the_teams_it_alerts(client):
     assert response.status == 202
     assert await response.json() == {"id": "NYPD-261234567", "status": "open",
                                       "teams": ["bivo-brownsville", "man-up-eny"],
-                                      "deliveries": 6, "duplicate": False}
+                                      "deliveries": 6, "duplicate": False, "paged": True}
 
 
 async def test_the_same_id_again_is_a_duplicate_and_changes_nothing(client):
@@ -34,6 +34,7 @@ async def test_the_same_id_again_is_a_duplicate_and_changes_nothing(client):
     assert again.status == 202
     body = await again.json()
     assert body["duplicate"] is True and body["deliveries"] == 6
+    assert body["paged"] is False and body["reason"] == "duplicate"  # it paged the first time
     shown = await (await client.get(f"/api/incidents/{INCIDENT['id']}", headers=AUTH)).json()
     assert shown["victims"] == 1
 

@@ -19,13 +19,14 @@ from bot.config.logs import redact_phones
 from bot.config.settings import Secret
 from bot.main.app import create_app
 from bot.ops.readiness import TIMEOUT
+from tests.clock import from_start
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.faults.proxy import Proxy
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-BRONX = {"id": "NYPD-1", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.8105,
+BRONX = {"id": "NYPD-1", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.8105,
          "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE", "victims": 1}
-BROOKLYN = {"id": "NYPD-2", "occurred_at": "2026-07-04T23:15:00-04:00", "lat": 40.6712,
+BROOKLYN = {"id": "NYPD-2", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.6712,
             "lon": -73.9002, "precinct": 75, "location": "PITKIN AVE & ROCKAWAY AVE",
             "victims": 1, "hospital": "Brookdale"}
 LUIS = "+13475550140"  # brag-mott-haven's interrupter, paged for BRONX as #1

@@ -2,15 +2,22 @@
 
 import asyncio
 import json
+import signal
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
 from bot.cli.commands import build_parser
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries, incident_links, incident_teams, incidents
+from tests.conftest import API_TOKEN
+from tests.polling import eventually
+from tests.processes import clean_env, finish, free_port, healthz, read_until, start
 from tests.shared_data import data_dir
 
 # Hand-written in the shape of the 2006-2020 historic release: BOM, CRLF, m/d/yy dates, TRUE/FALSE.
@@ -64,12 +71,50 @@ def test_victim_rows_become_one_incident_and_bad_rows_are_reported(settings, his
     assert sorted(teams) == [("NYPD-1001", "bivo-brownsville"), ("NYPD-1001", "man-up-eny")]
 
 
-def test_replaying_again_reports_duplicates_and_sends_nothing_more(settings, historic_csv, capsys):
+def test_replayed_history_is_stored_and_routed_but_pages_nobody_and_says_why(
+        settings, historic_csv, capsys):
+    assert replay(settings, str(historic_csv)) == 0
+    out = capsys.readouterr().out
+    assert "2 new, 0 already known" in out
+    assert ("0 paged, 2 not paged: stale (they occurred more than 12h before they arrived), "
+            "0 deliveries") in out
+    assert stored(settings, select(deliveries.c.key)) == []
+    assert len(stored(settings, select(incident_teams.c.team_id))) == 2
+
+
+def test_replaying_again_says_already_known_and_nothing_sent(settings, historic_csv, capsys):
     replay(settings, str(historic_csv))
-    before = len(stored(settings, select(deliveries.c.key)))
-    replay(settings, str(historic_csv))
-    assert "2 already known" in capsys.readouterr().out
-    assert len(stored(settings, select(deliveries.c.key))) == before
+    capsys.readouterr()
+    assert replay(settings, str(historic_csv)) == 0
+    out = capsys.readouterr().out
+    assert "0 new, 2 already known (nothing sent)" in out
+    assert "0 paged, 0 not paged" in out and "0 deliveries" in out
+
+
+def test_page_pages_history_as_if_it_were_live(settings, historic_csv, capsys):
+    assert replay(settings, str(historic_csv), "--page") == 0
+    assert "2 paged, 0 not paged" in capsys.readouterr().out
+    assert stored(settings, select(deliveries.c.key)) != []
+
+
+def test_a_recent_incident_in_a_replay_pages_as_a_live_one_would(settings, tmp_path, capsys):
+    now = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
+    row = (f"3001,{now:%m/%d/%Y},{now:%H:%M:%S},BROOKLYN,75,0,,FALSE,,,,25-44,M,BLACK,,,"
+           "40.6712,-73.9002,\r\n")
+    path = tmp_path / "today.csv"
+    path.write_bytes((HISTORIC.splitlines()[0] + "\r\n" + row).encode())
+    assert replay(settings, str(path)) == 0
+    out = capsys.readouterr().out
+    assert "1 new, 0 already known" in out and "1 paged, 0 not paged" in out
+    assert stored(settings, select(deliveries.c.key)) != []  # whoever is on shift right now
+
+
+def test_a_csv_whose_every_row_is_rejected_exits_1(settings, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_bytes((HISTORIC.splitlines()[0] + "\r\n" + HISTORIC.splitlines()[4] + "\r\n").encode())
+    assert replay(settings, str(path)) == 1
+    out = capsys.readouterr().out
+    assert "rejected 1" in out and "line 2: OCCUR_DATE" in out
 
 
 def test_limit_and_dry_run(settings, historic_csv, capsys):
@@ -135,3 +180,31 @@ def test_shootings_close_in_time_and_place_are_linked_however_many_are_in_flight
     assert "replayed 3 incidents" in capsys.readouterr().out
     links = stored(any_settings, select(incident_links.c.incident_id, incident_links.c.linked_id))
     assert links == [("NYPD-2002", "NYPD-2001")]
+
+
+async def test_over_http_history_pages_nobody_unless_page_is_given(settings, tmp_path):
+    port = free_port()
+    env = clean_env(settings.home, PORT=str(port), REDIS_URL=settings.redis_url or "",
+                    CMSBOT_API_TOKEN=API_TOKEN, CMSBOT_SITES=str(settings.sites_path))
+    web = await start("serve", env=env)
+    said: list[str] = []
+    try:
+        await read_until(web, lambda out: "SMS go to the local outbox" in out, said)
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            await eventually(lambda: healthz(http), "the port to accept")
+        history = tmp_path / "history.csv"
+        history.write_bytes(HISTORIC.encode())
+        again = tmp_path / "again.csv"
+        again.write_bytes(HISTORIC.replace("1001,", "4001,").replace("1002,", "4002,").encode())
+        url = f"http://127.0.0.1:{port}"
+        plain = await start("replay", str(history), "--url", url, env=env)
+        plain_out: list[str] = []
+        assert await finish(plain, plain_out) == 0
+        assert "0 paged, 2 not paged: stale" in "".join(plain_out)
+        paged = await start("replay", str(again), "--url", url, "--page", env=env)
+        paged_out: list[str] = []
+        assert await finish(paged, paged_out) == 0
+        assert "2 paged, 0 not paged" in "".join(paged_out)
+    finally:
+        web.send_signal(signal.SIGTERM)
+        await finish(web, said)

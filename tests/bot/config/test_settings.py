@@ -4,6 +4,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,9 @@ def test_a_missing_setting_stops_start_up_naming_it(missing, named):
                                              ("CMSBOT_LOG_LEVEL", "LOUD"),
                                              ("CMSBOT_PROVIDER_TIMEOUT", "forever"),
                                              ("CMSBOT_BODY_DEADLINE", "0"),
-                                             ("CMSBOT_BODY_DEADLINE", "15")])
+                                             ("CMSBOT_BODY_DEADLINE", "15"),
+                                             ("CMSBOT_PAGE_WITHIN", "soon"),
+                                             ("CMSBOT_PAGE_WITHIN", "0h")])
 def test_a_bad_value_is_named(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
@@ -60,6 +63,11 @@ def test_a_bad_value_is_named(name, value):
 def test_the_body_deadline_is_a_few_seconds_well_inside_twilios_15():
     assert Settings.from_env({}).body_deadline == 5.0
     assert Settings.from_env({"CMSBOT_BODY_DEADLINE": "2.5"}).body_deadline == 2.5
+
+
+def test_page_within_is_twelve_hours_unless_set_as_a_duration():
+    assert Settings.from_env({}).page_within == timedelta(hours=12)
+    assert Settings.from_env({"CMSBOT_PAGE_WITHIN": "1h30m"}).page_within == timedelta(minutes=90)
 
 
 def test_in_flight_limits_default_per_route_class_and_are_overridden_one_by_one():
