@@ -91,7 +91,8 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
     projection = projection or Projection()
     out = _Collector()
     if not isinstance(data, Mapping):
-        raise SitesError([SiteProblem("(top)", "the sites file must be a YAML mapping")])
+        raise SitesError([SiteProblem("(top)", "the sites file must be a YAML mapping of teams, "
+                                               "coordinators and the rest")])
     out.unknown_keys("", data, _TOP_KEYS)
     layer_fences = {name: _project_layer(features, projection)
                     for name, features in layers.items() if not isinstance(features, str)}
@@ -212,7 +213,8 @@ def _project_layer(features: Mapping[str, BaseGeometry], projection: Projection)
 
 def _coordinators(raw: object, out: _Collector) -> list[Coordinator]:
     if raw is None:
-        out.add("coordinators", "list at least one coordinator: unrouted incidents go to them")
+        out.add("coordinators", "is required: list at least one coordinator (name and phone "
+                "or slack_user); incidents no team covers go to them")
         return []
     if not isinstance(raw, list):
         out.add("coordinators", "must be a list")

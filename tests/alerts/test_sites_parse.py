@@ -40,7 +40,7 @@ def test_every_problem_is_reported_with_its_place():
     data["teams"][1]["geofences"] = ["zip:11207", "precinct:999"]
     data["teams"][2]["bufer_m"] = 20
     found = problems(data)
-    assert "not a valid phone number" in found["teams[0].members[0].phone"]
+    assert found["teams[0].members[0].phone"] == 'phone "12" is not a valid number'
     assert "unknown role 'driver'" in found["teams[0].members[1].role"]
     assert "duplicate team id 'eny'" in found["teams[1].id"]
     assert "unknown layer 'zip'" in found["teams[1].geofences[0]"]
