@@ -59,7 +59,7 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        raise SitesFileError(path, [LocatedProblem(line, "(yaml)", str(exc).splitlines()[0])]) \
+        raise SitesFileError(path, [LocatedProblem(line, "(yaml)", _yaml_message(exc))]) \
             from None
     except RecursionError:
         # PyYAML reads nested brackets by recursion: thousands deep is no sites file.
@@ -134,6 +134,17 @@ def _line_map(root: yaml.Node | None) -> dict[str, int]:
         elif isinstance(node, yaml.SequenceNode):
             todo.extend((item, f"{path}[{index}]") for index, item in enumerate(node.value))
     return lines
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """What PyYAML found wrong, then what it was reading and from which line."""
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return _one_line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and mark:
+        return _one_line(f"{problem} ({context} from line {mark.line + 1})")
+    return _one_line(f"{problem} ({context})" if context else str(problem))
 
 
 def _one_line(text: str) -> str:

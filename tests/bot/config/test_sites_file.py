@@ -125,3 +125,13 @@ def test_any_yaml_document_is_sites_or_problems_that_say_where(document):
 @given(text=st.text(st.sampled_from("ab:-[]{}&*!|>'\"# \n,?."), max_size=60))
 def test_any_text_is_sites_or_problems_that_say_where(text):
     check_answer(text)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("teams:\n  - id: [unclosed\n", "line 3: (yaml): expected ',' or ']', but got '<stream end>' "
+                                    "(while parsing a flow sequence from line 2)"),
+    ("a: b: c\n", "line 1: (yaml): mapping values are not allowed here"),
+    ("a: *nope\n", "line 1: (yaml): found undefined alias 'nope'"),
+])
+def test_a_yaml_syntax_error_says_what_is_wrong_and_where_it_began(text, problem):
+    assert problems_of(text) == [problem]
