@@ -85,7 +85,7 @@ def _add_feature(layer: Layer, index: int, feature: object, name_property: str |
         return
     try:
         geometry = shape(feature.get("geometry") or {})
-    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.GEOSException) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError) as exc:
         layer.skipped.append(f"feature {index} ({key}): unreadable geometry: {exc}")
         return
     if geometry.is_empty or geometry.geom_type not in {"Polygon", "MultiPolygon"}:

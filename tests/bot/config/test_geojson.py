@@ -19,7 +19,8 @@ from bot.config.geojson import Layer, LayerError, load_layer
 SQUARE = {"type": "Polygon", "coordinates": [[[-73.92, 40.66], [-73.90, 40.66], [-73.90, 40.68],
                                               [-73.92, 40.68], [-73.92, 40.66]]]}
 SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-           | st.text(max_size=10))
+           | st.text(max_size=10)
+           | st.sampled_from(("Polygon", "MultiPolygon", "Point", "GeometryCollection", "")))
 KEYS = st.sampled_from(("type", "features", "properties", "geometry", "coordinates", "crs",
                         "name", "precinct")) | st.text(max_size=6)
 JSON = st.recursive(
@@ -59,6 +60,8 @@ def check_answer(text: str) -> None:
     {"type": "FeatureCollection", "crs": {"properties": ["x"]}, "features": []},
     {"type": "FeatureCollection", "features": 3},
     {"type": "FeatureCollection", "features": [{"properties": ["precinct"], "geometry": SQUARE}]},
+    {"type": "FeatureCollection", "features": [{"properties": {"precinct": 1},
+                                                "geometry": {"type": ""}}]},
 ])
 def test_odd_shapes_of_json_are_refused_as_layer_errors(document):
     with pytest.raises(LayerError):
