@@ -53,6 +53,11 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     except OSError as exc:
         raise SitesFileError(path, [LocatedProblem(0, str(path), f"cannot read: {exc.strerror}")]) \
             from None
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start]
+        raise SitesFileError(path, [LocatedProblem(
+            0, str(path), f"not UTF-8 text: byte {bad:#04x} at position {exc.start}; save the file "
+            "as UTF-8")]) from None
     try:
         lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)

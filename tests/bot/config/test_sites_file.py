@@ -135,3 +135,12 @@ def test_any_text_is_sites_or_problems_that_say_where(text):
 ])
 def test_a_yaml_syntax_error_says_what_is_wrong_and_where_it_began(text, problem):
     assert problems_of(text) == [problem]
+
+
+def test_a_file_that_is_not_utf8_text_is_refused_naming_the_byte(tmp_path):
+    path = tmp_path / "sites.yaml"
+    path.write_bytes(b"teams: []\ncoordinators: [{name: J\xe9r\xf4me}]\n")  # saved as Latin-1
+    with pytest.raises(SitesFileError) as caught:
+        load_sites(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: not UTF-8 text: byte 0xe9 at position 33; save the file as UTF-8"]
