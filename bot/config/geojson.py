@@ -43,6 +43,9 @@ class Layer:
 
 def load_layer(path: Path, id_property: str, name_property: str | None = None) -> Layer:
     """Read, validate and repair every polygon of a layer; raise LayerError if it is unusable."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe or a device (a layer path typed as /dev/stdin) would be read for ever.
+        raise LayerError(f"{path}: not a regular file")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:

@@ -48,6 +48,9 @@ class LoadedSites:
 
 def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     """Read and check a sites file; raise SitesFileError listing every problem."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe or a device would be read for ever (or never answer): only files are read.
+        raise SitesFileError(path, [LocatedProblem(0, str(path), "cannot read: not a regular file")])
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

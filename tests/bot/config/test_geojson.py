@@ -7,6 +7,7 @@ JSON, however shaped, makes `load_layer` raise anything but LayerError.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -79,3 +80,10 @@ def test_json_nested_too_deeply_to_read_is_a_layer_error():
                    "features": [{"properties": {"precinct": 75}, "geometry": SQUARE}]})
 def test_any_json_is_a_layer_or_a_layer_error(document):
     check_answer(json.dumps(document))
+
+
+def test_a_layer_path_that_is_no_regular_file_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "layer.geojson"
+    os.mkfifo(fifo)  # reading a pipe no one writes to would wait for ever
+    with pytest.raises(LayerError, match="not a regular file"):
+        load_layer(fifo, "precinct")

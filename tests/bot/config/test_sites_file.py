@@ -8,6 +8,7 @@ exception out.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -144,3 +145,11 @@ def test_a_file_that_is_not_utf8_text_is_refused_naming_the_byte(tmp_path):
         load_sites(path)
     assert [str(p) for p in caught.value.problems] == [
         f"{path}: not UTF-8 text: byte 0xe9 at position 33; save the file as UTF-8"]
+
+
+def test_a_path_that_is_no_regular_file_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "sites.yaml"
+    os.mkfifo(fifo)  # reading a pipe no one writes to would wait for ever
+    with pytest.raises(SitesFileError) as caught:
+        load_sites(fifo)
+    assert [str(p) for p in caught.value.problems] == [f"{fifo}: cannot read: not a regular file"]
