@@ -231,7 +231,8 @@ def _coordinators(raw: object, out: _Collector) -> list[Coordinator]:
         name = _text(item, "name", where, out)
         phone = _phone(item.get("phone"), f"{where}.phone", out) if item.get("phone") else None
         user = _slack_user(item.get("slack_user"), f"{where}.slack_user", out)
-        if phone is None and user is None:
+        if not item.get("phone") and item.get("slack_user") is None:
+            # Only when neither is written: a bad one is already named at its own key.
             out.add(where, "give a phone, a slack_user, or both")
         result.append(Coordinator(name, phone, user))
     return result

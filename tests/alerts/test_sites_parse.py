@@ -141,3 +141,9 @@ def test_a_refused_value_is_shown_in_its_problem(change, where, shown):
     data = sites_data()
     change(data)
     assert problems(data)[where].endswith(f", not {shown}")
+
+
+def test_a_coordinator_with_a_bad_phone_is_told_about_the_phone_only():
+    data = sites_data()
+    data["coordinators"] = [{"name": "Dana Reyes", "phone": "555"}]
+    assert problems(data) == {"coordinators[0].phone": 'phone "555" is not a valid number'}
