@@ -6,6 +6,8 @@ import re
 
 import phonenumbers
 
+from alerts.shown import shown
+
 _DIGITS = re.compile(r"\d")
 
 
@@ -15,13 +17,15 @@ class PhoneError(ValueError):
 
 def normalise(raw: str, region: str = "US") -> str:
     """The E.164 form of a phone number (`+12125550175`); raise PhoneError if it is not valid."""
+    # A value no one can dial is nobody's number: it is shown as typed, for the operator to
+    # find; a number that passes is redacted wherever it is shown.
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise PhoneError(f"{redact(raw)} is not a phone number") from None
+        raise PhoneError(f"phone {shown(raw)} is not a phone number") from None
     # 555-01xx numbers are reserved for fiction and examples; accept them so samples validate.
     if not (phonenumbers.is_valid_number(parsed) or phonenumbers.is_possible_number(parsed)):
-        raise PhoneError(f"{redact(raw)} is not a valid phone number")
+        raise PhoneError(f"phone {shown(raw)} is not a valid number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -22,6 +22,7 @@ from alerts.phone import PhoneError, normalise
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.privacy import PROMISE, private_details, refusal
 from alerts.shifts import ShiftError, parse_shift
+from alerts.shown import shown
 from alerts.sites import (
     ROLES,
     Coordinator,
@@ -91,7 +92,8 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
     projection = projection or Projection()
     out = _Collector()
     if not isinstance(data, Mapping):
-        raise SitesError([SiteProblem("(top)", "the sites file must be a YAML mapping")])
+        raise SitesError([SiteProblem("(top)", "the sites file must be a YAML mapping of teams, "
+                                               "coordinators and the rest")])
     out.unknown_keys("", data, _TOP_KEYS)
     layer_fences = {name: _project_layer(features, projection)
                     for name, features in layers.items() if not isinstance(features, str)}
@@ -101,7 +103,8 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
     coordinators = tuple(_coordinators(data.get("coordinators"), out))
     channel = data.get("coordinators_channel")
     if channel is not None and not (isinstance(channel, str) and SLACK_CHANNEL.match(channel)):
-        out.add("coordinators_channel", "must be a Slack channel id like C0123ABCD")
+        out.add("coordinators_channel",
+                f"must be a Slack channel id like C0123ABCD, not {shown(channel)}")
     teams_data = data.get("teams")
     if not isinstance(teams_data, list) or not teams_data:
         out.add("teams", "must be a non-empty list of teams")
@@ -212,7 +215,8 @@ def _project_layer(features: Mapping[str, BaseGeometry], projection: Projection)
 
 def _coordinators(raw: object, out: _Collector) -> list[Coordinator]:
     if raw is None:
-        out.add("coordinators", "list at least one coordinator: unrouted incidents go to them")
+        out.add("coordinators", "is required: list at least one coordinator (name and phone "
+                "or slack_user); incidents no team covers go to them")
         return []
     if not isinstance(raw, list):
         out.add("coordinators", "must be a list")
@@ -227,7 +231,8 @@ def _coordinators(raw: object, out: _Collector) -> list[Coordinator]:
         name = _text(item, "name", where, out)
         phone = _phone(item.get("phone"), f"{where}.phone", out) if item.get("phone") else None
         user = _slack_user(item.get("slack_user"), f"{where}.slack_user", out)
-        if phone is None and user is None:
+        if not item.get("phone") and item.get("slack_user") is None:
+            # Only when neither is written: a bad one is already named at its own key.
             out.add(where, "give a phone, a slack_user, or both")
         result.append(Coordinator(name, phone, user))
     return result
@@ -242,15 +247,18 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
     out.unknown_keys(where, raw, _TEAM_KEYS)
     team_id = raw.get("id")
     if not isinstance(team_id, str) or not TEAM_ID.match(team_id):
-        out.add(f"{where}.id", "must be lower-case letters, digits and dashes, e.g. man-up-eny")
+        out.add(f"{where}.id", "must be lower-case letters, digits and dashes, e.g. man-up-eny"
+                + ("" if team_id is None else f", not {shown(team_id)}"))
         team_id = f"?{where}"
     channel = raw.get("slack_channel")
     if channel is not None and not (isinstance(channel, str) and SLACK_CHANNEL.match(channel)):
-        out.add(f"{where}.slack_channel", "must be a Slack channel id like C075ENY")
+        out.add(f"{where}.slack_channel",
+                f"must be a Slack channel id like C075ENY, not {shown(channel)}")
         channel = None
     buffer_m = raw.get("buffer_m", 0)
     if isinstance(buffer_m, bool) or not isinstance(buffer_m, int | float) or not 0 <= buffer_m <= 5000:
-        out.add(f"{where}.buffer_m", "must be a number of metres between 0 and 5000")
+        out.add(f"{where}.buffer_m",
+                f"must be a number of metres between 0 and 5000, not {shown(buffer_m)}")
         buffer_m = 0
     fences = _fences(where, team_id, raw.get("geofences"), out, layers, layer_fences, projection)
     entries.extend((team_id, fence, float(buffer_m)) for fence in fences)
@@ -388,7 +396,7 @@ def _escalation(where: str, raw: object, out: _Collector) -> Escalation:
     out.unknown_keys(where, raw, {"required_acks", "steps"})
     acks = raw.get("required_acks", 1)
     if isinstance(acks, bool) or not isinstance(acks, int) or not 1 <= acks <= 20:
-        out.add(f"{where}.required_acks", "must be a whole number from 1 to 20")
+        out.add(f"{where}.required_acks", f"must be a whole number from 1 to 20, not {shown(acks)}")
         acks = 1
     steps = []
     for i, step in enumerate(_list(raw.get("steps"), f"{where}.steps", out)):
@@ -438,7 +446,7 @@ def _list(raw: object, where: str, out: _Collector) -> list[object]:
 def _flag(data: Mapping[str, object], key: str, where: str, out: _Collector) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
-        out.add(f"{where}.{key}", "must be true or false")
+        out.add(f"{where}.{key}", f"must be true or false, not {shown(value)}")
         return False
     return value
 
@@ -453,7 +461,8 @@ def _text(data: Mapping[str, object], key: str, where: str, out: _Collector) -> 
 
 def _phone(raw: object, where: str, out: _Collector) -> str | None:
     if not isinstance(raw, str | int) or isinstance(raw, bool):
-        out.add(where, "is required, in E.164 form like +12125550175 (quote it in YAML)")
+        got = "" if raw is None else f", not {shown(raw)}"
+        out.add(where, f"is required, in E.164 form like +12125550175 (quote it in YAML){got}")
         return None
     try:
         return normalise(str(raw))
@@ -466,6 +475,6 @@ def _slack_user(raw: object, where: str, out: _Collector) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str) or not SLACK_USER.match(raw):
-        out.add(where, "must be a Slack user id like U0123ABCD")
+        out.add(where, f"must be a Slack user id like U0123ABCD, not {shown(raw)}")
         return None
     return raw

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         incidents, problems, rows = read_csv(args.file)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, csv.Error) as exc:  # csv.Error: a field past its limit
         print(f"cmsbot: cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
     if args.limit is not None:

@@ -43,19 +43,27 @@ class Layer:
 
 def load_layer(path: Path, id_property: str, name_property: str | None = None) -> Layer:
     """Read, validate and repair every polygon of a layer; raise LayerError if it is unusable."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe or a device (a layer path typed as /dev/stdin) would be read for ever.
+        raise LayerError(f"{path}: not a regular file")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise LayerError(f"{path}: no such file") from None
     except (OSError, ValueError) as exc:
         raise LayerError(f"{path}: not readable GeoJSON ({exc})") from None
+    except RecursionError:
+        raise LayerError(f"{path}: not readable GeoJSON (it nests too deeply)") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise LayerError(f"{path}: a layer must be a GeoJSON FeatureCollection")
-    crs = ((data.get("crs") or {}).get("properties") or {}).get("name")
+    crs = _crs_name(path, data.get("crs"))
     if crs and crs not in _WGS84:
         raise LayerError(f"{path}: coordinates are in {crs}; convert the layer to WGS84 lon/lat")
+    features = data.get("features") or []
+    if not isinstance(features, list):
+        raise LayerError(f"{path}: features must be a list of GeoJSON features")
     layer = Layer(path, id_property)
-    for index, feature in enumerate(data.get("features") or []):
+    for index, feature in enumerate(features):
         _add_feature(layer, index, feature, name_property)
     if not layer.features:
         raise LayerError(f"{path}: no polygon feature has the property {id_property!r}")
@@ -71,13 +79,16 @@ def _add_feature(layer: Layer, index: int, feature: object, name_property: str |
         layer.skipped.append(f"feature {index}: not a GeoJSON feature")
         return
     properties = feature.get("properties") or {}
+    if not isinstance(properties, dict):
+        layer.skipped.append(f"feature {index}: properties is not a mapping")
+        return
     key = _key(properties.get(layer.id_property))
     if key is None:
         layer.skipped.append(f"feature {index}: no {layer.id_property!r} property")
         return
     try:
         geometry = shape(feature.get("geometry") or {})
-    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.GEOSException) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError) as exc:
         layer.skipped.append(f"feature {index} ({key}): unreadable geometry: {exc}")
         return
     if geometry.is_empty or geometry.geom_type not in {"Polygon", "MultiPolygon"}:
@@ -93,6 +104,18 @@ def _add_feature(layer: Layer, index: int, feature: object, name_property: str |
     layer.features[key] = geometry
     if name_property and isinstance(properties.get(name_property), str):
         layer.names[key] = properties[name_property]
+
+
+def _crs_name(path: Path, crs: object) -> str | None:
+    """The name in `{"crs": {"properties": {"name": ...}}}`, None without one; malformed is refused."""
+    if not crs:
+        return None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    if not isinstance(properties, dict | None):
+        raise LayerError(f"{path}: crs must look like "
+                         '{"type": "name", "properties": {"name": "EPSG:4326"}}')
+    name = (properties or {}).get("name")
+    return str(name)[:60] if name else None
 
 
 def _key(value: object) -> str | None:

@@ -166,7 +166,7 @@ class Settings:
             raise SettingsError("CMSBOT_LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
             raise SettingsError(f"CMSBOT_TIMEZONE {self.timezone!r} is not a known time zone") from None
         twilio = {"TWILIO_ACCOUNT_SID": self.twilio_account_sid,
                   "TWILIO_AUTH_TOKEN": self.twilio_auth_token,

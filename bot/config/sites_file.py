@@ -48,19 +48,34 @@ class LoadedSites:
 
 def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     """Read and check a sites file; raise SitesFileError listing every problem."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A pipe or a device would be read for ever (or never answer): only files are read.
+        raise SitesFileError(path, [LocatedProblem(0, str(path), "cannot read: not a regular file")])
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SitesFileError(path, [LocatedProblem(0, str(path), f"cannot read: {exc.strerror}")]) \
             from None
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start]
+        raise SitesFileError(path, [LocatedProblem(
+            0, str(path), f"not UTF-8 text: byte {bad:#04x} at position {exc.start}; save the file "
+            "as UTF-8")]) from None
     try:
         lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        raise SitesFileError(path, [LocatedProblem(line, "(yaml)", str(exc).splitlines()[0])]) \
+        raise SitesFileError(path, [LocatedProblem(line, "(yaml)", _yaml_message(exc))]) \
             from None
+    except RecursionError:
+        # PyYAML reads nested brackets by recursion: thousands deep is no sites file.
+        raise SitesFileError(path, [LocatedProblem(0, "(yaml)", "the file nests too deeply "
+                                                   "to read")]) from None
+    if data is None:
+        raise SitesFileError(path, [LocatedProblem(0, "(top)", "the sites file is empty: it "
+                                                   "needs teams: and coordinators:")])
     problems: list[SiteProblem] = []
     layers = _load_layers(path.parent, data, problems)
     geometries: dict[str, Mapping[str, BaseGeometry] | str] = {
@@ -72,7 +87,8 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     except SitesError as exc:
         problems.extend(exc.problems)
     if problems:
-        located = [LocatedProblem(_line_of(p.where, lines), p.where, p.message) for p in problems]
+        located = [LocatedProblem(_line_of(p.where, lines), _one_line(p.where),
+                                  _one_line(p.message)) for p in problems]
         raise SitesFileError(path, sorted(located, key=lambda p: p.line))
     return LoadedSites(sites, {name: layer for name, layer in layers.items()
                                if isinstance(layer, Layer)})
@@ -105,27 +121,55 @@ def _load_layers(folder: Path, data: object,
     return layers
 
 
-def _line_map(node: yaml.Node | None, path: str = "") -> dict[str, int]:
+def _line_map(root: yaml.Node | None) -> dict[str, int]:
     """Every path in the document (`teams[0].members[1].phone`) and the line it starts on."""
-    if node is None:
-        return {}
-    lines = {path or "(top)": node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = f"{path}.{key.value}" if path else str(key.value)
-            lines[child] = key.start_mark.line + 1
-            lines.update({k: v for k, v in _line_map(value, child).items() if k != child})
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.update(_line_map(item, f"{path}[{index}]"))
+    lines: dict[str, int] = {}
+    seen: set[int] = set()
+    # Iterative, and each node visited once: anchors may repeat a node a billion times over
+    # (or inside itself), and a recursive walk would never end or overflow the stack.
+    todo: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    while todo:
+        node, path = todo.pop()
+        lines.setdefault(path or "(top)", node.start_mark.line + 1)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = f"{path}.{key.value}" if path else str(key.value)
+                lines.setdefault(child, key.start_mark.line + 1)
+                todo.append((value, child))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, f"{path}[{index}]") for index, item in enumerate(node.value))
     return lines
 
 
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """What PyYAML found wrong, then what it was reading and from which line."""
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return _one_line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and mark:
+        return _one_line(f"{problem} ({context} from line {mark.line + 1})")
+    return _one_line(f"{problem} ({context})" if context else str(problem))
+
+
+def _one_line(text: str) -> str:
+    # Keys and values come from the file and may hold newlines or control characters: each
+    # problem stays on one line of `sites check`, with such characters escaped as Python would.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _line_of(where: str, lines: Mapping[str, int]) -> int:
-    # A missing key has no line of its own: point at the nearest thing that exists.
+    # A missing key has no line of its own: point at the nearest thing that exists. Each step
+    # drops the last `.key` or `[n]`; a path with none left (a top-level key) ends the search.
     candidate = where
     while candidate:
         if candidate in lines:
             return lines[candidate]
-        candidate = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", candidate)
+        shorter = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", candidate)
+        if shorter == candidate:
+            break
+        candidate = shorter
     return 0

@@ -40,7 +40,7 @@ def test_every_problem_is_reported_with_its_place():
     data["teams"][1]["geofences"] = ["zip:11207", "precinct:999"]
     data["teams"][2]["bufer_m"] = 20
     found = problems(data)
-    assert "not a valid phone number" in found["teams[0].members[0].phone"]
+    assert found["teams[0].members[0].phone"] == 'phone "12" is not a valid number'
     assert "unknown role 'driver'" in found["teams[0].members[1].role"]
     assert "duplicate team id 'eny'" in found["teams[1].id"]
     assert "unknown layer 'zip'" in found["teams[1].geofences[0]"]
@@ -121,3 +121,29 @@ def test_what_the_sites_file_sends_residents_keeps_the_privacy_promise():
             "resources reach residents in area notices, and residents never get victim details, "
             'a hospital or an exact address: "455 E 140 ST": an exact address'),
     }
+
+
+@pytest.mark.parametrize(("change", "where", "shown"), [
+    (lambda d: d.update(coordinators_channel="#general"), "coordinators_channel", '"#general"'),
+    (lambda d: d["teams"][0].update(id="Man Up!"), "teams[0].id", '"Man Up!"'),
+    (lambda d: d["teams"][0].update(slack_channel="#eny"), "teams[0].slack_channel", '"#eny"'),
+    (lambda d: d["teams"][0].update(buffer_m="far"), "teams[0].buffer_m", '"far"'),
+    (lambda d: d["teams"][0].update(resident_notices="yes"), "teams[0].resident_notices",
+     '"yes"'),
+    (lambda d: d["teams"][0].update(escalation={"required_acks": 99}),
+     "teams[0].escalation.required_acks", "99"),
+    (lambda d: d["teams"][0]["members"][0].update(phone=["+12125550175"]),
+     "teams[0].members[0].phone", '["+12125550175"]'),
+    (lambda d: d["teams"][0]["members"][0].update(slack_user="@ray"),
+     "teams[0].members[0].slack_user", '"@ray"'),
+])
+def test_a_refused_value_is_shown_in_its_problem(change, where, shown):
+    data = sites_data()
+    change(data)
+    assert problems(data)[where].endswith(f", not {shown}")
+
+
+def test_a_coordinator_with_a_bad_phone_is_told_about_the_phone_only():
+    data = sites_data()
+    data["coordinators"] = [{"name": "Dana Reyes", "phone": "555"}]
+    assert problems(data) == {"coordinators[0].phone": 'phone "555" is not a valid number'}

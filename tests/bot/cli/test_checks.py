@@ -123,3 +123,25 @@ def test_a_playbook_that_would_tell_residents_private_details_is_refused(setting
     assert (f"{sites}:{line}: takedown_playbooks.default[2].text: playbook 'default' sends this "
             "step to residents, and residents never get victim details, a hospital or an exact "
             'address: "2 victims": victim details; "455 E 140 ST": an exact address') in out
+
+
+def test_a_bad_phone_is_shown_as_typed_so_the_operator_can_find_it(settings, tmp_path, capsys):
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(
+        "coordinators:\n"
+        "  - {name: Dana Reyes, phone: '555'}\n"
+        "  - {name: Sam Lee, phone: 'call me'}\n"
+        "teams: []\n")
+    assert run(settings, "sites", "check", str(sites)) == 1
+    out = capsys.readouterr().out
+    assert f'{sites}:2: coordinators[0].phone: phone "555" is not a valid number' in out
+    assert f'{sites}:3: coordinators[1].phone: phone "call me" is not a phone number' in out
+    assert "***" not in out
+
+
+def test_a_file_without_coordinators_says_the_key_is_required(settings, tmp_path, capsys):
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("# teams to come\n")
+    assert run(settings, "sites", "check", str(sites)) == 1
+    out = capsys.readouterr().out
+    assert "the sites file is empty" in out and "coordinators" in out

@@ -129,6 +129,19 @@ def test_a_missing_file_is_a_clear_error(settings, tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"INCIDENT_KEY,BORO\r\n1,\xc9LMHURST\r\n", "can't decode byte 0xc9"),  # saved as Latin-1
+    (b'INCIDENT_KEY,BORO\r\n1,"' + b"x" * 200_000 + b'"\r\n', "field larger than field limit"),
+])
+def test_a_file_that_is_no_readable_csv_is_a_clear_error(settings, tmp_path, capsys, content,
+                                                         reason):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+    assert replay(settings, "--dry-run", str(path)) == 1
+    err = capsys.readouterr().err
+    assert f"cannot read {path}" in err and reason in err
+
+
 def one_team_per_precinct(tmp_path: Path, layer: Path) -> Path:
     features = json.loads(layer.read_text())["features"]
     precincts = sorted({int(f["properties"]["precinct"]) for f in features})
