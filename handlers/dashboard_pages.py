@@ -13,7 +13,8 @@ _RANGES = "".join(f'<button type="button" data-range="{key}">{label}</button>'
 
 
 async def map_page(request: web.Request) -> web.Response:
-    """Catchments and incidents; click one for its timeline. Refreshes itself."""
+    """Catchments and incidents; click one for its timeline (beside the list on a desktop, in
+    its place on a phone). Refreshes itself."""
     who = await viewer(request, page_request=True)
     body = (nav(who.person.name, "/", who.csrf)
             + '<main class="map-layout">'
@@ -22,7 +23,8 @@ async def map_page(request: web.Request) -> web.Response:
             + '<svg id="map" role="img" aria-label="Map of catchments and incidents"></svg>'
             + '<ul id="legend" class="legend"></ul></section>'
             + '<aside class="side"><h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
-            + '<section id="timeline" class="timeline" hidden></section></aside></main>')
+            + '</aside><section id="timeline" class="timeline" aria-label="Incident timeline" '
+            + 'hidden></section></main>')
     return page("Map", body, scripts=("dom.js", "dashboard.js"), csrf=who.csrf)
 
 

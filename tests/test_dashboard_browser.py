@@ -3,6 +3,7 @@
 A coordinator types `/cms dashboard` in Slack, follows the link, signs in, sees the seeded
 incidents on the map and in the list, opens one's timeline, and sees it change when a member
 acknowledges from Slack; a browser without the cookie is sent to the sign-in help instead.
+Every signed-in page must run without a console error or an uncaught exception.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -42,6 +44,14 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+@pytest.fixture
+def errors() -> Iterator[list[str]]:
+    """Console errors and uncaught exceptions of the pages opened with it; none by the end."""
+    found: list[str] = []
+    yield found
+    assert found == []
+
+
 async def seed(client, work, clock) -> None:
     for incident in (BRONX, BROOKLYN):
         moment = (clock.now - timedelta(minutes=10)).isoformat()
@@ -55,9 +65,15 @@ def base(client) -> str:
     return str(client.make_url("")).rstrip("/")
 
 
-async def signed_in_page(browser: Browser, client, slack) -> Page:
-    """A page that followed a fresh `/cms dashboard` link and pressed Sign in."""
-    page = await (await browser.new_context()).new_page()
+async def signed_in_page(browser: Browser, client, slack, errors: list[str],
+                         **context: Any) -> Page:
+    """A page that followed a fresh `/cms dashboard` link and pressed Sign in; its console
+    errors and uncaught exceptions go to `errors`."""
+    page = await (await browser.new_context(**context)).new_page()
+    page.on("console", lambda message: errors.append(
+        f"{message.text} ({message.location.get('url')})") if message.type == "error"
+            else None)
+    page.on("pageerror", lambda problem: errors.append(str(problem)))
     await page.goto(base(client) + await link_for(client, slack, COORDINATOR))
     await expect(page.get_by_text("Signing in as Dana Reyes")).to_be_visible()
     await page.get_by_role("button", name="Sign in").click()
@@ -66,9 +82,9 @@ async def signed_in_page(browser: Browser, client, slack) -> Page:
 
 
 async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser, client, slack,
-                                                                        work, clock):
+                                                                        work, clock, errors):
     await seed(client, work, clock)
-    page = await signed_in_page(browser, client, slack)
+    page = await signed_in_page(browser, client, slack, errors)
     await expect(page.locator("header .who")).to_have_text("Dana Reyes")
     # Both incidents on the map (a dot each, the fatal one ringed) and in the list.
     await expect(page.locator("#map circle.dot")).to_have_count(2)
@@ -91,9 +107,9 @@ async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser,
     await expect(page.locator("#incidents button")).to_have_count(2)
 
 
-async def test_a_dot_on_the_map_opens_its_timeline(browser, client, slack, work, clock):
+async def test_a_dot_on_the_map_opens_its_timeline(browser, client, slack, work, clock, errors):
     await seed(client, work, clock)
-    page = await signed_in_page(browser, client, slack)
+    page = await signed_in_page(browser, client, slack, errors)
     await page.locator("#map circle.dot[data-id='NYPD-BX1']").click()
     await expect(page.locator("#timeline h2")).to_have_text("NYPD-BX1")
     await expect(page.locator("#timeline")).to_contain_text("E 138 ST & WILLIS AVE")
@@ -111,8 +127,8 @@ async def test_without_the_cookie_the_browser_is_sent_to_sign_in(browser, client
     assert "NYPD-BK1" not in await answer.text()
 
 
-async def test_signing_out_ends_the_session(browser, client, slack):
-    page = await signed_in_page(browser, client, slack)
+async def test_signing_out_ends_the_session(browser, client, slack, errors):
+    page = await signed_in_page(browser, client, slack, errors)
     await page.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url(re.compile(r"/signin$"))
     await page.goto(base(client) + "/")
@@ -120,9 +136,9 @@ async def test_signing_out_ends_the_session(browser, client, slack):
 
 
 async def test_the_reports_page_shows_the_month_and_offers_the_csv(browser, client, slack, work,
-                                                                   clock):
+                                                                   clock, errors):
     await seed(client, work, clock)
-    page = await signed_in_page(browser, client, slack)
+    page = await signed_in_page(browser, client, slack, errors)
     await page.get_by_role("link", name="Reports").click()
     table = page.locator("#report")
     await expect(table.locator("tr", has_text="man-up-eny")).to_have_count(1)
@@ -132,3 +148,55 @@ async def test_the_reports_page_shows_the_month_and_offers_the_csv(browser, clie
     download = await download_info.value
     assert download.suggested_filename.startswith("cmsbot-report-")
     assert "man-up-eny" in (await download.path()).read_text(encoding="utf-8")
+
+
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+
+
+async def seed_many(client, work, clock, count: int) -> None:
+    """`count` shootings a minute apart at one corner: a list far longer than the screen."""
+    for number in range(count):
+        moment = (clock.now - timedelta(minutes=10 + number)).isoformat()
+        response = await client.post("/api/incidents", headers=AUTH, json={
+            **BRONX, "id": f"NYPD-MANY{number:03}", "occurred_at": moment})
+        assert response.status == 202
+    await work()
+
+
+async def in_viewport(page: Page, selector: str) -> bool:
+    """Whether the element's top edge is on the screen (its box against the viewport)."""
+    box = await page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    return 0 <= box["y"] < size["height"] and box["x"] < size["width"] and box["x"] + box[
+        "width"] > 0
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_the_timeline_opens_in_view_beside_a_long_list(browser, client, slack, work, clock,
+                                                            errors, tmp_path, size):
+    await seed_many(client, work, clock, 40)
+    page = await signed_in_page(browser, client, slack, errors, viewport=size)
+    cards = page.locator("#incidents button")
+    await expect(cards).to_have_count(40)
+    await cards.nth(30).scroll_into_view_if_needed()
+    await cards.nth(30).click()
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-MANY030")
+    await expect(page.locator("#timeline")).to_be_in_viewport()
+    assert await in_viewport(page, "#timeline h2")
+    name = "desktop" if size is DESKTOP else "phone"
+    shot = tmp_path / f"timeline-{name}.png"
+    await page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 0
+    if size is PHONE:
+        # On a phone the details take the list's place; Back brings the list, where it was.
+        await expect(page.locator("#incidents")).to_be_hidden()
+        await page.get_by_role("button", name="Back to the list").click()
+        await expect(page.locator("#timeline")).to_be_hidden()
+        await expect(cards.nth(30)).to_be_in_viewport()
+    else:
+        # On a desktop the list stays beside it, and another card replaces the details.
+        await expect(cards.nth(30)).to_be_in_viewport()
+        await cards.nth(29).click()
+        await expect(page.locator("#timeline h2")).to_have_text("NYPD-MANY029")
+        assert await in_viewport(page, "#timeline h2")

@@ -94,7 +94,7 @@ async function load() {
   for (const button of document.querySelectorAll("[data-range]")) {
     button.setAttribute("aria-pressed", String(button.dataset.range === state.range));
   }
-  if (state.open) await openIncident(state.open);
+  if (state.open) await openIncident(state.open, false);
 }
 
 function section(title) {
@@ -116,21 +116,44 @@ function table(headers, rows) {
   return grid;
 }
 
-async function openIncident(id) {
+// The details sit beside the list on a wide screen and take the list's place on a narrow one
+// (the CSS decides from .detail-open); either way a click scrolls them into view if needed,
+// a poll's redraw does not move the page.
+function showPanel(reveal) {
+  const panel = document.getElementById("timeline");
+  panel.hidden = false;
+  document.querySelector(".map-layout").classList.add("detail-open");
+  if (!reveal) return;
+  const box = panel.getBoundingClientRect();
+  if (box.top < 0 || box.top > window.innerHeight * 0.5) panel.scrollIntoView({block: "start"});
+}
+
+function closePanel() {
+  const card = state.open && document.querySelector("#incidents button[data-id='" + CSS.escape(state.open) + "']");
+  state.open = null;
+  document.getElementById("timeline").hidden = true;
+  document.querySelector(".map-layout").classList.remove("detail-open");
+  // Back where the coordinator was in the list, with the keyboard there too.
+  if (card) { card.scrollIntoView({block: "center"}); card.focus({preventScroll: true}); }
+}
+
+async function openIncident(id, reveal = true) {
   state.open = id;
   const panel = document.getElementById("timeline");
   let incident;
   try {
     incident = await getJSON("/dashboard/api/incidents/" + encodeURIComponent(id));
   } catch (problem) {
-    panel.hidden = false;
     panel.replaceChildren(el("p", {"class": "error"}, "Could not load " + id + ": " + problem.message));
+    showPanel(reveal);
     return;
   }
-  panel.hidden = false;
   panel.replaceChildren();
+  const back = el("button", {"type": "button", "class": "back"}, "← Back to the list");
+  back.addEventListener("click", closePanel);
+  panel.appendChild(back);
   const close = el("button", {"type": "button", "class": "close", "aria-label": "Close timeline"}, "×");
-  close.addEventListener("click", () => { state.open = null; panel.hidden = true; });
+  close.addEventListener("click", closePanel);
   panel.appendChild(close);
   panel.appendChild(el("h2", {}, incident.id));
   const facts = el("dl", {"class": "facts"});
@@ -177,6 +200,7 @@ async function openIncident(id) {
     links.appendChild(items);
     panel.appendChild(links);
   }
+  showPanel(reveal);
 }
 
 function enablePanZoom() {
