@@ -14,6 +14,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -200,3 +201,25 @@ async def test_the_timeline_opens_in_view_beside_a_long_list(browser, client, sl
         await cards.nth(29).click()
         await expect(page.locator("#timeline h2")).to_have_text("NYPD-MANY029")
         assert await in_viewport(page, "#timeline h2")
+
+
+def city_time(moment) -> str:
+    """How the dashboard shows a moment of this year: "Sat Dec 5, 11:10 PM EST" in New York."""
+    local = moment.astimezone(ZoneInfo("America/New_York"))
+    return f"{local:%a %b} {local.day}, {local:%-I:%M %p %Z}"
+
+
+async def test_cards_show_place_team_state_and_age_in_the_citys_time(browser, client, slack,
+                                                                     work, clock, errors):
+    await seed(client, work, clock)
+    # A browser set to Tokyo still reads New York's time: the times are the city's.
+    page = await signed_in_page(browser, client, slack, errors, timezone_id="Asia/Tokyo")
+    card = page.locator("#incidents button", has_text="NYPD-BX1")
+    await expect(card.locator(".status")).to_have_text("open")
+    await expect(card.locator(".age")).to_have_text("10 min ago")
+    await expect(card.locator(".where")).to_have_text("E 138 ST & WILLIS AVE")
+    await expect(card.locator(".team")).to_have_text("Bronx Rises Against Gun Violence (Mott Haven)")
+    occurred = city_time(clock.now - timedelta(minutes=10))
+    await expect(card.locator(".when")).to_contain_text(occurred)
+    await card.click()
+    await expect(page.locator("#timeline .facts")).to_contain_text(occurred)

@@ -5,7 +5,7 @@
 "use strict";
 
 const STATE_CLASS = {"open": "open", "acknowledged": "acked", "on scene": "scene", "closed": "closed"};
-const state = {range: "24h", version: null, open: null, view: null, data: null};
+const state = {range: "24h", version: null, open: null, view: null, data: null, loadedAt: 0};
 
 async function getJSON(url) {
   const response = await fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}});
@@ -14,9 +14,45 @@ async function getJSON(url) {
   return response.json();
 }
 
-function localTime(iso) {
-  const when = new Date(iso);
-  return when.toLocaleString([], {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"});
+// The server's clock now: ages are counted from it (a browser's clock may be off, or far away).
+function serverNow() {
+  return state.data ? new Date(Date.parse(state.data.now) + (Date.now() - state.loadedAt)) : new Date();
+}
+
+const formats = {};
+function parts(date, options) {
+  const tz = (state.data && state.data.tz) || "UTC";
+  const key = tz + JSON.stringify(options);
+  formats[key] = formats[key] || new Intl.DateTimeFormat("en-US", {timeZone: tz, ...options});
+  return Object.fromEntries(formats[key].formatToParts(date).map((part) => [part.type, part.value]));
+}
+
+// A moment in the city's zone (the sites file's tz), whatever the browser's: "Sat Dec 5, 11:10 PM
+// EST", with the year when it is not this one. Built from parts so the text is the same in every
+// browser (no comma after the weekday, a plain space before PM).
+function cityTime(iso) {
+  const options = {weekday: "short", month: "short", day: "numeric", year: "numeric",
+                   hour: "numeric", minute: "2-digit", timeZoneName: "short"};
+  const when = parts(new Date(iso), options), now = parts(serverNow(), options);
+  return when.weekday + " " + when.month + " " + when.day + (when.year !== now.year ? ", " + when.year : "")
+    + ", " + when.hour + ":" + when.minute + " " + when.dayPeriod + " " + when.timeZoneName;
+}
+
+function clockTime(date) {
+  const when = parts(date, {hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short"});
+  return when.hour + ":" + when.minute + ":" + when.second + " " + when.dayPeriod + " " + when.timeZoneName;
+}
+
+function age(iso) {
+  const minutes = Math.floor((serverNow() - new Date(iso)) / 60000);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return minutes + " min ago";
+  if (minutes < 48 * 60) return Math.floor(minutes / 60) + " h ago";
+  return Math.floor(minutes / 1440) + " days ago";
+}
+
+function refreshAges() {
+  for (const span of document.querySelectorAll("#incidents .age[data-at]")) span.textContent = age(span.dataset.at);
 }
 
 function drawMap(data) {
@@ -40,7 +76,7 @@ function drawMap(data) {
                                         + (incident.fatal ? " fatal" : ""),
                                "data-id": incident.id, "tabindex": "0"});
     const title = svg("title");
-    title.textContent = incident.headline + " · " + incident.status + " · " + localTime(incident.occurred_at);
+    title.textContent = incident.headline + " · " + incident.status + " · " + cityTime(incident.occurred_at);
     dot.appendChild(title);
     dot.addEventListener("click", () => openIncident(incident.id));
     dot.addEventListener("keydown", (event) => { if (event.key === "Enter") openIncident(incident.id); });
@@ -71,12 +107,19 @@ function drawList(data) {
     list.appendChild(el("li", {"class": "muted"}, "No shootings in this period."));
     return;
   }
+  const names = Object.fromEntries(data.teams.map((team) => [team.id, team.name]));
   for (const incident of data.incidents) {
     const item = el("li", {"class": "incident " + (STATE_CLASS[incident.status] || "open")});
     const button = el("button", {"type": "button", "data-id": incident.id});
-    button.appendChild(el("span", {"class": "status"}, incident.status));
+    const top = el("span", {"class": "top"});
+    top.appendChild(el("span", {"class": "status"}, incident.status));
+    top.appendChild(el("span", {"class": "age", "data-at": incident.occurred_at}, age(incident.occurred_at)));
+    button.appendChild(top);
     button.appendChild(el("span", {"class": "what"}, (incident.fatal ? "FATAL · " : "") + incident.headline));
-    button.appendChild(el("span", {"class": "when muted"}, localTime(incident.occurred_at) + " · " + incident.id));
+    button.appendChild(el("span", {"class": "where"}, incident.location || "(no location given)"));
+    button.appendChild(el("span", {"class": "team"},
+      incident.teams.map((id) => names[id] || id).join(", ") || "no team: coordinators"));
+    button.appendChild(el("span", {"class": "when muted"}, cityTime(incident.occurred_at) + " · " + incident.id));
     button.addEventListener("click", () => openIncident(incident.id));
     item.appendChild(button);
     list.appendChild(item);
@@ -86,11 +129,12 @@ function drawList(data) {
 async function load() {
   const data = await getJSON("/dashboard/api/map?range=" + encodeURIComponent(state.range));
   state.data = data;
+  state.loadedAt = Date.now();
   state.version = data.version;
   drawMap(data);
   drawLegend(data);
   drawList(data);
-  document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  document.getElementById("updated").textContent = "updated " + clockTime(serverNow());
   for (const button of document.querySelectorAll("[data-range]")) {
     button.setAttribute("aria-pressed", String(button.dataset.range === state.range));
   }
@@ -158,7 +202,7 @@ async function openIncident(id, reveal = true) {
   panel.appendChild(el("h2", {}, incident.id));
   const facts = el("dl", {"class": "facts"});
   const shown = [["Status", incident.status + (incident.outcome ? " (" + incident.outcome + ")" : "")],
-                 ["Occurred", localTime(incident.occurred_at)],
+                 ["Occurred", cityTime(incident.occurred_at)],
                  ["Where", incident.location || "(no location given)"],
                  ["Victims", String(incident.victims) + (incident.fatal ? ", fatal" : "")],
                  ["Teams", incident.teams.map((t) => t.team_id).join(", ") || "none: coordinators"]];
@@ -173,7 +217,7 @@ async function openIncident(id, reveal = true) {
   const list = el("ol", {"class": "events"});
   for (const entry of incident.timeline) {
     const item = el("li", {"class": "event " + entry.action});
-    item.appendChild(el("time", {"datetime": entry.at}, localTime(entry.at)));
+    item.appendChild(el("time", {"datetime": entry.at}, cityTime(entry.at)));
     item.appendChild(el("span", {"class": "action"}, entry.action));
     item.appendChild(el("span", {"class": "actor"}, entry.actor + (entry.channel ? " via " + entry.channel : "")));
     if (entry.detail) item.appendChild(el("span", {"class": "detail"}, entry.detail));
@@ -233,6 +277,7 @@ async function poll() {
   try {
     const answer = await getJSON("/dashboard/api/changes");
     if (answer.version !== state.version) await load();
+    else refreshAges();
     setTimeout(poll, answer.poll_seconds * 1000);
   } catch (problem) {
     document.getElementById("updated").textContent = "offline: retrying";

@@ -126,6 +126,19 @@ async def test_a_coordinator_sees_every_incident_and_every_catchment(client, sla
     assert fatal["fatal"] is True and fatal["status"] == "open"
 
 
+async def test_the_map_gives_each_incident_its_place_and_the_city_its_zone_and_time(client, slack,
+                                                                                  clock):
+    await seed(client, clock)
+    await sign_in(client, slack, COORDINATOR)
+    data = await (await client.get("/dashboard/api/map")).json()
+    # The browser shows times in the city's zone, and ages from the server's clock, not its own.
+    assert data["tz"] == "America/New_York"
+    assert data["now"] == clock.now.isoformat()
+    bronx = next(i for i in data["incidents"] if i["id"] == "NYPD-BX1")
+    assert bronx["location"] == "E 138 ST & WILLIS AVE"
+    assert bronx["teams"] == ["brag-mott-haven"]
+
+
 async def test_a_member_sees_their_teams_incidents_and_nothing_of_the_others(client, slack, clock):
     await seed(client, clock)
     await sign_in(client, slack, RAY)  # Man Up! East New York: Brooklyn
