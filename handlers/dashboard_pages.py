@@ -36,7 +36,8 @@ async def reports_page(request: web.Request) -> web.Response:
             + '<form id="report-range" class="toolbar"><label>From <input type="date" '
             + 'name="since"></label><label>Until <input type="date" name="until"></label>'
             + '<button type="submit">Show</button><a id="csv" href="#">Download CSV</a></form>'
-            + '<svg id="chart" role="img" aria-label="Monthly chart"></svg>'
+            + '<svg id="chart" role="img" aria-label="Incidents per month, by team"></svg>'
+            + '<ul id="chart-key" class="legend" aria-label="Key to the chart"></ul>'
             + '<div class="table-wrap"><table id="report"></table></div>'
             + '<p id="report-empty" class="muted" hidden></p></main>')
     return page("Reports", body, scripts=("dom.js", "reports.js"), csrf=who.csrf)

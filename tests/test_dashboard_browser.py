@@ -223,3 +223,43 @@ async def test_cards_show_place_team_state_and_age_in_the_citys_time(browser, cl
     await expect(card.locator(".when")).to_contain_text(occurred)
     await card.click()
     await expect(page.locator("#timeline .facts")).to_contain_text(occurred)
+
+
+async def test_the_report_chart_has_a_key_draws_empty_months_as_zero_and_the_table_scrolls(
+        browser, client, slack, work, clock, errors, tmp_path):
+    await seed(client, work, clock)
+    earlier = {**BRONX, "id": "NYPD-BX0", "occurred_at": (clock.now - timedelta(days=61)).isoformat()}
+    assert (await client.post("/api/incidents", json=earlier, headers=AUTH)).status == 202
+    await work()
+    page = await signed_in_page(browser, client, slack, errors, viewport=PHONE)
+    await page.get_by_role("link", name="Reports").click()
+    await expect(page.locator("#report tr", has_text="brag-mott-haven")).not_to_have_count(0)
+    # A key names each line in its colour.
+    line = page.locator("#chart polyline[data-team='brag-mott-haven']")
+    key = page.locator("#chart-key li", has_text="brag-mott-haven")
+    await expect(key).to_have_count(1)
+    assert await key.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor") == (
+        await line.evaluate("e => getComputedStyle(e).stroke"))
+    # Every month of the window is a point; the month between the two shootings is at zero.
+    months = await page.evaluate("""() => {
+        const form = document.getElementById("report-range");
+        const [sy, sm] = form.elements.since.value.split("-").map(Number);
+        const [uy, um, ud] = form.elements.until.value.split("-").map(Number);
+        return (uy - sy) * 12 + (um - sm) + (ud > 1 ? 1 : 0);
+    }""")
+    points = [tuple(map(float, point.split(",")))
+              for point in (await line.get_attribute("points") or "").split()]
+    assert len(points) == months
+    zero = float(await page.locator("#chart line.axis").first.get_attribute("y1") or "nan")
+    counts = [point[1] for point in points]
+    assert counts[-1] < zero and counts[-3] < zero and counts[-2] == zero
+    assert counts[:-3] == [zero] * (months - 3)
+    # On a phone the table scrolls sideways inside its box; the page itself does not.
+    wrap = page.locator(".table-wrap")
+    assert await wrap.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    await page.locator("#report th").last.scroll_into_view_if_needed()
+    await expect(page.locator("#report th").last).to_be_in_viewport()
+    shot = tmp_path / "reports-phone.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0
