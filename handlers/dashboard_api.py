@@ -42,8 +42,10 @@ async def map_data(request: web.Request) -> web.Response:
         "range": chosen, "since": since, "now": now, "tz": str(getattr(sites.tz, "key", "UTC")),
         "states": STATES,
         "view": request.app[keys.MAP_VIEW],
-        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path}
-                  for t in teams],
+        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path,
+                   "label": t.label} for t in teams],
+        "boroughs": [{"name": b.name, "path": b.path, "label": b.label}
+                     for b in request.app[keys.MAP_BOROUGHS]],
         "incidents": [incident.to_json() for incident in found],
         "version": await dashboard.version(request.app[keys.ENGINE]),
     }))

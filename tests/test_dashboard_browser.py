@@ -91,6 +91,9 @@ async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser,
     await expect(page.locator("#map circle.dot")).to_have_count(2)
     await expect(page.locator("#map circle.dot.fatal")).to_have_count(1)
     await expect(page.locator("#map path.area").first).to_be_visible()
+    # Offline, the boroughs are outlined and each catchment is named on the map.
+    await expect(page.locator("#map path.borough")).to_have_count(5)
+    await expect(page.locator("#map text.label", has_text="Man Up!")).to_have_count(1)
     await expect(page.locator("#incidents button")).to_have_count(2)
     await page.locator("#incidents button", has_text="NYPD-BK1").click()
     timeline = page.locator("#timeline")

@@ -1,4 +1,4 @@
-// The map page: catchments and incidents drawn in SVG from /dashboard/api/map (coordinates are
+// The map page: borough outlines, named catchments and incidents drawn in SVG from /dashboard/api/map (coordinates are
 // metres on a flat plane around the city, north up: no tiles, no internet), the incident list,
 // and an incident's timeline. Everything from the server is inserted as text, never as markup.
 // It polls /dashboard/api/changes and redraws when anything changed.
@@ -60,6 +60,13 @@ function drawMap(data) {
   if (!state.view) state.view = data.view.slice();
   map.setAttribute("viewBox", state.view.join(" "));
   map.replaceChildren();
+  // Text is sized in map units (metres), so it follows the zoom: a share of the view.
+  const size = Math.max(state.view[2], state.view[3]) / 55;
+  const boroughs = svg("g", {"class": "boroughs"});
+  for (const borough of data.boroughs || []) {
+    boroughs.appendChild(svg("path", {"d": borough.path, "class": "borough"}));
+  }
+  map.appendChild(boroughs);
   const areas = svg("g", {"class": "areas"});
   for (const team of data.teams) {
     const path = svg("path", {"d": team.path, "fill": team.colour, "stroke": team.colour,
@@ -68,6 +75,16 @@ function drawMap(data) {
     areas.appendChild(path);
   }
   map.appendChild(areas);
+  const labels = svg("g", {"class": "labels", "aria-hidden": "true"});
+  for (const borough of data.boroughs || []) {
+    labels.appendChild(svg("text", {"x": borough.label[0], "y": borough.label[1], "font-size": size * 1.4,
+                                    "stroke-width": size / 6, "class": "borough-name", "text-anchor": "middle"}, borough.name));
+  }
+  for (const team of data.teams) {
+    labels.appendChild(svg("text", {"x": team.label[0], "y": team.label[1], "font-size": size,
+                                    "stroke-width": size / 6, "class": "label", "text-anchor": "middle", "fill": team.colour}, team.name));
+  }
+  map.appendChild(labels);
   const dots = svg("g", {"class": "dots"});
   const radius = Math.max(state.view[2], state.view[3]) / 120;
   for (const incident of data.incidents) {
