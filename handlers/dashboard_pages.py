@@ -38,6 +38,8 @@ async def reports_page(request: web.Request) -> web.Response:
             + '<button type="submit">Show</button><a id="csv" href="#">Download CSV</a></form>'
             + '<svg id="chart" role="img" aria-label="Incidents per month, by team"></svg>'
             + '<ul id="chart-key" class="legend" aria-label="Key to the chart"></ul>'
-            + '<div class="table-wrap"><table id="report"></table></div>'
+            # Focusable, so the keyboard can scroll the table sideways too.
+            + '<div class="table-wrap" tabindex="0" role="region" aria-label="Report table">'
+            + '<table id="report"></table></div>'
             + '<p id="report-empty" class="muted" hidden></p></main>')
     return page("Reports", body, scripts=("dom.js", "reports.js"), csrf=who.csrf)

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.conftest import IN_CI
@@ -266,3 +267,25 @@ async def test_the_report_chart_has_a_key_draws_empty_months_as_zero_and_the_tab
     shot = tmp_path / "reports-phone.png"
     await page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 0
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    found = (await Axe().run(page)).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_the_pages_have_no_serious_accessibility_violation(browser, client, slack, work,
+                                                                 clock, errors, size):
+    await seed(client, work, clock)
+    page = await signed_in_page(browser, client, slack, errors, viewport=size)
+    await expect(page.locator("#incidents button")).to_have_count(2)
+    assert await serious_violations(page) == []
+    await page.locator("#incidents button", has_text="NYPD-BK1").click()
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-BK1")
+    assert await serious_violations(page) == []
+    await page.get_by_role("link", name="Reports").click()
+    await expect(page.locator("#report tr", has_text="man-up-eny")).to_have_count(1)
+    assert await serious_violations(page) == []
