@@ -25,7 +25,7 @@ async def map_page(request: web.Request) -> web.Response:
             + '<aside class="side"><h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
             + '</aside><section id="timeline" class="timeline" aria-label="Incident timeline" '
             + 'hidden></section></main>')
-    return page("Map", body, scripts=("dom.js", "dashboard.js"), csrf=who.csrf)
+    return page("Map", body, scripts=("dom.js", "times.js", "timeline.js", "dashboard.js"), csrf=who.csrf)
 
 
 async def reports_page(request: web.Request) -> web.Response:

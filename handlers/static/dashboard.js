@@ -1,7 +1,8 @@
-// The map page: borough outlines, named catchments and incidents drawn in SVG from /dashboard/api/map (coordinates are
-// metres on a flat plane around the city, north up: no tiles, no internet), the incident list,
-// and an incident's timeline. Everything from the server is inserted as text, never as markup.
-// It polls /dashboard/api/changes and redraws when anything changed.
+// The map page: borough outlines, named catchments and incidents drawn in SVG from
+// /dashboard/api/map (coordinates are metres on a flat plane around the city, north up: no
+// tiles, no internet), and the incident list; timeline.js shows an incident, times.js formats
+// times. Everything from the server is inserted as text, never as markup. It polls
+// /dashboard/api/changes and redraws when anything changed.
 "use strict";
 
 const STATE_CLASS = {"open": "open", "acknowledged": "acked", "on scene": "scene", "closed": "closed"};
@@ -12,47 +13,6 @@ async function getJSON(url) {
   if (response.status === 401) { window.location.assign("/signin"); throw new Error("signed out"); }
   if (!response.ok) throw new Error(url + ": HTTP " + response.status);
   return response.json();
-}
-
-// The server's clock now: ages are counted from it (a browser's clock may be off, or far away).
-function serverNow() {
-  return state.data ? new Date(Date.parse(state.data.now) + (Date.now() - state.loadedAt)) : new Date();
-}
-
-const formats = {};
-function parts(date, options) {
-  const tz = (state.data && state.data.tz) || "UTC";
-  const key = tz + JSON.stringify(options);
-  formats[key] = formats[key] || new Intl.DateTimeFormat("en-US", {timeZone: tz, ...options});
-  return Object.fromEntries(formats[key].formatToParts(date).map((part) => [part.type, part.value]));
-}
-
-// A moment in the city's zone (the sites file's tz), whatever the browser's: "Sat Dec 5, 11:10 PM
-// EST", with the year when it is not this one. Built from parts so the text is the same in every
-// browser (no comma after the weekday, a plain space before PM).
-function cityTime(iso) {
-  const options = {weekday: "short", month: "short", day: "numeric", year: "numeric",
-                   hour: "numeric", minute: "2-digit", timeZoneName: "short"};
-  const when = parts(new Date(iso), options), now = parts(serverNow(), options);
-  return when.weekday + " " + when.month + " " + when.day + (when.year !== now.year ? ", " + when.year : "")
-    + ", " + when.hour + ":" + when.minute + " " + when.dayPeriod + " " + when.timeZoneName;
-}
-
-function clockTime(date) {
-  const when = parts(date, {hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short"});
-  return when.hour + ":" + when.minute + ":" + when.second + " " + when.dayPeriod + " " + when.timeZoneName;
-}
-
-function age(iso) {
-  const minutes = Math.floor((serverNow() - new Date(iso)) / 60000);
-  if (minutes < 1) return "just now";
-  if (minutes < 60) return minutes + " min ago";
-  if (minutes < 48 * 60) return Math.floor(minutes / 60) + " h ago";
-  return Math.floor(minutes / 1440) + " days ago";
-}
-
-function refreshAges() {
-  for (const span of document.querySelectorAll("#incidents .age[data-at]")) span.textContent = age(span.dataset.at);
 }
 
 function drawMap(data) {
@@ -158,111 +118,6 @@ async function load() {
   if (state.open) await openIncident(state.open, false);
 }
 
-function section(title) {
-  const part = el("section");
-  part.appendChild(el("h3", {}, title));
-  return part;
-}
-
-function table(headers, rows) {
-  const grid = el("table");
-  const head = el("tr");
-  for (const header of headers) head.appendChild(el("th", {}, header));
-  grid.appendChild(head);
-  for (const row of rows) {
-    const line = el("tr");
-    for (const cell of row) line.appendChild(el("td", {}, cell === null || cell === undefined ? "" : cell));
-    grid.appendChild(line);
-  }
-  return grid;
-}
-
-// The details sit beside the list on a wide screen and take the list's place on a narrow one
-// (the CSS decides from .detail-open); either way a click scrolls them into view if needed,
-// a poll's redraw does not move the page.
-function showPanel(reveal) {
-  const panel = document.getElementById("timeline");
-  panel.hidden = false;
-  document.querySelector(".map-layout").classList.add("detail-open");
-  if (!reveal) return;
-  const box = panel.getBoundingClientRect();
-  if (box.top < 0 || box.top > window.innerHeight * 0.5) panel.scrollIntoView({block: "start"});
-}
-
-function closePanel() {
-  const card = state.open && document.querySelector("#incidents button[data-id='" + CSS.escape(state.open) + "']");
-  state.open = null;
-  document.getElementById("timeline").hidden = true;
-  document.querySelector(".map-layout").classList.remove("detail-open");
-  // Back where the coordinator was in the list, with the keyboard there too.
-  if (card) { card.scrollIntoView({block: "center"}); card.focus({preventScroll: true}); }
-}
-
-async function openIncident(id, reveal = true) {
-  state.open = id;
-  const panel = document.getElementById("timeline");
-  let incident;
-  try {
-    incident = await getJSON("/dashboard/api/incidents/" + encodeURIComponent(id));
-  } catch (problem) {
-    panel.replaceChildren(el("p", {"class": "error"}, "Could not load " + id + ": " + problem.message));
-    showPanel(reveal);
-    return;
-  }
-  panel.replaceChildren();
-  const back = el("button", {"type": "button", "class": "back"}, "← Back to the list");
-  back.addEventListener("click", closePanel);
-  panel.appendChild(back);
-  const close = el("button", {"type": "button", "class": "close", "aria-label": "Close timeline"}, "×");
-  close.addEventListener("click", closePanel);
-  panel.appendChild(close);
-  panel.appendChild(el("h2", {}, incident.id));
-  const facts = el("dl", {"class": "facts"});
-  const shown = [["Status", incident.status + (incident.outcome ? " (" + incident.outcome + ")" : "")],
-                 ["Occurred", cityTime(incident.occurred_at)],
-                 ["Where", incident.location || "(no location given)"],
-                 ["Victims", String(incident.victims) + (incident.fatal ? ", fatal" : "")],
-                 ["Teams", incident.teams.map((t) => t.team_id).join(", ") || "none: coordinators"]];
-  if (incident.hospital) shown.push(["Hospital", incident.hospital]);
-  for (const [term, value] of shown) {
-    facts.appendChild(el("dt", {}, term));
-    facts.appendChild(el("dd", {}, value));
-  }
-  panel.appendChild(facts);
-
-  const events = section("Timeline");
-  const list = el("ol", {"class": "events"});
-  for (const entry of incident.timeline) {
-    const item = el("li", {"class": "event " + entry.action});
-    item.appendChild(el("time", {"datetime": entry.at}, cityTime(entry.at)));
-    item.appendChild(el("span", {"class": "action"}, entry.action));
-    item.appendChild(el("span", {"class": "actor"}, entry.actor + (entry.channel ? " via " + entry.channel : "")));
-    if (entry.detail) item.appendChild(el("span", {"class": "detail"}, entry.detail));
-    list.appendChild(item);
-  }
-  events.appendChild(list);
-  panel.appendChild(events);
-
-  const sent = section("Deliveries");
-  sent.appendChild(table(["To", "Channel", "Kind", "Status", "Tries"],
-    incident.deliveries.map((d) => [(d.recipient_name || "") + " " + d.recipient, d.channel, d.kind,
-                                     d.status, d.attempts])));
-  panel.appendChild(sent);
-
-  if (incident.links.length) {
-    const links = section("Linked incidents");
-    const items = el("ul");
-    for (const link of incident.links) {
-      const button = el("button", {"type": "button", "class": "link"},
-                        link.incident + " · " + Math.round(link.distance_m) + " m, " + link.hours.toFixed(1) + " h apart");
-      button.addEventListener("click", () => openIncident(link.incident));
-      const item = el("li"); item.appendChild(button); items.appendChild(item);
-    }
-    links.appendChild(items);
-    panel.appendChild(links);
-  }
-  showPanel(reveal);
-}
 
 function enablePanZoom() {
   const map = document.getElementById("map");
