@@ -227,6 +227,14 @@ async def test_cards_show_place_team_state_and_age_in_the_citys_time(browser, cl
     await expect(card.locator(".when")).to_contain_text(occurred)
     await card.click()
     await expect(page.locator("#timeline .facts")).to_contain_text(occurred)
+    # Times inside the timeline's details are the city's too, not the server's UTC.
+    received = page.locator("#timeline .event.received .detail")
+    await expect(received).to_contain_text(occurred)
+    await expect(received).not_to_contain_text("+00:00")
+    # A moment of another year shows it; summer shows daylight time.
+    assert await page.evaluate("cityTime('2025-07-05T03:15:00+00:00')") == (
+        "Fri Jul 4, 2025, 11:15 PM EDT")
+    assert await page.evaluate("cityTime('2026-07-05T03:15:00+00:00')") == "Sat Jul 4, 11:15 PM EDT"
 
 
 async def test_the_report_chart_has_a_key_draws_empty_months_as_zero_and_the_table_scrolls(

@@ -86,7 +86,7 @@ async function openIncident(id, reveal = true) {
     item.appendChild(el("time", {"datetime": entry.at}, cityTime(entry.at)));
     item.appendChild(el("span", {"class": "action"}, entry.action));
     item.appendChild(el("span", {"class": "actor"}, entry.actor + (entry.channel ? " via " + entry.channel : "")));
-    if (entry.detail) item.appendChild(el("span", {"class": "detail"}, entry.detail));
+    if (entry.detail) item.appendChild(el("span", {"class": "detail"}, cityTimesIn(entry.detail)));
     list.appendChild(item);
   }
   events.appendChild(list);

@@ -42,3 +42,9 @@ function age(iso) {
 function refreshAges() {
   for (const span of document.querySelectorAll("#incidents .age[data-at]")) span.textContent = age(span.dataset.at);
 }
+
+// A timeline detail's ISO moments ("occurred 2026-12-06T04:10:00+00:00") in the city's time.
+const ISO_MOMENT = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g;
+function cityTimesIn(text) {
+  return String(text).replace(ISO_MOMENT, (moment) => cityTime(moment));
+}
