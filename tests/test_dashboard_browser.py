@@ -184,12 +184,15 @@ async def test_the_timeline_opens_in_view_beside_a_long_list(browser, client, sl
     page = await signed_in_page(browser, client, slack, errors, viewport=size)
     cards = page.locator("#incidents button")
     await expect(cards).to_have_count(40)
+    name = "desktop" if size is DESKTOP else "phone"
+    before = tmp_path / f"map-{name}.png"
+    await page.screenshot(path=str(before))
+    assert before.stat().st_size > 0
     await cards.nth(30).scroll_into_view_if_needed()
     await cards.nth(30).click()
     await expect(page.locator("#timeline h2")).to_have_text("NYPD-MANY030")
     await expect(page.locator("#timeline")).to_be_in_viewport()
     assert await in_viewport(page, "#timeline h2")
-    name = "desktop" if size is DESKTOP else "phone"
     shot = tmp_path / f"timeline-{name}.png"
     await page.screenshot(path=str(shot))
     assert shot.stat().st_size > 0
