@@ -1,12 +1,16 @@
 """What the dashboard map draws: team catchments as SVG paths and incidents as points, all in
 the metre plane the geofences already live in, so the map needs no tiles and no projection
-code in the browser (north is up: y is flipped for SVG)."""
+code in the browser (north is up: y is flipped for SVG). The borough outlines come in as lon/lat
+GeoJSON read by the caller (bot/samples/boroughs.geojson) and are projected here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import shapely
+from shapely.geometry import shape as geojson_shape
 from shapely.geometry.base import BaseGeometry
 
 from alerts.sites import Sites
@@ -24,6 +28,16 @@ class TeamOutline:
     name: str
     colour: str
     path: str
+    label: tuple[int, int]  # a point inside the catchment, for its name on the map
+
+
+@dataclass(frozen=True)
+class BoroughOutline:
+    """A borough's outline and where its name goes."""
+
+    name: str
+    path: str
+    label: tuple[int, int]
 
 
 def team_outlines(sites: Sites, tolerance_m: float = 15.0) -> list[TeamOutline]:
@@ -35,8 +49,26 @@ def team_outlines(sites: Sites, tolerance_m: float = 15.0) -> list[TeamOutline]:
             continue
         simple = shapely.simplify(shape, tolerance_m, preserve_topology=True)
         outlines.append(TeamOutline(team.id, team.name, PALETTE[number % len(PALETTE)],
-                                    svg_path(simple)))
+                                    svg_path(simple), label_point(shape)))
     return outlines
+
+
+def borough_outlines(sites: Sites, collection: Mapping[str, Any]) -> list[BoroughOutline]:
+    """Each feature of a lon/lat GeoJSON collection (properties.name) in the map's plane."""
+    outlines = []
+    for feature in collection.get("features", []):
+        shape = sites.index.projection.project(geojson_shape(feature["geometry"]))
+        if shape.is_empty:
+            continue
+        outlines.append(BoroughOutline(str(feature["properties"]["name"]), svg_path(shape),
+                                       label_point(shape)))
+    return outlines
+
+
+def label_point(shape: BaseGeometry) -> tuple[int, int]:
+    """Where a shape's name goes: a point surely inside it (a centroid may fall outside)."""
+    point = shape.point_on_surface()
+    return round(point.x), round(-point.y)
 
 
 def svg_path(geometry: BaseGeometry) -> str:

@@ -31,16 +31,21 @@ async def map_data(request: web.Request) -> web.Response:
     if chosen not in dashboard.RANGES:
         error(web.HTTPBadRequest, f"range is one of {', '.join(dashboard.RANGES)}", field="range")
     sites = request.app[keys.SITES].sites
-    since = request.app[keys.CLOCK]() - dashboard.RANGES[chosen]
+    now = request.app[keys.CLOCK]()
+    since = now - dashboard.RANGES[chosen]
     scope = None if who.person.is_coordinator else who.person.team_ids
     found = await dashboard.map_incidents(request.app[keys.ENGINE], sites, since, scope)
     teams = [outline for outline in request.app[keys.MAP_OUTLINES]
              if who.person.is_coordinator or outline.team_id in who.person.team_ids]
     return _private(json_response({
-        "range": chosen, "since": since, "states": STATES,
+        # The page shows times in the city's zone and ages from this clock, not the browser's.
+        "range": chosen, "since": since, "now": now, "tz": str(getattr(sites.tz, "key", "UTC")),
+        "states": STATES,
         "view": request.app[keys.MAP_VIEW],
-        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path}
-                  for t in teams],
+        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path,
+                   "label": t.label} for t in teams],
+        "boroughs": [{"name": b.name, "path": b.path, "label": b.label}
+                     for b in request.app[keys.MAP_BOROUGHS]],
         "incidents": [incident.to_json() for incident in found],
         "version": await dashboard.version(request.app[keys.ENGINE]),
     }))

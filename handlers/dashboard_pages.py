@@ -13,7 +13,8 @@ _RANGES = "".join(f'<button type="button" data-range="{key}">{label}</button>'
 
 
 async def map_page(request: web.Request) -> web.Response:
-    """Catchments and incidents; click one for its timeline. Refreshes itself."""
+    """Catchments and incidents; click one for its timeline (beside the list on a desktop, in
+    its place on a phone). Refreshes itself."""
     who = await viewer(request, page_request=True)
     body = (nav(who.person.name, "/", who.csrf)
             + '<main class="map-layout">'
@@ -22,8 +23,9 @@ async def map_page(request: web.Request) -> web.Response:
             + '<svg id="map" role="img" aria-label="Map of catchments and incidents"></svg>'
             + '<ul id="legend" class="legend"></ul></section>'
             + '<aside class="side"><h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
-            + '<section id="timeline" class="timeline" hidden></section></aside></main>')
-    return page("Map", body, scripts=("dom.js", "dashboard.js"), csrf=who.csrf)
+            + '</aside><section id="timeline" class="timeline" aria-label="Incident timeline" '
+            + 'hidden></section></main>')
+    return page("Map", body, scripts=("dom.js", "times.js", "timeline.js", "dashboard.js"), csrf=who.csrf)
 
 
 async def reports_page(request: web.Request) -> web.Response:
@@ -34,7 +36,10 @@ async def reports_page(request: web.Request) -> web.Response:
             + '<form id="report-range" class="toolbar"><label>From <input type="date" '
             + 'name="since"></label><label>Until <input type="date" name="until"></label>'
             + '<button type="submit">Show</button><a id="csv" href="#">Download CSV</a></form>'
-            + '<svg id="chart" role="img" aria-label="Monthly chart"></svg>'
-            + '<div class="table-wrap"><table id="report"></table></div>'
+            + '<svg id="chart" role="img" aria-label="Incidents per month, by team"></svg>'
+            + '<ul id="chart-key" class="legend" aria-label="Key to the chart"></ul>'
+            # Focusable, so the keyboard can scroll the table sideways too.
+            + '<div class="table-wrap" tabindex="0" role="region" aria-label="Report table">'
+            + '<table id="report"></table></div>'
             + '<p id="report-empty" class="muted" hidden></p></main>')
     return page("Reports", body, scripts=("dom.js", "reports.js"), csrf=who.csrf)

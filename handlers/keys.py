@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Histogram
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alerts.map_shapes import TeamOutline
+from alerts.map_shapes import BoroughOutline, TeamOutline
 from bot.config.settings import Secret, Settings
 from bot.config.sites_file import LoadedSites
 from bot.ops.loop_lag import LoopLag
@@ -50,5 +50,6 @@ ADMISSION = web.AppKey("admission", Admission)
 LOOP_LAG = web.AppKey("loop_lag", LoopLag)
 SESSIONS = web.AppKey("sessions", SessionSigner)
 MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])
+MAP_BOROUGHS = web.AppKey("map_boroughs", list[BoroughOutline])
 # The map's initial view box (alerts.map_shapes.bounds), worked out once.
 MAP_VIEW = web.AppKey("map_view", tuple[int, int, int, int])

@@ -27,6 +27,8 @@ def page(title: str, body: str, *, status: int = 200, scripts: tuple[str, ...] =
     document = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{escape(title)} · CMS</title>{meta}"
+                # An empty icon: browsers ask for /favicon.ico otherwise, a 404 on every page.
+                f'<link rel="icon" href="data:,">'
                 f'<link rel="stylesheet" href="/static/dashboard.css">{tags}</head>'
                 f"<body>{body}</body></html>")
     return web.Response(text=document, status=status, content_type="text/html",

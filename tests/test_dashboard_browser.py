@@ -3,6 +3,7 @@
 A coordinator types `/cms dashboard` in Slack, follows the link, signs in, sees the seeded
 incidents on the map and in the list, opens one's timeline, and sees it change when a member
 acknowledges from Slack; a browser without the cookie is sent to the sign-in help instead.
+Every signed-in page must run without a console error or an uncaught exception.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.conftest import IN_CI
@@ -42,6 +46,14 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+@pytest.fixture
+def errors() -> Iterator[list[str]]:
+    """Console errors and uncaught exceptions of the pages opened with it; none by the end."""
+    found: list[str] = []
+    yield found
+    assert found == []
+
+
 async def seed(client, work, clock) -> None:
     for incident in (BRONX, BROOKLYN):
         moment = (clock.now - timedelta(minutes=10)).isoformat()
@@ -55,9 +67,15 @@ def base(client) -> str:
     return str(client.make_url("")).rstrip("/")
 
 
-async def signed_in_page(browser: Browser, client, slack) -> Page:
-    """A page that followed a fresh `/cms dashboard` link and pressed Sign in."""
-    page = await (await browser.new_context()).new_page()
+async def signed_in_page(browser: Browser, client, slack, errors: list[str],
+                         **context: Any) -> Page:
+    """A page that followed a fresh `/cms dashboard` link and pressed Sign in; its console
+    errors and uncaught exceptions go to `errors`."""
+    page = await (await browser.new_context(**context)).new_page()
+    page.on("console", lambda message: errors.append(
+        f"{message.text} ({message.location.get('url')})") if message.type == "error"
+            else None)
+    page.on("pageerror", lambda problem: errors.append(str(problem)))
     await page.goto(base(client) + await link_for(client, slack, COORDINATOR))
     await expect(page.get_by_text("Signing in as Dana Reyes")).to_be_visible()
     await page.get_by_role("button", name="Sign in").click()
@@ -66,14 +84,17 @@ async def signed_in_page(browser: Browser, client, slack) -> Page:
 
 
 async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser, client, slack,
-                                                                        work, clock):
+                                                                        work, clock, errors):
     await seed(client, work, clock)
-    page = await signed_in_page(browser, client, slack)
+    page = await signed_in_page(browser, client, slack, errors)
     await expect(page.locator("header .who")).to_have_text("Dana Reyes")
     # Both incidents on the map (a dot each, the fatal one ringed) and in the list.
     await expect(page.locator("#map circle.dot")).to_have_count(2)
     await expect(page.locator("#map circle.dot.fatal")).to_have_count(1)
     await expect(page.locator("#map path.area").first).to_be_visible()
+    # Offline, the boroughs are outlined and each catchment is named on the map.
+    await expect(page.locator("#map path.borough")).to_have_count(5)
+    await expect(page.locator("#map text.label", has_text="Man Up!")).to_have_count(1)
     await expect(page.locator("#incidents button")).to_have_count(2)
     await page.locator("#incidents button", has_text="NYPD-BK1").click()
     timeline = page.locator("#timeline")
@@ -91,9 +112,9 @@ async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser,
     await expect(page.locator("#incidents button")).to_have_count(2)
 
 
-async def test_a_dot_on_the_map_opens_its_timeline(browser, client, slack, work, clock):
+async def test_a_dot_on_the_map_opens_its_timeline(browser, client, slack, work, clock, errors):
     await seed(client, work, clock)
-    page = await signed_in_page(browser, client, slack)
+    page = await signed_in_page(browser, client, slack, errors)
     await page.locator("#map circle.dot[data-id='NYPD-BX1']").click()
     await expect(page.locator("#timeline h2")).to_have_text("NYPD-BX1")
     await expect(page.locator("#timeline")).to_contain_text("E 138 ST & WILLIS AVE")
@@ -111,8 +132,8 @@ async def test_without_the_cookie_the_browser_is_sent_to_sign_in(browser, client
     assert "NYPD-BK1" not in await answer.text()
 
 
-async def test_signing_out_ends_the_session(browser, client, slack):
-    page = await signed_in_page(browser, client, slack)
+async def test_signing_out_ends_the_session(browser, client, slack, errors):
+    page = await signed_in_page(browser, client, slack, errors)
     await page.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url(re.compile(r"/signin$"))
     await page.goto(base(client) + "/")
@@ -120,9 +141,9 @@ async def test_signing_out_ends_the_session(browser, client, slack):
 
 
 async def test_the_reports_page_shows_the_month_and_offers_the_csv(browser, client, slack, work,
-                                                                   clock):
+                                                                   clock, errors):
     await seed(client, work, clock)
-    page = await signed_in_page(browser, client, slack)
+    page = await signed_in_page(browser, client, slack, errors)
     await page.get_by_role("link", name="Reports").click()
     table = page.locator("#report")
     await expect(table.locator("tr", has_text="man-up-eny")).to_have_count(1)
@@ -132,3 +153,150 @@ async def test_the_reports_page_shows_the_month_and_offers_the_csv(browser, clie
     download = await download_info.value
     assert download.suggested_filename.startswith("cmsbot-report-")
     assert "man-up-eny" in (await download.path()).read_text(encoding="utf-8")
+
+
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+
+
+async def seed_many(client, work, clock, count: int) -> None:
+    """`count` shootings a minute apart at one corner: a list far longer than the screen."""
+    for number in range(count):
+        moment = (clock.now - timedelta(minutes=10 + number)).isoformat()
+        response = await client.post("/api/incidents", headers=AUTH, json={
+            **BRONX, "id": f"NYPD-MANY{number:03}", "occurred_at": moment})
+        assert response.status == 202
+    await work()
+
+
+async def in_viewport(page: Page, selector: str) -> bool:
+    """Whether the element's top edge is on the screen (its box against the viewport)."""
+    box = await page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    return 0 <= box["y"] < size["height"] and box["x"] < size["width"] and box["x"] + box[
+        "width"] > 0
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_the_timeline_opens_in_view_beside_a_long_list(browser, client, slack, work, clock,
+                                                            errors, tmp_path, size):
+    await seed_many(client, work, clock, 40)
+    page = await signed_in_page(browser, client, slack, errors, viewport=size)
+    cards = page.locator("#incidents button")
+    await expect(cards).to_have_count(40)
+    name = "desktop" if size is DESKTOP else "phone"
+    before = tmp_path / f"map-{name}.png"
+    await page.screenshot(path=str(before))
+    assert before.stat().st_size > 0
+    await cards.nth(30).scroll_into_view_if_needed()
+    await cards.nth(30).click()
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-MANY030")
+    await expect(page.locator("#timeline")).to_be_in_viewport()
+    assert await in_viewport(page, "#timeline h2")
+    shot = tmp_path / f"timeline-{name}.png"
+    await page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 0
+    if size is PHONE:
+        # On a phone the details take the list's place; Back brings the list, where it was.
+        await expect(page.locator("#incidents")).to_be_hidden()
+        await page.get_by_role("button", name="Back to the list").click()
+        await expect(page.locator("#timeline")).to_be_hidden()
+        await expect(cards.nth(30)).to_be_in_viewport()
+    else:
+        # On a desktop the list stays beside it, and another card replaces the details.
+        await expect(cards.nth(30)).to_be_in_viewport()
+        await cards.nth(29).click()
+        await expect(page.locator("#timeline h2")).to_have_text("NYPD-MANY029")
+        assert await in_viewport(page, "#timeline h2")
+
+
+def city_time(moment) -> str:
+    """How the dashboard shows a moment of this year: "Sat Dec 5, 11:10 PM EST" in New York."""
+    local = moment.astimezone(ZoneInfo("America/New_York"))
+    return f"{local:%a %b} {local.day}, {local:%-I:%M %p %Z}"
+
+
+async def test_cards_show_place_team_state_and_age_in_the_citys_time(browser, client, slack,
+                                                                     work, clock, errors):
+    await seed(client, work, clock)
+    # A browser set to Tokyo still reads New York's time: the times are the city's.
+    page = await signed_in_page(browser, client, slack, errors, timezone_id="Asia/Tokyo")
+    card = page.locator("#incidents button", has_text="NYPD-BX1")
+    await expect(card.locator(".status")).to_have_text("open")
+    await expect(card.locator(".age")).to_have_text("10 min ago")
+    await expect(card.locator(".where")).to_have_text("E 138 ST & WILLIS AVE")
+    await expect(card.locator(".team")).to_have_text("Bronx Rises Against Gun Violence (Mott Haven)")
+    occurred = city_time(clock.now - timedelta(minutes=10))
+    await expect(card.locator(".when")).to_contain_text(occurred)
+    await card.click()
+    await expect(page.locator("#timeline .facts")).to_contain_text(occurred)
+    # Times inside the timeline's details are the city's too, not the server's UTC.
+    received = page.locator("#timeline .event.received .detail")
+    await expect(received).to_contain_text(occurred)
+    await expect(received).not_to_contain_text("+00:00")
+    # A moment of another year shows it; summer shows daylight time.
+    assert await page.evaluate("cityTime('2025-07-05T03:15:00+00:00')") == (
+        "Fri Jul 4, 2025, 11:15 PM EDT")
+    assert await page.evaluate("cityTime('2026-07-05T03:15:00+00:00')") == "Sat Jul 4, 11:15 PM EDT"
+
+
+async def test_the_report_chart_has_a_key_draws_empty_months_as_zero_and_the_table_scrolls(
+        browser, client, slack, work, clock, errors, tmp_path):
+    await seed(client, work, clock)
+    earlier = {**BRONX, "id": "NYPD-BX0", "occurred_at": (clock.now - timedelta(days=61)).isoformat()}
+    assert (await client.post("/api/incidents", json=earlier, headers=AUTH)).status == 202
+    await work()
+    page = await signed_in_page(browser, client, slack, errors, viewport=PHONE)
+    await page.get_by_role("link", name="Reports").click()
+    await expect(page.locator("#report tr", has_text="brag-mott-haven")).not_to_have_count(0)
+    # A key names each line in its colour.
+    line = page.locator("#chart polyline[data-team='brag-mott-haven']")
+    key = page.locator("#chart-key li", has_text="brag-mott-haven")
+    await expect(key).to_have_count(1)
+    assert await key.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor") == (
+        await line.evaluate("e => getComputedStyle(e).stroke"))
+    # Every month of the window is a point; the month between the two shootings is at zero.
+    months = await page.evaluate("""() => {
+        const form = document.getElementById("report-range");
+        const [sy, sm] = form.elements.since.value.split("-").map(Number);
+        const [uy, um, ud] = form.elements.until.value.split("-").map(Number);
+        return (uy - sy) * 12 + (um - sm) + (ud > 1 ? 1 : 0);
+    }""")
+    points = [tuple(map(float, point.split(",")))
+              for point in (await line.get_attribute("points") or "").split()]
+    assert len(points) == months
+    zero = float(await page.locator("#chart line.axis").first.get_attribute("y1") or "nan")
+    counts = [point[1] for point in points]
+    assert counts[-1] < zero and counts[-3] < zero and counts[-2] == zero
+    assert counts[:-3] == [zero] * (months - 3)
+    # On a phone the table scrolls sideways inside its box; the page itself does not.
+    wrap = page.locator(".table-wrap")
+    assert await wrap.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    await page.locator("#report th").last.scroll_into_view_if_needed()
+    await expect(page.locator("#report th").last).to_be_in_viewport()
+    shot = tmp_path / "reports-phone.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    found = (await Axe().run(page)).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_the_pages_have_no_serious_accessibility_violation(browser, client, slack, work,
+                                                                 clock, errors, size):
+    await seed(client, work, clock)
+    page = await signed_in_page(browser, client, slack, errors, viewport=size)
+    await expect(page.locator("#incidents button")).to_have_count(2)
+    assert await serious_violations(page) == []
+    await page.locator("#incidents button", has_text="NYPD-BK1").click()
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-BK1")
+    assert await serious_violations(page) == []
+    await page.get_by_role("link", name="Reports").click()
+    await expect(page.locator("#report tr", has_text="man-up-eny")).to_have_count(1)
+    assert await serious_violations(page) == []

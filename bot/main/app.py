@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
-from alerts.map_shapes import bounds, team_outlines
+from alerts.map_shapes import borough_outlines, bounds, team_outlines
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.config.sites_file import LoadedSites, load_sites
@@ -40,6 +42,8 @@ from handlers.timing import webhook_seconds, webhook_timing
 log = logging.getLogger(__name__)
 LIVE_CONNECTIONS = 4  # the ingest pool's size (twice that at most)
 LIVE_THREADS = 2
+
+BOROUGHS = Path(__file__).resolve().parents[1] / "samples" / "boroughs.geojson"
 
 
 def create_app(settings: Settings, *, sites: LoadedSites | None = None,
@@ -71,6 +75,9 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     # Simplified and unioned once, not per map request.
     app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)
     app[keys.MAP_VIEW] = bounds(loaded.sites)
+    # Shipped with the app (made by bench/make_boroughs.py): the map needs no data folder.
+    app[keys.MAP_BOROUGHS] = borough_outlines(
+        loaded.sites, json.loads(BOROUGHS.read_text(encoding="utf-8")))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_services)

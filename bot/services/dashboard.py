@@ -34,12 +34,13 @@ class MapIncident:
     fatal: bool
     status: str
     teams: tuple[str, ...]
+    location: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The dot's JSON for the map script."""
         return {"id": self.id, "x": self.x, "y": self.y, "occurred_at": self.occurred_at,
                 "headline": self.headline, "fatal": self.fatal, "status": self.status,
-                "teams": list(self.teams)}
+                "teams": list(self.teams), "location": self.location}
 
 
 async def map_incidents(engine: AsyncEngine, sites: Sites, since: datetime,
@@ -59,7 +60,7 @@ async def map_incidents(engine: AsyncEngine, sites: Sites, since: datetime,
         incident = incident_from_row(row._mapping)
         x, y = map_point(sites, row.lat, row.lon)
         found.append(MapIncident(row.id, x, y, row.occurred_at, headline(incident), row.fatal,
-                                 row.status, tuple(routed.get(row.id, []))))
+                                 row.status, tuple(routed.get(row.id, [])), row.location))
     return found
 
 

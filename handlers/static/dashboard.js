@@ -1,11 +1,12 @@
-// The map page: catchments and incidents drawn in SVG from /dashboard/api/map (coordinates are
-// metres on a flat plane around the city, north up: no tiles, no internet), the incident list,
-// and an incident's timeline. Everything from the server is inserted as text, never as markup.
-// It polls /dashboard/api/changes and redraws when anything changed.
+// The map page: borough outlines, named catchments and incidents drawn in SVG from
+// /dashboard/api/map (coordinates are metres on a flat plane around the city, north up: no
+// tiles, no internet), and the incident list; timeline.js shows an incident, times.js formats
+// times. Everything from the server is inserted as text, never as markup. It polls
+// /dashboard/api/changes and redraws when anything changed.
 "use strict";
 
 const STATE_CLASS = {"open": "open", "acknowledged": "acked", "on scene": "scene", "closed": "closed"};
-const state = {range: "24h", version: null, open: null, view: null, data: null};
+const state = {range: "24h", version: null, open: null, view: null, data: null, loadedAt: 0};
 
 async function getJSON(url) {
   const response = await fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}});
@@ -14,16 +15,18 @@ async function getJSON(url) {
   return response.json();
 }
 
-function localTime(iso) {
-  const when = new Date(iso);
-  return when.toLocaleString([], {month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"});
-}
-
 function drawMap(data) {
   const map = document.getElementById("map");
   if (!state.view) state.view = data.view.slice();
   map.setAttribute("viewBox", state.view.join(" "));
   map.replaceChildren();
+  // Text is sized in map units (metres), so it follows the zoom: a share of the view.
+  const size = Math.max(state.view[2], state.view[3]) / 55;
+  const boroughs = svg("g", {"class": "boroughs"});
+  for (const borough of data.boroughs || []) {
+    boroughs.appendChild(svg("path", {"d": borough.path, "class": "borough"}));
+  }
+  map.appendChild(boroughs);
   const areas = svg("g", {"class": "areas"});
   for (const team of data.teams) {
     const path = svg("path", {"d": team.path, "fill": team.colour, "stroke": team.colour,
@@ -32,6 +35,16 @@ function drawMap(data) {
     areas.appendChild(path);
   }
   map.appendChild(areas);
+  const labels = svg("g", {"class": "labels", "aria-hidden": "true"});
+  for (const borough of data.boroughs || []) {
+    labels.appendChild(svg("text", {"x": borough.label[0], "y": borough.label[1], "font-size": size * 1.4,
+                                    "stroke-width": size / 6, "class": "borough-name", "text-anchor": "middle"}, borough.name));
+  }
+  for (const team of data.teams) {
+    labels.appendChild(svg("text", {"x": team.label[0], "y": team.label[1], "font-size": size,
+                                    "stroke-width": size / 6, "class": "label", "text-anchor": "middle", "fill": team.colour}, team.name));
+  }
+  map.appendChild(labels);
   const dots = svg("g", {"class": "dots"});
   const radius = Math.max(state.view[2], state.view[3]) / 120;
   for (const incident of data.incidents) {
@@ -40,7 +53,7 @@ function drawMap(data) {
                                         + (incident.fatal ? " fatal" : ""),
                                "data-id": incident.id, "tabindex": "0"});
     const title = svg("title");
-    title.textContent = incident.headline + " · " + incident.status + " · " + localTime(incident.occurred_at);
+    title.textContent = incident.headline + " · " + incident.status + " · " + cityTime(incident.occurred_at);
     dot.appendChild(title);
     dot.addEventListener("click", () => openIncident(incident.id));
     dot.addEventListener("keydown", (event) => { if (event.key === "Enter") openIncident(incident.id); });
@@ -71,12 +84,19 @@ function drawList(data) {
     list.appendChild(el("li", {"class": "muted"}, "No shootings in this period."));
     return;
   }
+  const names = Object.fromEntries(data.teams.map((team) => [team.id, team.name]));
   for (const incident of data.incidents) {
     const item = el("li", {"class": "incident " + (STATE_CLASS[incident.status] || "open")});
     const button = el("button", {"type": "button", "data-id": incident.id});
-    button.appendChild(el("span", {"class": "status"}, incident.status));
+    const top = el("span", {"class": "top"});
+    top.appendChild(el("span", {"class": "status"}, incident.status));
+    top.appendChild(el("span", {"class": "age", "data-at": incident.occurred_at}, age(incident.occurred_at)));
+    button.appendChild(top);
     button.appendChild(el("span", {"class": "what"}, (incident.fatal ? "FATAL · " : "") + incident.headline));
-    button.appendChild(el("span", {"class": "when muted"}, localTime(incident.occurred_at) + " · " + incident.id));
+    button.appendChild(el("span", {"class": "where"}, incident.location || "(no location given)"));
+    button.appendChild(el("span", {"class": "team"},
+      incident.teams.map((id) => names[id] || id).join(", ") || "no team: coordinators"));
+    button.appendChild(el("span", {"class": "when muted"}, cityTime(incident.occurred_at) + " · " + incident.id));
     button.addEventListener("click", () => openIncident(incident.id));
     item.appendChild(button);
     list.appendChild(item);
@@ -86,98 +106,18 @@ function drawList(data) {
 async function load() {
   const data = await getJSON("/dashboard/api/map?range=" + encodeURIComponent(state.range));
   state.data = data;
+  state.loadedAt = Date.now();
   state.version = data.version;
   drawMap(data);
   drawLegend(data);
   drawList(data);
-  document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  document.getElementById("updated").textContent = "updated " + clockTime(serverNow());
   for (const button of document.querySelectorAll("[data-range]")) {
     button.setAttribute("aria-pressed", String(button.dataset.range === state.range));
   }
-  if (state.open) await openIncident(state.open);
+  if (state.open) await openIncident(state.open, false);
 }
 
-function section(title) {
-  const part = el("section");
-  part.appendChild(el("h3", {}, title));
-  return part;
-}
-
-function table(headers, rows) {
-  const grid = el("table");
-  const head = el("tr");
-  for (const header of headers) head.appendChild(el("th", {}, header));
-  grid.appendChild(head);
-  for (const row of rows) {
-    const line = el("tr");
-    for (const cell of row) line.appendChild(el("td", {}, cell === null || cell === undefined ? "" : cell));
-    grid.appendChild(line);
-  }
-  return grid;
-}
-
-async function openIncident(id) {
-  state.open = id;
-  const panel = document.getElementById("timeline");
-  let incident;
-  try {
-    incident = await getJSON("/dashboard/api/incidents/" + encodeURIComponent(id));
-  } catch (problem) {
-    panel.hidden = false;
-    panel.replaceChildren(el("p", {"class": "error"}, "Could not load " + id + ": " + problem.message));
-    return;
-  }
-  panel.hidden = false;
-  panel.replaceChildren();
-  const close = el("button", {"type": "button", "class": "close", "aria-label": "Close timeline"}, "×");
-  close.addEventListener("click", () => { state.open = null; panel.hidden = true; });
-  panel.appendChild(close);
-  panel.appendChild(el("h2", {}, incident.id));
-  const facts = el("dl", {"class": "facts"});
-  const shown = [["Status", incident.status + (incident.outcome ? " (" + incident.outcome + ")" : "")],
-                 ["Occurred", localTime(incident.occurred_at)],
-                 ["Where", incident.location || "(no location given)"],
-                 ["Victims", String(incident.victims) + (incident.fatal ? ", fatal" : "")],
-                 ["Teams", incident.teams.map((t) => t.team_id).join(", ") || "none: coordinators"]];
-  if (incident.hospital) shown.push(["Hospital", incident.hospital]);
-  for (const [term, value] of shown) {
-    facts.appendChild(el("dt", {}, term));
-    facts.appendChild(el("dd", {}, value));
-  }
-  panel.appendChild(facts);
-
-  const events = section("Timeline");
-  const list = el("ol", {"class": "events"});
-  for (const entry of incident.timeline) {
-    const item = el("li", {"class": "event " + entry.action});
-    item.appendChild(el("time", {"datetime": entry.at}, localTime(entry.at)));
-    item.appendChild(el("span", {"class": "action"}, entry.action));
-    item.appendChild(el("span", {"class": "actor"}, entry.actor + (entry.channel ? " via " + entry.channel : "")));
-    if (entry.detail) item.appendChild(el("span", {"class": "detail"}, entry.detail));
-    list.appendChild(item);
-  }
-  events.appendChild(list);
-  panel.appendChild(events);
-
-  const sent = section("Deliveries");
-  sent.appendChild(table(["To", "Channel", "Kind", "Status", "Tries"],
-    incident.deliveries.map((d) => [(d.recipient_name || "") + " " + d.recipient, d.channel, d.kind,
-                                     d.status, d.attempts])));
-  panel.appendChild(sent);
-
-  if (incident.links.length) {
-    const links = section("Linked incidents");
-    const items = el("ul");
-    for (const link of incident.links) {
-      const button = el("button", {"type": "button", "class": "link"},
-                        link.incident + " · " + Math.round(link.distance_m) + " m, " + link.hours.toFixed(1) + " h apart");
-      button.addEventListener("click", () => openIncident(link.incident));
-      const item = el("li"); item.appendChild(button); items.appendChild(item);
-    }
-    links.appendChild(items);
-    panel.appendChild(links);
-  }
-}
 
 function enablePanZoom() {
   const map = document.getElementById("map");
@@ -209,6 +149,7 @@ async function poll() {
   try {
     const answer = await getJSON("/dashboard/api/changes");
     if (answer.version !== state.version) await load();
+    else refreshAges();
     setTimeout(poll, answer.poll_seconds * 1000);
   } catch (problem) {
     document.getElementById("updated").textContent = "offline: retrying";

@@ -1,5 +1,6 @@
-// The reports page: per team and month, from /dashboard/api/report; a chart of incidents and
-// median time to acknowledge by month, the table, and the same rows as a CSV download.
+// The reports page: per team and month, from /dashboard/api/report; a chart of incidents per
+// month and team with its key, the table (it scrolls sideways, the team column stays), and the
+// same rows as a CSV download.
 "use strict";
 
 const LABELS = {
@@ -37,33 +38,68 @@ function drawTable(rows) {
   }
 }
 
-// Incidents per month, one line per team; the left axis is counts.
-function drawChart(rows) {
+// The months of [since, until) as "YYYY-MM": every one of them, so a month without incidents
+// is drawn as zero rather than skipped over.
+function monthsOf(since, until) {
+  const months = [];
+  let [year, month] = since.split("-").map(Number);
+  for (;;) {
+    const key = year + "-" + String(month).padStart(2, "0");
+    if (key + "-01" >= until) break;
+    months.push(key);
+    if (++month > 12) { month = 1; year += 1; }
+  }
+  return months;
+}
+
+function monthLabel(key, first) {
+  const [year, month] = key.split("-").map(Number);
+  const name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][month - 1];
+  return first || month === 1 ? name + " " + year : name;
+}
+
+// Incidents per month, one line per team in its colour, named in the key below the chart.
+function drawChart(rows, since, until) {
   const chart = document.getElementById("chart");
+  const key = document.getElementById("chart-key");
   chart.replaceChildren();
-  const months = [...new Set(rows.map((r) => r.month))].sort();
+  key.replaceChildren();
+  const months = monthsOf(since, until);
   const teams = [...new Set(rows.map((r) => r.team))].sort();
-  const width = 800, height = 240, left = 40, bottom = 30, top = 10, right = 150;
+  const width = 800, height = 240, left = 40, bottom = 30, top = 20, right = 30;
   chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  if (!months.length) return;
+  if (!months.length || !teams.length) return;
   const most = Math.max(1, ...rows.map((r) => r.incidents));
   const x = (i) => left + (months.length === 1 ? 0.5 : i / (months.length - 1)) * (width - left - right);
   const y = (v) => height - bottom - v / most * (height - top - bottom);
   chart.appendChild(svg("line", {"x1": left, "y1": y(0), "x2": width - right, "y2": y(0), "class": "axis"}));
   chart.appendChild(svg("line", {"x1": left, "y1": y(0), "x2": left, "y2": top, "class": "axis"}));
-  chart.appendChild(svg("text", {"x": 4, "y": top + 10}, String(most)));
+  chart.appendChild(svg("text", {"x": 4, "y": y(most) + 4}, String(most)));
   chart.appendChild(svg("text", {"x": 4, "y": y(0)}, "0"));
-  months.forEach((month, i) => chart.appendChild(svg("text", {"x": x(i) - 18, "y": height - 8}, month)));
+  // At most about twelve month labels, so they do not run into each other.
+  const every = Math.ceil(months.length / 12);
+  months.forEach((month, i) => {
+    if (i % every === 0) {
+      chart.appendChild(svg("text", {"x": x(i), "y": height - 8, "text-anchor": "middle"}, monthLabel(month, i === 0)));
+    }
+  });
   teams.forEach((team, t) => {
     const colour = COLOURS[t % COLOURS.length];
-    const points = months.map((month, i) => {
+    const counts = months.map((month) => {
       const row = rows.find((r) => r.team === team && r.month === month);
-      return `${x(i)},${y(row ? row.incidents : 0)}`;
+      return row ? row.incidents : 0;
     });
-    chart.appendChild(svg("polyline", {"points": points.join(" "), "class": "series", "stroke": colour}));
-    chart.appendChild(svg("text", {"x": width - right + 10, "y": top + 14 * (t + 1), "fill": colour}, team));
+    chart.appendChild(svg("polyline", {"points": counts.map((n, i) => `${x(i)},${y(n)}`).join(" "),
+                                       "class": "series", "stroke": colour, "data-team": team}));
+    counts.forEach((n, i) => chart.appendChild(svg("circle", {"cx": x(i), "cy": y(n), "r": 3, "fill": colour})));
+    const item = el("li", {"class": "series-key"});
+    const swatch = el("span", {"class": "swatch", "aria-hidden": "true"});
+    swatch.style.setProperty("background-color", colour);
+    item.appendChild(swatch);
+    item.appendChild(document.createTextNode(team));
+    key.appendChild(item);
   });
-  chart.appendChild(svg("text", {"x": left + 6, "y": top + 10}, "incidents per month"));
+  chart.appendChild(svg("text", {"x": left + 6, "y": top - 6}, "incidents per month"));
 }
 
 async function load() {
@@ -85,7 +121,7 @@ async function load() {
   empty.hidden = answer.rows.length > 0;
   empty.textContent = "No incidents or takedowns between " + answer.since + " and " + answer.until + ".";
   drawTable(answer.rows);
-  drawChart(answer.rows);
+  drawChart(answer.rows, answer.since, answer.until);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -126,6 +126,34 @@ async def test_a_coordinator_sees_every_incident_and_every_catchment(client, sla
     assert fatal["fatal"] is True and fatal["status"] == "open"
 
 
+async def test_the_map_gives_each_incident_its_place_and_the_city_its_zone_and_time(client, slack,
+                                                                                  clock):
+    await seed(client, clock)
+    await sign_in(client, slack, COORDINATOR)
+    data = await (await client.get("/dashboard/api/map")).json()
+    # The browser shows times in the city's zone, and ages from the server's clock, not its own.
+    assert data["tz"] == "America/New_York"
+    assert data["now"] == clock.now.isoformat()
+    bronx = next(i for i in data["incidents"] if i["id"] == "NYPD-BX1")
+    assert bronx["location"] == "E 138 ST & WILLIS AVE"
+    assert bronx["teams"] == ["brag-mott-haven"]
+
+
+async def test_the_map_has_the_boroughs_and_a_label_point_inside_each_catchment(client, slack):
+    await sign_in(client, slack, COORDINATOR)
+    data = await (await client.get("/dashboard/api/map")).json()
+    # Shipped with the app (bot/samples/boroughs.geojson): no data folder, no tiles.
+    assert sorted(b["name"] for b in data["boroughs"]) == [
+        "Bronx", "Brooklyn", "Manhattan", "Queens", "Staten Island"]
+    assert all(b["path"].startswith("M") for b in data["boroughs"])
+    brooklyn = next(b for b in data["boroughs"] if b["name"] == "Brooklyn")
+    team = next(t for t in data["teams"] if t["id"] == "man-up-eny")
+    # East New York is in Brooklyn: its label point lies within Brooklyn's box on the map.
+    xs = [float(v.split(" ")[0]) for v in brooklyn["path"].replace("M", "L").replace("Z", "")
+          .split("L") if v]
+    assert min(xs) < team["label"][0] < max(xs)
+
+
 async def test_a_member_sees_their_teams_incidents_and_nothing_of_the_others(client, slack, clock):
     await seed(client, clock)
     await sign_in(client, slack, RAY)  # Man Up! East New York: Brooklyn
