@@ -31,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "each once)")
     demo.add_argument("--keep", action="store_true",
                       help="keep the database and Redis of the last demo (default: start fresh)")
+    demo.add_argument("--no-responders", action="store_true",
+                      help="answer no alert (default: some sample members acknowledge, go on "
+                           "scene, close with an outcome or ask for support by SMS, paced like "
+                           "--interval; the others escalate)")
     demo.set_defaults(run=_lazy("bot.cli.demo", "run"))
 
     serve = sub.add_parser("serve", help="run the web process (binds $PORT)")

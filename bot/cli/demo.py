@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.cli.dashboard import signin_url
+from bot.cli.demo_responders import Responders
 from bot.cli.demo_state import DemoInUse, clear_state
 from bot.cli.outbox import format_entry, is_update
 from bot.config import logs
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(cleared)
     print("SMS and Slack go to the local outbox; nothing leaves this machine. Ctrl-C to stop.\n")
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(_main(demo, args.interval, args.incidents))
+        asyncio.run(_main(demo, args.interval, args.incidents, not args.no_responders))
     print("\ncmsbot demo: stopped cleanly")
     return 0
 
@@ -69,7 +70,7 @@ def demo_settings(settings: Settings) -> Settings:
                    slack_signing_secret=None, api_token=None, port=_free_port(settings.port))
 
 
-async def _main(settings: Settings, interval: float, limit: int) -> None:
+async def _main(settings: Settings, interval: float, limit: int, respond: bool) -> None:
     # `kill` (SIGTERM) stops the demo as Ctrl-C does: the worker and the embedded Redis with it.
     main = asyncio.current_task()
     assert main is not None
@@ -79,10 +80,12 @@ async def _main(settings: Settings, interval: float, limit: int) -> None:
         engine = open_engine(settings.sqlalchemy_url, pooled=False)
         outbox = OutboxStore(engine)
         latest = await outbox.recent(1)
+        responders = Responders(base_url, settings, interval) if respond else None
         try:
             await asyncio.gather(
                 _feed(base_url, settings.ingest_token().reveal(), interval, limit),
-                _print_outbox(outbox, latest[-1].id if latest else 0, settings.timezone),
+                _print_outbox(outbox, latest[-1].id if latest else 0, settings.timezone,
+                              responders),
             )
         finally:
             await engine.dispose()
@@ -157,13 +160,16 @@ async def _feed(base_url: str, token: str, interval: float, limit: int) -> None:
     await asyncio.Event().wait()  # the worker keeps escalating; the outbox keeps printing
 
 
-async def _print_outbox(outbox: OutboxStore, after: int, tz_name: str) -> None:
+async def _print_outbox(outbox: OutboxStore, after: int, tz_name: str,
+                        responders: Responders | None) -> None:
     while True:
         for entry in await outbox.after(after):
             after = entry.id
             # A redraw of a Slack post (a link added, an ack) is the post printed above, again.
             if not is_update(entry):
                 print(format_entry(entry, tz_name), flush=True)
+            if responders is not None:
+                responders.saw(entry)
         await asyncio.sleep(0.3)
 
 

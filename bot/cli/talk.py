@@ -69,17 +69,8 @@ def sms(args: argparse.Namespace, settings: Settings) -> int:
     url = service_url(args, settings)
     if not all((settings.home / name).exists() for name in LOCAL_TWILIO_FILES):
         return without_secrets(url, LOCAL_TWILIO_FILES, settings)
-    account, token = settings.local_twilio()
-    sid = "SM" + secrets.token_hex(16)
-    form = {"AccountSid": account, "ApiVersion": "2010-04-01", "MessageSid": sid, "SmsSid": sid,
-            "SmsMessageSid": sid, "SmsStatus": "received", "From": args.sender,
-            "To": args.to or settings.twilio_staff_from or LOCAL_STAFF_NUMBER,
-            "Body": args.text, "NumMedia": "0", "NumSegments": "1"}
-    # Signed for the URL the service checks against: its public URL when it has one.
-    signed = (settings.public_url or url) + "/twilio/sms"
-    signature = RequestValidator(token.reveal()).compute_signature(signed, form)
     try:
-        status, body = asyncio.run(_post(url + "/twilio/sms", form, signature))
+        status, body = asyncio.run(post_sms(url, settings, args.sender, args.text, args.to))
     except NoService:
         return no_service(url)
     if status == 403:
@@ -87,12 +78,33 @@ def sms(args: argparse.Namespace, settings: Settings) -> int:
     if status != 200:
         print(f"cmsbot: the service answered {status}: {body.strip()[:200]}", file=sys.stderr)
         return 1
-    messages = [unescape(text) for text in _MESSAGE.findall(body)]
+    messages = twiml_messages(body)
     if not messages:
         print("(no answer by TwiML: it comes by SMS later; see `cmsbot outbox`)")
     for message in messages:
         print(message)
     return 0
+
+
+async def post_sms(url: str, settings: Settings, sender: str, text: str,
+                   to: str | None = None) -> tuple[int, str]:
+    """Post `text` from `sender` to the service at `url` as Twilio would, signed with the local
+    auth token; the status and body of the answer (NoService when nothing answers)."""
+    account, token = settings.local_twilio()
+    sid = "SM" + secrets.token_hex(16)
+    form = {"AccountSid": account, "ApiVersion": "2010-04-01", "MessageSid": sid, "SmsSid": sid,
+            "SmsMessageSid": sid, "SmsStatus": "received", "From": sender,
+            "To": to or settings.twilio_staff_from or LOCAL_STAFF_NUMBER,
+            "Body": text, "NumMedia": "0", "NumSegments": "1"}
+    # Signed for the URL the service checks against: its public URL when it has one.
+    signed = (settings.public_url or url) + "/twilio/sms"
+    signature = RequestValidator(token.reveal()).compute_signature(signed, form)
+    return await _post(url + "/twilio/sms", form, signature)
+
+
+def twiml_messages(body: str) -> list[str]:
+    """The texts of the messages in a TwiML answer."""
+    return [unescape(text) for text in _MESSAGE.findall(body)]
 
 
 async def _post(url: str, form: dict[str, str], signature: str) -> tuple[int, str]:
