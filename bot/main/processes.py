@@ -76,7 +76,8 @@ def serve(_args: argparse.Namespace, settings: Settings) -> int:
     # starts: every process then checks tokens and session cookies with the same keys.
     settings.ingest_token()
     settings.session_key()
-    log.info("listening on port %d%s", settings.port, f" with {count} processes" if count > 1 else "")
+    if count > 1:
+        log.info("starting %d web processes on port %d", count, settings.port)
     if count == 1:
         _run_web(settings, reuse_port=False)
         return 0
@@ -92,7 +93,12 @@ def web_processes(environ: Mapping[str, str]) -> int:
 
 
 def _run_web(settings: Settings, reuse_port: bool) -> None:
-    web.run_app(create_app(settings), port=settings.port, print=None, shutdown_timeout=20,
+    def listening(_banner: str) -> None:
+        # aiohttp calls its `print` once the port is bound, after start-up: only then do
+        # requests get an answer, so only then does the log say so.
+        log.info("listening on port %d", settings.port)
+
+    web.run_app(create_app(settings), port=settings.port, print=listening, shutdown_timeout=20,
                 access_log=None, reuse_port=reuse_port or None)
 
 
