@@ -85,9 +85,7 @@ class Ingest(UseCase):
         for attempt in range(ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
-                    if not paging.paged:
-                        return await self._record_unpaged(conn, incident, plan, paging, now)
-                    return await self._record(conn, incident, plan, now)
+                    return await self._record(conn, incident, plan, paging, now)
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -107,12 +105,14 @@ class Ingest(UseCase):
         async with self.engine.connect() as conn:
             transaction = await conn.begin()
             try:
-                await self._record(conn, incident, route(incident, self.sites, now), now)
+                await self._record(conn, incident, route(incident, self.sites, now), NOW, now)
             finally:
                 await transaction.rollback()
 
     async def _record(self, conn: AsyncConnection, incident: Incident, plan: Plan,
-                      now: datetime) -> tuple[IngestOutcome, Work]:
+                      paging: Paging, now: datetime) -> tuple[IngestOutcome, Work]:
+        """Store, route and link the incident, then page its people; one that `paging` says
+        pages nobody gets no page, message or chain, and the timeline says why."""
         if not await incidents.insert(conn, incident, plan.unrouted, now):
             known = await incidents.summary(conn, incident.id)
             return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
@@ -122,6 +122,12 @@ class Ingest(UseCase):
                                    {team.id: team.escalation.required_acks for team in teams})
         # The open shootings nearby, read in this transaction: one pooled connection per ingest.
         links = find_links(incident, await incidents.open_near(conn, incident, WINDOW, RADIUS_M))
+        if not paging.paged:
+            await incidents.add_routing_events(conn, incident, replace(plan, recipients=()), now,
+                                               not_paged=paging.timeline_detail())
+            await incidents.add_links(conn, incident.id, links, now)
+            return IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, 0, False,
+                                 paged=False, reason=paging.reason), Work()
         numbers = await add_pages(conn, incident.id, plan.recipients, now, fresh=True)
         messages = alert_messages(incident, plan, numbers, self.sites, links)
         keys = await insert_messages(conn, messages, now, fresh=True)
@@ -131,24 +137,6 @@ class Ingest(UseCase):
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)
         return outcome, Work(sends=keys, steps=due, urgent=True)
-
-    async def _record_unpaged(self, conn: AsyncConnection, incident: Incident, plan: Plan,
-                              paging: Paging, now: datetime) -> tuple[IngestOutcome, Work]:
-        """Stored, routed and linked like any other, but with no page, no message and no
-        escalation or follow-up chain: the timeline says why nobody was paged."""
-        if not await incidents.insert(conn, incident, plan.unrouted, now):
-            known = await incidents.summary(conn, incident.id)
-            return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
-                                 True, paged=False, reason="duplicate"), Work()
-        teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
-        await incidents.add_routes(conn, incident.id, plan.routes,
-                                   {team.id: team.escalation.required_acks for team in teams})
-        links = find_links(incident, await incidents.open_near(conn, incident, WINDOW, RADIUS_M))
-        await incidents.add_routing_events(conn, incident, replace(plan, recipients=()), now,
-                                           not_paged=paging.timeline_detail())
-        await incidents.add_links(conn, incident.id, links, now)
-        return IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, 0, False,
-                             paged=False, reason=paging.reason), Work()
 
 
 def _chains(teams: Sequence[Team], now: datetime) -> list[ChainPlan]:
