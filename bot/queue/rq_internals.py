@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from redis.exceptions import WatchError
@@ -51,7 +51,7 @@ def add_unique(target: Queue, func: str, args: tuple[object, ...], job_id: str,
         if at is None:
             target.enqueue(func, *args, job_id=job_id, unique=True, **options)
         else:
-            target.enqueue_at(at, func, *args, job_id=job_id, unique=True, **options)
+            target.enqueue_at(not_before(at), func, *args, job_id=job_id, unique=True, **options)
     except DuplicateJobError:
         return False
     return True
@@ -123,7 +123,18 @@ def scheduled_time(target: Queue, job: Job) -> datetime | None:
 
 def reschedule(target: Queue, job: Job, at: datetime) -> None:
     """Move a scheduled job to `at`; it stays scheduled, under its id."""
-    target.scheduled_job_registry.schedule(job, at)
+    target.scheduled_job_registry.schedule(job, not_before(at))
+
+
+def not_before(at: datetime) -> datetime:
+    """The time to schedule a job at so that the scheduler hands it over no sooner than `at`.
+
+    rq keeps a scheduled time in whole seconds, cut down, and its scheduler hands over every
+    job whose second has begun: a job for 12:00:00.9 could start at 12:00:00.0, find its step
+    "not due" yet and wait for reconcile, minutes later. Rounded up, it starts at 12:00:01.
+    """
+    whole = at.replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)
 
 
 def enqueue_now(target: Queue, job: Job) -> None:

@@ -131,7 +131,9 @@ def test_an_escalation_step_asked_for_sooner_moves_to_the_sooner_time_then_to_no
     assert schedule_steps(connection, [Due(7, 1, now + timedelta(minutes=20))], now) == 1
     assert schedule_steps(connection, [Due(7, 1, now + timedelta(minutes=10))], now) == 1
     registry = queue(connection, "alerts").scheduled_job_registry
-    assert registry.get_scheduled_time(step_job_id(7, 1)) <= now + timedelta(minutes=10)
+    # At the sooner time: rounded up to its second, never before it.
+    sooner = registry.get_scheduled_time(step_job_id(7, 1))
+    assert now + timedelta(minutes=10) <= sooner < now + timedelta(minutes=10, seconds=1)
     assert schedule_steps(connection, [Due(7, 1, now + timedelta(minutes=15))], now) == 0
     # Acknowledgement overdue by now: the step runs at once, not at its old time.
     assert schedule_steps(connection, [Due(7, 1, now)], now) == 1

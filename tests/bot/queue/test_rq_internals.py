@@ -226,6 +226,30 @@ def test_a_rescheduled_job_stays_scheduled_under_its_id_at_the_new_time(alerts: 
     assert status_of(alerts, "j1") == JobStatus.SCHEDULED and alerts.get_job_ids() == []
 
 
+def test_rq_keeps_a_scheduled_time_in_whole_seconds_cut_down(alerts: Queue) -> None:
+    add_unique(alerts, JOBS + "succeed", (), "j1", LATER)
+    job = fetch_job(alerts, "j1")
+    assert job is not None
+    alerts.scheduled_job_registry.schedule(job, LATER + timedelta(milliseconds=900))
+    assert scheduled_time(alerts, job) == LATER, (
+        BROKEN + "the scheduled registry scores a job by its time cut down to the second "
+        "(not_before rounds up for it)")
+
+
+def test_a_job_asked_for_within_a_second_is_handed_over_no_sooner_than_asked(alerts: Queue) -> None:
+    # Scheduled at 00.9 and cut down to 00, a chain step would run early, find itself not due
+    # and wait for reconcile: the escalation minutes late.
+    asked = LATER + timedelta(milliseconds=900)
+    add_unique(alerts, JOBS + "succeed", (), "j1", asked)
+    job = fetch_job(alerts, "j1")
+    assert job is not None
+    assert scheduled_time(alerts, job) == LATER + timedelta(seconds=1)
+    reschedule(alerts, job, asked - timedelta(hours=1))
+    assert scheduled_time(alerts, job) == LATER + timedelta(seconds=1) - timedelta(hours=1)
+    reschedule(alerts, job, LATER)  # a whole second stays as it is
+    assert scheduled_time(alerts, job) == LATER
+
+
 def test_a_scheduled_job_enqueued_now_is_queued_and_no_longer_scheduled(alerts: Queue) -> None:
     add_unique(alerts, JOBS + "succeed", (), "j1", LATER)
     job = fetch_job(alerts, "j1")

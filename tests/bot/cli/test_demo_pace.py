@@ -1,0 +1,40 @@
+"""The demo runs on a copy of the sites file whose waits are minutes, not hours, so a demo
+watched for a few minutes shows escalations and follow-ups; everything else is the same."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.cli.demo_pace import describe, paced_sites
+from bot.config.settings import SAMPLE_SITES
+from bot.config.sites_file import load_sites
+
+
+def test_the_paced_copy_escalates_ten_times_sooner_and_follows_up_after_minutes(tmp_path: Path):
+    original = load_sites(SAMPLE_SITES).sites
+    paced = load_sites(paced_sites(SAMPLE_SITES, original, tmp_path)).sites
+    eny = paced.find_team("man-up-eny")
+    assert eny is not None
+    assert [(s.after, s.notify) for s in eny.escalation.steps] == [
+        (timedelta(minutes=1), "supervisor"), (timedelta(minutes=2), "coordinators")]
+    # A team that wrote no escalation of its own gets the default's steps, sped up alike.
+    bivo = paced.find_team("bivo-brownsville")
+    assert bivo is not None and [s.after for s in bivo.escalation.steps] == [
+        timedelta(minutes=1), timedelta(minutes=2)]
+    assert {team.followups for team in paced.teams} == {(timedelta(minutes=3), timedelta(minutes=6))}
+    assert {team.safety_checkout for team in paced.teams} == {timedelta(minutes=5)}
+
+
+def test_the_paced_copy_keeps_teams_people_catchments_and_layers(tmp_path: Path):
+    original = load_sites(SAMPLE_SITES)
+    paced = load_sites(paced_sites(SAMPLE_SITES, original.sites, tmp_path))
+    assert [(t.id, t.members, t.geofences, t.hospitals) for t in paced.sites.teams] == [
+        (t.id, t.members, t.geofences, t.hospitals) for t in original.sites.teams]
+    assert paced.sites.coordinators == original.sites.coordinators
+    # The layer files are named relative to the original, which lives elsewhere.
+    assert set(paced.layers) == set(original.layers) == {"zip", "nta"}
+
+
+def test_the_demo_says_what_its_pace_changes():
+    line = describe(load_sites(SAMPLE_SITES).sites)
+    assert line.startswith("demo pace: escalations 10x sooner (10m -> 1m, 20m -> 2m)")
+    assert "follow-ups after 3m and 6m" in line and "--real-pace" in line
