@@ -7,6 +7,9 @@ import hashlib
 import logging
 from datetime import timedelta
 
+from redis.exceptions import LockError
+from redis.lock import Lock
+
 from alerts.slack_blocks import incident_post
 from bot.notify.base import DeliveryError, Permanent, PostUpdater, Retryable
 from bot.queue.handoff import Work, hand_off
@@ -29,7 +32,9 @@ async def refresh(ctx: JobContext, incident_id: str) -> timedelta | None:
     # Read and write under one lock: two redraws racing could leave the older state on top.
     # Never wait for it: a worker waiting here is a worker not sending a new shooting's
     # alerts (a lock left by a killed worker lasts a minute). The redraw tries again later.
-    lock = ctx.redis.lock(refresh_lock_name(incident_id), timeout=60)
+    # Not thread-local: it is taken and let go on whichever pool threads to_thread picks, and
+    # a thread-local lock let go on another thread stays held (the error is swallowed below).
+    lock = ctx.redis.lock(refresh_lock_name(incident_id), timeout=60, thread_local=False)
     if not await asyncio.to_thread(lock.acquire, blocking=False):
         return LOCKED_RETRY
     try:
@@ -54,10 +59,10 @@ async def refresh(ctx: JobContext, incident_id: str) -> timedelta | None:
         await asyncio.to_thread(_release, lock)
 
 
-def _release(lock: object) -> None:
+def _release(lock: Lock) -> None:
     try:
-        lock.release()  # type: ignore[attr-defined]
-    except Exception:
+        lock.release()
+    except LockError:  # it outlived its timeout (and may be someone else's now)
         log.debug("refresh lock had already expired")
 
 
