@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="answer no alert (default: some sample members acknowledge, go on "
                            "scene, close with an outcome or ask for support by SMS, paced like "
                            "--interval; the others escalate)")
+    demo.add_argument("--real-pace", action="store_true",
+                      help="escalate and follow up when the sites file says (default: the "
+                           "demo's pace, escalations ten times sooner and follow-ups after "
+                           "minutes, so a few minutes show them)")
     demo.set_defaults(run=_lazy("bot.cli.demo", "run"))
 
     serve = sub.add_parser("serve", help="run the web process (binds $PORT)")

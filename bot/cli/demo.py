@@ -27,13 +27,14 @@ import aiohttp
 from aiohttp import web
 
 from bot.cli.dashboard import signin_url
+from bot.cli.demo_pace import describe, paced_sites
 from bot.cli.demo_responders import Responders
 from bot.cli.demo_state import DemoInUse, clear_state
 from bot.cli.outbox import format_entry, is_update
 from bot.config import logs
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
-from bot.config.sites_file import load_sites
+from bot.config.sites_file import SitesFileError, load_sites
 from bot.main.app import create_app
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.store.engine import open_engine
@@ -47,6 +48,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """The `cmsbot demo` command."""
     demo = demo_settings(settings)
     logs.configure("text", level=30, tz_name=demo.timezone)
+    try:
+        sites = load_sites(demo.sites_path, demo.timezone).sites
+    except SitesFileError as exc:
+        print(f"cmsbot demo: {exc}", file=sys.stderr)
+        return 2
     print(f"cmsbot demo: state under {demo.home.resolve()}, sites {demo.sites_path}")
     if not args.keep:
         try:
@@ -56,6 +62,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         if cleared:
             print(cleared)
+    if not args.real_pace:
+        demo.home.mkdir(parents=True, exist_ok=True)
+        demo = replace(demo, sites_path=paced_sites(demo.sites_path, sites, demo.home))
+        print(describe(sites))
     print("SMS and Slack go to the local outbox; nothing leaves this machine. Ctrl-C to stop.\n")
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(_main(demo, args.interval, args.incidents, not args.no_responders))
