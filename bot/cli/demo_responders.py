@@ -24,7 +24,7 @@ from bot.store.outbox import OutboxEntry
 # (Erica Shaw of LIFE Camp among them) never answer: their alerts escalate.
 PLAN: Mapping[str, tuple[tuple[tuple[float, str], ...], ...]] = {
     "Ray Ortiz": (((4.0, "{n}A"),),
-                  ((3.0, "{n}S"), (6.0, "{n}C mediated"), (3.0, "{n}K"))),
+                  ((3.0, "{n}S"), (6.0, "{n}K"), (3.0, "{n}C mediated"))),
     # Both teams of an incident close their part before the incident closes.
     "Tasha Bell": (((6.0, "{n}S"), (20.0, "{n}K")),
                    ((12.0, "{n}C referred"),)),
