@@ -38,10 +38,17 @@ class Projection:
 
     def project(self, geometry: BaseGeometry) -> BaseGeometry:
         """A lon/lat geometry moved into the metre plane."""
-        k = math.radians(1) * _EARTH_RADIUS_M
-        scale = np.array([k * math.cos(math.radians(self.lat0)), k])
-        origin = np.array([self.lon0, self.lat0])
+        scale, origin = self._scale_origin()
         return shapely.transform(geometry, lambda coords: (coords - origin) * scale)
+
+    def unproject(self, geometry: BaseGeometry) -> BaseGeometry:
+        """A metre-plane geometry moved back to lon/lat (the inverse of `project`)."""
+        scale, origin = self._scale_origin()
+        return shapely.transform(geometry, lambda coords: coords / scale + origin)
+
+    def _scale_origin(self) -> tuple[np.ndarray, np.ndarray]:
+        k = math.radians(1) * _EARTH_RADIUS_M
+        return np.array([k * math.cos(math.radians(self.lat0)), k]), np.array([self.lon0, self.lat0])
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,19 @@ async def map_data(request: web.Request) -> web.Response:
     now = request.app[keys.CLOCK]()
     since = now - dashboard.RANGES[chosen]
     scope = None if who.person.is_coordinator else who.person.team_ids
-    found = await dashboard.map_incidents(request.app[keys.ENGINE], sites, since, scope)
+    found = await dashboard.map_incidents(request.app[keys.ENGINE], since, scope)
     teams = [outline for outline in request.app[keys.MAP_OUTLINES]
              if who.person.is_coordinator or outline.team_id in who.person.team_ids]
     return _private(json_response({
         # The page shows times in the city's zone and ages from this clock, not the browser's.
         "range": chosen, "since": since, "now": now, "tz": str(getattr(sites.tz, "key", "UTC")),
         "states": STATES,
-        "view": request.app[keys.MAP_VIEW],
-        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "path": t.path,
+        # Lon/lat throughout, GeoJSON's order: outlines are MultiPolygons, labels [lon, lat],
+        # the initial view a bbox [west, south, east, north].
+        "bounds": request.app[keys.MAP_BOUNDS],
+        "teams": [{"id": t.team_id, "name": t.name, "colour": t.colour, "geometry": t.geometry,
                    "label": t.label} for t in teams],
-        "boroughs": [{"name": b.name, "path": b.path, "label": b.label}
+        "boroughs": [{"name": b.name, "geometry": b.geometry, "label": b.label}
                      for b in request.app[keys.MAP_BOROUGHS]],
         "incidents": [incident.to_json() for incident in found],
         "version": await dashboard.version(request.app[keys.ENGINE]),

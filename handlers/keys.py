@@ -51,5 +51,5 @@ LOOP_LAG = web.AppKey("loop_lag", LoopLag)
 SESSIONS = web.AppKey("sessions", SessionSigner)
 MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])
 MAP_BOROUGHS = web.AppKey("map_boroughs", list[BoroughOutline])
-# The map's initial view box (alerts.map_shapes.bounds), worked out once.
-MAP_VIEW = web.AppKey("map_view", tuple[int, int, int, int])
+# The map's initial view (alerts.map_shapes.bounds: west, south, east, north), worked out once.
+MAP_BOUNDS = web.AppKey("map_bounds", tuple[float, float, float, float])

@@ -2,8 +2,9 @@
 
 Pages hold no data: scripts from /static fetch it from the dashboard's JSON routes and insert
 it as text, never as markup. The Content-Security-Policy allows only this origin's scripts and
-styles (no inline script, nothing from elsewhere: the map needs no tile server), and the
-Referrer-Policy keeps a sign-in link's token out of any Referer header.
+styles (no inline script, nothing from elsewhere) and images; the map page alone may also load
+images from the tile server CMSBOT_MAP_TILES names, when it names one. The Referrer-Policy keeps
+a sign-in link's token out of any Referer header (a tile server included).
 """
 
 from __future__ import annotations
@@ -12,27 +13,39 @@ from html import escape
 
 from aiohttp import web
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+def csp(images_from: tuple[str, ...] = ()) -> str:
+    """The Content-Security-Policy: this origin only, and images from `images_from` too
+    (origins checked by bot/config/map_tiles.py, never taken from a request)."""
+    images = " ".join(("'self'", "data:", *images_from))
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src {images}; connect-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+
+
+CSP = csp()
 PRIVATE = {"Cache-Control": "no-store", "Content-Security-Policy": CSP,
            "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
            "X-Frame-Options": "DENY"}
 
 
 def page(title: str, body: str, *, status: int = 200, scripts: tuple[str, ...] = (),
-         csrf: str | None = None) -> web.Response:
-    """An HTML page; `body` is markup already escaped by the caller."""
+         styles: tuple[str, ...] = (), csrf: str | None = None,
+         images_from: tuple[str, ...] = ()) -> web.Response:
+    """An HTML page; `body` is markup already escaped by the caller. `scripts` and `styles` are
+    paths under /static; `styles` come before dashboard.css, whose rules then win."""
     meta = f'<meta name="csrf-token" content="{escape(csrf)}">' if csrf else ""
+    links = "".join(f'<link rel="stylesheet" href="/static/{name}">'
+                    for name in (*styles, "dashboard.css"))
     tags = "".join(f'<script src="/static/{name}" defer></script>' for name in scripts)
     document = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{escape(title)} · CMS</title>{meta}"
                 # An empty icon: browsers ask for /favicon.ico otherwise, a 404 on every page.
-                f'<link rel="icon" href="data:,">'
-                f'<link rel="stylesheet" href="/static/dashboard.css">{tags}</head>'
+                f'<link rel="icon" href="data:,">{links}{tags}</head>'
                 f"<body>{body}</body></html>")
     return web.Response(text=document, status=status, content_type="text/html",
-                        headers=PRIVATE)
+                        headers={**PRIVATE, "Content-Security-Policy": csp(images_from)})
 
 
 def nav(name: str, current: str, csrf: str) -> str:

@@ -12,15 +12,19 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
+from bot.main.app import create_app
 from tests.conftest import IN_CI
+from tests.doubles.tiles import TileServer
 from tests.handlers.test_dashboard import AUTH, BRONX, BROOKLYN, COORDINATOR, RAY, link_for, slash
 
 
@@ -68,14 +72,17 @@ def base(client) -> str:
 
 
 async def signed_in_page(browser: Browser, client, slack, errors: list[str],
-                         **context: Any) -> Page:
+                         requests: list[str] | None = None, **context: Any) -> Page:
     """A page that followed a fresh `/cms dashboard` link and pressed Sign in; its console
-    errors and uncaught exceptions go to `errors`."""
+    errors and uncaught exceptions go to `errors`, the URL of every request it made to
+    `requests` (when given)."""
     page = await (await browser.new_context(**context)).new_page()
     page.on("console", lambda message: errors.append(
         f"{message.text} ({message.location.get('url')})") if message.type == "error"
             else None)
     page.on("pageerror", lambda problem: errors.append(str(problem)))
+    if requests is not None:
+        page.on("request", lambda request: requests.append(request.url))
     await page.goto(base(client) + await link_for(client, slack, COORDINATOR))
     await expect(page.get_by_text("Signing in as Dana Reyes")).to_be_visible()
     await page.get_by_role("button", name="Sign in").click()
@@ -89,12 +96,12 @@ async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser,
     page = await signed_in_page(browser, client, slack, errors)
     await expect(page.locator("header .who")).to_have_text("Dana Reyes")
     # Both incidents on the map (a dot each, the fatal one ringed) and in the list.
-    await expect(page.locator("#map circle.dot")).to_have_count(2)
-    await expect(page.locator("#map circle.dot.fatal")).to_have_count(1)
+    await expect(page.locator("#map path.dot")).to_have_count(2)
+    await expect(page.locator("#map path.dot.fatal")).to_have_count(1)
     await expect(page.locator("#map path.area").first).to_be_visible()
     # Offline, the boroughs are outlined and each catchment is named on the map.
     await expect(page.locator("#map path.borough")).to_have_count(5)
-    await expect(page.locator("#map text.label", has_text="Man Up!")).to_have_count(1)
+    await expect(page.locator("#map .team-label", has_text="Man Up!")).to_have_count(1)
     await expect(page.locator("#incidents button")).to_have_count(2)
     await page.locator("#incidents button", has_text="NYPD-BK1").click()
     timeline = page.locator("#timeline")
@@ -112,12 +119,22 @@ async def test_a_coordinator_signs_in_sees_the_map_and_opens_a_timeline(browser,
     await expect(page.locator("#incidents button")).to_have_count(2)
 
 
+def the_map(page: Page) -> Locator:
+    """The map, found as a screen reader finds it."""
+    return page.get_by_role("region", name="Map of catchments and incidents")
+
+
 async def test_a_dot_on_the_map_opens_its_timeline(browser, client, slack, work, clock, errors):
     await seed(client, work, clock)
     page = await signed_in_page(browser, client, slack, errors)
-    await page.locator("#map circle.dot[data-id='NYPD-BX1']").click()
+    await page.locator("#map path.dot[data-id='NYPD-BX1']").click()
     await expect(page.locator("#timeline h2")).to_have_text("NYPD-BX1")
     await expect(page.locator("#timeline")).to_contain_text("E 138 ST & WILLIS AVE")
+    # From the keyboard too: each dot is a button named for what happened where.
+    dot = the_map(page).get_by_role("button", name=re.compile("PITKIN AVE & ROCKAWAY AVE"))
+    await dot.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-BK1")
 
 
 async def test_without_the_cookie_the_browser_is_sent_to_sign_in(browser, client, slack, work,
@@ -300,3 +317,83 @@ async def test_the_pages_have_no_serious_accessibility_violation(browser, client
     await page.get_by_role("link", name="Reports").click()
     await expect(page.locator("#report tr", has_text="man-up-eny")).to_have_count(1)
     assert await serious_violations(page) == []
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def test_offline_the_map_names_boroughs_and_catchments_and_asks_no_other_origin(
+        browser, client, slack, work, clock, errors):
+    await seed(client, work, clock)
+    requests: list[str] = []
+    # A phone, held in the hand: 390 px wide, touch.
+    page = await signed_in_page(browser, client, slack, errors, requests, viewport=PHONE,
+                                has_touch=True)
+    the_map_now = the_map(page)
+    for borough in ("Bronx", "Brooklyn", "Manhattan", "Queens", "Staten Island"):
+        await expect(the_map_now.locator(".borough-name", has_text=borough)).to_have_count(1)
+    for team in ("Man Up! (East New York)", "Bronx Rises Against Gun Violence (Mott Haven)"):
+        await expect(the_map_now.locator(".team-label", has_text=team)).to_be_visible()
+    await expect(the_map_now.locator("path.dot")).to_have_count(2)
+    # The map fits the phone's width, and the page does not scroll sideways.
+    box = await the_map_now.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    # A tap on a dot opens its timeline, in view on the phone.
+    await the_map_now.locator("path.dot[data-id='NYPD-BX1']").tap()
+    await expect(page.locator("#timeline h2")).to_have_text("NYPD-BX1")
+    await expect(page.locator("#timeline")).to_be_in_viewport()
+    # Zooming in (the catchments grow) asks for nothing either: there is no tile layer at all.
+    area = page.locator("#map path.area").first
+    before = await area.bounding_box()
+    assert before is not None
+    await the_map_now.get_by_role("button", name="Zoom in").tap()
+    await page.wait_for_function(
+        "width => document.querySelector('#map path.area').getBoundingClientRect().width > width",
+        arg=before["width"] * 1.2)
+    await expect(page.locator("#map img.leaflet-tile")).to_have_count(0)
+    await page.wait_for_load_state("networkidle")
+    assert requests and {origin_of(url) for url in requests} == {base(client)}, requests
+
+
+@pytest.fixture
+async def tile_server() -> AsyncIterator[TileServer]:
+    async with TileServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def tiled_client(aiohttp_client, live_settings, port, clock, sample_sites, tile_server):
+    """The app with CMSBOT_MAP_TILES naming the loopback tile server (default attribution)."""
+    settings = replace(live_settings, map_tiles=tile_server.template)
+    return await aiohttp_client(create_app(settings, sites=sample_sites, clock=clock),
+                                server_kwargs={"port": port})
+
+
+async def test_with_tiles_the_streets_are_drawn_under_the_map_from_that_server_alone(
+        browser, tiled_client, tile_server, slack, work, clock, errors):
+    await seed(tiled_client, work, clock)
+    requests: list[str] = []
+    page = await signed_in_page(browser, tiled_client, slack, errors, requests)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.on("requestfailed", lambda request: refused.append(f"{request.url}: {request.failure}"))
+    tiles = page.locator("#map img.leaflet-tile-loaded")
+    await expect(tiles.first).to_be_visible()
+    # Drawn, not a broken image: the browser decoded the server's 256 px PNG.
+    await expect(tiles.first).to_have_js_property("naturalWidth", 256)
+    assert tile_server.hits and all(9 <= hit.z <= 19 for hit in tile_server.hits)
+    # The tile server learns which site shows its tiles (as OpenStreetMap asks), never a path.
+    assert {hit.referer for hit in tile_server.hits} == {base(tiled_client) + "/"}
+    await expect(page.locator("#map .leaflet-control-attribution")).to_contain_text(
+        "© OpenStreetMap contributors")
+    # The outlines, names and dots are still there, over the streets.
+    await expect(page.locator("#map path.borough")).to_have_count(5)
+    await expect(page.locator("#map .team-label", has_text="Man Up!")).to_be_visible()
+    await expect(page.locator("#map path.dot")).to_have_count(2)
+    await page.wait_for_load_state("networkidle")
+    assert refused == []
+    assert {origin_of(url) for url in requests} == {base(tiled_client), tile_server.origin}

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from alerts.durations import DurationError, parse_duration
 from alerts.freshness import PAGE_WITHIN
 from bot.config.home import keep_first, private_dir
+from bot.config.map_tiles import DEFAULT_ATTRIBUTION, tile_origin
 
 SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
 # Requests of each route class one web process works on at once (handlers.admission); beyond
@@ -95,6 +96,10 @@ class Settings:
     # An incident that occurred longer than this before it arrives pages nobody (stored,
     # routed, not paged; see alerts.freshness).
     page_within: timedelta = PAGE_WITHIN
+    # A tile URL template for streets under the dashboard map (bot/config/map_tiles.py); unset,
+    # the map is drawn from the app's own data and the browser asks nothing of anyone else.
+    map_tiles: str | None = None
+    map_tiles_attribution: str = DEFAULT_ATTRIBUTION
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -156,6 +161,8 @@ class Settings:
                                    upper=10),
             max_in_flight=_in_flight(get("CMSBOT_MAX_IN_FLIGHT") or ""),
             page_within=_duration(get("CMSBOT_PAGE_WITHIN") or "12h", "CMSBOT_PAGE_WITHIN"),
+            map_tiles=get("CMSBOT_MAP_TILES"),
+            map_tiles_attribution=get("CMSBOT_MAP_TILES_ATTRIBUTION") or DEFAULT_ATTRIBUTION,
         )
         settings.check()
         return settings
@@ -184,6 +191,18 @@ class Settings:
             if not 1 <= limit <= MAX_IN_FLIGHT:
                 raise SettingsError(f"CMSBOT_MAX_IN_FLIGHT: {name} must be between 1 and "
                                     f"{MAX_IN_FLIGHT}, not {limit}")
+        self.map_tiles_origin()
+
+    def map_tiles_origin(self) -> str | None:
+        """Where the map's tiles come from (scheme://host[:port]), or None without tiles."""
+        if self.map_tiles is None:
+            return None
+        try:
+            return tile_origin(self.map_tiles)
+        except ValueError as exc:
+            raise SettingsError(f"CMSBOT_MAP_TILES {exc}: {self.map_tiles!r} (a tile URL "
+                                "template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png)"
+                                ) from None
 
     @property
     def uses_twilio(self) -> bool:

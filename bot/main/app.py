@@ -74,10 +74,9 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app[keys.SESSIONS] = SessionSigner(settings.session_key())
     # Simplified and unioned once, not per map request.
     app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)
-    app[keys.MAP_VIEW] = bounds(loaded.sites)
+    app[keys.MAP_BOUNDS] = bounds(loaded.sites)
     # Shipped with the app (made by bench/make_boroughs.py): the map needs no data folder.
-    app[keys.MAP_BOROUGHS] = borough_outlines(
-        loaded.sites, json.loads(BOROUGHS.read_text(encoding="utf-8")))
+    app[keys.MAP_BOROUGHS] = borough_outlines(json.loads(BOROUGHS.read_text(encoding="utf-8")))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_services)

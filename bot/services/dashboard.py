@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from alerts.map_shapes import map_point
+from alerts.map_shapes import DIGITS
 from alerts.render import headline
-from alerts.sites import Sites
 from bot.store.pages import incident_from_row
 from bot.store.schema import deliveries, incident_teams, incidents, timeline
 
@@ -24,11 +23,11 @@ _IN_CHUNK = 500  # bounded IN lists
 
 @dataclass(frozen=True)
 class MapIncident:
-    """One incident as a dot on the map."""
+    """One incident as a dot on the map (lon/lat, as the outlines are)."""
 
     id: str
-    x: int
-    y: int
+    lon: float
+    lat: float
     occurred_at: datetime
     headline: str
     fatal: bool
@@ -38,12 +37,12 @@ class MapIncident:
 
     def to_json(self) -> dict[str, Any]:
         """The dot's JSON for the map script."""
-        return {"id": self.id, "x": self.x, "y": self.y, "occurred_at": self.occurred_at,
+        return {"id": self.id, "lon": self.lon, "lat": self.lat, "occurred_at": self.occurred_at,
                 "headline": self.headline, "fatal": self.fatal, "status": self.status,
                 "teams": list(self.teams), "location": self.location}
 
 
-async def map_incidents(engine: AsyncEngine, sites: Sites, since: datetime,
+async def map_incidents(engine: AsyncEngine, since: datetime,
                         team_ids: tuple[str, ...] | None) -> list[MapIncident]:
     """Shootings since `since`, newest first; only those routed to `team_ids` unless None (all)."""
     query = (select(incidents).where(incidents.c.occurred_at >= since, incidents.c.kind == "shooting",
@@ -58,9 +57,9 @@ async def map_incidents(engine: AsyncEngine, sites: Sites, since: datetime,
     found = []
     for row in rows:
         incident = incident_from_row(row._mapping)
-        x, y = map_point(sites, row.lat, row.lon)
-        found.append(MapIncident(row.id, x, y, row.occurred_at, headline(incident), row.fatal,
-                                 row.status, tuple(routed.get(row.id, [])), row.location))
+        found.append(MapIncident(row.id, round(row.lon, DIGITS), round(row.lat, DIGITS),
+                                 row.occurred_at, headline(incident), row.fatal, row.status,
+                                 tuple(routed.get(row.id, [])), row.location))
     return found
 
 

@@ -4,11 +4,15 @@ which incidents, and refusals without a session. The real browser test is test_d
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from shapely.geometry import Point
+from shapely.geometry import shape as geojson_shape
 
+from bot.main.app import create_app
 from bot.services.sessions import COOKIE
 from tests.conftest import API_TOKEN
 from tests.slack_requests import signed_headers
@@ -121,7 +125,8 @@ async def test_a_coordinator_sees_every_incident_and_every_catchment(client, sla
     data = await (await client.get("/dashboard/api/map?range=24h")).json()
     assert {i["id"] for i in data["incidents"]} == {"NYPD-BX1", "NYPD-BK1"}
     assert {t["id"] for t in data["teams"]} >= {"man-up-eny", "brag-mott-haven"}
-    assert all(t["path"].startswith("M") and t["colour"].startswith("#") for t in data["teams"])
+    assert all(t["geometry"]["type"] == "MultiPolygon" and t["colour"].startswith("#")
+               for t in data["teams"])
     fatal = next(i for i in data["incidents"] if i["id"] == "NYPD-BK1")
     assert fatal["fatal"] is True and fatal["status"] == "open"
 
@@ -137,6 +142,8 @@ async def test_the_map_gives_each_incident_its_place_and_the_city_its_zone_and_t
     bronx = next(i for i in data["incidents"] if i["id"] == "NYPD-BX1")
     assert bronx["location"] == "E 138 ST & WILLIS AVE"
     assert bronx["teams"] == ["brag-mott-haven"]
+    # Where it happened, in the degrees it was reported in: Leaflet places it, not the server.
+    assert (bronx["lat"], bronx["lon"]) == (BRONX["lat"], BRONX["lon"])
 
 
 async def test_the_map_has_the_boroughs_and_a_label_point_inside_each_catchment(client, slack):
@@ -145,13 +152,16 @@ async def test_the_map_has_the_boroughs_and_a_label_point_inside_each_catchment(
     # Shipped with the app (bot/samples/boroughs.geojson): no data folder, no tiles.
     assert sorted(b["name"] for b in data["boroughs"]) == [
         "Bronx", "Brooklyn", "Manhattan", "Queens", "Staten Island"]
-    assert all(b["path"].startswith("M") for b in data["boroughs"])
-    brooklyn = next(b for b in data["boroughs"] if b["name"] == "Brooklyn")
-    team = next(t for t in data["teams"] if t["id"] == "man-up-eny")
-    # East New York is in Brooklyn: its label point lies within Brooklyn's box on the map.
-    xs = [float(v.split(" ")[0]) for v in brooklyn["path"].replace("M", "L").replace("Z", "")
-          .split("L") if v]
-    assert min(xs) < team["label"][0] < max(xs)
+    assert all(b["geometry"]["type"] == "MultiPolygon" for b in data["boroughs"])
+    boroughs = {b["name"]: geojson_shape(b["geometry"]) for b in data["boroughs"]}
+    # Lon/lat, GeoJSON's order: East New York's label is in Brooklyn, Mott Haven's in the Bronx,
+    # and both in the first view (west, south, east, north).
+    west, south, east, north = data["bounds"]
+    for team_id, borough in (("man-up-eny", "Brooklyn"), ("brag-mott-haven", "Bronx")):
+        team = next(t for t in data["teams"] if t["id"] == team_id)
+        assert boroughs[borough].contains(Point(team["label"])), team_id
+        assert geojson_shape(team["geometry"]).contains(Point(team["label"])), team_id
+        assert west < team["label"][0] < east and south < team["label"][1] < north
 
 
 async def test_a_member_sees_their_teams_incidents_and_nothing_of_the_others(client, slack, clock):
@@ -276,5 +286,51 @@ async def test_pages_forbid_inline_script_and_framing_and_leak_no_referrer(clien
     assert "unsafe-inline" not in policy
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
-    script = await client.get("/static/dashboard.js")
-    assert script.status == 200 and "innerHTML" not in await script.text()
+    for name in ("dashboard.js", "map.js"):  # text goes in as text (map.js: as DOM nodes)
+        script = await client.get(f"/static/{name}")
+        assert script.status == 200 and "innerHTML" not in await script.text(), name
+
+
+def image_sources(response) -> list[str]:
+    """The sources the page's Content-Security-Policy lets images come from."""
+    [images] = [part.split()[1:] for part in response.headers["Content-Security-Policy"].split(";")
+                if part.split()[:1] == ["img-src"]]
+    return images
+
+
+async def test_without_tiles_the_map_page_takes_images_from_nowhere_else(client, slack):
+    await sign_in(client, slack, COORDINATOR)
+    response = await client.get("/")
+    assert image_sources(response) == ["'self'", "data:"]
+    page = await response.text()
+    assert "data-tiles" not in page
+    # Leaflet is the app's own copy, and no page names any other origin to load from.
+    assert '<script src="/static/vendor/leaflet/leaflet.js" defer>' in page
+    assert '<link rel="stylesheet" href="/static/vendor/leaflet/leaflet.css">' in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    script = await client.get("/static/vendor/leaflet/leaflet.js")
+    assert script.status == 200 and "Leaflet 1.9.4" in await script.text()
+
+
+TILES = "https://tiles.example.org/{z}/{x}/{y}.png?key=a&style=\u00e9"
+
+
+@pytest.fixture
+async def tiled_client(aiohttp_client, live_settings, port, clock, sample_sites):
+    """The app with CMSBOT_MAP_TILES set (nothing is fetched from it here)."""
+    settings = replace(live_settings, map_tiles=TILES, map_tiles_attribution="Tiles <b>& co</b>")
+    return await aiohttp_client(create_app(settings, sites=sample_sites, clock=clock),
+                                server_kwargs={"port": port})
+
+
+async def test_with_tiles_only_the_map_page_takes_images_from_their_origin(tiled_client, slack):
+    await sign_in(tiled_client, slack, COORDINATOR)
+    response = await tiled_client.get("/")
+    assert image_sources(response) == ["'self'", "data:", "https://tiles.example.org"]
+    page = await response.text()
+    # The template and the attribution reach the script as attributes, escaped, never as script.
+    assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png?key=a&amp;style=\u00e9"' in page
+    assert 'data-tiles-attribution="Tiles &lt;b&gt;&amp; co&lt;/b&gt;"' in page
+    assert "<script>" not in page
+    for other in ("/reports", "/signin"):
+        assert image_sources(await tiled_client.get(other)) == ["'self'", "data:"], other

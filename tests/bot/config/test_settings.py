@@ -60,6 +60,47 @@ def test_a_bad_value_is_named(name, value):
         Settings.from_env({name: value})
 
 
+def test_without_map_tiles_the_map_has_none_and_no_origin_to_let_in():
+    settings = Settings.from_env({})
+    assert settings.map_tiles is None and settings.map_tiles_origin() is None
+
+
+@pytest.mark.parametrize(("template", "origin"), [
+    ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
+    ("http://127.0.0.1:8111/{z}/{x}/{y}.png", "http://127.0.0.1:8111"),
+    # Retina tiles and an API key in the query are the tile server's business; the host is
+    # lower-cased as browsers compare it.
+    ("https://Tiles.Example.org:8443/styles/{z}/{x}/{y}{r}.png?key=abc", "https://tiles.example.org:8443"),
+])
+def test_map_tiles_are_a_template_whose_origin_the_map_page_lets_in(template, origin):
+    settings = Settings.from_env({"CMSBOT_MAP_TILES": f" {template} "})
+    assert settings.map_tiles == template and settings.map_tiles_origin() == origin
+    assert settings.map_tiles_attribution == "© OpenStreetMap contributors"
+    custom = Settings.from_env({"CMSBOT_MAP_TILES": template,
+                                "CMSBOT_MAP_TILES_ATTRIBUTION": "Tiles © Example"})
+    assert custom.map_tiles_attribution == "Tiles © Example"
+
+
+@pytest.mark.parametrize(("template", "says"), [
+    ("tile.openstreetmap.org/{z}/{x}/{y}.png", "must start with https://"),
+    ("ftp://tiles.example.org/{z}/{x}/{y}.png", "must start with https://"),
+    ("javascript:alert(1)//{z}/{x}/{y}", "must start with https://"),
+    ("https://tiles.example.org/{z}/{x}.png", "missing {y}"),
+    ("https://tiles.example.org/tiles.png", "missing {z}, {x}, {y}"),
+    ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "one host"),
+    ("https://user:pw@tiles.example.org/{z}/{x}/{y}.png", "user name or password"),
+    ("https://tiles.example.org; img-src */{z}/{x}/{y}.png", "spaces"),
+    ("https://tiles.example.org;script-src/{z}/{x}/{y}.png", "must name a host"),
+    ('https://tiles.example.org/{z}/{x}/{y}.png" onload="x', "quotes"),
+    ("https://tiles.example.org:70000/{z}/{x}/{y}.png", "port"),
+    ("https://tiles.example.org/{z}/{x}/{y}.png?v={version}", "cannot fill: version"),
+])
+def test_a_bad_map_tiles_template_stops_start_up_naming_it(template, says):
+    with pytest.raises(SettingsError, match="CMSBOT_MAP_TILES") as refused:
+        Settings.from_env({"CMSBOT_MAP_TILES": template})
+    assert says in str(refused.value)
+
+
 def test_the_body_deadline_is_a_few_seconds_well_inside_twilios_15():
     assert Settings.from_env({}).body_deadline == 5.0
     assert Settings.from_env({"CMSBOT_BODY_DEADLINE": "2.5"}).body_deadline == 2.5
