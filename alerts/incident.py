@@ -33,7 +33,7 @@ class Incident:
     precinct: int | None = None
     borough: str | None = None
     fatal: bool = False
-    victims: int = 1
+    victims: int | None = None  # None: the feed did not say; 0: shots fired, no one hit
     location: str | None = None
     hospital: str | None = None
     source: str | None = None
@@ -79,7 +79,7 @@ def parse_incident(payload: object) -> Incident:
         lon=lon,
         precinct=precinct,
         fatal=_optional_bool(payload, "fatal") or False,
-        victims=_optional_int(payload, "victims", 0, 100) or 1,
+        victims=_optional_int(payload, "victims", 0, 100),
         verified=_optional_bool(payload, "verified"),
         borough=_optional_text(payload, "borough"),
         location=_optional_text(payload, "location"),

@@ -31,8 +31,17 @@ def headline(incident: Incident) -> str:
 
 def _shooting(incident: Incident) -> str:
     """"Shooting, 2 victims, FATAL" — the same words in SMS and Slack."""
-    victims = f"{incident.victims} victim{'s' if incident.victims != 1 else ''}"
-    return f"Shooting, {victims}{', FATAL' if incident.fatal else ''}"
+    return f"Shooting, {victim_count(incident.victims)}{', FATAL' if incident.fatal else ''}"
+
+
+def victim_count(victims: int | None) -> str:
+    """"2 victims", "shots fired, no one hit" (0) or "victims unknown" (the feed did not say):
+    a missing count is never shown as one victim."""
+    if victims is None:
+        return "victims unknown"
+    if victims == 0:
+        return "shots fired, no one hit"
+    return f"{victims} victim{'s' if victims != 1 else ''}"
 
 
 def place(incident: Incident) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from alerts.incident import Incident
 from alerts.linking import shown_detail
-from alerts.render import clock_time, headline, place, when
+from alerts.render import clock_time, headline, place, victim_count, when
 from alerts.states import IncidentStatus
 
 ACTIONS = {"cms_ack": "Acknowledge", "cms_scene": "On scene", "cms_need": "Need support",
@@ -89,7 +89,8 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
     title = f"CMS {'takedown outreach' if reminder else 'alert'}: {headline(incident)}"
     fields = [_field("Where", place(incident)), _field("When", when(incident.occurred_at, tz))]
     if not reminder:
-        fields.append(_field("Victims", f"{incident.victims}{' (fatal)' if incident.fatal else ''}"))
+        fields.append(_field("Victims", victim_count(incident.victims)
+                             + (" (fatal)" if incident.fatal else "")))
     fields.append(_field("Status", _status(state, tz)))
     if incident.hospital:
         fields.append(_field("Hospital", incident.hospital))

@@ -87,7 +87,7 @@ incidents = Table(
     Column("precinct", Integer),
     Column("borough", String(40)),
     Column("fatal", Boolean, nullable=False),
-    Column("victims", Integer, nullable=False),
+    Column("victims", Integer),  # NULL: the feed gave no count (0 is "no one hit")
     Column("location", String(200)),
     Column("hospital", String(120)),
     Column("source", String(40)),

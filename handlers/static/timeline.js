@@ -70,7 +70,7 @@ async function openIncident(id, reveal = true) {
   const shown = [["Status", incident.status + (incident.outcome ? " (" + incident.outcome + ")" : "")],
                  ["Occurred", cityTime(incident.occurred_at)],
                  ["Where", incident.location || "(no location given)"],
-                 ["Victims", String(incident.victims) + (incident.fatal ? ", fatal" : "")],
+                 ["Victims", victimCount(incident.victims) + (incident.fatal ? ", fatal" : "")],
                  ["Teams", incident.teams.map((t) => teamName(t.team_id)).join(", ") || "none: coordinators"]];
   if (incident.hospital) shown.push(["Hospital", incident.hospital]);
   for (const [term, value] of shown) {
@@ -111,4 +111,11 @@ async function openIncident(id, reveal = true) {
     panel.appendChild(links);
   }
   showPanel(reveal);
+}
+
+// 0 and a missing count are different facts: neither may read as one victim.
+function victimCount(victims) {
+  if (victims === undefined || victims === null) return "unknown";
+  if (victims === 0) return "shots fired, no one hit";
+  return String(victims);
 }

@@ -23,7 +23,14 @@ def test_the_design_example_is_accepted_in_full():
 
 def test_only_id_time_and_coordinates_are_required():
     incident = parse_incident(GOOD)
-    assert incident.victims == 1 and incident.fatal is False and incident.precinct is None
+    assert incident.victims is None and incident.fatal is False and incident.precinct is None
+
+
+def test_no_victims_and_an_unknown_count_stay_distinct():
+    assert parse_incident({**GOOD, "victims": 0}).victims == 0
+    assert parse_incident({**GOOD, "victims": None}).victims is None
+    assert parse_incident({**GOOD, "victims": 0}).to_json()["victims"] == 0
+    assert "victims" not in parse_incident(GOOD).to_json()
 
 
 @pytest.mark.parametrize(("change", "field"), [

@@ -45,3 +45,11 @@ def test_any_location_still_gives_gsm7_in_two_segments_keeping_the_reply_line(lo
     assert segments(text) <= 2
     assert text.startswith("CMS ALERT #12: Shooting")
     assert text.endswith("Reply 12A ack, 12S on scene, 12N note")
+
+
+@pytest.mark.parametrize(("victims", "headline"), [
+    (0, "CMS ALERT #12: Shooting, shots fired, no one hit"),
+    (None, "CMS ALERT #12: Shooting, victims unknown"),
+    (1, "CMS ALERT #12: Shooting, 1 victim\n"), (2, "CMS ALERT #12: Shooting, 2 victims\n")])
+def test_the_alert_sms_counts_victims_honestly(victims, headline):
+    assert render_alert_sms(incident(victims=victims), 12, NY).startswith(headline)

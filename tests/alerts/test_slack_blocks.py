@@ -32,7 +32,7 @@ def buttons(message):
 
 
 def test_a_new_post_says_what_where_when_and_offers_the_four_buttons():
-    post = incident_post(PostState(incident(fatal=True),
+    post = incident_post(PostState(incident(fatal=True, victims=1),
                                    teams=(TeamState("eny", "Man Up ENY", "inside precinct:75"),)),
                          NY, "eny")
     rendered = str(post.blocks)
@@ -102,3 +102,13 @@ def test_a_button_value_that_is_not_ours_is_refused(value):
 
 def test_button_values_round_trip():
     assert read_button_value(button_value("NYPD-1", None)) == ("NYPD-1", None)
+
+
+@pytest.mark.parametrize(("victims", "shown"), [
+    (0, "Shooting, shots fired, no one hit"), (None, "Shooting, victims unknown"),
+    (1, "Shooting, 1 victim"), (3, "Shooting, 3 victims")])
+def test_the_post_counts_victims_honestly(victims, shown):
+    post = incident_post(PostState(incident(victims=victims)), NY, "eny")
+    assert shown in str(post.blocks)
+    if victims != 1:
+        assert "1 victim" not in str(post.blocks)

@@ -101,3 +101,13 @@ async def test_get_shows_teams_pages_deliveries_and_timeline_with_phones_redacte
 
 async def test_an_unknown_incident_is_404(client):
     assert (await client.get("/api/incidents/nope", headers=AUTH)).status == 404
+
+
+async def test_no_victims_and_an_unknown_count_are_stored_apart(client):
+    missing = {key: value for key, value in INCIDENT.items() if key != "victims"}
+    await client.post("/api/incidents", json={**INCIDENT, "victims": 0}, headers=AUTH)
+    await client.post("/api/incidents", json={**missing, "id": "NYPD-2"}, headers=AUTH)
+    none_hit = await (await client.get(f"/api/incidents/{INCIDENT['id']}", headers=AUTH)).json()
+    unknown = await (await client.get("/api/incidents/NYPD-2", headers=AUTH)).json()
+    assert none_hit["victims"] == 0
+    assert unknown.get("victims") is None
