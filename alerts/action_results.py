@@ -15,8 +15,9 @@ from typing import Literal, TypeGuard
 from alerts.render import clock_time
 from alerts.slack_blocks import escape
 
-StaffAction = Literal["ack", "scene", "note", "need", "close", "safe"]
-STAFF_ACTIONS: tuple[StaffAction, ...] = ("ack", "scene", "note", "need", "close", "safe")
+StaffAction = Literal["ack", "scene", "note", "need", "close", "safe", "cant", "extend"]
+STAFF_ACTIONS: tuple[StaffAction, ...] = ("ack", "scene", "note", "need", "close", "safe", "cant",
+                                          "extend")
 
 
 def is_staff_action(name: str) -> TypeGuard[StaffAction]:
@@ -46,6 +47,8 @@ class ActionResult:
     reminder_done: bool = False  # a takedown reminder confirmed and reported: finished
     supervisor_told: bool = False  # a support request reached a supervisor too
     reason: str = ""  # why it was refused
+    escalated: bool = False  # a "can't go" pulled the team's next escalation step forward
+    until: datetime | None = None  # when an extended safety check-out now falls due
 
     @property
     def changed(self) -> bool:
@@ -60,9 +63,11 @@ def sms_reply(result: ActionResult, tz: tzinfo) -> str:
         return {
             "ack": f"CMS: #{n} was already acknowledged. Reply {n}S when on scene.",
             "scene": f"CMS: #{n} was already marked on scene. Reply {n}K when you leave.",
+            "cant": f"CMS: #{n}: we already know you can't go.",
         }.get(result.action, f"CMS: #{n}: already done.")
     if result.effect is Effect.REFUSED:
-        hint = f" Reply {n}S when you arrive on scene." if result.action == "safe" else ""
+        hint = {"safe": f" Reply {n}S when you arrive on scene.",
+                "extend": f" Reply {n}K when you leave."}.get(result.action, "")
         return f"CMS: #{n}: {result.reason}.{hint}"
     if result.action == "ack":
         if result.takedown:
@@ -82,6 +87,12 @@ def sms_reply(result: ActionResult, tz: tzinfo) -> str:
         return f"CMS: support request for #{n} sent to {told}the coordinators."
     if result.action == "close":
         return f"CMS: #{n} closed ({result.outcome}). Thank you."
+    if result.action == "cant":
+        told = "escalating now, " if result.escalated else ""
+        return f"CMS: #{n}: noted, you can't go; {told}the others are told."
+    if result.action == "extend":
+        at = clock_time(result.until, tz) if result.until else "later"
+        return f"CMS: #{n}: check-out now due at {at}. Reply {n}K when you leave."
     return f"CMS: #{n} checked out. Glad you're safe."
 
 
@@ -97,4 +108,6 @@ def slack_reply(result: ActionResult, incident_id: str, tz: tzinfo) -> str:
         "need": f"Support requested for {shown}: your supervisor and the coordinators are told.",
         "close": f"{shown} closed ({result.outcome}).",
         "safe": f"You checked out of {shown}.",
+        "cant": f"Noted: you can't go to {shown}. The others alerted are told.",
+        "extend": f"Your check-out for {shown} is extended.",
     }[result.action]

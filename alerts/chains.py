@@ -81,6 +81,13 @@ def checkout_chain(team: Team, phone: str, on_scene_at: datetime) -> ChainPlan:
                      (ChainStep(team.safety_checkout, "supervisor"),))
 
 
+def extended(chain_steps: Sequence[ChainStep], started_at: datetime,
+             at: datetime) -> tuple[ChainStep, ...]:
+    """A check-out chain's steps with its last step again, due at `at`: a new step (and so a
+    new job) rather than the old one moved, so the job already scheduled finds itself stale."""
+    return (*chain_steps, ChainStep(at - started_at, chain_steps[-1].action))
+
+
 def steps_to_json(steps: Sequence[ChainStep]) -> list[list[object]]:
     """Steps as stored: [[seconds, action], ...]."""
     return [[int(step.after.total_seconds()), step.action] for step in steps]

@@ -5,7 +5,11 @@ Staff replies, case, spacing and a leading `#` free, the number optional with on
     12A | ACK 12 | A            acknowledge          12S | SCENE 12     on scene
     12N text | NOTE 12 text     note                 NEED 12 text       ask for support
     12C outcome | CLOSE 12 ...  close with outcome   12K | OK 12        safe, leaving the scene
+    12X | CANT 12               can't go             EXTEND 12 [30]     more time on scene
     STATUS                      my open alerts       HELP               the codes
+
+A bare `ok`, `k` or `safe` (no number) is never a check-out: it parses as "okay", which the
+inbox answers with a question when the member has a safety timer running.
 
 Everyone: STOP and its synonyms opt out, START/UNSTOP opt back in (as carriers require).
 """
@@ -16,23 +20,28 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["ack", "scene", "note", "need", "close", "safe", "status", "help"]
+Action = Literal["ack", "scene", "note", "need", "close", "safe", "cant", "extend", "okay",
+                 "status", "help"]
 Keyword = Literal["stop", "start", "help"]
 
+EXTEND_DEFAULT, EXTEND_MAX = 30, 240  # minutes: one EXTEND never holds off a check for long
 OUTCOMES = ("mediated", "hospital-visit", "referred", "no-contact", "other")
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
                         "OPTOUT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 
-_LETTER: dict[str, Action] = {"A": "ack", "S": "scene", "N": "note", "C": "close", "K": "safe"}
+_LETTER: dict[str, Action] = {"A": "ack", "S": "scene", "N": "note", "C": "close", "K": "safe",
+                              "X": "cant"}
 _WORD: dict[str, Action] = {
     "ACK": "ack", "ACKNOWLEDGE": "ack", "SCENE": "scene", "NOTE": "note", "NEED": "need",
-    "CLOSE": "close", "OK": "safe", "SAFE": "safe", "STATUS": "status", "HELP": "help",
+    "CLOSE": "close", "OK": "safe", "SAFE": "safe", "CANT": "cant", "EXTEND": "extend",
+    "STATUS": "status", "HELP": "help",
 }
 _SPELT: dict[Action, str] = {  # each action's word in the long form that Reply.as_text writes
     "ack": "ACK", "scene": "SCENE", "note": "NOTE", "need": "NEED", "close": "CLOSE",
-    "safe": "SAFE", "status": "STATUS", "help": "HELP",
+    "safe": "SAFE", "cant": "CANT", "extend": "EXTEND", "okay": "OK", "status": "STATUS",
+    "help": "HELP",
 }
 _NEEDS_TEXT = {"note", "need"}
 _OUTCOME_ALIASES = {
@@ -45,11 +54,11 @@ _OUTCOME_ALIASES = {
 # "12A", "#12 a", "12 N some text": the number glued to or spaced from its one-letter code.
 # The codes are spelt in both cases rather than matched with re.IGNORECASE, which would also
 # take the Kelvin sign "\u212a" for a K (and "\u017f" for an S) that .upper() leaves as it is.
-_SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCKasnck])(?:\s+(.*))?$", re.DOTALL)
+_SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCKXasnckx])(?:\s+(.*))?$", re.DOTALL)
 # "ACK 12", "NOTE #12 text", "ACK", "NEED text": a word, an optional number, optional text.
 _LONG = re.compile(r"^([A-Z]+)(?:\s*#?\s*(\d{1,3})(?!\d))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
 # "A", "N some text", and the swapped "A12" / "a 12" / "A # 12" (spaced as _LONG allows).
-_BARE = re.compile(r"^#?\s*([ASNCKasnck])(?:\s*#?\s*(\d{1,3}))?(?:\s+(.*))?$", re.DOTALL)
+_BARE = re.compile(r"^#?\s*([ASNCKXasnckx])(?:\s*#?\s*(\d{1,3}))?(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -60,11 +69,15 @@ class Reply:
     number: int | None = None
     text: str = ""
     outcome: str | None = None
+    minutes: int | None = None  # EXTEND: how much longer
 
     def as_text(self) -> str:
         """The reply in its long form, e.g. "CLOSE 12 mediated with mom": parse_reply reads it
         back as this Reply (the grammar's round-trip property; tiny on purpose)."""
-        parts = (_SPELT[self.action], self.number and str(self.number), self.outcome, self.text)
+        # "EXTEND 30" reads as alert #30: minutes are spelt only after a number.
+        minutes = self.number and self.minutes and str(self.minutes)
+        parts = (_SPELT[self.action], self.number and str(self.number), self.outcome, minutes,
+                 self.text)
         return " ".join(part for part in parts if part)
 
 
@@ -118,6 +131,11 @@ def _build(action: Action, number: int | None, text: str) -> Reply | Refused:
         return Refused(f"{action.upper()} needs a few words, e.g. {action.upper()} 12 with family")
     if action == "close":
         return _close(number, text)
+    if action == "extend":
+        return _extend(number, text)
+    if action == "safe" and number is None:
+        # "ok" is what people text back to anything: it must not end a safety timer.
+        return Reply("okay", None, text)
     # "12A omw" is still an ack: any words after a code are kept with it.
     return Reply(action, number, text)
 
@@ -129,3 +147,14 @@ def _close(number: int | None, text: str) -> Reply | Refused:
         if outcome is not None and len(words) >= size:
             return Reply("close", number, " ".join(words[size:]), outcome)
     return Refused("close with an outcome: " + ", ".join(OUTCOMES))
+
+
+def _extend(number: int | None, text: str) -> Reply | Refused:
+    match = re.fullmatch(r"(\d{1,4})\s*(?:m|min|mins|minutes)?(?:\s+(.*))?", text, re.IGNORECASE)
+    if text and match is None:
+        return Refused("EXTEND takes minutes, e.g. EXTEND 12 30")
+    minutes = int(match[1]) if match else EXTEND_DEFAULT
+    if minutes == 0:
+        return Refused("EXTEND by at least 1 minute")
+    return Reply("extend", number, (match[2] or "") if match else "", None,
+                 min(minutes, EXTEND_MAX))

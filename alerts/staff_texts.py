@@ -16,7 +16,8 @@ from alerts.render import clock_time, headline, place, when
 MAX_SEGMENTS = 2
 HELP = ("CMS codes (number optional with one open alert): 12A ack, 12S on scene, "
         "12N note, NEED 12 text, 12C outcome (mediated, hospital-visit, referred, "
-        "no-contact, other), 12K safe/left scene, STATUS. STOP opts out.")
+        "no-contact, other), 12X can't go, 12K checked out/left scene, EXTEND 12 30 more "
+        "time on scene, STATUS. STOP opts out.")
 STRANGER_HELP = ("This number sends Crisis Management System alerts to registered staff only. "
                  "Reply STOP to opt out.")
 
@@ -54,6 +55,19 @@ def ack_notice(incident: Incident, number: int, who: str, team_name: str, at: da
     """Tells everyone else alerted that someone acknowledged, so no two go unknowingly."""
     return _sms(f"CMS #{number}: {who} ({team_name}) acknowledged at {clock_time(at, tz)}",
                 place(incident), f"Reply {number}A if you are going too")
+
+
+def cant_go_notice(incident: Incident, number: int, who: str, team_name: str) -> str:
+    """Tells the others paged on the team that one of them cannot go, so someone else does."""
+    return _sms(f"CMS #{number}: {who} ({team_name}) can't go. Reply {number}A if you can",
+                place(incident))
+
+
+def checkout_question(numbers: Sequence[int]) -> str:
+    """A bare "ok" from a member with a safety timer running: ask, never check them out."""
+    codes = " or ".join(f"{n}K" for n in numbers[:4])
+    alerts = " or ".join(f"#{n}" for n in numbers[:4])
+    return f"CMS: Check out of {alerts}? Reply {codes}"
 
 
 def checkin_sms(incident: Incident, number: int, after: str, tz: tzinfo) -> str:

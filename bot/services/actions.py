@@ -9,7 +9,7 @@ nobody need redraw a Slack post for it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,10 +18,11 @@ from alerts.action_results import ActionResult, Effect, StaffAction
 from alerts.chains import checkout_chain, step_recipients
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
+from alerts.replies import EXTEND_MAX
 from alerts.routing import Recipient
 from alerts.sites import Sites
 from alerts.slack_blocks import PostState, TeamState, incident_post
-from alerts.staff_texts import ack_notice, need_sms
+from alerts.staff_texts import ack_notice, cant_go_notice, need_sms
 from alerts.states import INCIDENT, IncidentStatus
 from bot.queue.handoff import Work
 from bot.store import chains
@@ -66,8 +67,9 @@ class Act:
 
 
 async def perform(conn: AsyncConnection, act: Act, action: StaffAction, text: str = "",
-                  outcome: str | None = None) -> Done:
-    """Carry out one action; a text given with ack, scene or safe is also kept as a note."""
+                  outcome: str | None = None, minutes: int = 30) -> Done:
+    """Carry out one action; a text given with ack, scene, safe, cant or extend is also kept
+    as a note. `minutes`: how much longer an EXTEND gives."""
     if action == "ack":
         done = await acknowledge(conn, act)
     elif action == "scene":
@@ -78,9 +80,13 @@ async def perform(conn: AsyncConnection, act: Act, action: StaffAction, text: st
         done = await need_support(conn, act, text)
     elif action == "close":
         done = await close(conn, act, outcome or "other", text)
+    elif action == "cant":
+        done = await cant_go(conn, act)
+    elif action == "extend":
+        done = await extend(conn, act, minutes)
     else:
         done = await safe(conn, act)
-    noted = bool(text) and action in ("ack", "scene", "safe")
+    noted = bool(text) and action in ("ack", "scene", "safe", "cant", "extend")
     if noted:
         await note(conn, act, text)  # on the timeline even if the rest was a repeat
     if done.result.changed or noted:
@@ -230,11 +236,15 @@ async def close(conn: AsyncConnection, act: Act, outcome_name: str, text: str) -
     still_open = await conn.scalar(select(func.count()).select_from(incident_teams).where(
         incident_teams.c.incident_id == page.incident_id, incident_teams.c.closed_at.is_(None)))
     whole = not still_open
-    closing = pages.c.incident_id == page.incident_id
+    # A member still on scene keeps their page (and its number) until they check out: their
+    # safety timer runs on, and 12K must still find it.
+    closing = (pages.c.incident_id == page.incident_id) & ~_still_on_scene
     if not whole:
         closing = closing & (pages.c.team_id == page.team_id)
     await conn.execute(update(pages).where(closing).values(open=False))
-    done = await chains.of_incident(conn, page.incident_id, None if whole else page.team_id)
+    done = [c for c in await chains.of_incident(conn, page.incident_id,
+                                                None if whole else page.team_id)
+            if c.kind != "checkout"]
     await chains.resolve(conn, [c.id for c in done], act.now, f"closed by {page.name}")
     if whole:
         # Closed once: a late second close leaves the first one's time and outcome.
@@ -256,7 +266,79 @@ async def safe(conn: AsyncConnection, act: Act) -> Done:
     await chains.resolve(conn, [c.id for c in timers], act.now, "checked out safe")
     await add_event(conn, page.incident_id, act.now, page.name, "checked out", act.channel,
                     f"#{page.number} left the scene safe", page.team_id)
+    if await _part_closed(conn, page):
+        # The close left this page open only for the check-out: its number is free now.
+        await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
+                                               pages.c.phone == page.phone).values(open=False))
     return Done(act.result("safe"))
+
+
+_still_on_scene = pages.c.on_scene_at.is_not(None) & pages.c.safe_at.is_(None)
+
+
+async def _part_closed(conn: AsyncConnection, page: Page) -> bool:
+    if page.team_id is None:
+        closed = await conn.scalar(select(incidents.c.closed_at).where(
+            incidents.c.id == page.incident_id))
+    else:
+        closed = await conn.scalar(select(incident_teams.c.closed_at).where(
+            incident_teams.c.incident_id == page.incident_id,
+            incident_teams.c.team_id == page.team_id))
+    return closed is not None
+
+
+async def extend(conn: AsyncConnection, act: Act, minutes: int) -> Done:
+    """More time on scene: the member's safety check-out falls due `minutes` later."""
+    page = act.page
+    if page.on_scene_at is None or page.safe_at is not None:
+        return Done(replace(act.result("extend", Effect.REFUSED), reason="no check-out timer running"))
+    timers = [c for c in await chains.of_incident(conn, page.incident_id, page.team_id or "",
+                                                  "checkout") if c.subject == page.phone and c.live]
+    if not timers:
+        return Done(replace(act.result("extend", Effect.REFUSED),
+                            reason="your check-out time has passed and your supervisor was told"))
+    timer = timers[0]
+    # From when it was due (or now, if a worker has not run it yet), never more than the cap.
+    at = min(max(timer.next_at or act.now, act.now) + timedelta(minutes=minutes),
+             act.now + timedelta(minutes=EXTEND_MAX))
+    due = await chains.extend(conn, timer, at)
+    if due is None:
+        return Done(replace(act.result("extend", Effect.REFUSED), reason="no check-out timer running"))
+    await add_event(conn, page.incident_id, act.now, page.name, "check-out extended", act.channel,
+                    f"#{page.number} +{minutes} min", page.team_id)
+    return Done(replace(act.result("extend"), until=at), Work(steps=[due]))
+
+
+async def cant_go(conn: AsyncConnection, act: Act) -> Done:
+    """The member cannot go: the team's next escalation step runs now, and the others paged
+    on the team are told so that someone else takes it."""
+    page = act.page
+    said = await conn.scalar(select(func.count()).select_from(timeline).where(
+        timeline.c.incident_id == page.incident_id, timeline.c.actor == page.name,
+        timeline.c.action == "can't go"))
+    if said:
+        return Done(act.result("cant", Effect.REPEAT))
+    await add_event(conn, page.incident_id, act.now, page.name, "can't go", act.channel,
+                    f"#{page.number}", page.team_id)
+    work = Work()
+    if page.team_id is not None:
+        for chain in await chains.of_incident(conn, page.incident_id, page.team_id, "alert"):
+            pulled = await chains.pull_forward(conn, chain, act.now)
+            if pulled:
+                work.steps.append(pulled)
+        if work.steps:
+            await add_event(conn, page.incident_id, act.now, "cmsbot", "escalating now", "system",
+                            f"{page.name} can't go", page.team_id)
+    others = [p for p in await all_pages(conn, page.incident_id)
+              if p.phone != page.phone and p.open and p.team_id == page.team_id
+              and p.phone.startswith("+")]
+    messages = [Outbound(
+        key=delivery_key(f"{page.incident_id}:cant:{page.phone}", "cant-notice", "sms", p.phone),
+        incident_id=page.incident_id, kind="cant-notice", channel="sms", recipient=p.phone,
+        body=cant_go_notice(act.incident, p.number, page.name, act.team_name),
+        recipient_name=p.name, team_id=p.team_id) for p in others]
+    work.sends += await insert_messages(conn, messages, act.now)
+    return Done(replace(act.result("cant"), escalated=bool(work.steps)), work)
 
 
 async def _answer_followups(conn: AsyncConnection, act: Act, resolution: str) -> None:

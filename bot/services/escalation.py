@@ -89,6 +89,10 @@ class Escalator(UseCase):
         return await self.escalate_now(row.incident_id, row.team_id)
 
     async def _answered(self, conn: AsyncConnection, chain: Chain) -> str | None:
+        if chain.kind == "checkout":
+            # Only the member's own check-out ends their safety timer: a close (theirs or a
+            # colleague's) says nothing about whether they got home.
+            return await self._checked_out(conn, chain)
         closed = await conn.scalar(select(incidents.c.closed_at).where(
             incidents.c.id == chain.incident_id))
         if closed is not None:
@@ -104,12 +108,12 @@ class Escalator(UseCase):
         if chain.kind == "followup" and await answered_since(conn, chain.incident_id,
                                                              chain.team_id, chain.started_at):
             return "update received"
-        if chain.kind == "checkout":
-            safe = await conn.scalar(select(pages.c.safe_at).where(
-                pages.c.incident_id == chain.incident_id, pages.c.phone == chain.subject))
-            if safe is not None:
-                return "checked out safe"
         return None
+
+    async def _checked_out(self, conn: AsyncConnection, chain: Chain) -> str | None:
+        safe = await conn.scalar(select(pages.c.safe_at).where(
+            pages.c.incident_id == chain.incident_id, pages.c.phone == chain.subject))
+        return "checked out safe" if safe is not None else None
 
     async def _perform(self, conn: AsyncConnection, chain: Chain, subject: Incident,
                        now: datetime) -> list[str]:

@@ -21,8 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.action_results import is_staff_action, sms_reply
 from alerts.outbound import Outbound, Sender, delivery_key
 from alerts.phone import PhoneError, normalise
-from alerts.replies import Refused, Reply, opt_keyword, parse_reply
-from alerts.staff_texts import HELP, STRANGER_HELP, OpenAlert, status_sms, which_one_sms
+from alerts.replies import EXTEND_DEFAULT, Refused, Reply, opt_keyword, parse_reply
+from alerts.staff_texts import (
+    HELP,
+    STRANGER_HELP,
+    OpenAlert,
+    checkout_question,
+    status_sms,
+    which_one_sms,
+)
 from alerts.states import AnsweredVia, InboundState
 from bot.queue.handoff import Work, hand_off
 from bot.services.actions import Act, perform
@@ -33,7 +40,8 @@ from bot.store.engine import autocommit
 from bot.store.inbound import Message
 from bot.store.pages import insert_messages, open_pages
 
-_CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K"}
+_CODE = {"ack": "A", "scene": "S", "note": "N", "need": "N", "close": "C", "safe": "K",
+         "cant": "X", "extend": "K"}
 
 
 class TooLate(Exception):
@@ -214,6 +222,12 @@ class SmsInbox(UseCase):
             # an hour at most (auto-responders would otherwise loop with us).
             return await self._help(conn, phone, now, STRANGER_HELP, always=keyword == "help")
         parsed = parse_reply(body)
+        if isinstance(parsed, Reply) and parsed.action == "okay":
+            timers = [page.number for page, _ in await open_pages(conn, phone)
+                      if page.on_scene_at is not None and page.safe_at is None]
+            if timers:
+                return Outcome(checkout_question(timers)), "okay"
+            parsed = Refused(f"not a reply code: {body.strip()[:20]!r}")
         if isinstance(parsed, Refused):
             if keyword == "help":
                 return Outcome(HELP), "help"
@@ -251,7 +265,7 @@ class SmsInbox(UseCase):
         action = reply.action
         assert is_staff_action(action)  # status and help were answered above
         done = await perform(conn, Act(page, incident, self.sites, now), action, reply.text,
-                             reply.outcome)
+                             reply.outcome, reply.minutes or EXTEND_DEFAULT)
         return Outcome(sms_reply(done.result, self.sites.tz), done.work)
 
 

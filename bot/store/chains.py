@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import ChainPlan, ChainStep, Due, steps_from_json, steps_to_json
+from alerts.chains import ChainPlan, ChainStep, Due, extended, steps_from_json, steps_to_json
 from alerts.states import ChainState, chain_state
 from bot.store.schema import chains
 
@@ -148,6 +148,16 @@ async def pull_forward(conn: AsyncConnection, chain: Chain, now: datetime) -> Du
     if not pulled.rowcount:
         return None
     return Due(chain.id, chain.next_step, now)
+
+
+async def extend(conn: AsyncConnection, chain: Chain, at: datetime) -> Due | None:
+    """Push a live chain's next step to `at`, as a new last step (see alerts.chains.extended)."""
+    if not chain.live or not chain.steps:
+        return None
+    steps = extended(chain.steps, chain.started_at, at)
+    moved = await conn.execute(update(chains).where(chains.c.id == chain.id, _LIVE).values(
+        steps=steps_to_json(steps), next_step=len(steps) - 1, next_at=at))
+    return Due(chain.id, len(steps) - 1, at) if moved.rowcount else None
 
 
 async def resolve(conn: AsyncConnection, chain_ids: Sequence[int], now: datetime,
