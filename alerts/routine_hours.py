@@ -37,7 +37,8 @@ class RoutineHours:
     @property
     def text(self) -> str:
         """As the sites file writes it: "10:00-20:00"."""
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        end = "24:00" if self.end == time.max else f"{self.end:%H:%M}"
+        return f"{self.start:%H:%M}-{end}"
 
 
 @dataclass(frozen=True)
