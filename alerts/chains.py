@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from alerts.durations import format_duration
+from alerts.routine_hours import next_opening, routine_times
 from alerts.routing import Recipient
 from alerts.shifts import on_shift
 from alerts.sites import Escalation, Member, Sites, Team
@@ -61,12 +62,34 @@ def alert_chain(team: Team, alerted_at: datetime) -> ChainPlan:
     return ChainPlan("alert", team.id, "", alerted_at, steps)
 
 
-def followup_chains(team: Team, alerted_at: datetime) -> list[ChainPlan]:
-    """One chain per follow-up: the check-in at its time, then the team's escalation from there."""
-    escalation = tuple(ChainStep(step.after, step.notify) for step in team.escalation.steps)
-    return [ChainPlan("followup", team.id, _hours(delay), alerted_at + delay,
-                      (ChainStep(timedelta(0), "checkin"), *escalation))
+def followup_chains(team: Team, alerted_at: datetime, tz: tzinfo) -> list[ChainPlan]:
+    """One chain per follow-up: the check-in at its time, moved into the team's routine hours,
+    then the team's routine escalation from there (never outside routine hours)."""
+    return [routine_chain("followup", team, _hours(delay), alerted_at + delay, tz)
             for delay in team.followups]
+
+
+def reminder_chain(team: Team, sent_at: datetime, tz: tzinfo) -> ChainPlan:
+    """Escalation of a takedown reminder sent at `sent_at`: routine, like a follow-up's."""
+    return ChainPlan("alert", team.id, "", sent_at, _routine_steps(team, sent_at, tz))
+
+
+def routine_chain(kind: ChainKind, team: Team, subject: str, due: datetime,
+                  tz: tzinfo) -> ChainPlan:
+    """A check-in due at `due`, sent at the next opening of routine hours, then its escalation."""
+    start = next_opening(due, team.routine_hours, tz)
+    return ChainPlan(kind, team.id, subject, start,
+                     (ChainStep(timedelta(0), "checkin"), *_routine_steps(team, start, tz)))
+
+
+def _routine_steps(team: Team, start: datetime, tz: tzinfo) -> tuple[ChainStep, ...]:
+    # Steps are stored as offsets from the chain's start: each moment is placed here in local
+    # wall-clock time (DST included) and kept exactly. Counted from the first moment in routine
+    # hours, so a reminder sent at night escalates from the morning, not from the night.
+    first = next_opening(start, team.routine_hours, tz)
+    times = routine_times(first, team.routine_escalation, team.routine_hours, tz)
+    return tuple(ChainStep(at - start.astimezone(UTC), step.notify)
+                 for at, step in zip(times, team.routine_escalation, strict=True))
 
 
 def _hours(delay: timedelta) -> str:

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from alerts.geofence import GeofenceIndex
 from alerts.playbooks import PlaybookStep
+from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineHours, RoutineStep
 from alerts.shifts import Shift
 from alerts.zones import Zone
 
@@ -73,6 +74,9 @@ class Team:
     hospitals: tuple[str, ...] = ()
     escalation: Escalation = field(default_factory=Escalation)
     followups: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=72))
+    # Follow-ups and takedown reminders are routine: sent and escalated only in these hours.
+    routine_hours: RoutineHours = field(default_factory=RoutineHours)
+    routine_escalation: tuple[RoutineStep, ...] = DEFAULT_ROUTINE_STEPS
     safety_checkout: timedelta = timedelta(minutes=90)
     # Automatic area notices to residents after a verified shooting: off unless asked for.
     resident_notices: bool = False

@@ -21,6 +21,13 @@ from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
 from alerts.phone import PhoneError, normalise
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.privacy import PROMISE, private_details, refusal
+from alerts.routine_hours import (
+    DEFAULT_ROUTINE_STEPS,
+    RoutineHours,
+    RoutineHoursError,
+    RoutineStep,
+    parse_routine_hours,
+)
 from alerts.shifts import ShiftError, parse_shift
 from alerts.shown import shown
 from alerts.sites import (
@@ -43,7 +50,7 @@ _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
              "takedown_playbooks", "resident_support"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
               "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
-              "resources"}
+              "resources", "routine_hours", "routine_escalation"}
 _MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user"}
 _NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
 
@@ -273,6 +280,9 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
         hospitals=tuple(str(h) for h in _list(raw.get("hospitals"), f"{where}.hospitals", out)),
         escalation=_escalation(f"{where}.escalation", raw.get("escalation"), out),
         followups=tuple(_durations(f"{where}.followups", raw.get("followups", ["24h", "72h"]), out)),
+        routine_hours=_routine_hours(f"{where}.routine_hours", raw.get("routine_hours"), out),
+        routine_escalation=_routine_escalation(f"{where}.routine_escalation",
+                                               raw.get("routine_escalation"), out),
         safety_checkout=_duration(f"{where}.safety_checkout", raw.get("safety_checkout", "90m"),
                                   out) or timedelta(minutes=90),
         resident_notices=_flag(raw, "resident_notices", where, out),
@@ -408,6 +418,43 @@ def _escalation(where: str, raw: object, out: _Collector) -> Escalation:
         if after:
             steps.append(EscalationStep(after, cast(Notify, step["notify"])))
     return Escalation(required_acks=acks, steps=tuple(sorted(steps, key=lambda s: s.after)))
+
+
+def _routine_hours(where: str, raw: object, out: _Collector) -> RoutineHours:
+    if raw is None:
+        return RoutineHours()
+    try:
+        return parse_routine_hours(raw)
+    except RoutineHoursError as exc:
+        out.add(where, str(exc))
+        return RoutineHours()
+
+
+def _routine_escalation(where: str, raw: object, out: _Collector) -> tuple[RoutineStep, ...]:
+    """`{steps: [{after: 2h, notify: supervisor}, {after: next-opening, notify: coordinators}]}`."""
+    if raw is None:
+        return DEFAULT_ROUTINE_STEPS
+    if not isinstance(raw, Mapping):
+        out.add(where, "must be a mapping with steps")
+        return DEFAULT_ROUTINE_STEPS
+    out.unknown_keys(where, raw, {"steps"})
+    steps: list[RoutineStep] = []
+    for i, step in enumerate(_list(raw.get("steps"), f"{where}.steps", out)):
+        spot = f"{where}.steps[{i}]"
+        if not isinstance(step, Mapping) or step.get("notify") not in _NOTIFY:
+            out.add(spot, "needs after: DURATION or next-opening, and notify: one of "
+                    + ", ".join(_NOTIFY))
+            continue
+        out.unknown_keys(spot, step, {"after", "notify"})
+        notify = cast(Notify, step["notify"])
+        if step.get("after") == "next-opening":
+            steps.append(RoutineStep(None, notify))
+            continue
+        after = _duration(f"{spot}.after", step.get("after"), out)
+        if after:
+            steps.append(RoutineStep(after, notify))
+    # Written in order: a next-opening step counts from the step before it.
+    return tuple(steps)
 
 
 def _durations(where: str, raw: object, out: _Collector) -> list[timedelta]:

@@ -108,7 +108,9 @@ async def a_month_of_work(client, work, clock, twilio, sms) -> None:
     number = re.match(r"CMS TAKEDOWN #(\d+)", reminder)[1]
     assert "confirmed" in (await sms(LUIS, f"{number}A"))
     clock.advance(timedelta(hours=24))
-    await work()  # NYPD-2's 24h check-in, and the plan's day-1 reminder
+    await work()  # the plan's day-1 reminder (Sunday 10:00)
+    clock.set_local(2, 10, 0)
+    await work()  # NYPD-2's 24h check-in: due Sunday night, sent at Monday's opening
     checkin = [m.body for m in twilio.sent_to(GRACE) if m.body.startswith("CMS FOLLOW-UP")]
     assert checkin and checkin[0].startswith("CMS FOLLOW-UP #2 (24h)")
     assert (await sms(GRACE, "2N all calm on the block")) == "CMS: note added to #2."

@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.clock import from_start
+from tests.clock import NEW_YORK, from_start
 from tests.conftest import API_TOKEN, STAFF_FROM
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -101,33 +101,83 @@ async def test_need_reaches_the_supervisor_and_coordinators_at_once(client, work
     assert ("Luis Feliz", "need support") in await timeline(client)
 
 
-async def test_the_follow_up_goes_to_those_who_responded_at_24_hours(client, work, twilio, sms,
-                                                                      clock):
+async def test_the_follow_up_goes_to_those_who_responded_at_the_next_opening(
+        client, work, twilio, sms, clock):
+    # A Saturday 23:15 shooting: its 24 h follow-up falls at Sunday 23:15, outside routine
+    # hours (10:00-20:00 by default), so it goes out on Monday at 10:00.
     await alert(client, work)
     await sms(LUIS, "1S")  # on scene counts as a response (and as an acknowledgement)
     await sms(LUIS, "1K")
-    clock.advance(timedelta(hours=23, minutes=59))
+    clock.advance(timedelta(hours=24, minutes=5))
     await work()
     assert not any("FOLLOW-UP" in body for body in bodies(twilio, LUIS))
-    clock.advance(timedelta(minutes=2))
+    clock.set_local(2, 10, 0)
     await work()
     checkin = [body for body in bodies(twilio, LUIS) if "FOLLOW-UP" in body]
     assert len(checkin) == 1 and checkin[0].startswith("CMS FOLLOW-UP #1 (24h)")
     assert not any("FOLLOW-UP" in body for body in bodies(twilio, GRACE))
     _, reply = await sms(LUIS, "1N family says things are calm")
     assert reply == "CMS: note added to #1."
-    clock.advance(timedelta(minutes=30))
+    clock.advance(timedelta(hours=2, minutes=30))
     await work()
     assert not any("OVERDUE" in body for body in bodies(twilio, VICTOR))
 
 
-async def test_an_unanswered_follow_up_escalates_like_an_alert(client, work, twilio, sms, clock):
-    await alert(client, work)
-    await sms(LUIS, "1A")
-    clock.advance(timedelta(hours=24, minutes=11))
+def overdue(twilio, number):
+    return [body for body in bodies(twilio, number) if body.startswith("CMS FOLLOW-UP OVERDUE")]
+
+
+async def test_a_2am_shootings_follow_up_waits_for_10am_and_never_pages_coordinators_at_night(
+        client, work, twilio, sms, clock):
+    clock.set_local(1, 2, 0)  # Sunday 02:00
+    night = {**BRONX, "id": "NYPD-2AM",
+             "occurred_at": (clock() - timedelta(minutes=5)).astimezone(NEW_YORK).isoformat()}
+    await alert(client, work, night)
+    await sms(LUIS, "1A")  # the live alert is answered; its follow-up is not
+    clock.set_local(2, 2, 1)  # Monday 02:01, 24 h on
     await work()
-    await work()  # the check-in, then its first escalation step, ten minutes on
-    assert any(body.startswith("CMS FOLLOW-UP OVERDUE #1 (24h") for body in bodies(twilio, VICTOR))
+    assert not any("FOLLOW-UP" in body for body in bodies(twilio, LUIS))
+    clock.set_local(2, 10, 0)
+    await work()
+    assert [b for b in bodies(twilio, LUIS) if b.startswith("CMS FOLLOW-UP #1 (24h)")]
+    clock.set_local(2, 11, 59)
+    await work()
+    assert not overdue(twilio, VICTOR)
+    clock.set_local(2, 12, 0)  # two hours after the check-in: the supervisor
+    await work()
+    assert len(overdue(twilio, VICTOR)) == 1
+    assert not overdue(twilio, DANA) and not overdue(twilio, SAM)
+    for hour in (21, 23):  # Monday night
+        clock.set_local(2, hour, 0)
+        await work()
+    clock.set_local(3, 3, 0)
+    await work()
+    clock.set_local(3, 9, 59)
+    await work()
+    assert not overdue(twilio, DANA) and not overdue(twilio, SAM)
+    clock.set_local(3, 10, 0)  # Tuesday's opening: the coordinators
+    await work()
+    assert len(overdue(twilio, DANA)) == 1 and len(overdue(twilio, SAM)) == 1
+    # Every routine page any coordinator got went out inside routine hours.
+    for number in (DANA, SAM):
+        for message in twilio.sent_to(number):
+            if "FOLLOW-UP" in message.body:
+                assert 10 <= message.date_created.astimezone(NEW_YORK).hour < 20
+
+
+async def test_a_shooting_at_3pm_gets_its_follow_up_at_3pm_the_next_day(client, work, twilio,
+                                                                        sms, clock):
+    clock.set_local(1, 15, 0)  # Sunday 15:00
+    afternoon = {**BRONX, "id": "NYPD-3PM",
+                 "occurred_at": (clock() - timedelta(minutes=5)).astimezone(NEW_YORK).isoformat()}
+    await alert(client, work, afternoon)
+    await sms(LUIS, "1A")
+    clock.set_local(2, 14, 59)
+    await work()
+    assert not any("FOLLOW-UP" in body for body in bodies(twilio, LUIS))
+    clock.set_local(2, 15, 0)
+    await work()
+    assert [b for b in bodies(twilio, LUIS) if b.startswith("CMS FOLLOW-UP #1 (24h)")]
 
 
 async def test_a_member_on_scene_who_does_not_check_out_is_reported_to_the_supervisor(

@@ -80,12 +80,20 @@ async def test_reminders_are_answered_by_text_and_reports_land_on_the_plan(clien
     assert twilio.sent_to(LEE) == []  # confirmed: no escalation
 
 
-async def test_an_unanswered_reminder_escalates_like_an_alert(client, work, twilio, plan, clock):
+async def test_an_unanswered_reminder_escalates_on_the_routine_policy(client, work, twilio, plan,
+                                                                      clock):
     await plan()
-    await until(clock, work, 1, 18, 1)
-    clock.advance(timedelta(minutes=10))
-    await work()
-    assert twilio.sent_to(LEE)[0].body.startswith("CMS ESCALATION #1: no ack after 10 min")
+    await until(clock, work, 1, 18, 1)  # Sunday 18:01: day 0 goes out
+    await until(clock, work, 1, 19, 59)
+    assert twilio.sent_to(LEE) == []  # no 10-minute escalation for a routine reminder
+    await until(clock, work, 1, 23, 0)  # two hours on is after 20:00: not at night either
+    assert twilio.sent_to(LEE) == []
+    await until(clock, work, 2, 9, 59)
+    assert twilio.sent_to(LEE) == []
+    await until(clock, work, 2, 10, 1)  # the step moved to Monday's opening: the supervisor
+    told = twilio.sent_to(LEE)
+    assert len(told) == 1 and told[0].body.startswith("CMS ESCALATION #")
+    assert told[0].date_created.astimezone(NEW_YORK).hour == 10
 
 
 @pytest.mark.parametrize("reference", ["TD-99", "TD-\u00b2", "TD-" + "9" * 5000, "plan"])

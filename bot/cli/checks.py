@@ -6,13 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
+from alerts.site_warnings import site_warnings
 from bot.config.geojson import Layer, LayerError, load_layer
 from bot.config.settings import Settings
 from bot.config.sites_file import SitesFileError, load_sites
 
 
 def sites_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Validate a sites file and its layers; print every problem with its line; 1 if any."""
+    """Validate a sites file and its layers; print every problem with its line; 1 if any.
+
+    Warnings (members with no shifts, coordinators with no rotation) leave the status at 0.
+    """
     path: Path = args.file
     try:
         loaded = load_sites(path, settings.timezone)
@@ -34,6 +38,8 @@ def sites_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {team.id}: {len(team.members)} members ({len(on_call)} paged first), "
               f"geofences {', '.join(team.geofences)}, buffer {team.buffer_m:g} m, "
               f"Slack {team.slack_channel or '-'}")
+    for warning in site_warnings(sites):  # worth knowing, not wrong: the exit status stays 0
+        print(f"{path}: warning: {warning}")
     return 0
 
 

@@ -3,7 +3,8 @@
 A real team escalates after 10 and 20 minutes and follows up a day and three days after a
 shooting; a demo watched for five minutes would show none of it. The demo therefore runs on a
 copy of the sites file (written under CMSBOT_HOME) whose escalation steps come ten times
-sooner, whose follow-ups come after 3 and 6 minutes and whose safety check-outs after 5.
+sooner, whose follow-ups come after 3 and 6 minutes, at any hour and escalating as fast as
+alerts, and whose safety check-outs after 5.
 `cmsbot demo --real-pace` runs on the file as it is.
 """
 
@@ -38,6 +39,10 @@ def paced_sites(source: Path, sites: Sites, home: Path) -> Path:
             "steps": [{"after": _written(step.after / ESCALATION_SPEEDUP), "notify": step.notify}
                       for step in team.escalation.steps]}
         entry["followups"] = [_written(delay) for delay in FOLLOWUPS]
+        # Routine hours would hold a night demo's follow-ups until 10:00: in the demo, routine
+        # work runs at any hour and escalates at the paced alert's steps.
+        entry["routine_hours"] = "00:00-24:00"
+        entry["routine_escalation"] = {"steps": entry["escalation"]["steps"]}
         entry["safety_checkout"] = _written(SAFETY_CHECKOUT)
     target = home / PACED_NAME
     target.write_text(f"# Written by `cmsbot demo` from {source}: the same sites, with the demo's "

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -133,12 +133,14 @@ class Ingest(UseCase):
         keys = await insert_messages(conn, messages, now, fresh=True)
         await incidents.add_routing_events(conn, incident, plan, now)
         await incidents.add_links(conn, incident.id, links, now)
-        due = await chains.create(conn, incident.id, _chains(teams, now), fresh=True)
+        due = await chains.create(conn, incident.id, _chains(teams, now, self.sites.tz),
+                                 fresh=True)
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)
         return outcome, Work(sends=keys, steps=due, urgent=True)
 
 
-def _chains(teams: Sequence[Team], now: datetime) -> list[ChainPlan]:
-    """Each team's escalation chain and its follow-ups, all counted from now."""
-    return [plan for team in teams for plan in (alert_chain(team, now), *followup_chains(team, now))]
+def _chains(teams: Sequence[Team], now: datetime, tz: tzinfo) -> list[ChainPlan]:
+    """Each team's escalation chain (any hour) and its follow-ups (in routine hours)."""
+    return [plan for team in teams
+            for plan in (alert_chain(team, now), *followup_chains(team, now, tz))]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import Due, alert_chain
+from alerts.chains import Due, reminder_chain
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
 from alerts.playbooks import PlaybookStep, fill
@@ -118,7 +118,7 @@ class StepRunner(UseCase):
         await add_event(conn, subject_id, now, "cmsbot", "reminder sent", "sms",
                         ("LATE: " if late else "") + "to " + ", ".join(p.name for p in people),
                         team.id)
-        due = await chains.create(conn, subject_id, [alert_chain(team, now)])
+        due = await chains.create(conn, subject_id, [reminder_chain(team, now, self.sites.tz)])
         return subject_id, keys, due
 
     async def _ask_approval(self, conn: AsyncConnection, plan: Plan, step: Step, team: Team,

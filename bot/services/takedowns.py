@@ -7,6 +7,7 @@ takedown up to a week back) are listed and sent only when a coordinator confirms
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,6 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.numbered_ids import id_number
+from alerts.playbooks import PlaybookStep
+from alerts.routine_hours import next_opening
 from alerts.sites import Person
 from alerts.states import IncidentStatus, StepStatus
 from alerts.takedown_plans import Plan, PlanView, Step
@@ -62,7 +65,7 @@ class Planner(UseCase):
                      "audience": step.audience, "at": at, "text": step.text,
                      "status": _initial_status(at, now, confirm_past)}
                     for team_id in area.team_ids
-                    for position, step, at in schedule(takedown_date, steps, self.sites.tz)]
+                    for position, step, at in self._schedule_for(team_id, takedown_date, steps)]
             stored = await db.insert_steps(conn, rows)
             await db.add_event(conn, plan_id, now, created_by, "planned",
                                _planned_detail(area, takedown_date, note))
@@ -80,7 +83,7 @@ class Planner(UseCase):
             for step in await db.steps(conn, plan.id):
                 # Shift the wall-clock time, not the UTC instant: 10:00 stays 10:00 across DST.
                 local = step.at.astimezone(self.sites.tz).replace(tzinfo=None) + shift
-                at = wall_clock(local, self.sites.tz)
+                at = self._routine(step.team_id, wall_clock(local, self.sites.tz))
                 status = StepStatus.SCHEDULED if at >= now else StepStatus.PAST
                 if await db.move_step(conn, step.id, status, at=at):  # sent ones stay as they were
                     moved.append(step.id)
@@ -153,6 +156,16 @@ class Planner(UseCase):
         if plan.cancelled_at is not None:
             raise TakedownError("id", f"{plan.name} was cancelled")
         return plan
+
+    def _schedule_for(self, team_id: str, takedown_date: date,
+                      steps: Sequence[PlaybookStep]) -> list[tuple[int, PlaybookStep, datetime]]:
+        return [(position, step, self._routine(team_id, at))
+                for position, step, at in schedule(takedown_date, steps, self.sites.tz)]
+
+    def _routine(self, team_id: str, at: datetime) -> datetime:
+        # Reminders are routine: one due outside the team's routine hours waits for the opening.
+        team = self.sites.find_team(team_id)
+        return next_opening(at, team.routine_hours, self.sites.tz) if team else at
 
     async def _schedule(self, steps: list[Step], now: datetime) -> None:
         waiting = [s for s in steps if s.status == StepStatus.SCHEDULED]

@@ -7,6 +7,7 @@ from alerts.chains import (
     alert_chain,
     checkout_chain,
     followup_chains,
+    reminder_chain,
     step_recipients,
     steps_from_json,
     steps_to_json,
@@ -24,12 +25,32 @@ def test_an_alert_chain_follows_the_team_policy():
     assert chain.first_at == ALERTED + timedelta(minutes=10)
 
 
-def test_follow_ups_check_in_at_their_time_then_escalate_from_there():
-    first, second = followup_chains(SITES.team("eny"), ALERTED)
-    assert (first.subject, first.started_at) == ("24h", ALERTED + timedelta(hours=24))
+def test_follow_ups_check_in_at_the_next_opening_of_routine_hours_then_escalate_slowly():
+    # Due Sunday 23:15 local: outside 10:00-20:00, so the check-in waits for Monday 10:00.
+    first, second = followup_chains(SITES.team("eny"), ALERTED, NY)
+    monday_ten = datetime(2026, 7, 6, 10, 0, tzinfo=NY)
+    assert (first.subject, first.started_at) == ("24h", monday_ten)
     assert second.subject == "72h"
-    assert [s.action for s in first.steps] == ["checkin", "supervisor", "coordinators"]
-    assert first.first_at == ALERTED + timedelta(hours=24)
+    assert [(s.after, s.action) for s in first.steps] == [
+        (timedelta(0), "checkin"), (timedelta(hours=2), "supervisor"),
+        (timedelta(hours=24), "coordinators")]  # the next morning's opening
+    assert first.first_at == monday_ten
+
+
+def test_a_follow_up_due_in_routine_hours_goes_out_on_time():
+    afternoon = datetime(2026, 7, 5, 15, 0, tzinfo=NY)
+    first, _ = followup_chains(SITES.team("eny"), afternoon, NY)
+    assert first.first_at == afternoon + timedelta(hours=24)
+
+
+def test_a_takedown_reminder_escalates_on_the_routine_policy():
+    sent = datetime(2026, 7, 6, 19, 0, tzinfo=NY)
+    chain = reminder_chain(SITES.team("eny"), sent, NY)
+    assert chain.started_at == sent
+    # Two hours on is 21:00: the supervisor is told at 10:00, the coordinators a day later.
+    assert [(sent + s.after, s.action) for s in chain.steps] == [
+        (datetime(2026, 7, 7, 10, 0, tzinfo=NY), "supervisor"),
+        (datetime(2026, 7, 8, 10, 0, tzinfo=NY), "coordinators")]
 
 
 def test_a_checkout_timer_runs_the_teams_safety_limit():

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineStep
 from alerts.sites_parse import SitesError, parse_sites
 from tests.alerts.sitebuilder import LAYERS, NY, SITES, member, sites_data
 
@@ -147,3 +148,32 @@ def test_a_coordinator_with_a_bad_phone_is_told_about_the_phone_only():
     data = sites_data()
     data["coordinators"] = [{"name": "Dana Reyes", "phone": "555"}]
     assert problems(data) == {"coordinators[0].phone": 'phone "555" is not a valid number'}
+
+
+def test_routine_hours_and_escalation_default_and_can_be_written():
+    eny = SITES.team("eny")
+    assert (eny.routine_hours.text, eny.routine_escalation) == ("10:00-20:00",
+                                                               DEFAULT_ROUTINE_STEPS)
+    data = sites_data()
+    data["teams"][0].update(routine_hours="09:00-17:30", routine_escalation={"steps": [
+        {"after": "1h", "notify": "supervisor"}, {"after": "next-opening", "notify": "team"}]})
+    team = parse_sites(data, LAYERS, NY).team("eny")
+    assert team.routine_hours.text == "09:00-17:30"
+    assert team.routine_escalation == (RoutineStep(timedelta(hours=1), "supervisor"),
+                                       RoutineStep(None, "team"))
+
+
+@pytest.mark.parametrize(("change", "where", "says"), [
+    ({"routine_hours": "22:00-06:00"}, "teams[0].routine_hours", "no overnight windows"),
+    ({"routine_hours": "10-20"}, "teams[0].routine_hours", "write e.g. '10:00-20:00'"),
+    ({"routine_escalation": [{"after": "2h"}]}, "teams[0].routine_escalation",
+     "must be a mapping with steps"),
+    ({"routine_escalation": {"steps": [{"after": "soon", "notify": "supervisor"}]}},
+     "teams[0].routine_escalation.steps[0].after", "is not a duration"),
+    ({"routine_escalation": {"steps": [{"after": "2h", "notify": "mayor"}]}},
+     "teams[0].routine_escalation.steps[0]", "next-opening"),
+])
+def test_bad_routine_hours_or_escalation_are_refused_at_their_place(change, where, says):
+    data = sites_data()
+    data["teams"][0].update(change)
+    assert says in problems(data)[where]

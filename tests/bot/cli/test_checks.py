@@ -33,7 +33,12 @@ def layer(tmp_path: Path) -> Path:
 
 def test_the_sample_sites_file_checks_out(settings, capsys):
     assert run(settings, "sites", "check", str(SAMPLE_SITES)) == 0
-    assert "OK: 4 teams, 11 members, 2 coordinators" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK: 4 teams, 11 members, 2 coordinators" in out
+    # Warnings, not problems: the status stays 0.
+    assert (f"{SAMPLE_SITES}: warning: teams[0] man-up-eny: 3 member(s) with no shifts, paged at "
+            "any hour: Ray Ortiz, Andre Mills, Lee Park") in out
+    assert f"{SAMPLE_SITES}: warning: coordinators: 2 coordinators and no rotation" in out
 
 
 def test_every_problem_is_reported_with_its_line(settings, tmp_path, layer, capsys):

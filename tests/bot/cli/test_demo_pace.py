@@ -22,6 +22,10 @@ def test_the_paced_copy_escalates_ten_times_sooner_and_follows_up_after_minutes(
         timedelta(minutes=1), timedelta(minutes=2)]
     assert {team.followups for team in paced.teams} == {(timedelta(minutes=3), timedelta(minutes=6))}
     assert {team.safety_checkout for team in paced.teams} == {timedelta(minutes=5)}
+    # A demo run at night still shows its follow-ups and their escalation within minutes.
+    assert {team.routine_hours.text for team in paced.teams} == {"00:00-24:00"}
+    assert [(s.after, s.notify) for s in eny.routine_escalation] == [
+        (timedelta(minutes=1), "supervisor"), (timedelta(minutes=2), "coordinators")]
 
 
 def test_the_paced_copy_keeps_teams_people_catchments_and_layers(tmp_path: Path):

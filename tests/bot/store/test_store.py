@@ -219,7 +219,7 @@ async def test_open_near_reads_the_open_incidents_around_the_place_and_time_only
 
 async def test_a_new_incidents_chains_are_stored_each_with_its_own_id_and_start(engine):
     team = SITES.team("eny")
-    plans = [alert_chain(team, NOW), *followup_chains(team, NOW)]
+    plans = [alert_chain(team, NOW), *followup_chains(team, NOW, SITES.tz)]
     async with engine.begin() as conn:
         await incidents.insert(conn, incident("I-1"), False, NOW)
         # A plan repeated for the same key is stored once: the first one wins.
