@@ -173,7 +173,7 @@ async def test_a_downgrade_drops_the_checks_and_keeps_the_rows(empty_engine: Asy
     await upgrade(empty_engine)
     await insert(empty_engine, rows.revision_0004()[:2])
     await downgrade(empty_engine, "0004")
-    assert await pending(empty_engine) == ["0005", "0006"]  # still at 0004
+    assert (await pending(empty_engine))[0] == "0005"  # still at 0004, whatever came since
     await insert(empty_engine, [(deliveries, rows.delivery("k-old", "queued"))])
     async with empty_engine.connect() as conn:
         assert await conn.scalar(select(metadata.tables["incidents"].c.status)
@@ -186,6 +186,6 @@ async def test_an_unknown_legacy_state_stops_the_upgrade_and_names_it(
     await insert(empty_engine, [(deliveries, rows.delivery("k-odd", "resent"))])
     with pytest.raises(RuntimeError, match=r"deliveries\.status 'resent' \(1 rows\)"):
         await upgrade(empty_engine)
-    assert await pending(empty_engine) == ["0005", "0006"]  # still at 0004
+    assert (await pending(empty_engine))[0] == "0005"  # still at 0004, whatever came since
     async with empty_engine.connect() as conn:
         assert await conn.scalar(select(deliveries.c.status)) == "resent"
