@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from alerts.durations import format_duration
 from alerts.sites import Sites
 
 ESCALATION_SPEEDUP = 10
@@ -61,8 +62,5 @@ def describe(sites: Sites) -> str:
 
 
 def _written(delay: timedelta) -> str:
-    """A duration as the sites file writes it: whole minutes where it can, else seconds."""
-    seconds = max(1, int(delay.total_seconds()))
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
+    # A step sped up below a second would be written "0s", which no sites file accepts.
+    return format_duration(max(delay, timedelta(seconds=1)))

@@ -8,6 +8,7 @@ nobody need redraw a Slack post for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -129,15 +130,22 @@ async def _count_acks(conn: AsyncConnection, act: Act) -> None:
 
 
 async def _notify_others(conn: AsyncConnection, act: Act) -> list[str]:
-    # Slack-only people (no phone: "slack:U...") saw it in the post; they get no SMS.
     others = [p for p in await all_pages(conn, act.page.incident_id)
-              if p.phone != act.page.phone and p.open and p.acked_at is None
-              and p.phone.startswith("+")]
+              if p.open and p.acked_at is None]
+    return await _text_others(conn, act, "ack", others, lambda p: ack_notice(
+        act.incident, p.number, act.page.name, act.team_name, act.now, act.sites.tz))
+
+
+async def _text_others(conn: AsyncConnection, act: Act, what: str, others: list[Page],
+                       body: Callable[[Page], str]) -> list[str]:
+    """Tell the others paged (not the member acting) what they did, by SMS, once each."""
+    # Slack-only people (no phone: "slack:U...") saw it in the post; they get no SMS.
+    kind = f"{what}-notice"
     messages = [Outbound(
-        key=delivery_key(f"{act.page.incident_id}:ack:{act.page.phone}", "ack-notice", "sms", p.phone),
-        incident_id=act.page.incident_id, kind="ack-notice", channel="sms", recipient=p.phone,
-        body=ack_notice(act.incident, p.number, act.page.name, act.team_name, act.now, act.sites.tz),
-        recipient_name=p.name, team_id=p.team_id) for p in others]
+        key=delivery_key(f"{act.page.incident_id}:{what}:{act.page.phone}", kind, "sms", p.phone),
+        incident_id=act.page.incident_id, kind=kind, channel="sms", recipient=p.phone,
+        body=body(p), recipient_name=p.name, team_id=p.team_id)
+        for p in others if p.phone != act.page.phone and p.phone.startswith("+")]
     return await insert_messages(conn, messages, act.now)
 
 
@@ -322,22 +330,14 @@ async def cant_go(conn: AsyncConnection, act: Act) -> Done:
                     f"#{page.number}", page.team_id)
     work = Work()
     if page.team_id is not None:
-        for chain in await chains.of_incident(conn, page.incident_id, page.team_id, "alert"):
-            pulled = await chains.pull_forward(conn, chain, act.now)
-            if pulled:
-                work.steps.append(pulled)
+        work.steps = await chains.pull_team_forward(conn, page.incident_id, page.team_id, act.now)
         if work.steps:
             await add_event(conn, page.incident_id, act.now, "cmsbot", "escalating now", "system",
                             f"{page.name} can't go", page.team_id)
     others = [p for p in await all_pages(conn, page.incident_id)
-              if p.phone != page.phone and p.open and p.team_id == page.team_id
-              and p.phone.startswith("+")]
-    messages = [Outbound(
-        key=delivery_key(f"{page.incident_id}:cant:{page.phone}", "cant-notice", "sms", p.phone),
-        incident_id=page.incident_id, kind="cant-notice", channel="sms", recipient=p.phone,
-        body=cant_go_notice(act.incident, p.number, page.name, act.team_name),
-        recipient_name=p.name, team_id=p.team_id) for p in others]
-    work.sends += await insert_messages(conn, messages, act.now)
+              if p.open and p.team_id == page.team_id]
+    work.sends = await _text_others(conn, act, "cant", others, lambda p: cant_go_notice(
+        act.incident, p.number, page.name, act.team_name))
     return Done(replace(act.result("cant"), escalated=bool(work.steps)), work)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import Due, step_recipients
+from alerts.chains import step_recipients
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
 from alerts.routing import Recipient
@@ -59,13 +59,10 @@ class Escalator(UseCase):
         """Make a team's next escalation step due now; False if it has nothing left to do."""
         now = self.clock()
         async with self.engine.begin() as conn:
-            due: list[Due] = []
-            for chain in await chains.of_incident(conn, incident_id, team_id, "alert"):
-                pulled = await chains.pull_forward(conn, chain, now)
-                if pulled:
-                    due.append(pulled)
-                    await add_event(conn, incident_id, now, "cmsbot", "escalating now", "system",
-                                    "an alert did not reach its person", team_id)
+            due = await chains.pull_team_forward(conn, incident_id, team_id, now)
+            if due:
+                await add_event(conn, incident_id, now, "cmsbot", "escalating now", "system",
+                                "an alert did not reach its person", team_id)
         await hand_off(self.redis, Work(steps=due), now)
         return bool(due)
 

@@ -150,6 +150,15 @@ async def pull_forward(conn: AsyncConnection, chain: Chain, now: datetime) -> Du
     return Due(chain.id, chain.next_step, now)
 
 
+async def pull_team_forward(conn: AsyncConnection, incident_id: str, team_id: str,
+                            now: datetime) -> list[Due]:
+    """Make the next step of a team's alert escalation due now; what is due (none when the
+    chain has nothing left to do)."""
+    pulled = [await pull_forward(conn, chain, now)
+              for chain in await of_incident(conn, incident_id, team_id, "alert")]
+    return [due for due in pulled if due is not None]
+
+
 async def extend(conn: AsyncConnection, chain: Chain, at: datetime) -> Due | None:
     """Push a live chain's next step to `at`, as a new last step (see alerts.chains.extended)."""
     if not chain.live or not chain.steps:
