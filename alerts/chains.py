@@ -13,22 +13,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
+from alerts.contacts import SMS_ONLY, Contact
 from alerts.durations import format_duration
 from alerts.routine_hours import next_opening, routine_times
 from alerts.routing import Recipient
 from alerts.shifts import on_shift
 from alerts.sites import Escalation, Member, Sites, Team
 
-ChainKind = Literal["alert", "followup", "checkout"]
-StepAction = Literal["checkin", "supervisor", "coordinators", "team"]
+# "repage": a live alert's call to the members paged who have not acknowledged it, a chain of
+# its own so that a can't-go or an undelivered text still pulls the escalation forward.
+ChainKind = Literal["alert", "repage", "followup", "checkout"]
+StepAction = Literal["checkin", "supervisor", "coordinators", "team", "repage"]
 
 
 @dataclass(frozen=True)
 class ChainStep:
-    """Do `action` when `after` has passed since the chain started."""
+    """Do `action` when `after` has passed since the chain started, reaching people `via`."""
 
     after: timedelta
     action: StepAction
+    via: tuple[Contact, ...] = SMS_ONLY
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,17 @@ class ChainPlan:
 
 def alert_chain(team: Team, alerted_at: datetime) -> ChainPlan:
     """Escalation of a team's alert, per the team's policy."""
-    steps = tuple(ChainStep(step.after, step.notify) for step in team.escalation.steps)
+    steps = tuple(ChainStep(step.after, step.notify, step.via) for step in team.escalation.steps)
     return ChainPlan("alert", team.id, "", alerted_at, steps)
+
+
+def repage_chain(team: Team, alerted_at: datetime) -> ChainPlan | None:
+    """The call to those who have not acknowledged a live alert, `repage_after` it went out
+    (None: the team takes no calls)."""
+    if team.repage_after is None:
+        return None
+    return ChainPlan("repage", team.id, "", alerted_at,
+                     (ChainStep(team.repage_after, "repage", ("voice",)),))
 
 
 def followup_chains(team: Team, alerted_at: datetime, tz: tzinfo) -> list[ChainPlan]:
@@ -99,28 +112,41 @@ def _hours(delay: timedelta) -> str:
 
 
 def checkout_chain(team: Team, phone: str, on_scene_at: datetime) -> ChainPlan:
-    """The safety timer started when a member goes on scene."""
-    return ChainPlan("checkout", team.id, phone, on_scene_at,
-                     (ChainStep(team.safety_checkout, "supervisor"),))
+    """The safety timer started when a member goes on scene: when it runs out the supervisor
+    is texted and called, and `checkout_escalation` later the coordinators are."""
+    return ChainPlan("checkout", team.id, phone, on_scene_at, _timer_steps(team,
+                                                                           team.safety_checkout))
 
 
-def extended(chain_steps: Sequence[ChainStep], started_at: datetime,
-             at: datetime) -> tuple[ChainStep, ...]:
-    """A check-out chain's steps with its last step again, due at `at`: a new step (and so a
-    new job) rather than the old one moved, so the job already scheduled finds itself stale."""
-    return (*chain_steps, ChainStep(at - started_at, chain_steps[-1].action))
+def _timer_steps(team: Team, due: timedelta) -> tuple[ChainStep, ...]:
+    both: tuple[Contact, ...] = ("sms", "voice")
+    return (ChainStep(due, "supervisor", both),
+            ChainStep(due + team.checkout_escalation, "coordinators", both))
+
+
+def extended(chain_steps: Sequence[ChainStep], started_at: datetime, at: datetime,
+             team: Team | None) -> tuple[ChainStep, ...]:
+    """A check-out chain's steps with the timer again, due at `at`: new steps (and so new
+    jobs) rather than the old ones moved, so the jobs already scheduled find themselves stale.
+    Without the team (gone from the sites file), its last step again."""
+    if team is None:
+        last = chain_steps[-1]
+        return (*chain_steps, ChainStep(at - started_at, last.action, last.via))
+    return (*chain_steps, *_timer_steps(team, at - started_at))
 
 
 def steps_to_json(steps: Sequence[ChainStep]) -> list[list[object]]:
-    """Steps as stored: [[seconds, action], ...]."""
-    return [[int(step.after.total_seconds()), step.action] for step in steps]
+    """Steps as stored: [[seconds, action, [via, ...]], ...]."""
+    return [[int(step.after.total_seconds()), step.action, list(step.via)] for step in steps]
 
 
 def steps_from_json(data: object) -> tuple[ChainStep, ...]:
     """The inverse of `steps_to_json`."""
     if not isinstance(data, list):
         return ()
-    return tuple(ChainStep(timedelta(seconds=int(item[0])), item[1]) for item in data)
+    # Steps stored before calls existed have no via: they were texts.
+    return tuple(ChainStep(timedelta(seconds=int(item[0])), item[1],
+                           tuple(item[2]) if len(item) > 2 else SMS_ONLY) for item in data)
 
 
 def step_recipients(action: StepAction, team: Team | None, sites: Sites, now: datetime,

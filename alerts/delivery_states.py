@@ -54,7 +54,11 @@ UNSENT = frozenset(DeliveryStatus) - FINAL
 # "partially_delivered" concern scheduled and multi-part messages, which we do not send.
 # Twilio's "sending" must never become ours: ours means a worker holds the claim.
 _TWILIO = {"sent": _D.SENT, "delivered": _D.DELIVERED, "undelivered": _D.UNDELIVERED,
-           "failed": _D.FAILED, "read": _D.READ}
+           "failed": _D.FAILED, "read": _D.READ,
+           # A call's CallStatus once it ends: "completed" was picked up (by a person or a
+           # voicemail box); "busy" and "no-answer" rang nobody awake. "canceled" is ours to
+           # send only, which we never do; queued, ringing, in-progress say nothing final.
+           "completed": _D.DELIVERED, "busy": _D.UNDELIVERED, "no-answer": _D.UNDELIVERED}
 
 
 def from_twilio(message_status: str) -> DeliveryStatus | None:

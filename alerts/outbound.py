@@ -15,7 +15,7 @@ from alerts.sites import Sites
 from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import linked_line
 
-Channel = Literal["sms", "slack"]
+Channel = Literal["sms", "slack", "voice"]
 Sender = Literal["staff", "resident"]
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from shapely.geometry.base import BaseGeometry
 
+from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact
 from alerts.geofence import GeofenceIndex
 from alerts.playbooks import PlaybookStep
 from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineHours, RoutineStep
@@ -31,6 +32,8 @@ class Member:
     languages: tuple[str, ...] = ("en",)
     shifts: tuple[Shift, ...] = ()
     slack_user: str | None = None
+    # How they are reached, in order: a call repages an alert they have not acknowledged.
+    contact: tuple[Contact, ...] = DEFAULT_CONTACT
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class EscalationStep:
 
     after: timedelta
     notify: Notify
+    via: tuple[Contact, ...] = SMS_ONLY
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class Team:
     routine_hours: RoutineHours = field(default_factory=RoutineHours)
     routine_escalation: tuple[RoutineStep, ...] = DEFAULT_ROUTINE_STEPS
     safety_checkout: timedelta = timedelta(minutes=90)
+    # After a safety timer runs out (the supervisor told), the coordinators are told this later.
+    checkout_escalation: timedelta = timedelta(minutes=15)
+    # A live alert not acknowledged this long after it went out calls those who list voice.
+    repage_after: timedelta | None = timedelta(minutes=3)
     # Automatic area notices to residents after a verified shooting: off unless asked for.
     resident_notices: bool = False
     resident_delay: timedelta = timedelta(minutes=30)

@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact, ContactError, parse_contact
 from alerts.durations import DurationError, parse_duration
 from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
 from alerts.phone import PhoneError, normalise
@@ -50,8 +51,9 @@ _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
              "takedown_playbooks", "resident_support"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
               "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
-              "resources", "routine_hours", "routine_escalation"}
-_MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user"}
+              "resources", "routine_hours", "routine_escalation", "checkout_escalation",
+              "repage_after"}
+_MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user", "contact"}
 _NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
 
 # One layer's features by id, in lon/lat; or, when it could not be read, why not.
@@ -285,6 +287,10 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
                                                raw.get("routine_escalation"), out),
         safety_checkout=_duration(f"{where}.safety_checkout", raw.get("safety_checkout", "90m"),
                                   out) or timedelta(minutes=90),
+        checkout_escalation=_duration(f"{where}.checkout_escalation",
+                                      raw.get("checkout_escalation", "15m"), out)
+        or timedelta(minutes=15),
+        repage_after=_repage_after(f"{where}.repage_after", raw.get("repage_after", "3m"), out),
         resident_notices=_flag(raw, "resident_notices", where, out),
         resident_delay=_duration(f"{where}.resident_delay", raw.get("resident_delay", "30m"),
                                  out) or timedelta(minutes=30),
@@ -393,8 +399,25 @@ def _members(where: str, raw: object, out: _Collector) -> list[Member]:
             name=_text(item, "name", spot, out), phone=phone or "", role=cast(Role, role),
             languages=languages or ("en",), shifts=tuple(shifts),
             slack_user=_slack_user(item.get("slack_user"), f"{spot}.slack_user", out),
+            contact=_contact(f"{spot}.contact", item.get("contact", list(DEFAULT_CONTACT)), out),
         ))
     return members
+
+
+def _contact(where: str, raw: object, out: _Collector, *, need_sms: bool = True,
+             ) -> tuple[Contact, ...]:
+    try:
+        return parse_contact(raw, need_sms=need_sms)
+    except ContactError as exc:
+        out.add(where, str(exc))
+        return DEFAULT_CONTACT if need_sms else SMS_ONLY
+
+
+def _repage_after(where: str, raw: object, out: _Collector) -> timedelta | None:
+    """A duration, or `off` (false) for a team that wants no calls."""
+    if raw is False or (isinstance(raw, str) and raw.strip().lower() in ("off", "never")):
+        return None
+    return _duration(where, raw, out) or timedelta(minutes=3)
 
 
 def _escalation(where: str, raw: object, out: _Collector) -> Escalation:
@@ -414,9 +437,11 @@ def _escalation(where: str, raw: object, out: _Collector) -> Escalation:
         if not isinstance(step, Mapping) or step.get("notify") not in _NOTIFY:
             out.add(spot, f"needs after: DURATION and notify: one of {', '.join(_NOTIFY)}")
             continue
+        out.unknown_keys(spot, step, {"after", "notify", "via"})
         after = _duration(f"{spot}.after", step.get("after"), out)
+        via = _contact(f"{spot}.via", step.get("via", ["sms"]), out, need_sms=False)
         if after:
-            steps.append(EscalationStep(after, cast(Notify, step["notify"])))
+            steps.append(EscalationStep(after, cast(Notify, step["notify"]), via))
     return Escalation(required_acks=acks, steps=tuple(sorted(steps, key=lambda s: s.after)))
 
 

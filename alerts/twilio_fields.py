@@ -14,11 +14,12 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-Webhook = Literal["sms", "status"]
+Webhook = Literal["sms", "status", "voice", "gather", "voice-status"]
 
 _HEX32 = "[0-9a-fA-F]{32}"  # Twilio's own pattern for its sids
 _MESSAGE_SID = re.compile(f"(SM|MM){_HEX32}")
 _STATUS = re.compile("[a-z_]{1,24}")  # queued, sent, delivered, partially_delivered, ...
+_CALL_STATUS = re.compile("[a-z-]{1,24}")  # queued, ringing, in-progress, no-answer, busy, ...
 # Each field that has a fixed form, checked whenever it is present.
 _FORMS: Mapping[str, re.Pattern[str]] = {
     "AccountSid": re.compile(f"AC{_HEX32}"),
@@ -31,11 +32,18 @@ _FORMS: Mapping[str, re.Pattern[str]] = {
     "NumMedia": re.compile("[0-9]{1,2}"),
     "NumSegments": re.compile("[0-9]{1,3}"),
     "ErrorCode": re.compile("[0-9]{0,6}"),
+    "CallSid": re.compile(f"CA{_HEX32}"),
+    "CallStatus": _CALL_STATUS,
+    "AnsweredBy": re.compile("[a-z_]{1,24}"),  # human, machine_end_beep, fax, unknown, ...
+    "Digits": re.compile("[0-9*#]{0,32}|hangup|timeout"),
 }
 # What Twilio sends with every inbound SMS and every status callback.
 REQUIRED: Mapping[Webhook, tuple[str, ...]] = {
     "sms": ("AccountSid", "MessageSid", "From", "To", "Body", "NumMedia"),
     "status": ("AccountSid", "MessageSid", "MessageStatus"),
+    "voice": ("AccountSid", "CallSid", "CallStatus", "From", "To"),
+    "gather": ("AccountSid", "CallSid", "CallStatus", "Digits"),
+    "voice-status": ("AccountSid", "CallSid", "CallStatus"),
 }
 
 

@@ -61,17 +61,18 @@ from bot.ops.metrics import register
 log = logging.getLogger(__name__)
 
 RouteClass = Literal["ingest", "api", "dashboard", "slack", "twilio-sms", "twilio-status",
-                     "operators"]
+                     "twilio-voice", "operators"]
 SHEDDING: tuple[RouteClass, ...] = ("ingest", "api", "dashboard", "slack")
-INLINE: tuple[RouteClass, ...] = ("twilio-sms", "twilio-status")
+INLINE: tuple[RouteClass, ...] = ("twilio-sms", "twilio-status", "twilio-voice")
 DEFERRED_KINDS = ("sms", "status")  # an inbound SMS's answer; a delivery status callback
 RETRY_AFTER = "2"
 
 _EXACT: Mapping[str, RouteClass] = {
     "/healthz": "operators", "/readyz": "operators", "/metrics": "operators",
     "/openapi.json": "operators", "/slack/events": "slack", "/twilio/sms": "twilio-sms",
-    "/twilio/status": "twilio-status", "/": "dashboard", "/reports": "dashboard",
-    "/signout": "dashboard", "/static": "dashboard"}
+    "/twilio/status": "twilio-status", "/twilio/voice": "twilio-voice",
+    "/twilio/voice/gather": "twilio-voice", "/twilio/voice/status": "twilio-status",
+    "/": "dashboard", "/reports": "dashboard", "/signout": "dashboard", "/static": "dashboard"}
 _PREFIXES: tuple[tuple[str, RouteClass], ...] = (
     ("/api/", "api"), ("/signin", "dashboard"), ("/dashboard/", "dashboard"),
     ("/static/", "dashboard"))

@@ -67,7 +67,7 @@ def public_view(view: dict[str, Any]) -> dict[str, Any]:
         for p in view["pages"]]
     incident["deliveries"] = [
         {"key": d["key"], "kind": d["kind"], "channel": d["channel"],
-         "recipient": redact(d["recipient"]) if d["channel"] == "sms" else d["recipient"],
+         "recipient": redact(d["recipient"]) if d["channel"] in ("sms", "voice") else d["recipient"],
          "recipient_name": d["recipient_name"], "team": d["team_id"], "status": d["status"],
          "attempts": d["attempts"], "error_code": d["error_code"], "sent_at": d["sent_at"]}
         for d in view["deliveries"]]

@@ -85,8 +85,13 @@ async def status_callback(request: web.Request) -> web.Response:
     database away) a worker applies it, and Twilio still gets its 204 at once.
     """
     form = await verified_form(request, "status")
-    sid, status = form["MessageSid"], form["MessageStatus"]
-    code = form.get("ErrorCode") or None
+    return await apply_status(request, form["MessageSid"], form["MessageStatus"],
+                              form.get("ErrorCode") or None)
+
+
+async def apply_status(request: web.Request, sid: str, status: str,
+                       code: str | None) -> web.Response:
+    """Apply a verified message or call status, here or (no room, no time) in a worker."""
     app = request.app
     async with app[keys.ADMISSION].inline("twilio-status") as free:
         applied = free and await within(app[keys.SETTINGS].reply_budget,

@@ -26,6 +26,7 @@ def lease(provider_timeout: float) -> timedelta:
 # message never arrives a day late.
 MAX_ATTEMPTS = 40
 BACKOFF = (2, 5, 15, 30, 60, 120, 300, 600)
+_PHONES = ("sms", "voice")  # channels whose recipient is a phone number
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ async def deliver(ctx: JobContext, key: str,
         return Again(claim.wait)
     delivery = claim.delivery
     message = delivery.message
-    if message.channel == "sms" and await ctx.deliveries.opted_out(message.recipient, message.sender):
+    # A member who texted STOP asked for no alerts: they are not called either.
+    if message.channel in _PHONES and await ctx.deliveries.opted_out(message.recipient,
+                                                                      message.sender):
         log.warning("%s: %s opted out (STOP); not sent", key, _who(delivery))
         await ctx.deliveries.mark_failed(key, ctx.clock(), "opted-out", "the recipient replied STOP")
         return Failed("opted out")
@@ -106,7 +109,7 @@ async def record_failure(ctx: JobContext, delivery: Delivery, exc: DeliveryError
 
 def _who(delivery: Delivery) -> str:
     message = delivery.message
-    return redact(message.recipient) if message.channel == "sms" else message.recipient
+    return redact(message.recipient) if message.channel in _PHONES else message.recipient
 
 
 def _delay(attempt: int, backoff: tuple[int, ...], retry_after: float | None) -> timedelta:

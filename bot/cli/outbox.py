@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+import textwrap
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -21,15 +22,19 @@ POLL_SECONDS = 0.5
 def format_entry(entry: OutboxEntry, tz_name: str) -> str:
     """One outbox message as a readable block: who got what, by which channel."""
     when = entry.created_at.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S %Z")
-    if entry.channel == "sms":
-        who = f"SMS to {entry.recipient_name or 'unknown'} {redact(entry.recipient)}"
+    if entry.channel in ("sms", "voice"):
+        how = "CALL" if entry.channel == "voice" else "SMS"
+        who = f"{how} to {entry.recipient_name or 'unknown'} {redact(entry.recipient)}"
     else:
         who = f"Slack #{entry.recipient}"
     team = f" [{entry.team_id}]" if entry.team_id else ""
     text = entry.body
     if entry.channel == "slack":  # Slack text is mrkdwn-escaped; show it as Slack would
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    body = "\n".join(f"    | {line}" for line in text.splitlines())
+    lines = text.splitlines()
+    if entry.channel == "voice":  # what the call would say, keys included, wrapped to read
+        lines = textwrap.wrap(f"says: {text}", 92)
+    body = "\n".join(f"    | {line}" for line in lines)
     return f"{when} {who}{team}\n{body}"
 
 

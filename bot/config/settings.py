@@ -20,7 +20,8 @@ SAMPLE_SITES = Path(__file__).resolve().parents[1] / "samples" / "sites.yaml"
 # that, ingest, API, dashboard and Slack requests are answered 503 at once and Twilio's are
 # acted on by a worker. CMSBOT_MAX_IN_FLIGHT overrides any of them.
 IN_FLIGHT_DEFAULTS: Mapping[str, int] = MappingProxyType({
-    "ingest": 32, "api": 16, "dashboard": 16, "slack": 32, "twilio-sms": 16, "twilio-status": 32})
+    "ingest": 32, "api": 16, "dashboard": 16, "slack": 32, "twilio-sms": 16, "twilio-status": 32,
+    "twilio-voice": 16})
 MAX_IN_FLIGHT = 10_000
 # The local stand-ins' secrets, files under home (see Settings.local_twilio, local_slack_secret).
 LOCAL_TWILIO_FILES = ("twilio-account-sid", "twilio-auth-token")
@@ -72,6 +73,7 @@ class Settings:
     twilio_auth_token: Secret | None = None
     twilio_staff_from: str | None = None
     twilio_resident_from: str | None = None
+    twilio_voice_from: str | None = None
     twilio_api_url: str | None = None
     slack_bot_token: Secret | None = None
     slack_signing_secret: Secret | None = None
@@ -142,6 +144,7 @@ class Settings:
             twilio_auth_token=secret("TWILIO_AUTH_TOKEN"),
             twilio_staff_from=get("TWILIO_STAFF_FROM"),
             twilio_resident_from=get("TWILIO_RESIDENT_FROM"),
+            twilio_voice_from=get("TWILIO_VOICE_FROM"),
             twilio_api_url=get("TWILIO_API_URL"),
             slack_bot_token=secret("SLACK_BOT_TOKEN"),
             slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
@@ -208,6 +211,13 @@ class Settings:
     def uses_twilio(self) -> bool:
         """True when SMS go to Twilio; otherwise they go to the local outbox."""
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_staff_from)
+
+    @property
+    def voice_caller_id(self) -> str | None:
+        """The number calls come from: TWILIO_VOICE_FROM, else the staff number (a Messaging
+        Service sid cannot place a call)."""
+        staff = self.twilio_staff_from
+        return self.twilio_voice_from or (staff if staff and not staff.startswith("MG") else None)
 
     @property
     def uses_slack(self) -> bool:

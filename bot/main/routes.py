@@ -14,6 +14,7 @@ from handlers import (
     reports_api,
     slack_events,
     takedowns_api,
+    twilio_voice,
     twilio_webhooks,
 )
 
@@ -36,6 +37,9 @@ def setup_routes(app: web.Application) -> None:
         web.post("/api/takedowns/{id}/confirm", takedowns_api.confirm_takedown),
         web.post("/twilio/sms", twilio_webhooks.inbound_sms),
         web.post("/twilio/status", twilio_webhooks.status_callback),
+        web.post("/twilio/voice", twilio_voice.voice),
+        web.post("/twilio/voice/gather", twilio_voice.gather),
+        web.post("/twilio/voice/status", twilio_voice.call_status),
         web.post("/slack/events", slack_events.slack_events),
         # The dashboard: pages, sign-in, and the JSON they read (all behind a session).
         web.get("/", dashboard_pages.map_page),

@@ -26,7 +26,7 @@ class OutboxNotifier:
     async def send(self, message: Outbound) -> Receipt:
         """Keep the message in the outbox."""
         entry = await self.store.put(message, self.clock())
-        who = redact(message.recipient) if message.channel == "sms" else message.recipient
+        who = redact(message.recipient) if message.channel in ("sms", "voice") else message.recipient
         log.info("outbox %s to %s: %s", message.channel,
                  f"{message.recipient_name} {who}" if message.recipient_name else who,
                  message.body.splitlines()[0] if message.body else "")

@@ -125,7 +125,8 @@ async def _count_acks(conn: AsyncConnection, act: Act) -> None:
         await conn.execute(update(incident_teams).where(
             incident_teams.c.incident_id == act.page.incident_id, incident_teams.c.team_id == team_id,
             incident_teams.c.acked_at.is_(None)).values(acked_at=act.now))
-        alert = await chains.of_incident(conn, act.page.incident_id, team_id, "alert")
+        alert = [c for c in await chains.of_incident(conn, act.page.incident_id, team_id)
+                 if c.kind in ("alert", "repage")]
         await chains.resolve(conn, [c.id for c in alert], act.now, f"acknowledged by {act.page.name}")
 
 
@@ -309,7 +310,7 @@ async def extend(conn: AsyncConnection, act: Act, minutes: int) -> Done:
     # From when it was due (or now, if a worker has not run it yet), never more than the cap.
     at = min(max(timer.next_at or act.now, act.now) + timedelta(minutes=minutes),
              act.now + timedelta(minutes=EXTEND_MAX))
-    due = await chains.extend(conn, timer, at)
+    due = await chains.extend(conn, timer, at, act.sites.find_team(page.team_id))
     if due is None:
         return Done(replace(act.result("extend", Effect.REFUSED), reason="no check-out timer running"))
     await add_event(conn, page.incident_id, act.now, page.name, "check-out extended", act.channel,

@@ -21,6 +21,7 @@ from bot.services.slack_desk import SlackDesk
 from bot.services.sms_inbox import SmsInbox
 from bot.services.takedown_steps import StepRunner
 from bot.services.takedowns import Planner
+from bot.services.voice_calls import VoiceCalls
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Services:
     signin_links: SigninLinks
     live_sessions: LiveSessions
     status_callbacks: StatusCallbacks
+    voice_calls: VoiceCalls
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
@@ -63,4 +65,5 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
         signin_links=SigninLinks(connection),
         live_sessions=LiveSessions(connection),
         status_callbacks=StatusCallbacks(engine, sites, connection, clock, escalator),
+        voice_calls=VoiceCalls(engine, sites, connection, clock),
     )

@@ -15,18 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import step_recipients
 from alerts.incident import Incident
-from alerts.outbound import Outbound, delivery_key
 from alerts.routing import Recipient
 from alerts.sites import Team
-from alerts.slack_blocks import PostState, TeamState, incident_post
-from alerts.staff_texts import checkin_sms, checkout_overdue_sms, escalation_sms, followup_overdue_sms
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
+from bot.services.step_messages import StepMessages
 from bot.store import chains
 from bot.store.chains import Chain
-from bot.store.pages import add_pages, incident, insert_messages, team_pages
-from bot.store.schema import deliveries, incident_teams, incidents, pages
+from bot.store.pages import Page, add_pages, incident, insert_messages, team_pages
+from bot.store.schema import deliveries, incident_teams, incidents, pages, timeline
 from bot.store.timeline import add_event, answered_since
+
+# A staff alert, its escalation or its repage call: failing to reach the person pulls the
+# team's next step forward.
+_PAGING = ("alert", "escalation", "repage")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Escalator(UseCase):
             row = (await conn.execute(select(deliveries.c.kind, deliveries.c.channel,
                                              deliveries.c.incident_id, deliveries.c.team_id)
                                       .where(which))).first()
-        if row is None or row.kind not in ("alert", "escalation") or row.channel != "sms":
+        if row is None or row.kind not in _PAGING or row.channel not in ("sms", "voice"):
             return False
         if not row.incident_id or not row.team_id:
             return False
@@ -100,7 +102,8 @@ class Escalator(UseCase):
                                                incident_teams.c.team_id == chain.team_id))).first()
             if state is not None and state.closed_at is not None:
                 return "team closed"
-            if chain.kind == "alert" and state is not None and state.acked_at is not None:
+            if chain.kind in ("alert", "repage") and state is not None \
+                    and state.acked_at is not None:
                 return "acknowledged"
         if chain.kind == "followup" and await answered_since(conn, chain.incident_id,
                                                              chain.team_id, chain.started_at):
@@ -115,54 +118,34 @@ class Escalator(UseCase):
     async def _perform(self, conn: AsyncConnection, chain: Chain, subject: Incident,
                        now: datetime) -> list[str]:
         team = self._team(chain.team_id)
-        team_name = team.name if team else "coordinators"
-        action = chain.steps[chain.next_step].action
-        responders = [p.phone for p in await team_pages(conn, chain.incident_id, chain.team_id)
-                      if p.acked_at or p.on_scene_at] if chain.team_id else []
-        people = step_recipients(action, team, self.sites, now, responders)
+        step = chain.steps[chain.next_step]
+        paged = await team_pages(conn, chain.incident_id, chain.team_id) if chain.team_id else []
+        if step.action == "repage":
+            people = await self._unanswered(conn, chain, team, paged)
+        else:
+            responders = [p.phone for p in paged if p.acked_at or p.on_scene_at]
+            people = step_recipients(step.action, team, self.sites, now, responders)
         if chain.kind == "checkout":
             people = [p for p in people if p.phone != chain.subject]
         numbers = await add_pages(conn, chain.incident_id, people, now)
-        scope = f"{chain.incident_id}:chain:{chain.id}:{chain.next_step}"
-        kind = {"alert": "escalation", "followup": "checkin" if action == "checkin"
-                else "followup-escalation", "checkout": "checkout"}[chain.kind]
-        messages = [Outbound(
-            key=delivery_key(scope, kind, "sms", person.phone), incident_id=chain.incident_id,
-            kind=kind, channel="sms", recipient=person.phone, recipient_name=person.name,
-            team_id=person.team_id,
-            body=self._text(chain, subject, numbers[person.phone], team_name, now))
-            for person in people]
-        if action == "coordinators" and self.sites.coordinators_channel:
-            messages.append(self._coordinators_post(chain, subject, scope, kind, team, now))
-        await add_event(conn, chain.incident_id, now, "cmsbot", _event(chain.kind, action),
-                        "sms", _told(people), chain.team_id or None)
+        messages = StepMessages(self.sites).build(chain, subject, step, team, people, numbers, now)
+        if step.action != "repage" or people:
+            await add_event(conn, chain.incident_id, now, "cmsbot", _event(chain.kind, step.action),
+                            "+".join(step.via), _told(people), chain.team_id or None)
         return await insert_messages(conn, messages, now)
 
-    def _text(self, chain: Chain, subject: Incident, number: int, team_name: str,
-              now: datetime) -> str:
-        tz = self.sites.tz
-        if chain.kind == "alert":
-            return escalation_sms(subject, number, now - chain.started_at, team_name, tz)
-        if chain.kind == "checkout":
-            who = next((m.name for t in self.sites.teams for m in t.members
-                        if m.phone == chain.subject), "a team member")
-            return checkout_overdue_sms(subject, number, who, chain.started_at, tz)
-        label = chain.subject  # "24h": when the follow-up is, after the shooting
-        if chain.steps[chain.next_step].action == "checkin":
-            return checkin_sms(subject, number, label, tz)
-        return followup_overdue_sms(subject, number, label, team_name)
-
-    def _coordinators_post(self, chain: Chain, subject: Incident, scope: str, kind: str,
-                           team: Team | None, now: datetime) -> Outbound:
-        waited = int((now - chain.started_at).total_seconds() // 60)
-        warning = f"Escalated to the coordinators: no answer after {waited} min"
-        teams = (TeamState(team.id, team.name, "not answered"),) if team else ()
-        post = incident_post(PostState(subject, teams=teams, warning=warning), self.sites.tz,
-                             team.id if team else None)
-        channel = self.sites.coordinators_channel or ""
-        return Outbound(key=delivery_key(scope, kind, "slack", channel),
-                        incident_id=chain.incident_id, kind=kind, channel="slack",
-                        recipient=channel, body=post.text, blocks=post.blocks)
+    async def _unanswered(self, conn: AsyncConnection, chain: Chain, team: Team | None,
+                          paged: list[Page]) -> list[Recipient]:
+        """The repage: members paged for the alert who have not answered it (no ack, not on
+        scene, not "can't go") and take calls."""
+        if team is None:
+            return []
+        declined = set((await conn.scalars(select(timeline.c.actor).where(
+            timeline.c.incident_id == chain.incident_id, timeline.c.action == "can't go"))).all())
+        calls = {m.phone for m in team.members if "voice" in m.contact}
+        return [Recipient(p.phone, p.name, p.role, p.team_id, "not acknowledged") for p in paged
+                if p.open and p.acked_at is None and p.on_scene_at is None
+                and p.name not in declined and p.phone in calls]
 
     def _team(self, team_id: str) -> Team | None:
         return self.sites.find_team(team_id or None)
@@ -172,7 +155,9 @@ def _event(kind: str, action: str) -> str:
     if kind == "followup":
         return "follow-up sent" if action == "checkin" else "follow-up escalated"
     if kind == "checkout":
-        return "check-out overdue"
+        return "check-out overdue" if action == "supervisor" else "check-out overdue, escalated"
+    if action == "repage":
+        return "called: no acknowledgement"
     return f"escalated to {action}"
 
 

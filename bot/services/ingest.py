@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import ChainPlan, alert_chain, followup_chains
+from alerts.chains import ChainPlan, alert_chain, followup_chains, repage_chain
 from alerts.freshness import NOW, Paging
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
@@ -141,6 +141,8 @@ class Ingest(UseCase):
 
 
 def _chains(teams: Sequence[Team], now: datetime, tz: tzinfo) -> list[ChainPlan]:
-    """Each team's escalation chain (any hour) and its follow-ups (in routine hours)."""
+    """Each team's escalation chain and repage call (any hour), and its follow-ups (in
+    routine hours)."""
     return [plan for team in teams
-            for plan in (alert_chain(team, now), *followup_chains(team, now, tz))]
+            for plan in (alert_chain(team, now), repage_chain(team, now),
+                         *followup_chains(team, now, tz)) if plan is not None]

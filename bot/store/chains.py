@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import ChainPlan, ChainStep, Due, extended, steps_from_json, steps_to_json
+from alerts.sites import Team
 from alerts.states import ChainState, chain_state
 from bot.store.schema import chains
 
@@ -159,14 +160,16 @@ async def pull_team_forward(conn: AsyncConnection, incident_id: str, team_id: st
     return [due for due in pulled if due is not None]
 
 
-async def extend(conn: AsyncConnection, chain: Chain, at: datetime) -> Due | None:
-    """Push a live chain's next step to `at`, as a new last step (see alerts.chains.extended)."""
+async def extend(conn: AsyncConnection, chain: Chain, at: datetime,
+                 team: Team | None) -> Due | None:
+    """Push a live check-out chain's timer to `at`, as new last steps (alerts.chains.extended)."""
     if not chain.live or not chain.steps:
         return None
-    steps = extended(chain.steps, chain.started_at, at)
+    steps = extended(chain.steps, chain.started_at, at, team)
+    following = len(chain.steps)
     moved = await conn.execute(update(chains).where(chains.c.id == chain.id, _LIVE).values(
-        steps=steps_to_json(steps), next_step=len(steps) - 1, next_at=at))
-    return Due(chain.id, len(steps) - 1, at) if moved.rowcount else None
+        steps=steps_to_json(steps), next_step=following, next_at=at))
+    return Due(chain.id, following, at) if moved.rowcount else None
 
 
 async def resolve(conn: AsyncConnection, chain_ids: Sequence[int], now: datetime,

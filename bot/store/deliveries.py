@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from alerts.delivery_states import DELIVERY, FINAL, DeliveryStatus, from_twilio
+from alerts.delivery_states import DELIVERY, FINAL, UNSENT, DeliveryStatus, from_twilio
 from alerts.outbound import Outbound
 from bot.store import inbound
 from bot.store.schema import deliveries
@@ -111,6 +111,16 @@ class DeliveryStore:
         """The provider accepted the message."""
         await self._set(key, now, status=_D.SENT, provider_id=provider_id, sent_at=now,
                         error=None, error_code=None, next_attempt_at=None)
+
+    async def confirm_sent(self, key: str, provider_id: str, now: datetime) -> None:
+        """The provider shows it has the message (a call fetched its TwiML) though we never
+        heard back from the create: record it as sent, so it is never made again."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(deliveries).where(
+                deliveries.c.key == key, deliveries.c.provider_id.is_(None),
+                deliveries.c.status.in_(UNSENT)).values(
+                status=_D.SENT, provider_id=provider_id, sent_at=now, updated_at=now,
+                error=None, error_code=None, next_attempt_at=None))
 
     async def mark_all_sent(self, receipts: Sequence[tuple[str, str]], now: datetime) -> None:
         """`mark_sent` for many deliveries, (key, provider id) each, in one statement."""

@@ -151,6 +151,13 @@ async def team_pages(conn: AsyncConnection, incident_id: str, team_id: str) -> l
     return [page_from_row(row._mapping) for row in rows]
 
 
+async def page_of(conn: AsyncConnection, incident_id: str, phone: str) -> Page | None:
+    """One person's page for an incident."""
+    row = (await conn.execute(select(pages).where(pages.c.incident_id == incident_id,
+                                                  pages.c.phone == phone))).first()
+    return page_from_row(row._mapping) if row else None
+
+
 async def all_pages(conn: AsyncConnection, incident_id: str) -> list[Page]:
     """Everyone paged for an incident."""
     rows = await conn.execute(select(pages).where(pages.c.incident_id == incident_id))

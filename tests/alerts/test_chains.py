@@ -1,13 +1,16 @@
 """Chains: when each step falls, and who it reaches."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from alerts.chains import (
     ChainStep,
     alert_chain,
     checkout_chain,
+    extended,
     followup_chains,
     reminder_chain,
+    repage_chain,
     step_recipients,
     steps_from_json,
     steps_to_json,
@@ -53,15 +56,39 @@ def test_a_takedown_reminder_escalates_on_the_routine_policy():
         (datetime(2026, 7, 8, 10, 0, tzinfo=NY), "coordinators")]
 
 
-def test_a_checkout_timer_runs_the_teams_safety_limit():
+def test_a_checkout_timer_calls_the_supervisor_then_the_coordinators():
     chain = checkout_chain(SITES.team("eny"), "+12125550175", ALERTED)
-    assert chain.steps == (ChainStep(timedelta(minutes=90), "supervisor"),)
+    both = ("sms", "voice")
+    assert chain.steps == (ChainStep(timedelta(minutes=90), "supervisor", both),
+                           ChainStep(timedelta(minutes=105), "coordinators", both))
     assert chain.subject == "+12125550175"
 
 
+def test_an_extended_timer_runs_both_steps_again_from_the_new_time():
+    eny = SITES.team("eny")
+    chain = checkout_chain(eny, "+12125550175", ALERTED)
+    later = ALERTED + timedelta(minutes=120)
+    steps = extended(chain.steps, ALERTED, later, eny)
+    assert [(s.after, s.action) for s in steps[2:]] == [
+        (timedelta(minutes=120), "supervisor"), (timedelta(minutes=135), "coordinators")]
+
+
+def test_the_repage_calls_three_minutes_after_the_alert_unless_the_team_takes_no_calls():
+    eny = SITES.team("eny")
+    chain = repage_chain(eny, ALERTED)
+    assert chain is not None and chain.kind == "repage"
+    assert chain.steps == (ChainStep(timedelta(minutes=3), "repage", ("voice",)),)
+    assert repage_chain(replace(eny, repage_after=None), ALERTED) is None
+
+
 def test_steps_round_trip_through_storage():
-    steps = alert_chain(SITES.team("eny"), ALERTED).steps
+    steps = checkout_chain(SITES.team("eny"), "+12125550175", ALERTED).steps
     assert steps_from_json(steps_to_json(steps)) == steps
+
+
+def test_steps_stored_before_calls_existed_are_texts():
+    assert steps_from_json([[600, "supervisor"]]) == (ChainStep(timedelta(minutes=10),
+                                                                "supervisor", ("sms",)),)
 
 
 def test_the_supervisor_step_reaches_supervisors_and_the_coordinators_step_the_coordinators():

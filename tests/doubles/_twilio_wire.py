@@ -29,7 +29,10 @@ ERRORS: dict[int, tuple[int, str]] = {
     20429: (429, "Too Many Requests"),
     20500: (500, "Internal Server Error"),
     20503: (503, "Service Unavailable"),
+    21201: (400, "No 'To' number is specified"),
+    21205: (400, "Url parameter is required."),
     21211: (400, "The 'To' number {to} is not a valid phone number."),
+    21213: (400, "No 'From' number is specified"),
     21602: (400, "Message body is required."),
     21603: (400, "A 'From' phone number is required."),
     21604: (400, "A 'To' phone number is required."),
@@ -150,7 +153,8 @@ def message_resource(
 
 
 def list_page(
-    uri: str, query: Mapping[str, str], newest_first: list[dict[str, Any]]
+    uri: str, query: Mapping[str, str], newest_first: list[dict[str, Any]],
+    key: str = "messages",
 ) -> dict[str, Any]:
     """Twilio's list envelope for one page of `newest_first`; ValueError on a bad page param.
 
@@ -165,7 +169,8 @@ def list_page(
     if token.startswith("PA") and token[2:] in sids:
         offset = sids.index(token[2:]) + 1
     items = newest_first[offset : offset + size]
-    filters = {k: query[k] for k in ("To", "From", "DateSent", "DateSent<", "DateSent>")
+    filters = {k: query[k] for k in ("To", "From", "DateSent", "DateSent<", "DateSent>",
+                                     "StartTime", "StartTime<", "StartTime>", "Status")
                if k in query}
 
     def page_uri(number: int, page_token: str = "") -> str:
@@ -178,7 +183,7 @@ def list_page(
     return {
         "end": page * size + max(len(items) - 1, 0),
         "first_page_uri": page_uri(0),
-        "messages": items,
+        key: items,
         "next_page_uri": page_uri(page + 1, "PA" + items[-1]["sid"]) if more else None,
         "page": page,
         "page_size": size,

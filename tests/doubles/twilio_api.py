@@ -21,8 +21,10 @@ from aiohttp.typedefs import Handler
 from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator
 
+from tests.doubles import _twilio_calls as calls
 from tests.doubles import _twilio_wire as wire
 from tests.doubles._common import Clock, LoopbackServer, utc_now
+from tests.doubles._twilio_calls import PlacedCall
 from tests.polling import eventually
 
 Form = MultiDictProxy[Any]  # what request.post() gives: str values here, files never
@@ -69,6 +71,7 @@ class TwilioApiDouble(LoopbackServer):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.messages: list[SentMessage] = []
+        self.calls: list[PlacedCall] = []
         self.requests: list[TwilioRequest] = []
         self._clock = clock
         self._stored: list[_Stored] = []  # oldest first; lists answer newest first
@@ -94,6 +97,9 @@ class TwilioApiDouble(LoopbackServer):
         app.router.add_post(f"{base}/Messages.json", self._create)
         app.router.add_get(f"{base}/Messages.json", self._list)
         app.router.add_get(f"{base}/Messages/{{sid}}.json", self._fetch)
+        app.router.add_post(f"{base}/Calls.json", self._create_call)
+        app.router.add_get(f"{base}/Calls.json", self._list_calls)
+        app.router.add_get(f"{base}/Calls/{{sid}}.json", self._fetch_call)
         return app
 
     async def __aenter__(self) -> Self:
@@ -120,6 +126,18 @@ class TwilioApiDouble(LoopbackServer):
         """Wait until at least `count` messages were accepted; return them all."""
         return await eventually(lambda: list(self.messages), f"{count} accepted Twilio message(s)",
                                 until=lambda sent: len(sent) >= count, within=timeout,
+                                interval=0.01)
+
+    def calls_to(self, number: str) -> list[PlacedCall]:
+        """Calls placed to `number`, oldest first."""
+        return [c for c in self.calls if c.to == number]
+
+    async def wait_for_calls(
+        self, count: int, timeout: float = 5.0  # noqa: ASYNC109
+    ) -> list[PlacedCall]:
+        """Wait until at least `count` calls were placed; return them all."""
+        return await eventually(lambda: list(self.calls), f"{count} placed Twilio call(s)",
+                                until=lambda placed: len(placed) >= count, within=timeout,
                                 interval=0.01)
 
     # Fault injection ---------------------------------------------------------------------
@@ -217,6 +235,69 @@ class TwilioApiDouble(LoopbackServer):
         async with self._session.post(url, data=params, headers=headers) as response:
             return response.status, await response.text()
 
+    # Calls: what a phone does with them ---------------------------------------------------
+
+    async def pick_up(self, sid: str, answered_by: str = "human") -> str:
+        """Answer the call: fetch its TwiML from the app as Twilio does; return the TwiML.
+        `answered_by`: what machine detection found (`machine_end_beep` for a voicemail box)."""
+        call = self._call(sid)
+        call.status = "in-progress"
+        return await self._call_webhook(call, call.url, answered_by=answered_by)
+
+    async def press(self, sid: str, digits: str) -> str:
+        """Press keys while the call's last TwiML gathers; return the app's next TwiML."""
+        call = self._call(sid)
+        action = calls.gather_action(call.twiml[-1], call.url) if call.twiml else None
+        if action is None:
+            raise ValueError(f"call {sid} is not gathering keys")
+        return await self._call_webhook(call, action, Digits=digits)
+
+    async def wait_out(self, sid: str) -> str:
+        """Press nothing: follow the TwiML's <Redirect> as Twilio does when a gather times out."""
+        call = self._call(sid)
+        target = calls.redirect_target(call.twiml[-1], call.url)
+        if target is None:
+            raise ValueError(f"call {sid} has nothing to go on to")
+        return await self._call_webhook(call, target)
+
+    async def hang_up(self, sid: str, status: str = "completed") -> int:
+        """End the call (`busy`, `no-answer`, `failed` for one nobody took) and POST its signed
+        status callback; return the app's HTTP status."""
+        call = self._call(sid)
+        if not calls.ended(status):
+            raise ValueError(f"{status!r} is not a final call status")
+        call.status = status
+        if call.status_callback is None:
+            raise ValueError(f"call {sid} has no StatusCallback")
+        params = {**self._call_params(call), "CallDuration": "0" if status != "completed" else "20",
+                  "CallbackSource": "call-progress-events", "SequenceNumber": "0"}
+        code, _ = await self._post_signed(call.status_callback, params, self.auth_token)
+        return code
+
+    def _call(self, sid: str) -> PlacedCall:
+        found = next((c for c in self.calls if c.sid == sid), None)
+        if found is None:
+            raise ValueError(f"no call {sid}")
+        return found
+
+    def _call_params(self, call: PlacedCall) -> dict[str, str]:
+        return {"AccountSid": self.account_sid, "ApiVersion": wire.API_VERSION,
+                "CallSid": call.sid, "CallStatus": call.status, "Called": call.to,
+                "Caller": call.from_, "Direction": "outbound-api", "From": call.from_,
+                "To": call.to}
+
+    async def _call_webhook(self, call: PlacedCall, url: str, answered_by: str | None = None,
+                            **extra: str) -> str:
+        params = self._call_params(call)
+        if answered_by and call.machine_detection:
+            params["AnsweredBy"] = answered_by
+        params.update(extra)
+        status, text = await self._post_signed(url, params, self.auth_token)
+        if status != 200:
+            raise AssertionError(f"the app answered a voice webhook with {status}: {text[:200]}")
+        call.twiml.append(text)
+        return text
+
     # HTTP handlers -----------------------------------------------------------------------
 
     @web.middleware
@@ -304,6 +385,49 @@ class TwilioApiDouble(LoopbackServer):
         if service:
             answer["num_segments"] = "0"
         return web.json_response(answer, status=201)
+
+    async def _create_call(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if not self._hangs:
+            return self._accept_or_refuse_call(form)
+        seconds, accept = self._hangs.popleft()
+        response = self._accept_or_refuse_call(form) if accept else wire.error_response(20503)
+        await self.stall(seconds)
+        return response
+
+    def _accept_or_refuse_call(self, form: Form) -> web.Response:
+        if self._fail_next:
+            status, retry_after = self._fail_next.popleft()
+            return self._transient(status, retry_after)
+        refused = calls.refusal(form)
+        if refused is not None:
+            return refused
+        to = str(form["To"]).strip()
+        if to in self._bad_numbers:
+            return wire.error_response(self._bad_numbers[to], to=to)
+        call = PlacedCall(wire.new_sid("CA"), to, str(form["From"]), str(form["Url"]),
+                          form.get("StatusCallback"), form.get("MachineDetection"),
+                          self._clock().replace(microsecond=0))
+        self.calls.append(call)
+        return web.json_response(call.resource(self._base), status=201)
+
+    async def _list_calls(self, request: web.Request) -> web.Response:
+        query = request.query
+        newest_first = [c.resource(self._base) for c in reversed(self.calls)
+                        if ("To" not in query or query["To"] == c.to)
+                        and ("From" not in query or query["From"] == c.from_)
+                        and ("Status" not in query or query["Status"] == c.status)]
+        try:
+            page = wire.list_page(f"{self._base}/Calls.json", query, newest_first, key="calls")
+        except ValueError:
+            return wire.error_response(20001)
+        return web.json_response(page)
+
+    async def _fetch_call(self, request: web.Request) -> web.Response:
+        found = next((c for c in self.calls if c.sid == request.match_info["sid"]), None)
+        if found is None:
+            return wire.error_response(20404, path=request.path)
+        return web.json_response(found.resource(self._base))
 
     async def _fetch(self, request: web.Request) -> web.Response:
         stored = self._find(request.match_info["sid"])
