@@ -64,9 +64,10 @@ async def clear(conn: AsyncConnection, act: Act, wanted: str) -> tuple[str, Work
     clearer = Clearer.of(act.sites, actor.phone)
     if not clearer.may_clear:
         return clear_refusal(), Work()
-    on_scene = [p for p in await all_pages(conn, actor.incident_id)
-                if p.on_scene_at is not None and p.safe_at is None and p.phone != actor.phone
-                and clearer.covers(p)]
+    on_scene = sorted((p for p in await all_pages(conn, actor.incident_id)
+                       if p.on_scene_at is not None and p.safe_at is None
+                       and p.phone != actor.phone and clearer.covers(p)),
+                      key=lambda p: (p.on_scene_at, p.name))
     names = [p.name for p in on_scene]
     chosen = named(wanted, names)
     if len(chosen) != 1:
