@@ -106,6 +106,7 @@ def _others(phone: str, people: list[Recipient]) -> list[Recipient]:
 
 
 def _team_name(sites: Sites, page: Page) -> str:
-    team = sites.find_team(page.team_id)
-    return team.name if team else "coordinators"
+    # A coordinator's page carries the team whose escalation reached them: not their team.
+    team = sites.find_team(page.team_id) if page.role != "coordinator" else None
+    return team.name if team else "coordinator"
 
