@@ -7,6 +7,7 @@ Staff replies, case, spacing and a leading `#` free, the number optional with on
     12C outcome | CLOSE 12 ...  close with outcome   12K | OK 12        safe, leaving the scene
     12X | CANT 12               can't go             EXTEND 12 [30]     more time on scene
     STATUS                      my open alerts       HELP               the codes
+    CLEAR 12 [name]             a supervisor ends a team member's safety timer at #12
 
 A bare `ok`, `k` or `safe` (no number) is never a check-out: it parses as "okay", which the
 inbox answers with a question when the member has a safety timer running.
@@ -17,11 +18,12 @@ Everyone: STOP and its synonyms opt out, START/UNSTOP opt back in (as carriers r
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 Action = Literal["ack", "scene", "note", "need", "close", "safe", "cant", "extend", "okay",
-                 "status", "help"]
+                 "clear", "status", "help"]
 Keyword = Literal["stop", "start", "help"]
 
 EXTEND_DEFAULT, EXTEND_MAX = 30, 240  # minutes: one EXTEND never holds off a check for long
@@ -36,12 +38,12 @@ _LETTER: dict[str, Action] = {"A": "ack", "S": "scene", "N": "note", "C": "close
 _WORD: dict[str, Action] = {
     "ACK": "ack", "ACKNOWLEDGE": "ack", "SCENE": "scene", "NOTE": "note", "NEED": "need",
     "CLOSE": "close", "OK": "safe", "SAFE": "safe", "CANT": "cant", "EXTEND": "extend",
-    "STATUS": "status", "HELP": "help",
+    "CLEAR": "clear", "STATUS": "status", "HELP": "help",
 }
 _SPELT: dict[Action, str] = {  # each action's word in the long form that Reply.as_text writes
     "ack": "ACK", "scene": "SCENE", "note": "NOTE", "need": "NEED", "close": "CLOSE",
-    "safe": "SAFE", "cant": "CANT", "extend": "EXTEND", "okay": "OK", "status": "STATUS",
-    "help": "HELP",
+    "safe": "SAFE", "cant": "CANT", "extend": "EXTEND", "okay": "OK", "clear": "CLEAR",
+    "status": "STATUS", "help": "HELP",
 }
 _NEEDS_TEXT = {"note", "need"}
 _OUTCOME_ALIASES = {
@@ -67,7 +69,7 @@ class Reply:
 
     action: Action
     number: int | None = None
-    text: str = ""
+    text: str = ""  # CLEAR: the name of whom to check out (empty: the only one on scene)
     outcome: str | None = None
     minutes: int | None = None  # EXTEND: how much longer
 
@@ -158,3 +160,14 @@ def _extend(number: int | None, text: str) -> Reply | Refused:
         return Refused("EXTEND by at least 1 minute")
     return Reply("extend", number, (match[2] or "") if match else "", None,
                  min(minutes, EXTEND_MAX))
+
+
+def named(wanted: str, names: Sequence[str]) -> list[str]:
+    """The names a CLEAR's words point at: a whole name ("Luis Feliz") before one of its words
+    ("luis", "Feliz"), case free; words after the name ("luis home now") are let be."""
+    words = wanted.casefold().split()
+    if not words:
+        return list(names)
+    whole = [name for name in names
+             if words[:len(name.split())] == name.casefold().split()]
+    return whole or [name for name in names if words[0] in name.casefold().split()]

@@ -17,9 +17,23 @@ MAX_SEGMENTS = 2
 HELP = ("CMS codes (number optional with one open alert): 12A ack, 12S on scene, "
         "12N note, NEED 12 text, 12C outcome (mediated, hospital-visit, referred, "
         "no-contact, other), 12X can't go, 12K checked out/left scene, EXTEND 12 30 more "
-        "time on scene, STATUS. STOP opts out.")
+        "time on scene, STATUS. Supervisors: CLEAR 12 name. STOP opts out.")
 STRANGER_HELP = ("This number sends Crisis Management System alerts to registered staff only. "
                  "Reply STOP to opt out.")
+
+
+FORWARDED_CHARS = 300  # a forwarded text is cut here (and the SMS at two segments)
+
+
+@dataclass(frozen=True)
+class ClearResult:
+    """What a CLEAR found: refused (not a supervisor or coordinator), the member it checked
+    out, or those on scene to choose from (`wanted`: the name given matched none or several)."""
+
+    refused: bool = False
+    cleared: str = ""
+    on_scene: tuple[str, ...] = ()
+    wanted: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,48 @@ def cant_go_notice(incident: Incident, number: int, who: str, team_name: str) ->
                 place(incident))
 
 
+def forwarded_sms(incident: Incident, number: int, who: str, team_name: str, text: str) -> str:
+    """A text from a member with an alert open that cmsbot could not read: their supervisor
+    reads it instead, so that nothing a member on scene sends falls silent."""
+    quoted = " ".join(text.split())[:FORWARDED_CHARS] or "(no text)"
+    return _sms(f"CMS: {who} ({team_name}) texted about #{number} {place(incident)}:",
+                f"'{quoted}'", f"Reply {number}N to add a note")
+
+
+def opt_out_notice(who: str, team_name: str, staff_number: str) -> str:
+    """A member's STOP, told to their supervisor and the coordinators: alerts no longer reach
+    them, and only the member can undo it."""
+    return _sms(f"CMS: {who} ({team_name}) texted STOP and will get no CMS alerts.",
+                f"They can text START to {staff_number} to receive alerts again.")
+
+
+def opt_in_notice(who: str, team_name: str) -> str:
+    """A member's START after a STOP: alerts reach them again."""
+    return _sms(f"CMS: {who} ({team_name}) texted START and will get CMS alerts again.")
+
+
+def cleared_sms(number: int, by: str, role: str) -> str:
+    """To the member whose safety timer their supervisor (or a coordinator) ended."""
+    return _sms(f"CMS: #{number}: {by} ({role}) checked you out; your safety timer is off.",
+                f"Stay safe. If you are still on scene, reply {number}S.")
+
+
+def clear_sms(number: int, result: ClearResult) -> str:
+    """The answer to a supervisor's CLEAR (`number`: their own number for the alert)."""
+    if result.refused:
+        return "CMS: only a supervisor or coordinator can CLEAR"
+    if result.cleared:
+        return f"CMS: #{number}: {result.cleared} checked out; they are told."
+    if not result.on_scene:
+        return f"CMS: #{number}: nobody you can clear is on scene with a timer running."
+    names = ", ".join(result.on_scene[:4])
+    if result.wanted:
+        return _sms(f"CMS: #{number}: which one? On scene: {names}. "
+                    f"Reply CLEAR {number} and their name.")
+    first = result.on_scene[0].split()[0]
+    return _sms(f"CMS: #{number}: who? On scene: {names}. Reply CLEAR {number} {first}, say.")
+
+
 def checkout_question(numbers: Sequence[int]) -> str:
     """A bare "ok" from a member with a safety timer running: ask, never check them out."""
     codes = " or ".join(f"{n}K" for n in numbers[:4])
@@ -99,9 +155,11 @@ def status_sms(alerts: Sequence[OpenAlert], tz: tzinfo) -> str:
     return _sms(f"CMS open alerts ({len(alerts)}):", *lines)
 
 
-def which_one_sms(alerts: Sequence[OpenAlert], code: str) -> str:
-    """The number was left out but several alerts are open: ask which."""
-    options = ", ".join(f"{a.number}{code}" for a in alerts[:6])
+def which_one_sms(alerts: Sequence[OpenAlert], code: str, word: str = "") -> str:
+    """The number was left out but several alerts are open: ask which (`code` follows the
+    number, "12A"; a `word` comes before it, "CLEAR 12")."""
+    options = ", ".join(f"{word} {a.number}" if word else f"{a.number}{code}"
+                        for a in alerts[:6])
     return _sms(f"CMS: you have {len(alerts)} open alerts. Which one? Reply {options}.")
 
 

@@ -99,6 +99,22 @@ async def test_staff_numbers_are_never_residents(text):
     assert "for residents" in await text(LUIS_STAFF, "JOIN 10454")
 
 
+async def test_a_stop_to_the_residents_number_tells_no_supervisor(client, work, text, twilio,
+                                                                 clock):
+    # Luis is staff, but this STOP is to the residents' number: it opts him out of resident
+    # messages only, so nobody is told he gets no alerts (he still does).
+    assert await text(ANA, "STOP") is None
+    assert await text(LUIS_STAFF, "STOP") is None
+    await work()
+    assert twilio.messages == []
+    incident = {"id": "NYPD-8", "occurred_at": clock.now.isoformat(), "lat": 40.8105,
+                "lon": -73.9235, "location": "E 138 ST & WILLIS AVE"}
+    assert (await client.post("/api/incidents", json=incident, headers=AUTH)).status == 202
+    await work()
+    assert twilio.sent_to(LUIS_STAFF)[0].body.startswith("CMS ALERT #1")
+    assert not any("texted STOP" in m.body for m in twilio.messages)
+
+
 async def test_unknown_texts_get_help_once_an_hour(text, clock):
     assert "Crisis Management System" in await text(ANA, "hello?")
     assert await text(ANA, "anyone?") is None

@@ -296,8 +296,10 @@ async def test_an_opted_out_member_gets_nothing_and_their_alert_escalates_at_onc
     shown = await (await client.get("/api/incidents/NYPD-1", headers=AUTH)).json()
     grace = next(d for d in shown["deliveries"] if d["recipient"] == "***0141")
     assert (grace["status"], grace["error_code"]) == ("failed", "opted-out")
-    # Her alert did not reach her: the supervisor hears now, not in ten minutes.
-    assert bodies(twilio, VICTOR)[0].startswith("CMS ESCALATION #1")
+    # Her alert did not reach her: the supervisor hears now, not in ten minutes (he heard of
+    # her STOP first).
+    assert bodies(twilio, VICTOR)[0].startswith("CMS: Grace Kim (Bronx Rises")
+    assert bodies(twilio, VICTOR)[1].startswith("CMS ESCALATION #1")
     await sms(GRACE, "START")
     await alert(client, work, {**BRONX, "id": "NYPD-2"})
     assert len(twilio.sent_to(GRACE)) == 1

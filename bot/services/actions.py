@@ -268,18 +268,24 @@ async def safe(conn: AsyncConnection, act: Act) -> Done:
     page = act.page
     if page.on_scene_at is None or page.safe_at is not None:
         return Done(replace(act.result("safe", Effect.REFUSED), reason="nothing to check out of"))
-    await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
-                                           pages.c.phone == page.phone).values(safe_at=act.now))
-    timers = [c for c in await chains.of_incident(conn, page.incident_id, page.team_id or "",
-                                                  "checkout") if c.subject == page.phone]
-    await chains.resolve(conn, [c.id for c in timers], act.now, "checked out safe")
+    await end_timer(conn, page, act.now, "checked out safe")
     await add_event(conn, page.incident_id, act.now, page.name, "checked out", act.channel,
                     f"#{page.number} left the scene safe", page.team_id)
+    return Done(act.result("safe"))
+
+
+async def end_timer(conn: AsyncConnection, page: Page, now: datetime, resolution: str) -> None:
+    """Mark a member on scene safe: their safety timer stops (the member's own check-out, or
+    their supervisor's CLEAR). The caller writes who did it on the timeline."""
+    await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
+                                           pages.c.phone == page.phone).values(safe_at=now))
+    timers = [c for c in await chains.of_incident(conn, page.incident_id, page.team_id or "",
+                                                  "checkout") if c.subject == page.phone]
+    await chains.resolve(conn, [c.id for c in timers], now, resolution)
     if await _part_closed(conn, page):
         # The close left this page open only for the check-out: its number is free now.
         await conn.execute(update(pages).where(pages.c.incident_id == page.incident_id,
                                                pages.c.phone == page.phone).values(open=False))
-    return Done(act.result("safe"))
 
 
 _still_on_scene = pages.c.on_scene_at.is_not(None) & pages.c.safe_at.is_(None)

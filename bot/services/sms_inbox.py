@@ -34,7 +34,9 @@ from alerts.states import AnsweredVia, InboundState
 from bot.queue.handoff import Work, hand_off
 from bot.services.actions import Act, perform
 from bot.services.base import UseCase
+from bot.services.clearing import Clearer, clear, clear_refusal
 from bot.services.resident_inbox import ResidentInbox
+from bot.services.staff_notices import forward_unread, opt_change_notices
 from bot.store import inbound
 from bot.store.engine import autocommit
 from bot.store.inbound import Message
@@ -205,13 +207,16 @@ class SmsInbox(UseCase):
         phone, body = message.phone, message.body
         sender = "resident" if self._to_residents(message) else "staff"
         keyword = (message.opt_out_type or "").lower() or opt_keyword(body)
-        if keyword == "stop":
-            # Twilio itself confirms an opt-out; anything we said would be blocked anyway.
-            await inbound.opt_out(conn, phone, sender, now, "STOP reply")
-            return Outcome(""), "stop"
-        if keyword == "start":
-            await inbound.opt_in(conn, phone, sender)
-            return Outcome(""), "start"
+        if keyword in ("stop", "start"):
+            # Twilio itself confirms an opt-out; anything we said would be blocked anyway. A
+            # member's supervisor and the coordinators must know alerts no longer reach them.
+            changed = await inbound.opt_out(conn, phone, sender, now, "STOP reply") \
+                if keyword == "stop" else await inbound.opt_in(conn, phone, sender)
+            told = Work()
+            if changed and sender == "staff":
+                told = await opt_change_notices(conn, self.sites, message, keyword == "stop",
+                                                now)
+            return Outcome("", told), keyword
         if sender == "resident":
             reply, kind = await ResidentInbox(self.sites).handle(conn, phone, body, now)
             if kind == "unknown":  # the reply is the help, rate-limited like a stranger's
@@ -231,10 +236,16 @@ class SmsInbox(UseCase):
         if isinstance(parsed, Refused):
             if keyword == "help":
                 return Outcome(HELP), "help"
-            return await self._help(conn, phone, now, f"CMS: not understood ({parsed.reason}). "
-                                    f"{HELP}", always=False)
+            outcome, kind = await self._help(conn, phone, now, f"CMS: not understood "
+                                             f"({parsed.reason}). {HELP}", always=False)
+            # Every time, even when the help is not sent again: a member on scene who cannot
+            # get a code right is still heard, by their supervisor.
+            outcome.work = await forward_unread(conn, self.sites, message, now)
+            return outcome, kind
         if parsed.action == "help":
             return Outcome(HELP), "help"
+        if parsed.action == "clear" and not Clearer.of(self.sites, phone).may_clear:
+            return Outcome(clear_refusal()), "clear"
         return await self._act(conn, phone, parsed, now), parsed.action
 
     async def _help(self, conn: AsyncConnection, phone: str, now: datetime, text: str,
@@ -259,10 +270,15 @@ class SmsInbox(UseCase):
             chosen = mine
         elif not mine:
             return Outcome("CMS: you have no open alerts.")
+        elif reply.action == "clear":
+            return Outcome(which_one_sms(alerts, "", "CLEAR"))
         else:
             return Outcome(which_one_sms(alerts, _CODE[reply.action]))
         page, incident = chosen[0]
         action = reply.action
+        if action == "clear":
+            text, work = await clear(conn, Act(page, incident, self.sites, now), reply.text)
+            return Outcome(text, work)
         assert is_staff_action(action)  # status and help were answered above
         done = await perform(conn, Act(page, incident, self.sites, now), action, reply.text,
                              reply.outcome, reply.minutes or EXTEND_DEFAULT)

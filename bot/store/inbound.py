@@ -173,15 +173,18 @@ async def helped_recently(conn: AsyncConnection, phone: str, now: datetime,
 
 
 async def opt_out(conn: AsyncConnection, phone: str, sender: str, now: datetime,
-                  source: str) -> None:
-    """Never send to this number from this sender again (until START)."""
-    await insert_ignore(conn, opt_outs, {"phone": phone, "sender": sender, "opted_out_at": now,
-                                         "source": source})
+                  source: str) -> bool:
+    """Never send to this number from this sender again (until START); False if it had
+    opted out already."""
+    return await insert_ignore(conn, opt_outs, {"phone": phone, "sender": sender,
+                                                "opted_out_at": now, "source": source})
 
 
-async def opt_in(conn: AsyncConnection, phone: str, sender: str) -> None:
-    """START: the number may be sent to again."""
-    await conn.execute(delete(opt_outs).where(opt_outs.c.phone == phone, opt_outs.c.sender == sender))
+async def opt_in(conn: AsyncConnection, phone: str, sender: str) -> bool:
+    """START: the number may be sent to again; False if it had not opted out."""
+    result = await conn.execute(delete(opt_outs).where(opt_outs.c.phone == phone,
+                                                       opt_outs.c.sender == sender))
+    return bool(result.rowcount)
 
 
 async def opted_out(conn: AsyncConnection, phone: str, sender: str) -> bool:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from alerts.replies import Refused, Reply, opt_keyword, parse_reply
+from alerts.replies import Refused, Reply, named, opt_keyword, parse_reply
 
 REPLIES = [
     ("12A", Reply("ack", 12)),
@@ -49,6 +49,12 @@ REPLIES = [
     ("EXTEND 12", Reply("extend", 12, minutes=30)),
     ("EXTEND", Reply("extend", minutes=30)),
     ("EXTEND 12 600", Reply("extend", 12, minutes=240)),  # capped
+    ("CLEAR 12", Reply("clear", 12)),
+    ("clear 12 Luis", Reply("clear", 12, "Luis")),
+    ("Clear #12 luis feliz.", Reply("clear", 12, "luis feliz")),
+    ("CLEAR12 Luis", Reply("clear", 12, "Luis")),
+    ("CLEAR", Reply("clear")),
+    ("clear Luis", Reply("clear", None, "Luis")),
     ("STATUS", Reply("status")),
     ("status", Reply("status")),
     ("Help", Reply("help")),
@@ -74,6 +80,7 @@ def test_a_reply_spelt_back_in_its_long_form_is_understood_the_same(text, expect
     (Reply("safe", 12), "SAFE 12"),
     (Reply("cant", 12), "CANT 12"),
     (Reply("extend", 12, minutes=45), "EXTEND 12 45"),
+    (Reply("clear", 12, "Luis"), "CLEAR 12 Luis"),
     (Reply("status"), "STATUS"),
 ])
 def test_a_reply_is_spelt_in_its_long_form(reply, spelt):
@@ -96,6 +103,9 @@ def test_a_reply_is_spelt_in_its_long_form(reply, spelt):
     ("0A", "start at 1"),
     ("1234A", "not a reply code"),
     ("STATUS 12", "takes nothing"),
+    ("CLEAR 0", "start at 1"),
+    ("12 CLEAR", "not a reply code"),
+    ("CLEARS 12", "not a reply code"),
     ("STOP", "not a reply code"),
 ])
 def test_what_is_refused_says_why(text, reason):
@@ -112,3 +122,21 @@ def test_what_is_refused_says_why(text, reason):
 ])
 def test_opt_out_keywords_match_only_the_whole_message(text, keyword):
     assert opt_keyword(text) == keyword
+
+
+ON_SCENE = ("Luis Feliz", "Grace Kim", "Luis Ortiz")
+
+
+@pytest.mark.parametrize(("wanted", "names"), [
+    ("", ON_SCENE),  # no name: everyone (the inbox asks which, unless there is only one)
+    ("grace", ("Grace Kim",)),
+    ("KIM", ("Grace Kim",)),
+    ("Grace is home now", ("Grace Kim",)),  # words after the name are let be
+    ("luis", ("Luis Feliz", "Luis Ortiz")),  # two Luises: the inbox asks which
+    ("Luis Feliz", ("Luis Feliz",)),  # the whole name settles it
+    ("luis feliz got home", ("Luis Feliz",)),
+    ("Victor", ()),
+    ("Lu", ()),  # a word, not a prefix: "Lu" could be anyone
+])
+def test_clear_names_a_member_on_scene_by_their_name_or_one_of_its_words(wanted, names):
+    assert tuple(named(wanted, ON_SCENE)) == names

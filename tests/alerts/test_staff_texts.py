@@ -9,13 +9,18 @@ from alerts.gsm import is_gsm7, segments
 from alerts.incident import parse_incident
 from alerts.staff_texts import (
     HELP,
+    ClearResult,
     OpenAlert,
     ack_notice,
     checkin_sms,
     checkout_overdue_sms,
+    clear_sms,
+    cleared_sms,
     escalation_sms,
     followup_overdue_sms,
+    forwarded_sms,
     need_sms,
+    opt_out_notice,
     status_sms,
     which_one_sms,
 )
@@ -39,6 +44,11 @@ def incident(location="PITKIN AVE & ROCKAWAY AVE"):
     lambda i: checkout_overdue_sms(i, 12, "Ray Ortiz", AT, NY),
     lambda i: status_sms([OpenAlert(n, i, "acked") for n in range(1, 9)], NY),
     lambda i: which_one_sms([OpenAlert(n, i, "new") for n in range(1, 9)], "A"),
+    lambda i: forwarded_sms(i, 12, "Ray Ortiz", "Man Up ENY",
+                            "they\u2019re coming back \u201cnow\u201d " * 30),
+    lambda i: opt_out_notice("Ray Ortiz", "Man Up! (East New York)", "+12125550199"),
+    lambda i: cleared_sms(12, "Lee Park", "your supervisor"),
+    lambda i: clear_sms(12, ClearResult(on_scene=("A Very Long Name Indeed",) * 9, wanted="x")),
 ])
 @pytest.mark.parametrize("location", ["PITKIN AVE & ROCKAWAY AVE", LONG])
 def test_staff_texts_fit_two_gsm7_segments(render, location):
@@ -58,6 +68,20 @@ def test_the_ack_notice_names_who_and_when_in_city_time():
 
 
 def test_help_lists_every_code():
-    for code in ("12A", "12S", "12N", "NEED 12", "12C", "12K", "STATUS", "STOP"):
+    for code in ("12A", "12S", "12N", "NEED 12", "12C", "12K", "EXTEND 12", "CLEAR 12", "STATUS",
+                 "STOP"):
         assert code in HELP
     assert segments(HELP) <= 2
+
+
+def test_a_forwarded_text_names_who_where_and_quotes_them():
+    text = forwarded_sms(incident(), 3, "Ray Ortiz", "Man Up ENY", "  they are\nback ")
+    assert text == ("CMS: Ray Ortiz (Man Up ENY) texted about #3 PITKIN AVE & ROCKAWAY AVE, "
+                    "Pct 75:\n"
+                    "'they are back'\nReply 3N to add a note")
+
+
+def test_a_stop_notice_says_how_to_undo_it():
+    assert opt_out_notice("Ray Ortiz", "Man Up ENY", "+12125550199") == (
+        "CMS: Ray Ortiz (Man Up ENY) texted STOP and will get no CMS alerts.\n"
+        "They can text START to +12125550199 to receive alerts again.")
