@@ -261,9 +261,10 @@ def sample_sites() -> LoadedSites:
 def run_worker(settings: Settings, sample_sites: LoadedSites) -> Callable[..., Awaitable[None]]:
     """Run a real rq worker in burst mode (in a thread: jobs need their own event loop)."""
     async def run(settings_override: Settings | None = None,
-                  clock: Callable[[], datetime] = utcnow) -> None:
+                  clock: Callable[[], datetime] = utcnow, sites: LoadedSites | None = None) -> None:
         chosen = settings_override or settings
-        runtime = WorkerRuntime(chosen, sample_sites.sites, chosen.redis_url or "", clock)
+        runtime = WorkerRuntime(chosen, (sites or sample_sites).sites, chosen.redis_url or "",
+                                clock)
         connection = connect(chosen.redis_url or "")
         worker = build_worker(runtime, connection)
         try:
