@@ -5,8 +5,8 @@ up) with signed webhooks, and one clock that the tests move."""
 from datetime import timedelta
 
 from tests.doubles._twilio_calls import spoken
-from tests.test_responses import GRACE, LUIS, SAM, VICTOR, alert, bodies, sms, timeline
 from tests.test_responses import DANA as DANA_PHONE
+from tests.test_responses import GRACE, LUIS, SAM, VICTOR, alert, bodies, sms, timeline
 
 __all__ = ["sms"]  # the fixture, imported for these tests
 

@@ -108,12 +108,18 @@ async def test_a_worker_killed_mid_call_places_no_second_call(
     connection = connect(settings.redis_url)
     for name in QUEUES:
         StartedJobRegistry(queue=queue(connection, name)).cleanup(time.time() + 10**6)
+    # ...and the dead worker's scheduler lock runs out, as it would in a minute.
+    locks = connection.keys("rq:scheduler-lock:*")
+    if locks:
+        connection.delete(*locks)
     connection.close()
     real_clock.advance(datetime.now(UTC) - real_clock.now + lease(settings.provider_timeout)
                        + timedelta(seconds=1))
     await run_worker(settings, real_clock, sites=loaded)
     assert sorted(c.to for c in twilio.calls) == sorted([LUIS, GRACE])  # each exactly once
     assert twilio.calls[0].sid == first[0].sid
+    shown = await (await client.get("/api/incidents/NYPD-1", headers=AUTH)).json()
+    assert {d["status"] for d in shown["deliveries"] if d["channel"] == "voice"} == {"sent"}
     # Luis's claim, left by the dead worker, was resolved by asking Twilio, not by calling again.
     assert [r.query.get("To") for r in twilio.requests
             if r.method == "GET" and r.path.endswith("/Calls.json")] == [first[0].to]
