@@ -177,3 +177,40 @@ def test_bad_routine_hours_or_escalation_are_refused_at_their_place(change, wher
     data = sites_data()
     data["teams"][0].update(change)
     assert says in problems(data)[where]
+
+
+def test_members_are_texted_then_called_by_default_and_may_ask_for_texts_only():
+    data = sites_data()
+    data["teams"][0]["members"][1]["contact"] = ["sms"]
+    eny = parse_sites(data, LAYERS, NY).team("eny")
+    assert [m.contact for m in eny.members[:2]] == [("sms", "voice"), ("sms",)]
+    assert eny.repage_after == timedelta(minutes=3)
+    assert eny.checkout_escalation == timedelta(minutes=15)
+
+
+def test_calls_are_set_per_team_and_per_escalation_step():
+    data = sites_data()
+    team = data["teams"][0]
+    team.update(repage_after="5m", checkout_escalation="30m", escalation={"steps": [
+        {"after": "10m", "notify": "supervisor", "via": ["sms", "voice"]},
+        {"after": "20m", "notify": "coordinators"}]})
+    data["teams"][1]["repage_after"] = "off"
+    sites = parse_sites(data, LAYERS, NY)
+    eny = sites.team("eny")
+    assert (eny.repage_after, eny.checkout_escalation) == (timedelta(minutes=5),
+                                                           timedelta(minutes=30))
+    assert [s.via for s in eny.escalation.steps] == [("sms", "voice"), ("sms",)]
+    assert sites.team("bvl").repage_after is None
+
+
+def test_contact_and_via_mistakes_are_named():
+    data = sites_data()
+    data["teams"][0]["members"][0]["contact"] = ["voice"]
+    data["teams"][0]["escalation"] = {"steps": [{"after": "10m", "notify": "supervisor",
+                                                 "via": ["fax"], "wait": 1}]}
+    data["teams"][1]["repage_after"] = "soon"
+    found = problems(data)
+    assert "must include sms" in found["teams[0].members[0].contact"]
+    assert "unknown method 'fax'" in found["teams[0].escalation.steps[0].via"]
+    assert "unknown key" in found["teams[0].escalation.steps[0].wait"]
+    assert "is not a duration" in found["teams[1].repage_after"]

@@ -10,6 +10,13 @@ SID = "SM" + "0123456789abcdef" * 2
 SMS = {"AccountSid": OURS, "ApiVersion": "2010-04-01", "Body": "NOTE 1 calm now",
        "From": "+13475550140", "MessageSid": SID, "NumMedia": "0", "NumSegments": "1",
        "SmsMessageSid": SID, "SmsSid": SID, "SmsStatus": "received", "To": "+12125550199"}
+CALL = "CA" + "0123456789abcdef" * 2
+VOICE = {"AccountSid": OURS, "ApiVersion": "2010-04-01", "CallSid": CALL,
+         "CallStatus": "in-progress", "Called": "+13475550140", "Caller": "+12125550199",
+         "Direction": "outbound-api", "From": "+12125550199", "To": "+13475550140",
+         "AnsweredBy": "human"}
+GATHER = {**VOICE, "Digits": "1"}
+CALL_STATUS = {**VOICE, "CallStatus": "no-answer", "CallDuration": "0"}
 STATUS = {"AccountSid": OURS, "ApiVersion": "2010-04-01", "From": "+12125550199",
           "MessageSid": SID, "MessageStatus": "delivered", "SmsSid": SID,
           "SmsStatus": "delivered", "To": "+13475550140"}
@@ -31,6 +38,13 @@ def without(form, *names):
     ({**STATUS, "MessageStatus": "undelivered", "ErrorCode": "30003",
       "RawDlrDoneDate": "2607042315"}, "status"),
     ({**STATUS, "MessageStatus": "partially_delivered"}, "status"),
+    (VOICE, "voice"),
+    ({**VOICE, "AnsweredBy": "machine_end_beep"}, "voice"),
+    (without(VOICE, "AnsweredBy"), "voice"),  # no machine detection asked for
+    (GATHER, "gather"),
+    ({**GATHER, "Digits": "9"}, "gather"),
+    (CALL_STATUS, "voice-status"),
+    ({**CALL_STATUS, "CallStatus": "completed", "CallDuration": "41"}, "voice-status"),
 ])
 def test_what_twilio_sends_is_taken(form, webhook):
     assert refusal(form, webhook, OURS) is None
@@ -69,6 +83,15 @@ RECUT = SID + "NumMedia0"  # NumMedia=0 moved into the end of the MessageSid: sa
     (without(STATUS, "MessageSid"), "status", "MessageSid is missing"),
     (without(STATUS, "AccountSid"), "status", "AccountSid is missing"),
     ({**STATUS, "AccountSid": "AC" + "1" * 32}, "status", "AccountSid is not our account"),
+    (without(VOICE, "CallSid"), "voice", "CallSid is missing"),
+    ({**VOICE, "CallSid": CALL + "Digits1"}, "voice", "CallSid is not of Twilio's form"),
+    ({**VOICE, "AnsweredBy": "human Digits 1"}, "voice", "AnsweredBy is not of Twilio's form"),
+    (without(GATHER, "Digits"), "gather", "Digits is missing"),
+    ({**GATHER, "Digits": "1CallStatusbusy"}, "gather", "Digits is not of Twilio's form"),
+    ({**CALL_STATUS, "CallStatus": "busyCallSid" + CALL}, "voice-status",
+     "CallStatus is not of Twilio's form"),
+    ({**CALL_STATUS, "AccountSid": "AC" + "1" * 32}, "voice-status",
+     "AccountSid is not our account"),
 ])
 def test_a_form_twilio_never_sends_is_refused_naming_the_field(form, webhook, reason):
     assert refusal(form, webhook, OURS) == reason
