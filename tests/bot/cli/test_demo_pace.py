@@ -1,6 +1,7 @@
 """The demo runs on a copy of the sites file whose waits are minutes, not hours, so a demo
 watched for a few minutes shows escalations and follow-ups; everything else is the same."""
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def test_the_paced_copy_escalates_ten_times_sooner_and_follows_up_after_minutes(
     assert {team.routine_hours.text for team in paced.teams} == {"00:00-24:00"}
     assert [(s.after, s.notify) for s in eny.routine_escalation] == [
         (timedelta(minutes=1), "supervisor"), (timedelta(minutes=2), "coordinators")]
+    # Calls come ten times sooner too: the repage after 18 s, coordinators 90 s after a
+    # safety timer ran out.
+    assert (eny.repage_after, eny.checkout_escalation) == (timedelta(seconds=18),
+                                                           timedelta(seconds=90))
+
+
+def test_the_paced_copy_keeps_calls_in_escalation_steps(tmp_path: Path):
+    original = load_sites(SAMPLE_SITES).sites
+    eny = original.find_team("man-up-eny")
+    assert eny is not None
+    steps = tuple(replace(step, via=("sms", "voice")) for step in eny.escalation.steps)
+    calling = replace(original, teams=tuple(
+        replace(t, escalation=replace(t.escalation, steps=steps)) if t.id == eny.id else t
+        for t in original.teams))
+    paced = load_sites(paced_sites(SAMPLE_SITES, calling, tmp_path)).sites.find_team(eny.id)
+    assert paced is not None and {s.via for s in paced.escalation.steps} == {("sms", "voice")}
 
 
 def test_the_paced_copy_keeps_teams_people_catchments_and_layers(tmp_path: Path):
@@ -40,5 +57,5 @@ def test_the_paced_copy_keeps_teams_people_catchments_and_layers(tmp_path: Path)
 
 def test_the_demo_says_what_its_pace_changes():
     line = describe(load_sites(SAMPLE_SITES).sites)
-    assert line.startswith("demo pace: escalations 10x sooner (10m -> 1m, 20m -> 2m)")
+    assert line.startswith("demo pace: escalations and calls 10x sooner (10m -> 1m, 20m -> 2m)")
     assert "follow-ups after 3m and 6m" in line and "--real-pace" in line
