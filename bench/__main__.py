@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "capacity": ("bench.capacity", "issue 14: the reply and ingest rates one web process sustains"),
     "replies": ("bench.replies", "rows 7-8: signed SMS replies per second; Slack acks under them"),
     "memory": ("bench.memory", "row 9: web and worker RSS with every layer loaded"),
+    "calls": ("bench.calls", "row 10: 200 unacknowledged alerts: call due -> Twilio create"),
     "load": ("bench.load", "1,000 incidents in a minute plus 5,000 SMS replies, 1 web + 2 workers"),
 }
 

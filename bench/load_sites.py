@@ -96,6 +96,9 @@ def sites_document(teams: tuple[LoadTeam, ...]) -> dict[str, Any]:
                 {"after": "1d", "notify": "supervisor"},
                 {"after": "2d", "notify": "coordinators"},
             ]},
+            # Nobody answers the load's alerts: calls would follow every one (`bench calls`
+            # measures them on its own).
+            "repage_after": "off",
         } for team in teams],
     }
 

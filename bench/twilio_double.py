@@ -25,6 +25,7 @@ class StampedTwilio(TwilioApiDouble):
         super().__init__(account_sid=account_sid, auth_token=auth_token)
         self.connections = connections  # how many webhooks it may have open at once; 0: any
         self.stamps: list[float] = []
+        self.call_stamps: list[float] = []  # wall-clock time each call was created: `calls[i]`
         self.statuses: Counter[int] = Counter()
         self._arrived: dict[str, float] = {}
         self._by_sid: dict[str, _Stored] = {}
@@ -52,6 +53,12 @@ class StampedTwilio(TwilioApiDouble):
             stamp = time.perf_counter()
             self.stamps.append(stamp)
             self._arrived[self.messages[-1].sid] = stamp
+        return response
+
+    def _accept_or_refuse_call(self, form: Form) -> web.Response:
+        response = super()._accept_or_refuse_call(form)
+        if response.status == 201:  # compared with due times the service stored: wall clock
+            self.call_stamps.append(time.time())
         return response
 
     def _find(self, sid: str) -> _Stored | None:
