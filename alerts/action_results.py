@@ -41,6 +41,7 @@ class ActionResult:
     effect: Effect
     number: int
     takedown: bool = False  # a post-takedown reminder: confirm and report, not acknowledge
+    sos: bool = False  # a member's SOS: acknowledging it means "I have them"
     at: datetime | None = None  # when the member arrived on scene
     checkout_minutes: int | None = None  # when the safety check-out falls due
     outcome: str = ""  # the outcome a close recorded
@@ -72,6 +73,8 @@ def sms_reply(result: ActionResult, tz: tzinfo) -> str:
     if result.action == "ack":
         if result.takedown:
             return f"CMS: #{n} confirmed. Reply {n}N with a short report."
+        if result.sos:
+            return f"CMS: SOS #{n} is yours: they are told you got it. Call them now."
         return f"CMS: #{n} acknowledged. Reply {n}S when on scene, {n}N to add a note."
     if result.action == "scene":
         at = clock_time(result.at, tz) if result.at else "now"

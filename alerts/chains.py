@@ -22,8 +22,9 @@ from alerts.sites import Escalation, Member, Sites, Team
 
 # "repage": a live alert's call to the members paged who have not acknowledged it, a chain of
 # its own so that a can't-go or an undelivered text still pulls the escalation forward.
-ChainKind = Literal["alert", "repage", "followup", "checkout"]
-StepAction = Literal["checkin", "supervisor", "coordinators", "team", "repage"]
+# "sos": a member's SOS, repeated to the next coordinator in turn ("rota") until acknowledged.
+ChainKind = Literal["alert", "repage", "followup", "checkout", "sos"]
+StepAction = Literal["checkin", "supervisor", "coordinators", "team", "repage", "rota"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,30 @@ def _timer_steps(team: Team, due: timedelta) -> tuple[ChainStep, ...]:
     both: tuple[Contact, ...] = ("sms", "voice")
     return (ChainStep(due, "supervisor", both),
             ChainStep(due + team.checkout_escalation, "coordinators", both))
+
+
+SOS_REPEAT = timedelta(minutes=2)
+SOS_REPEATS = 45  # an hour and a half of calls, one coordinator after another
+
+
+def sos_chain(team_id: str, phone: str, raised_at: datetime) -> ChainPlan:
+    """After the first calls to everyone, an SOS rings the next coordinator in turn every
+    `SOS_REPEAT` until someone acknowledges it (`phone`: the member who raised it)."""
+    both: tuple[Contact, ...] = ("sms", "voice")
+    return ChainPlan("sos", team_id, phone, raised_at,
+                     tuple(ChainStep(SOS_REPEAT * n, "rota", both)
+                           for n in range(1, SOS_REPEATS + 1)))
+
+
+def rota_turn(step: int, sites: Sites, team: Team | None, raised_by: str,
+              now: datetime) -> list[Recipient]:
+    """Whose turn step `step` of an SOS chain is: the coordinators one by one in the sites
+    file's order, round and round (the supervisors, when there is no other coordinator)."""
+    people = [p for p in step_recipients("coordinators", team, sites, now) if p.phone != raised_by]
+    if not people and team is not None:
+        people = [p for p in step_recipients("supervisor", team, sites, now)
+                  if p.phone != raised_by and p.role == "supervisor"]
+    return [people[step % len(people)]] if people else []
 
 
 def extended(chain_steps: Sequence[ChainStep], started_at: datetime, at: datetime,

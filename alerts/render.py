@@ -23,9 +23,12 @@ def when(moment: datetime, tz: tzinfo) -> str:
 
 
 def headline(incident: Incident) -> str:
-    """"Shooting, 2 victims, FATAL", or a takedown reminder's title: the same words everywhere."""
+    """"Shooting, 2 victims, FATAL", a takedown reminder's title, or a member's SOS with their
+    words: the same words everywhere."""
     if incident.kind == "takedown":
         return incident.title or "Post-takedown outreach"
+    if incident.kind == "sos":
+        return f'SOS: "{incident.title}"' if incident.title else "SOS"
     return _shooting(incident)
 
 

@@ -8,6 +8,11 @@ Staff replies, case, spacing and a leading `#` free, the number optional with on
     12X | CANT 12               can't go             EXTEND 12 [30]     more time on scene
     STATUS                      my open alerts       HELP               the codes
     CLEAR 12 [name]             a supervisor ends a team member's safety timer at #12
+    SOS [text]                  a member in danger: supervisor and coordinators called
+
+"HELP me" (HELP with anything after it) is an SOS whose text is the whole message: nobody
+typing it wants the code list. A bare HELP or NEED is left to the inbox, which makes it an SOS
+when the member has no open alert (a NEED's number is then never needed).
 
 A bare `ok`, `k` or `safe` (no number) is never a check-out: it parses as "okay", which the
 inbox answers with a question when the member has a safety timer running.
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Action = Literal["ack", "scene", "note", "need", "close", "safe", "cant", "extend", "okay",
-                 "clear", "status", "help"]
+                 "clear", "status", "help", "sos"]
 Keyword = Literal["stop", "start", "help"]
 
 EXTEND_DEFAULT, EXTEND_MAX = 30, 240  # minutes: one EXTEND never holds off a check for long
@@ -43,9 +48,10 @@ _WORD: dict[str, Action] = {
 _SPELT: dict[Action, str] = {  # each action's word in the long form that Reply.as_text writes
     "ack": "ACK", "scene": "SCENE", "note": "NOTE", "need": "NEED", "close": "CLOSE",
     "safe": "SAFE", "cant": "CANT", "extend": "EXTEND", "okay": "OK", "clear": "CLEAR",
-    "status": "STATUS", "help": "HELP",
+    "status": "STATUS", "help": "HELP", "sos": "SOS",
 }
-_NEEDS_TEXT = {"note", "need"}
+# A bare NEED is a cry for support, not a typo to refuse: it is kept with no words.
+_NEEDS_TEXT = {"note"}
 _OUTCOME_ALIASES = {
     "mediated": "mediated", "mediation": "mediated", "med": "mediated",
     "hospital-visit": "hospital-visit", "hospital": "hospital-visit", "hosp": "hospital-visit",
@@ -59,6 +65,9 @@ _OUTCOME_ALIASES = {
 _SHORT = re.compile(r"^#?\s*(\d{1,3})\s*([ASNCKXasnckx])(?:\s+(.*))?$", re.DOTALL)
 # "ACK 12", "NOTE #12 text", "ACK", "NEED text": a word, an optional number, optional text.
 _LONG = re.compile(r"^([A-Z]+)(?:\s*#?\s*(\d{1,3})(?!\d))?(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+# "SOS", "sos gun here", "SOS: help", "SOS12": the words after it, however they are joined on.
+# Spelt in both cases for the reason _SHORT gives ("\u017f" would be an S).
+_SOS = re.compile(r"^[Ss][Oo][Ss](?![A-Za-z])[\s:;,.!-]*(.*)$", re.DOTALL)
 # "A", "N some text", and the swapped "A12" / "a 12" / "A # 12" (spaced as _LONG allows).
 _BARE = re.compile(r"^#?\s*([ASNCKXasnckx])(?:\s*#?\s*(\d{1,3}))?(?:\s+(.*))?$", re.DOTALL)
 
@@ -108,6 +117,9 @@ def parse_reply(text: str) -> Reply | Refused:
     cleaned = " ".join(text.replace("\u00a0", " ").split()).rstrip(".!? ")
     if not cleaned:
         return Refused("empty message")
+    match = _SOS.match(cleaned)
+    if match:
+        return Reply("sos", None, match[1])
     match = _SHORT.match(cleaned)
     if match:
         return _build(_LETTER[match[2].upper()], int(match[1]), match[3] or "")
@@ -117,6 +129,8 @@ def parse_reply(text: str) -> Reply | Refused:
     match = _LONG.match(cleaned)
     if match and match[1].upper() in _WORD:
         number = int(match[2]) if match[2] else None
+        if _WORD[match[1].upper()] == "help" and (number is not None or match[3]):
+            return Reply("sos", None, cleaned)  # "help me": a plea, kept word for word
         return _build(_WORD[match[1].upper()], number, match[3] or "")
     return Refused(f"not a reply code: {cleaned[:20]!r}")
 

@@ -1,9 +1,10 @@
 """Reports: the numbers the Office reports on, per team and per month of the city's calendar.
 
 A team's month holds the shootings routed to the team that occurred in that month (local
-time; takedown reminders are stored as incidents of kind "takedown" and are not shootings),
-and the post-takedown plans dated in that month. Times are measured from when cmsbot received
-the incident, because that is when the team could first have been told:
+time; takedown reminders and members' SOSes are stored as incidents of kinds "takedown" and
+"sos" and are not shootings), and the post-takedown plans dated in that month. Times are
+measured from when cmsbot received the incident, because that is when the team could first
+have been told:
 
 - time to acknowledge: to the first acknowledgement by anyone paged for the team (a member,
   or the supervisor or a coordinator reached through the team's escalation; "on scene"
@@ -131,7 +132,7 @@ def report_rows(incidents: Iterable[IncidentFacts], takedowns: Iterable[Takedown
     """One row per team and month that had a shooting or a takedown plan, sorted by both."""
     shootings: dict[tuple[str, str], list[IncidentFacts]] = {}
     for fact in incidents:
-        if fact.kind != "takedown":
+        if fact.kind == "shooting":  # takedown reminders and SOSes are not shootings
             month = fact.occurred_at.astimezone(tz).strftime("%Y-%m")
             shootings.setdefault((fact.team_id, month), []).append(fact)
     plans: dict[tuple[str, str], list[TakedownFacts]] = {}

@@ -21,6 +21,8 @@ ACTIONS = {"cms_ack": "Acknowledge", "cms_scene": "On scene", "cms_need": "Need 
            "cms_close": "Close"}
 # A post-takedown reminder is confirmed and answered with a short report.
 REMINDER_ACTIONS = {"cms_ack": "Confirm", "cms_report": "Report", "cms_need": "Need support"}
+# A member's SOS: acknowledging it says "I have them" and stops the calls.
+SOS_ACTIONS = {"cms_ack": "Acknowledge"}
 _SHOWN_EVENTS = 8
 
 
@@ -85,10 +87,11 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
     """The post for a team channel (`team_id`), or for the coordinators (None), who alone see
     the ids of linked incidents of other teams."""
     incident = state.incident
-    reminder = incident.kind == "takedown"
-    title = f"CMS {'takedown outreach' if reminder else 'alert'}: {headline(incident)}"
-    fields = [_field("Where", place(incident)), _field("When", when(incident.occurred_at, tz))]
-    if not reminder:
+    kind = {"takedown": "takedown outreach", "sos": "SOS"}.get(incident.kind, "alert")
+    title = f"CMS {kind}: {headline(incident)}"
+    where = "Last on scene" if incident.kind == "sos" else "Where"
+    fields = [_field(where, place(incident)), _field("When", when(incident.occurred_at, tz))]
+    if incident.kind == "shooting":
         fields.append(_field("Victims", victim_count(incident.victims)
                              + (" (fatal)" if incident.fatal else "")))
     fields.append(_field("Status", _status(state, tz)))
@@ -107,7 +110,7 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
     if state.status != IncidentStatus.CLOSED:
         value = button_value(incident.id, team_id)
-        shown = REMINDER_ACTIONS if incident.kind == "takedown" else ACTIONS
+        shown = {"takedown": REMINDER_ACTIONS, "sos": SOS_ACTIONS}.get(incident.kind, ACTIONS)
         blocks.append({"type": "actions", "block_id": "cms_actions", "elements": [
             {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
              "value": value, **({"style": "primary"} if action_id == "cms_ack" else {})}

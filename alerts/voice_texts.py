@@ -17,11 +17,13 @@ from alerts.render import clock_time, victim_count
 VoiceKey = Literal["ack", "scene", "cant", "heard", "repeat"]
 
 # The keys each kind of call gathers. A team alert (the repage and an escalation) is answered
-# like the SMS; a safety or SOS call is acknowledged by the person it wakes.
+# like the SMS; a safety call is heard by the person it wakes; an SOS call is acknowledged with
+# one key, as its 4A would: the calls stop and the member is told someone has them.
 _ALERT_KEYS: Mapping[str, VoiceKey] = {"1": "ack", "2": "scene", "3": "cant", "9": "repeat"}
 _HEARD_KEYS: Mapping[str, VoiceKey] = {"1": "heard", "9": "repeat"}
+_SOS_KEYS: Mapping[str, VoiceKey] = {"1": "ack", "9": "repeat"}
 KEYS: Mapping[str, Mapping[str, VoiceKey]] = {
-    "repage": _ALERT_KEYS, "escalation": _ALERT_KEYS, "checkout": _HEARD_KEYS, "sos": _HEARD_KEYS,
+    "repage": _ALERT_KEYS, "escalation": _ALERT_KEYS, "checkout": _HEARD_KEYS, "sos": _SOS_KEYS,
 }
 _ALERT_PROMPT = ("Press 1 to acknowledge, 2 if you are on scene, 3 if you can't go, "
                  "or 9 to hear this again.")
@@ -107,6 +109,8 @@ def spoken_result(result: ActionResult) -> str:
     if result.effect is Effect.REFUSED:
         return f"That could not be done: {result.reason}. Please text your reply instead."
     n = result.number
+    if result.action == "ack" and result.sos:
+        return "You have the S O S. They are told you got it. Call them now. Goodbye."
     if result.action == "ack":
         return f"Acknowledged alert number {n}. Thank you. Goodbye."
     if result.action == "scene":

@@ -26,6 +26,7 @@ from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.staff_texts import ack_notice, cant_go_notice, need_sms
 from alerts.states import INCIDENT, IncidentStatus
 from bot.queue.handoff import Work
+from bot.services.sos import sos_acknowledged
 from bot.store import chains
 from bot.store.pages import Page, add_pages, all_pages, insert_messages
 from bot.store.schema import incident_teams, incidents, pages, timeline
@@ -64,7 +65,8 @@ class Act:
     def result(self, action: StaffAction, effect: Effect = Effect.CHANGED) -> ActionResult:
         """What `action` did to this actor's alert (facts added with `dataclasses.replace`)."""
         return ActionResult(action, effect, self.page.number,
-                            takedown=self.incident.kind == "takedown")
+                            takedown=self.incident.kind == "takedown",
+                            sos=self.incident.kind == "sos")
 
 
 async def perform(conn: AsyncConnection, act: Act, action: StaffAction, text: str = "",
@@ -110,6 +112,8 @@ async def acknowledge(conn: AsyncConnection, act: Act) -> Done:
     if page.team_id is not None:
         await _count_acks(conn, act)
     done = Done(act.result("ack"), Work(sends=await _notify_others(conn, act)))
+    if act.incident.kind == "sos":
+        done.work.sends += await sos_acknowledged(conn, page, act.now)
     await _finish_reminder(conn, act)
     return done
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import step_recipients
+from alerts.chains import rota_turn, step_recipients
 from alerts.incident import Incident
 from alerts.routing import Recipient
 from alerts.sites import Team
@@ -96,6 +96,11 @@ class Escalator(UseCase):
             incidents.c.id == chain.incident_id))
         if closed is not None:
             return "incident closed"
+        if chain.kind == "sos":
+            # Anyone's acknowledgement answers an SOS (a coordinator's page has no team row).
+            acked = await conn.scalar(select(pages.c.name).where(
+                pages.c.incident_id == chain.incident_id, pages.c.acked_at.is_not(None)).limit(1))
+            return f"acknowledged by {acked}" if acked else None
         if chain.team_id:
             state = (await conn.execute(select(incident_teams.c.acked_at, incident_teams.c.closed_at)
                                         .where(incident_teams.c.incident_id == chain.incident_id,
@@ -122,6 +127,8 @@ class Escalator(UseCase):
         paged = await team_pages(conn, chain.incident_id, chain.team_id) if chain.team_id else []
         if step.action == "repage":
             people = await self._unanswered(conn, chain, team, paged)
+        elif step.action == "rota":
+            people = rota_turn(chain.next_step, self.sites, team, chain.subject, now)
         else:
             responders = [p.phone for p in paged if p.acked_at or p.on_scene_at]
             people = step_recipients(step.action, team, self.sites, now, responders)
@@ -158,6 +165,8 @@ def _event(kind: str, action: str) -> str:
         return "check-out overdue" if action == "supervisor" else "check-out overdue, escalated"
     if action == "repage":
         return "called: no acknowledgement"
+    if kind == "sos":
+        return "SOS repeated: no acknowledgement"
     return f"escalated to {action}"
 
 

@@ -22,6 +22,7 @@ from alerts.action_results import is_staff_action, sms_reply
 from alerts.outbound import Outbound, Sender, delivery_key
 from alerts.phone import PhoneError, normalise
 from alerts.replies import EXTEND_DEFAULT, Refused, Reply, opt_keyword, parse_reply
+from alerts.sos import raiser
 from alerts.staff_texts import (
     HELP,
     STRANGER_HELP,
@@ -36,7 +37,8 @@ from bot.services.actions import Act, perform
 from bot.services.base import UseCase
 from bot.services.clearing import Clearer, clear, clear_refusal
 from bot.services.resident_inbox import ResidentInbox
-from bot.services.staff_notices import forward_unread, opt_change_notices
+from bot.services.sos import raise_sos
+from bot.services.staff_notices import forward_unread, has_live_alert, opt_change_notices
 from bot.store import inbound
 from bot.store.engine import autocommit
 from bot.store.inbound import Message
@@ -233,6 +235,11 @@ class SmsInbox(UseCase):
             if timers:
                 return Outcome(checkout_question(timers)), "okay"
             parsed = Refused(f"not a reply code: {body.strip()[:20]!r}")
+        if isinstance(parsed, Reply) and await self._is_sos(conn, phone, parsed, now):
+            text = parsed.text if parsed.action == "sos" else (parsed.text or body)
+            reply, work = await raise_sos(conn, self.sites, raiser(self.sites, phone), text, now,
+                                          asked_help=parsed.action == "help")
+            return Outcome(reply, work), "sos"
         if isinstance(parsed, Refused):
             if keyword == "help":
                 return Outcome(HELP), "help"
@@ -247,6 +254,16 @@ class SmsInbox(UseCase):
         if parsed.action == "clear" and not Clearer.of(self.sites, phone).may_clear:
             return Outcome(clear_refusal()), "clear"
         return await self._act(conn, phone, parsed, now), parsed.action
+
+    async def _is_sos(self, conn: AsyncConnection, phone: str, reply: Reply,
+                      now: datetime) -> bool:
+        """SOS always; a bare HELP, or a NEED with no number, when no alert of the member's is
+        live: with nothing open, a plea must reach people, not get the codes or "no alerts"."""
+        if reply.action == "sos":
+            return True
+        if reply.action == "help" or (reply.action == "need" and reply.number is None):
+            return not await has_live_alert(conn, phone, now)
+        return False
 
     async def _help(self, conn: AsyncConnection, phone: str, now: datetime, text: str,
                     always: bool) -> tuple[Outcome, str]:

@@ -82,6 +82,11 @@ async def opt_change_notices(conn: AsyncConnection, sites: Sites, message: Messa
     return Work(sends=sends, urgent=stop)
 
 
+async def has_live_alert(conn: AsyncConnection, phone: str, now: datetime) -> bool:
+    """Whether the member has an alert open in the last hours, or a safety timer running."""
+    return any(_live(page, now) for page, _ in await open_pages(conn, phone))
+
+
 def _supervisors(team: Team, sites: Sites, now: datetime) -> list[Recipient]:
     # Only the supervisors: a team without one leaves it to the coordinators, told anyway.
     return [p for p in step_recipients("supervisor", team, sites, now) if p.role == "supervisor"]

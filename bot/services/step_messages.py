@@ -13,13 +13,14 @@ from alerts.outbound import Outbound, delivery_key
 from alerts.routing import Recipient
 from alerts.sites import Sites, Team
 from alerts.slack_blocks import PostState, TeamState, incident_post
+from alerts.sos import last_scene_of, raiser, sos_sms
 from alerts.staff_texts import (
     checkin_sms,
     checkout_overdue_sms,
     escalation_sms,
     followup_overdue_sms,
 )
-from alerts.voice_texts import alert_call, checkout_call, escalation_call
+from alerts.voice_texts import alert_call, checkout_call, escalation_call, sos_call
 from bot.store.chains import Chain
 
 
@@ -27,8 +28,8 @@ def delivery_kind(chain: Chain, step: ChainStep) -> str:
     """What a step's deliveries are, in the outbox and the delivery counts."""
     if chain.kind == "followup":
         return "checkin" if step.action == "checkin" else "followup-escalation"
-    if chain.kind == "checkout":
-        return "checkout"
+    if chain.kind in ("checkout", "sos"):
+        return chain.kind
     return "repage" if step.action == "repage" else "escalation"
 
 
@@ -65,6 +66,10 @@ class StepMessages:
     def _text(self, chain: Chain, step: ChainStep, subject: Incident, number: int,
               team_name: str, now: datetime) -> str:
         tz = self.sites.tz
+        if chain.kind == "sos":
+            member = raiser(self.sites, chain.subject)
+            waited = int((now - chain.started_at).total_seconds() // 60)
+            return sos_sms(subject, number, member.name, member.team_name, max(waited, 1))
         if chain.kind in ("alert", "repage"):
             return escalation_sms(subject, number, now - chain.started_at, team_name, tz)
         if chain.kind == "checkout":
@@ -77,6 +82,10 @@ class StepMessages:
     def _call(self, chain: Chain, step: ChainStep, subject: Incident, number: int,
               team_name: str, now: datetime) -> str:
         tz = self.sites.tz
+        if chain.kind == "sos":
+            member = raiser(self.sites, chain.subject)
+            return sos_call(member.name, member.team_name, subject.title or "",
+                            last_scene_of(subject))
         if chain.kind == "checkout":
             return checkout_call(subject, number, self._who(chain), chain.started_at, tz)
         if step.action == "repage":

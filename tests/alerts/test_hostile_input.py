@@ -91,11 +91,12 @@ STAFF_TOKENS = (
     "12", "1", "7", "999", "1000", "0", "00", "A", "a", "S", "N", "C", "K", "k", "ACK", "ack",
     "ACKNOWLEDGE", "SCENE", "NOTE", "NEED", "CLOSE", "OK", "SAFE", "STATUS", "HELP", "STOP",
     "START", "UNSTOP", "INFO", "mediated", "hospital", "visit", "no", "contact", "nc", "other",
-    "omw 5 min", "CLEAR", "clear", "Luis", "luis feliz", *STOP_WORDS,
+    "omw 5 min", "CLEAR", "clear", "Luis", "luis feliz", "SOS", "sos", "help me", ":",
+    *STOP_WORDS,
 )
 STAFF_STARTS = st.sampled_from(("ACK", "ack", "Acknowledge", "SCENE", "NOTE", "NEED", "CLOSE",
                                  "close", "OK", "SAFE", "STATUS", "HELP", "CLEAR", "12A", "#12 a", "7 n",
-                                 "3C", "999k", "A", "c", "S", "n"))
+                                 "3C", "999k", "A", "c", "S", "n", "SOS", "sos:", "Help"))
 # Hostile text, and replies as staff type them: a code or its word, then words.
 STAFF_TEXT = any_or(grammar(*STAFF_TOKENS)) | st.builds(
     lambda start, rest: f"{start}{rest}", STAFF_STARTS,

@@ -57,8 +57,23 @@ REPLIES = [
     ("clear Luis", Reply("clear", None, "Luis")),
     ("STATUS", Reply("status")),
     ("status", Reply("status")),
-    ("Help", Reply("help")),
+    ("Help", Reply("help")),  # the codes, or an SOS when nothing is open: the inbox decides
     ("12\u00a0A", Reply("ack", 12)),
+    # SOS, with or without an alert open: the words after it are what the supervisor reads.
+    ("SOS", Reply("sos")),
+    ("sos", Reply("sos")),
+    ("SOS!", Reply("sos")),
+    ("SOS they have a gun", Reply("sos", None, "they have a gun")),
+    ("sos: 2 guys following me", Reply("sos", None, "2 guys following me")),
+    ("SOS 12 need help", Reply("sos", None, "12 need help")),  # a number is part of the words
+    ("SOS12", Reply("sos", None, "12")),
+    # "help me" is a plea, never a request for the codes: an SOS, word for word.
+    ("help me", Reply("sos", None, "help me")),
+    ("HELP ME NOW!!", Reply("sos", None, "HELP ME NOW")),
+    ("Help 12", Reply("sos", None, "Help 12")),
+    # A bare NEED is a call for support (an SOS when no alert is open), never refused.
+    ("NEED", Reply("need")),
+    ("NEED 12", Reply("need", 12)),
 ]
 
 
@@ -82,6 +97,7 @@ def test_a_reply_spelt_back_in_its_long_form_is_understood_the_same(text, expect
     (Reply("extend", 12, minutes=45), "EXTEND 12 45"),
     (Reply("clear", 12, "Luis"), "CLEAR 12 Luis"),
     (Reply("status"), "STATUS"),
+    (Reply("sos", None, "help me"), "SOS help me"),
 ])
 def test_a_reply_is_spelt_in_its_long_form(reply, spelt):
     assert reply.as_text() == spelt
@@ -97,7 +113,8 @@ def test_a_reply_is_spelt_in_its_long_form(reply, spelt):
     ("EXTEND 12 0", "at least 1 minute"),
     ("12N", "needs a few words"),
     ("NOTE 12", "needs a few words"),
-    ("NEED 12", "needs a few words"),
+    ("SOSA", "not a reply code"),  # a word that starts with SOS is not one
+    ("Sosa here", "not a reply code"),
     ("12C", "close with an outcome"),
     ("12C because", "close with an outcome"),
     ("0A", "start at 1"),
