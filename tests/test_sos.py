@@ -91,6 +91,16 @@ async def test_unacknowledged_it_rings_the_next_coordinator_every_two_minutes_un
     assert bodies(twilio, LUIS)[-1] == "CMS: Sam Whitfield (coordinator) got your SOS."
 
 
+async def test_an_sos_call_nobody_takes_rings_the_next_coordinator_at_once(
+        client, work, twilio, sms):
+    await sms(LUIS, "SOS car circling the block")
+    await work()
+    assert await twilio.hang_up(twilio.calls_to(VICTOR)[0].sid, "no-answer") == 204
+    await work()  # at once, not two minutes on
+    assert len(twilio.calls_to(DANA)) == 2
+    assert ("cmsbot", "escalating now") in await timeline(client, "SOS-1")
+
+
 async def test_a_bare_help_me_or_need_with_nothing_open_is_an_sos(client, work, twilio, sms):
     _, reply = await sms(LUIS, "help me")
     assert reply == SENT

@@ -59,12 +59,15 @@ class Escalator(UseCase):
 
     async def escalate_now(self, incident_id: str, team_id: str) -> bool:
         """Make a team's next escalation step due now; False if it has nothing left to do."""
+        return await self._pull(incident_id, team_id, "alert", "an alert did not reach its person")
+
+    async def _pull(self, incident_id: str, team_id: str | None, kind: str, why: str) -> bool:
         now = self.clock()
         async with self.engine.begin() as conn:
-            due = await chains.pull_team_forward(conn, incident_id, team_id, now)
+            due = await chains.pull_team_forward(conn, incident_id, team_id, now, kind)
             if due:
                 await add_event(conn, incident_id, now, "cmsbot", "escalating now", "system",
-                                "an alert did not reach its person", team_id)
+                                why, team_id)
         await hand_off(self.redis, Work(steps=due), now)
         return bool(due)
 
@@ -81,8 +84,12 @@ class Escalator(UseCase):
             row = (await conn.execute(select(deliveries.c.kind, deliveries.c.channel,
                                              deliveries.c.incident_id, deliveries.c.team_id)
                                       .where(which))).first()
-        if row is None or row.kind not in _PAGING or row.channel not in ("sms", "voice"):
+        if row is None or row.kind not in (*_PAGING, "sos") or row.channel not in ("sms", "voice"):
             return False
+        if row.kind == "sos" and row.incident_id:
+            # An SOS call nobody took: the next coordinator's turn comes now.
+            return await self._pull(row.incident_id, None, "sos", "an SOS call did not reach "
+                                    "its person")
         if not row.incident_id or not row.team_id:
             return False
         return await self.escalate_now(row.incident_id, row.team_id)

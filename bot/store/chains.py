@@ -151,12 +151,12 @@ async def pull_forward(conn: AsyncConnection, chain: Chain, now: datetime) -> Du
     return Due(chain.id, chain.next_step, now)
 
 
-async def pull_team_forward(conn: AsyncConnection, incident_id: str, team_id: str,
-                            now: datetime) -> list[Due]:
-    """Make the next step of a team's alert escalation due now; what is due (none when the
-    chain has nothing left to do)."""
+async def pull_team_forward(conn: AsyncConnection, incident_id: str, team_id: str | None,
+                            now: datetime, kind: str = "alert") -> list[Due]:
+    """Make the next step of a team's alert escalation (or of the incident's chains of `kind`,
+    with no team) due now; what is due (none when nothing is left to do)."""
     pulled = [await pull_forward(conn, chain, now)
-              for chain in await of_incident(conn, incident_id, team_id, "alert")]
+              for chain in await of_incident(conn, incident_id, team_id, kind)]
     return [due for due in pulled if due is not None]
 
 
