@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +42,16 @@ class Recipient:
     role: str
     team_id: str | None
     reason: str
+
+
+def texted_others(sender: str, people: Sequence[Recipient]) -> list[Recipient]:
+    """`people` once each, without the `sender` (nobody is told of their own message) and
+    without the Slack-only (no phone: they read the post)."""
+    unique: dict[str, Recipient] = {}
+    for person in people:
+        if person.phone != sender and person.phone.startswith("+"):
+            unique.setdefault(person.phone, person)
+    return list(unique.values())
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import aiohttp
 from twilio.base import values
@@ -26,6 +27,7 @@ from bot.notify.base import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Twilio error codes that mean "this number will never take an SMS from us".
 _UNREACHABLE = {21211, 21612, 21614, 21408, 30003, 30005, 30006}
@@ -50,16 +52,7 @@ class TwilioSms:
         params.update(self._sender(message))
         if self.status_callback:
             params["status_callback"] = self.status_callback
-        try:
-            async with asyncio.timeout(self.timeout):
-                created = await self.client.messages.create_async(**params)
-        except TwilioRestException as exc:
-            raise translate(exc) from None
-        except aiohttp.ClientConnectorError as exc:
-            # Refused before anything was sent: a plain retry is safe.
-            raise Retryable(f"cannot reach Twilio: {exc.os_error}") from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise Unsure(f"no answer from Twilio ({type(exc).__name__})") from None
+        created = await create(self.client.messages.create_async(**params), self.timeout)
         return Receipt(str(created.sid))
 
     async def find_sent(self, message: Outbound, since: datetime) -> Receipt | None:
@@ -86,6 +79,21 @@ class TwilioSms:
         sender = self.senders.get(message.sender) or self.senders["staff"]
         return {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
 
+
+
+async def create(request: Awaitable[T], seconds: float) -> T:
+    """A Twilio create (a message, a call) within `seconds`, its failures as ours: Retryable
+    when surely not taken, Unsure when it may have been, Permanent when it never will be."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await request
+    except TwilioRestException as exc:
+        raise translate(exc) from None
+    except aiohttp.ClientConnectorError as exc:
+        # Refused before anything was sent: a plain retry is safe.
+        raise Retryable(f"cannot reach Twilio: {exc.os_error}") from None
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise Unsure(f"no answer from Twilio ({type(exc).__name__})") from None
 
 
 def translate(exc: TwilioRestException) -> DeliveryError:

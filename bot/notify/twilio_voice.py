@@ -19,8 +19,8 @@ from twilio.rest import Client
 
 from alerts.outbound import Outbound
 from alerts.phone import redact
-from bot.notify.base import Permanent, Receipt, Retryable, Unsure
-from bot.notify.twilio_sms import translate
+from bot.notify.base import Permanent, Receipt, Retryable
+from bot.notify.twilio_sms import create, translate
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +47,12 @@ class TwilioVoice:
 
     async def send(self, message: Outbound) -> Receipt:
         """Create the call; raise Retryable, Unsure or Permanent when Twilio does not take it."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                created = await self.client.calls.create_async(
-                    to=message.recipient, from_=self.caller_id,
-                    url=voice_url(self.public_url, message.key),
-                    status_callback=self.public_url + STATUS_PATH,
-                    # With DetectMessageEnd a voicemail is left after the greeting's beep.
-                    machine_detection="DetectMessageEnd", timeout=RING_SECONDS)
-        except TwilioRestException as exc:
-            raise translate(exc) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise Retryable(f"cannot reach Twilio: {exc.os_error}") from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise Unsure(f"no answer from Twilio ({type(exc).__name__})") from None
+        created = await create(self.client.calls.create_async(
+            to=message.recipient, from_=self.caller_id,
+            url=voice_url(self.public_url, message.key),
+            status_callback=self.public_url + STATUS_PATH,
+            # With DetectMessageEnd a voicemail is left after the greeting's beep.
+            machine_detection="DetectMessageEnd", timeout=RING_SECONDS), self.timeout)
         return Receipt(str(created.sid))
 
     async def find_sent(self, message: Outbound, since: datetime) -> Receipt | None:

@@ -19,7 +19,7 @@ from alerts.chains import sos_chain, step_recipients
 from alerts.contacts import Contact
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
-from alerts.routing import Recipient
+from alerts.routing import Recipient, texted_others
 from alerts.sites import Sites
 from alerts.slack_blocks import PostState, TeamState, incident_post
 from alerts.sos import Raiser, answered_sms, last_scene_of, raised_reply, sos_incident, sos_sms
@@ -47,7 +47,7 @@ async def raise_sos(conn: AsyncConnection, sites: Sites, member: Raiser, text: s
             required_acks=1))
         supervisors = [p for p in step_recipients("supervisor", team, sites, now)
                        if p.role == "supervisor"]
-    people = _reachable(member.phone, supervisors
+    people = texted_others(member.phone, supervisors
                         + step_recipients("coordinators", team, sites, now))
     numbers = await add_pages(conn, sos.id, people, now, fresh=True)
     messages = [Outbound(
@@ -135,10 +135,3 @@ def _ways(sites: Sites, person: Recipient) -> tuple[Contact, ...]:
     return tuple(way for way in both if member is None or way in member.contact)
 
 
-def _reachable(phone: str, people: list[Recipient]) -> list[Recipient]:
-    # The member is never paged for their own SOS; Slack-only people read the post.
-    unique: dict[str, Recipient] = {}
-    for person in people:
-        if person.phone != phone and person.phone.startswith("+"):
-            unique.setdefault(person.phone, person)
-    return list(unique.values())

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import step_recipients
 from alerts.outbound import Outbound, delivery_key
-from alerts.routing import Recipient
+from alerts.routing import Recipient, texted_others
 from alerts.sites import Sites, Team
 from alerts.staff_texts import FORWARDED_CHARS, forwarded_sms, opt_in_notice, opt_out_notice
 from bot.queue.handoff import Work
@@ -36,10 +36,10 @@ async def forward_unread(conn: AsyncConnection, sites: Sites, message: Message,
     # A running safety timer first: that is where a text matters most. Then the newest alert.
     page, incident = min(live, key=lambda pair: not _timer_running(pair[0]))
     team = sites.find_team(page.team_id)
-    people = _others(message.phone, step_recipients("supervisor", team, sites, now)) \
+    people = texted_others(message.phone, step_recipients("supervisor", team, sites, now)) \
         if team is not None else []
     if not people:  # the member is the supervisor (or a coordinator): the coordinators read it
-        people = _others(message.phone, step_recipients("coordinators", team, sites, now))
+        people = texted_others(message.phone, step_recipients("coordinators", team, sites, now))
     numbers = await add_pages(conn, page.incident_id, people, now)
     text = " ".join(message.body.split())[:FORWARDED_CHARS]
     await add_event(conn, page.incident_id, now, page.name, "texted", "sms",
@@ -70,7 +70,7 @@ async def opt_change_notices(conn: AsyncConnection, sites: Sites, message: Messa
         who = next(m.name for m in teams[0].members if m.phone == message.phone)
         team_name = teams[0].name
     people = [p for team in teams for p in _supervisors(team, sites, now)]
-    people = _others(message.phone, people + step_recipients("coordinators", None, sites, now))
+    people = texted_others(message.phone, people + step_recipients("coordinators", None, sites, now))
     body = opt_out_notice(who, team_name, message.to_number) if stop \
         else opt_in_notice(who, team_name)
     kind = "opt-out-notice" if stop else "opt-in-notice"
@@ -99,15 +99,6 @@ def _live(page: Page, now: datetime) -> bool:
 
 def _timer_running(page: Page) -> bool:
     return page.on_scene_at is not None and page.safe_at is None
-
-
-def _others(phone: str, people: list[Recipient]) -> list[Recipient]:
-    # Slack-only people (no phone) read the post; the sender never reads their own text.
-    unique: dict[str, Recipient] = {}
-    for person in people:
-        if person.phone != phone and person.phone.startswith("+"):
-            unique.setdefault(person.phone, person)
-    return list(unique.values())
 
 
 def _team_name(sites: Sites, page: Page) -> str:
