@@ -8,7 +8,7 @@ from typing import Literal
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
-               "takedowns", "cancel-takedown", "broadcast", "dashboard"]
+               "takedowns", "cancel-takedown", "broadcast", "dashboard", "new"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -26,6 +26,8 @@ USAGE: dict[Name, tuple[str, str]] = {
                   "a safety update to residents of zip:N, nta:CODE, precinct:N or a team's "
                   "area, previewed before it goes (coordinators)"),
     "dashboard": ("/cms dashboard", "a sign-in link to the dashboard, for you only, valid 10 minutes"),
+    "new": ("/cms new", "report a shooting the feed does not have yet: a hospital call, a tip "
+                        "(coordinators and supervisors)"),
     "help": ("/cms help", "this list"),
 }
 
@@ -111,6 +113,8 @@ def parse_command(text: str) -> Command | Usage:
         return Command("broadcast", area=rest[0], text=english.strip(), text_es=spanish or None)
     if name == "dashboard":
         return Command("dashboard") if not rest else _usage("dashboard")
+    if name == "new":
+        return Command("new") if not rest else _usage("new")
     if name == "cancel-takedown":
         return Command("cancel-takedown", incident_id=rest[0]) if len(rest) == 1 \
             else _usage("cancel-takedown")

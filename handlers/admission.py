@@ -72,7 +72,8 @@ _EXACT: Mapping[str, RouteClass] = {
     "/openapi.json": "operators", "/slack/events": "slack", "/twilio/sms": "twilio-sms",
     "/twilio/status": "twilio-status", "/twilio/voice": "twilio-voice",
     "/twilio/voice/gather": "twilio-voice", "/twilio/voice/status": "twilio-status",
-    "/": "dashboard", "/reports": "dashboard", "/signout": "dashboard", "/static": "dashboard"}
+    "/": "dashboard", "/reports": "dashboard", "/report": "dashboard", "/signout": "dashboard",
+    "/static": "dashboard"}
 _PREFIXES: tuple[tuple[str, RouteClass], ...] = (
     ("/api/", "api"), ("/signin", "dashboard"), ("/dashboard/", "dashboard"),
     ("/static/", "dashboard"))

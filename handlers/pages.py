@@ -52,7 +52,8 @@ def nav(name: str, current: str, csrf: str) -> str:
     """The top bar: where you are, who you are, and sign-out (a CSRF-protected POST)."""
     links = "".join(
         f'<a href="{href}"{" aria-current=page" if href == current else ""}>{label}</a>'
-        for href, label in (("/", "Map"), ("/reports", "Reports")))
+        for href, label in (("/", "Map"), ("/reports", "Reports"),
+                            ("/report", "Report a shooting")))
     return (f'<header class="bar"><strong>CMS</strong><nav>{links}</nav>'
             f'<span class="who">{escape(name)}</span>'
             f'<form method="post" action="/signout"><input type="hidden" name="csrf" '

@@ -15,18 +15,26 @@ from slack_sdk.web.async_client import AsyncWebClient
 from alerts.action_results import StaffAction
 from alerts.replies import OUTCOMES
 from alerts.slack_blocks import ACTIONS, REMINDER_ACTIONS, read_button_value
+from alerts.slash import Command, parse_command
+from bot.services.people_reports import PeopleReports
 from bot.services.slack_desk import SlackDesk
+from handlers.slack_report import open_report, submitted
 
 log = logging.getLogger(__name__)
 _BUTTON_ACTION: dict[str, StaffAction] = {"cms_ack": "ack", "cms_scene": "scene"}
 
 
-def register(bolt: AsyncApp, desk: SlackDesk) -> None:
+def register(bolt: AsyncApp, desk: SlackDesk, reports: PeopleReports) -> None:
     """Wire the listeners to the Bolt app."""
 
     @bolt.command("/cms")
-    async def cms(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def cms(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
+                  client: AsyncWebClient) -> None:
         await ack()
+        parsed = parse_command(command.get("text") or "")
+        if isinstance(parsed, Command) and parsed.name == "new":
+            await open_report(command, respond, client, reports)
+            return
         answer = await desk.command(command["user_id"], command.get("text") or "")
         await respond(text=answer.text, blocks=list(answer.blocks) or None,
                       response_type="ephemeral")
@@ -67,6 +75,11 @@ def register(bolt: AsyncApp, desk: SlackDesk) -> None:
 
     for action_id in {**ACTIONS, **REMINDER_ACTIONS}:
         bolt.action(action_id)(button)
+
+    @bolt.view("cms_new")
+    async def new_report(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                         client: AsyncWebClient) -> None:
+        await submitted(ack, body, view, client, reports)
 
     @bolt.view("cms_close")
     async def closed(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],

@@ -138,7 +138,8 @@ async def _slack(app: web.Application) -> AsyncIterator[None]:
     # One HTTP session for every Slack call this process makes, closed on shutdown. With no
     # Slack configured, Bolt still answers `cmsbot slack` (signed with the local secret).
     async with aiohttp.ClientSession() as session:
-        app[keys.BOLT] = build_bolt(settings, session, app[keys.SERVICES].slack_desk)
+        app[keys.BOLT] = build_bolt(settings, session, app[keys.SERVICES].slack_desk,
+                                    app[keys.SERVICES].people_reports)
         yield
 
 

@@ -9,6 +9,7 @@ from handlers import (
     dashboard_api,
     dashboard_auth,
     dashboard_pages,
+    dashboard_report,
     health,
     incidents_api,
     reports_api,
@@ -44,6 +45,8 @@ def setup_routes(app: web.Application) -> None:
         # The dashboard: pages, sign-in, and the JSON they read (all behind a session).
         web.get("/", dashboard_pages.map_page),
         web.get("/reports", dashboard_pages.reports_page),
+        web.get("/report", dashboard_report.report_form),
+        web.post("/report", dashboard_report.report_submit),
         web.get("/signin", dashboard_auth.signin_help),
         web.get("/signin/{token}", dashboard_auth.signin_link),
         web.post("/signin", dashboard_auth.signin),

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config.settings import Settings
 from bot.notify.factory import slack_client
+from bot.services.people_reports import PeopleReports
 from bot.services.slack_desk import SlackDesk
 from handlers.slack import register
 
@@ -27,7 +28,8 @@ NO_SLACK_API = "http://127.0.0.1:9/api/"
 SEEN_FOR = 3600  # seconds a Slack request id is remembered, far beyond Slack's retry window
 
 
-def build_bolt(settings: Settings, session: aiohttp.ClientSession, desk: SlackDesk) -> AsyncApp:
+def build_bolt(settings: Settings, session: aiohttp.ClientSession, desk: SlackDesk,
+               reports: PeopleReports) -> AsyncApp:
     """The Bolt app, verifying every request with the signing secret (Bolt rejects bad or old).
 
     With no Slack configured (the outbox default), it takes requests signed with the local
@@ -41,7 +43,7 @@ def build_bolt(settings: Settings, session: aiohttp.ClientSession, desk: SlackDe
             client=AsyncWebClient(session=session, base_url=NO_SLACK_API),
             authorize=_no_token, signing_secret=settings.slack_webhook_secret().reveal(),
             process_before_response=False, raise_error_for_unhandled_request=False,
-            logger=bolt_log), desk)
+            logger=bolt_log), desk, reports)
     client = slack_client(settings, session)
     # Quick calls from the web process (respond, views.open) wait out a 429 once; posts and
     # updates are retried by their jobs after Retry-After.
@@ -49,12 +51,12 @@ def build_bolt(settings: Settings, session: aiohttp.ClientSession, desk: SlackDe
     return _answering(AsyncApp(
         client=client, signing_secret=settings.slack_webhook_secret().reveal(),
         process_before_response=False, raise_error_for_unhandled_request=False,
-        logger=bolt_log), desk)
+        logger=bolt_log), desk, reports)
 
 
-def _answering(bolt: AsyncApp, desk: SlackDesk) -> AsyncApp:
+def _answering(bolt: AsyncApp, desk: SlackDesk, reports: PeopleReports) -> AsyncApp:
     bolt.middleware(once_only(desk.redis))
-    register(bolt, desk)
+    register(bolt, desk, reports)
     return bolt
 
 

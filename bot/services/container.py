@@ -16,6 +16,7 @@ from bot.services.broadcasts import Broadcaster
 from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
 from bot.services.ingest import Ingest
+from bot.services.people_reports import PeopleReports
 from bot.services.sessions import LiveSessions, SigninLinks
 from bot.services.slack_desk import SlackDesk
 from bot.services.sms_inbox import SmsInbox
@@ -39,6 +40,7 @@ class Services:
     live_sessions: LiveSessions
     status_callbacks: StatusCallbacks
     voice_calls: VoiceCalls
+    people_reports: PeopleReports
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
@@ -52,9 +54,9 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
     broadcaster = Broadcaster(engine, sites, connection, clock, settings.sms_rate_per_second)
     planner = Planner(engine, sites, connection, clock)
     escalator = Escalator(engine, sites, connection, clock)
+    ingest = Ingest(live_engine or engine, sites, connection, clock, broadcaster, live_executor)
     return Services(
-        ingest=Ingest(live_engine or engine, sites, connection, clock, broadcaster,
-                      live_executor),
+        ingest=ingest,
         sms_inbox=SmsInbox(engine, sites, connection, clock, settings.twilio_resident_from),
         escalator=escalator,
         slack_desk=SlackDesk(engine, sites, connection, clock, planner, broadcaster,
@@ -66,4 +68,6 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
         live_sessions=LiveSessions(connection),
         status_callbacks=StatusCallbacks(engine, sites, connection, clock, escalator),
         voice_calls=VoiceCalls(engine, sites, connection, clock),
+        people_reports=PeopleReports(engine, sites, connection, clock, ingest,
+                                     settings.page_within),
     )

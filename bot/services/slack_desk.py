@@ -92,6 +92,8 @@ class SlackDesk(UseCase):
             return await self._broadcast(person, parsed)
         if parsed.name == "dashboard":
             return await self._dashboard_link(person)
+        if parsed.name == "new":  # Slack itself opens the form (handlers.slack_report)
+            return Answer("`/cms new` opens a form in Slack; the dashboard has one too.")
         if parsed.name in ("takedown", "takedowns", "cancel-takedown"):
             try:
                 return await self._takedowns(person, parsed)
