@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alerts.sites import Sites
 from bot.config.settings import Settings
 from bot.services.broadcasts import Broadcaster
+from bot.services.cancellations import Canceller
 from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
+from bot.services.incident_updates import Updater
 from bot.services.ingest import Ingest
 from bot.services.sessions import LiveSessions, SigninLinks
 from bot.services.slack_desk import SlackDesk
@@ -39,6 +41,8 @@ class Services:
     live_sessions: LiveSessions
     status_callbacks: StatusCallbacks
     voice_calls: VoiceCalls
+    updater: Updater
+    canceller: Canceller
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
@@ -66,4 +70,6 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
         live_sessions=LiveSessions(connection),
         status_callbacks=StatusCallbacks(engine, sites, connection, clock, escalator),
         voice_calls=VoiceCalls(engine, sites, connection, clock),
+        updater=Updater(live_engine or engine, sites, connection, clock, live_executor),
+        canceller=Canceller(engine, sites, connection, clock),
     )
