@@ -2,9 +2,9 @@
 
 A team's month holds the shootings routed to the team that occurred in that month (local
 time; takedown reminders and members' SOSes are stored as incidents of kinds "takedown" and
-"sos" and are not shootings), and the post-takedown plans dated in that month. Times are
-measured from when cmsbot received the incident, because that is when the team could first
-have been told:
+"sos" and are not shootings; cancelled reports are left out), and the post-takedown plans
+dated in that month. Times are measured from when cmsbot received the incident, because that
+is when the team could first have been told:
 
 - time to acknowledge: to the first acknowledgement by anyone paged for the team (a member,
   or the supervisor or a coordinator reached through the team's escalation; "on scene"
@@ -74,6 +74,8 @@ class IncidentFacts:
     on_scene_at: datetime | None = None
     outcome: str | None = None
     followups: tuple[FollowUp, ...] = ()
+    # Unfounded or a duplicate: no shooting happened (or it is counted under another id).
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,9 @@ def report_rows(incidents: Iterable[IncidentFacts], takedowns: Iterable[Takedown
     """One row per team and month that had a shooting or a takedown plan, sorted by both."""
     shootings: dict[tuple[str, str], list[IncidentFacts]] = {}
     for fact in incidents:
-        if fact.kind == "shooting":  # takedown reminders and SOSes are not shootings
+        # Takedown reminders and SOSes are not shootings; a cancelled report was none, and a
+        # team released by a corrected location never had it.
+        if fact.kind == "shooting" and not fact.cancelled and fact.outcome != "released":
             month = fact.occurred_at.astimezone(tz).strftime("%Y-%m")
             shootings.setdefault((fact.team_id, month), []).append(fact)
     plans: dict[tuple[str, str], list[TakedownFacts]] = {}

@@ -85,7 +85,15 @@ class Plan:
 
 def route(incident: Incident, sites: Sites, now: datetime) -> Plan:
     """Decide which teams and people an incident goes to at time `now` (timezone-aware)."""
-    routes = _catchment_routes(incident, sites) + _hospital_routes(incident, sites)
+    return plan_routes(incident, sites, now,
+                       _catchment_routes(incident, sites) + _hospital_routes(incident, sites))
+
+
+def plan_routes(incident: Incident, sites: Sites, now: datetime,
+                routes: Sequence[TeamRoute]) -> Plan:
+    """The plan for some of `route`'s routes only: the teams an update adds to a known
+    incident are paged by the same rules (none given: the coordinators, as for no catchment)."""
+    routes = list(routes)
     local = now.astimezone(sites.tz)
     recipients: list[Recipient] = []
     off_shift: list[Recipient] = []

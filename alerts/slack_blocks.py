@@ -89,6 +89,8 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
     incident = state.incident
     kind = {"takedown": "takedown outreach", "sos": "SOS"}.get(incident.kind, "alert")
     title = f"CMS {kind}: {headline(incident)}"
+    if state.status == IncidentStatus.CANCELLED:
+        title = f"CANCELLED: {title}"
     where = "Last on scene" if incident.kind == "sos" else "Where"
     fields = [_field(where, place(incident)), _field("When", when(incident.occurred_at, tz))]
     if incident.kind == "shooting":
@@ -108,7 +110,7 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
         may_see = _visible_to(state, team_id)
         lines = [_event_line(e, may_see, tz) for e in state.events[-_SHOWN_EVENTS:]]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
-    if state.status != IncidentStatus.CLOSED:
+    if state.status not in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
         value = button_value(incident.id, team_id)
         shown = {"takedown": REMINDER_ACTIONS, "sos": SOS_ACTIONS}.get(incident.kind, ACTIONS)
         blocks.append({"type": "actions", "block_id": "cms_actions", "elements": [
@@ -136,6 +138,8 @@ def _event_line(event: Event, may_see: Callable[[str], bool], tz: tzinfo) -> str
 def _status(state: PostState, tz: tzinfo) -> str:
     if state.status == IncidentStatus.CLOSED:
         return f"Closed ({state.outcome or 'no outcome'})"
+    if state.status == IncidentStatus.CANCELLED:
+        return "CANCELLED: no need to respond"
     acked = [t for t in state.teams if t.acked_at]
     if state.status == IncidentStatus.OPEN and not acked:
         return "Waiting for acknowledgement"
@@ -149,6 +153,8 @@ def _catchment(state: PostState) -> str:
     for team in state.teams:
         mark = ":white_check_mark: " if team.closed_at else (":eyes: " if team.acked_at else "")
         ending = f" - closed: {team.outcome}" if team.closed_at else ""
+        if team.outcome == "released":  # a corrected location left its catchment
+            mark, ending = ":heavy_minus_sign: ", " - released: the corrected location is outside"
         lines.append(f"{mark}{escape(team.name)} ({escape(team.reason)}){escape(ending)}")
     return "\n".join(lines)
 

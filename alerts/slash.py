@@ -8,13 +8,16 @@ from typing import Literal
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
-               "takedowns", "cancel-takedown", "broadcast", "dashboard", "new"]
+               "takedowns", "cancel-takedown", "broadcast", "dashboard", "new", "cancel"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
     "ack": ("/cms ack ID", "acknowledge an incident for your team"),
     "log": ("/cms log ID text", "add a note to an incident's timeline"),
     "close": ("/cms close ID outcome [note]", "close with " + ", ".join(OUTCOMES)),
+    "cancel": ("/cms cancel ID reason",
+               "cancel an unfounded or duplicate incident: escalations stop, those paged are "
+               "told (coordinators)"),
     "oncall": ("/cms oncall [TEAM]", "who is on shift now"),
     "roster": ("/cms roster TEAM", "a team's members, shifts and opt-outs"),
     "takedown": ("/cms takedown AREA DATE [note]",
@@ -87,6 +90,10 @@ def parse_command(text: str) -> Command | Usage:
         return _incident_command("log", rest)
     if name == "close":
         return _incident_command("close", rest)
+    if name == "cancel":
+        # The reason is required: it is what those paged read, and what the timeline keeps.
+        return Command("cancel", rest[0], " ".join(rest[1:])) if len(rest) > 1 \
+            else _usage("cancel")
     if name == "oncall":
         if len(rest) > 1:
             return _usage("oncall")

@@ -62,14 +62,18 @@ class IncidentStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ON_SCENE = "on scene"
     CLOSED = "closed"
+    CANCELLED = "cancelled"  # unfounded or a duplicate: no shooting to respond to
 
 
 INCIDENT = Machine(IncidentStatus, frozenset({IncidentStatus.OPEN}), _moves({
     IncidentStatus.OPEN: {IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE,
-                          IncidentStatus.CLOSED},
-    IncidentStatus.ACKNOWLEDGED: {IncidentStatus.ON_SCENE, IncidentStatus.CLOSED},
-    IncidentStatus.ON_SCENE: {IncidentStatus.CLOSED},
-    IncidentStatus.CLOSED: set(),
+                          IncidentStatus.CLOSED, IncidentStatus.CANCELLED},
+    IncidentStatus.ACKNOWLEDGED: {IncidentStatus.ON_SCENE, IncidentStatus.CLOSED,
+                                  IncidentStatus.CANCELLED},
+    IncidentStatus.ON_SCENE: {IncidentStatus.CLOSED, IncidentStatus.CANCELLED},
+    # A closed report can still turn out unfounded: cancelling it takes it out of the counts.
+    IncidentStatus.CLOSED: {IncidentStatus.CANCELLED},
+    IncidentStatus.CANCELLED: set(),
 }))
 
 
@@ -101,15 +105,18 @@ class BroadcastStatus(StrEnum):
     SCHEDULED = "scheduled"
     SENDING = "sending"
     DONE = "done"
+    WITHDRAWN = "withdrawn"  # an area notice whose incident was cancelled before it went
 
 
 BROADCAST = Machine(BroadcastStatus, frozenset({BroadcastStatus.DRAFT}), _moves({
     # Confirmed with nobody signed up, a broadcast is done at once.
     BroadcastStatus.DRAFT: {BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING,
-                            BroadcastStatus.DONE},
-    BroadcastStatus.SCHEDULED: {BroadcastStatus.SENDING, BroadcastStatus.DONE},
+                            BroadcastStatus.DONE, BroadcastStatus.WITHDRAWN},
+    BroadcastStatus.SCHEDULED: {BroadcastStatus.SENDING, BroadcastStatus.DONE,
+                                BroadcastStatus.WITHDRAWN},
     BroadcastStatus.SENDING: {BroadcastStatus.DONE},
     BroadcastStatus.DONE: set(),
+    BroadcastStatus.WITHDRAWN: set(),
 }))
 
 

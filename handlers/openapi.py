@@ -49,9 +49,33 @@ INGESTED = {"type": "object",
                            "deliveries": {"type": "integer"}, "duplicate": {"type": "boolean"},
                            "paged": {"type": "boolean",
                                      "description": "whether this post paged anyone"},
-                           "reason": {"type": "string", "enum": ["stale", "duplicate"],
+                           "reason": {"type": "string",
+                                      "enum": ["stale", "duplicate", "update"],
                                       "description": "why it paged nobody: it occurred too "
-                                                     "long before it arrived, or was known"}}}
+                                                     "long before it arrived, was known, or "
+                                                     "updated a known one and paged no one "
+                                                     "new"},
+                           "changed": {"type": "array", "items": {"type": "string"},
+                                       "description": "a re-post that said something new: "
+                                                      "the fields it changed"}}}
+_FIELDS = {name: schema for name, schema in INCIDENT["properties"].items()  # type: ignore[attr-defined]
+           if name not in ("id", "page")}
+INCIDENT_PATCH = {
+    "type": "object", "minProperties": 1, "additionalProperties": False,
+    "description": "any of the incident's fields; null clears an optional one",
+    "properties": {"id": {"type": "string", "description": "if given, the path's id"},
+                   **{name: {**schema, "nullable": True} for name, schema in _FIELDS.items()}}}
+UPDATED = {"type": "object", "required": ["id", "status", "changed"],
+           "properties": {"id": {"type": "string"}, "status": {"type": "string"},
+                          "changed": {"type": "array", "items": {"type": "string"},
+                                      "description": "the fields this update changed"}}}
+CANCEL = {"type": "object", "required": ["reason"],
+          "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200},
+                         "by": {"type": "string", "minLength": 1, "maxLength": 120}}}
+CANCELLED = {"type": "object", "required": ["id", "status", "told", "notices_withdrawn"],
+             "properties": {"id": {"type": "string"},
+                            "status": {"type": "string", "enum": ["cancelled"]},
+                            "told": {"type": "integer"}, "notices_withdrawn": {"type": "integer"}}}
 TAKEDOWN_REQUEST = {
     "type": "object", "required": ["area", "date"],
     "properties": {"area": {"type": "string", "example": "precinct:75"},
@@ -85,13 +109,22 @@ def document() -> dict[str, Any]:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
             "/api/incidents": {"post": {
-                "summary": "Report an incident; the same id again changes nothing",
+                "summary": "Report an incident; the same id again updates what it says anew",
                 "security": secured, "requestBody": {"required": True, "content": _json(INCIDENT)},
                 "responses": _responses("202", INGESTED, 400, 401, 413, 503)}},
-            "/api/incidents/{id}": {"get": {
-                "summary": "An incident with its teams, pages, deliveries and timeline",
+            "/api/incidents/{id}": {
+                "get": {"summary": "An incident with its teams, pages, deliveries and timeline",
+                        "parameters": _PATH_ID, "security": secured,
+                        "responses": _responses("200", {"type": "object"}, 401, 404)},
+                "patch": {"summary": "Update an incident; those paged are told what changed",
+                          "parameters": _PATH_ID, "security": secured,
+                          "requestBody": {"required": True, "content": _json(INCIDENT_PATCH)},
+                          "responses": _responses("200", UPDATED, 400, 401, 404, 413, 503)}},
+            "/api/incidents/{id}/cancel": {"post": {
+                "summary": "Cancel an unfounded or duplicate incident; those paged are told",
                 "parameters": _PATH_ID, "security": secured,
-                "responses": _responses("200", {"type": "object"}, 401, 404)}},
+                "requestBody": {"required": True, "content": _json(CANCEL)},
+                "responses": _responses("200", CANCELLED, 400, 401, 404, 409, 413, 503)}},
             "/api/roster": {"get": {
                 "summary": "Members now: on shift, opted out, open alerts (phones redacted)",
                 "security": secured,

@@ -68,5 +68,20 @@ async def test_the_document_describes_page_and_what_paged_nobody(client):
     assert request["properties"]["page"]["type"] == "boolean"
     answer = post["responses"]["202"]["content"]["application/json"]["schema"]
     assert "paged" in answer["required"]
-    assert answer["properties"]["reason"]["enum"] == ["stale", "duplicate"]
+    assert answer["properties"]["reason"]["enum"] == ["stale", "duplicate", "update"]
+    assert answer["properties"]["changed"]["type"] == "array"
     assert "400" in post["responses"]
+
+
+async def test_the_document_describes_updates_and_cancellation(client):
+    paths = (await (await client.get("/openapi.json")).json())["paths"]
+    patch = paths["/api/incidents/{id}"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]
+    assert {"fatal", "victims", "hospital", "lat", "lon"} <= set(body["properties"])
+    assert "changed" in patch["responses"]["200"]["content"]["application/json"]["schema"][
+        "required"]
+    assert {"400", "404"} <= set(patch["responses"])
+    cancel = paths["/api/incidents/{id}/cancel"]["post"]
+    assert cancel["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "reason"]
+    assert {"404", "409"} <= set(cancel["responses"])

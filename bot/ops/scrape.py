@@ -129,7 +129,8 @@ def _incident_families(counts: dict[tuple[str, str], int]) -> list[Metric]:
     open_: dict[Key, float] = defaultdict(float, {("shooting",): 0.0})
     unacknowledged: dict[Key, float] = defaultdict(float, {("shooting",): 0.0})
     for (kind, status), count in counts.items():
-        open_[(kind,)] += count if status != IncidentStatus.CLOSED else 0
+        open_[(kind,)] += count if status not in (IncidentStatus.CLOSED,
+                                                  IncidentStatus.CANCELLED) else 0
         unacknowledged[(kind,)] += count if status == IncidentStatus.OPEN else 0
     return [_gauge("cmsbot_open_incidents", "Incidents not closed, by kind.", ["kind"], open_),
             _gauge("cmsbot_unacknowledged_incidents",

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alerts.sites import Sites
 from bot.config.settings import Settings
 from bot.services.broadcasts import Broadcaster
+from bot.services.cancellations import Canceller
 from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
+from bot.services.incident_updates import Updater
 from bot.services.ingest import Ingest
 from bot.services.people_reports import PeopleReports
 from bot.services.sessions import LiveSessions, SigninLinks
@@ -41,6 +43,8 @@ class Services:
     status_callbacks: StatusCallbacks
     voice_calls: VoiceCalls
     people_reports: PeopleReports
+    updater: Updater
+    canceller: Canceller
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
@@ -70,4 +74,6 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
         voice_calls=VoiceCalls(engine, sites, connection, clock),
         people_reports=PeopleReports(engine, sites, connection, clock, ingest,
                                      settings.page_within),
+        updater=Updater(live_engine or engine, sites, connection, clock, live_executor),
+        canceller=Canceller(engine, sites, connection, clock),
     )

@@ -8,26 +8,25 @@ deliveries, links and chains, or not at all. The sends are handed to rq only aft
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from alerts.chains import ChainPlan, alert_chain, followup_chains, repage_chain
+from alerts.changes import changed_fields, reposted
 from alerts.freshness import NOW, Paging
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import Plan, route
-from alerts.sites import Team
 from alerts.states import IncidentStatus
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
 from bot.services.broadcasts import Broadcaster
-from bot.store import chains, incidents
+from bot.services.incident_updates import Applied, apply_update, paging_chains
+from bot.store import chains, incident_changes, incidents
 from bot.store.pages import add_pages, insert_messages
 
 # A unique index refusing a short number two ingests picked at once is safe to retry: nothing
@@ -48,6 +47,8 @@ class IngestOutcome:
     # arrived) or "duplicate" (already known: it paged, if at all, the first time).
     paged: bool = True
     reason: str | None = None
+    # A re-post that said something new: the fields it changed (alerts.changes.FIELDS).
+    changed: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The 202 body of `POST /api/incidents`."""
@@ -56,6 +57,8 @@ class IngestOutcome:
             "deliveries": self.deliveries, "duplicate": self.duplicate, "paged": self.paged}
         if self.reason is not None:
             body["reason"] = self.reason
+        if self.changed:
+            body["changed"] = list(self.changed)
         return body
 
 
@@ -73,7 +76,8 @@ class Ingest(UseCase):
         one that `paging` says pages nobody is stored and routed, and nothing is sent for it."""
         outcome, work = await self.record(incident, paging)
         await hand_off(self.redis, work, self.clock(), self.executor)
-        if self.broadcaster is not None and outcome.paged:
+        # An update's notice (if any) was drafted at first ingest, from the first report.
+        if self.broadcaster is not None and outcome.paged and not outcome.changed:
             await self.broadcaster.notice_after(incident, outcome.teams)
         return outcome
 
@@ -114,9 +118,7 @@ class Ingest(UseCase):
         """Store, route and link the incident, then page its people; one that `paging` says
         pages nobody gets no page, message or chain, and the timeline says why."""
         if not await incidents.insert(conn, incident, plan.unrouted, now):
-            known = await incidents.summary(conn, incident.id)
-            return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
-                                 True, paged=False, reason="duplicate"), Work()
+            return await self._repost(conn, incident, paging, now)
         teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
         await incidents.add_routes(conn, incident.id, plan.routes,
                                    {team.id: team.escalation.required_acks for team in teams})
@@ -133,16 +135,27 @@ class Ingest(UseCase):
         keys = await insert_messages(conn, messages, now, fresh=True)
         await incidents.add_routing_events(conn, incident, plan, now)
         await incidents.add_links(conn, incident.id, links, now)
-        due = await chains.create(conn, incident.id, _chains(teams, now, self.sites.tz),
-                                 fresh=True)
+        due = await chains.create(conn, incident.id, paging_chains(teams, now, self.sites.tz),
+                                  fresh=True)
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)
         return outcome, Work(sends=keys, steps=due, urgent=True)
 
 
-def _chains(teams: Sequence[Team], now: datetime, tz: tzinfo) -> list[ChainPlan]:
-    """Each team's escalation chain and repage call (any hour), and its follow-ups (in
-    routine hours)."""
-    return [plan for team in teams
-            for plan in (alert_chain(team, now), repage_chain(team, now),
-                         *followup_chains(team, now, tz)) if plan is not None]
+    async def _repost(self, conn: AsyncConnection, incident: Incident, paging: Paging,
+                      now: datetime) -> tuple[IngestOutcome, Work]:
+        """The same id again: a duplicate when it says nothing new, else an update."""
+        stored = await incident_changes.locked(conn, incident.id)
+        applied = Applied()
+        if stored is not None:
+            new = reposted(stored.incident, incident)
+            applied = await apply_update(conn, self.sites, stored, new, now,
+                                         page_new=paging.paged)
+        known = await incidents.summary(conn, incident.id)
+        if not applied.changes:
+            return IngestOutcome(incident.id, known.status, known.teams, known.deliveries,
+                                 True, paged=False, reason="duplicate"), Work()
+        return IngestOutcome(incident.id, known.status, known.teams, known.deliveries, False,
+                             paged=bool(applied.work.sends), reason=None if applied.work.sends
+                             else "update", changed=tuple(changed_fields(applied.changes))), \
+            applied.work

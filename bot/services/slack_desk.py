@@ -35,6 +35,7 @@ from bot.services.broadcasts import (
     PrivateText,
     time_to_send,
 )
+from bot.services.cancellations import CancelError, Canceller
 from bot.services.incident_refs import find_incident, page_for, team_for
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
@@ -88,6 +89,8 @@ class SlackDesk(UseCase):
                                          parsed.outcome))
         if parsed.name == "incidents":
             return Answer(await self._incidents(person, parsed))
+        if parsed.name == "cancel":
+            return Answer(await self._cancel(person, parsed))
         if parsed.name == "broadcast":
             return await self._broadcast(person, parsed)
         if parsed.name == "dashboard":
@@ -100,6 +103,22 @@ class SlackDesk(UseCase):
             except TakedownError as exc:
                 return Answer(f"{escape(str(exc))}. Usage: `{USAGE[parsed.name][0]}`")
         return Answer(await self._people(person, parsed))
+
+    async def _cancel(self, person: Person, command: Command) -> str:
+        if not person.is_coordinator:
+            return "Only coordinators can use `/cms cancel`."
+        assert command.incident_id is not None
+        async with self.engine.connect() as conn:
+            incident_id = await find_incident(conn, command.incident_id, person)
+        canceller = Canceller(self.engine, self.sites, self.redis, self.clock)
+        try:
+            done = await canceller.cancel(incident_id or command.incident_id, command.text,
+                                          person.name, "slack")
+        except CancelError as exc:
+            return escape(str(exc)) + "."
+        withdrawn = " The residents' area notice is withdrawn." if done.notices_withdrawn else ""
+        return (f"Cancelled `{escape(done.incident_id)}`: escalations and follow-ups stopped, "
+                f"{done.told} {'person' if done.told == 1 else 'people'} told.{withdrawn}")
 
     async def confirm_broadcast(self, user_id: str, reference: str) -> Answer:
         """The Confirm button under a broadcast's preview (or a playbook's residents step)."""

@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.reports import FollowUp, IncidentFacts, TakedownFacts
-from alerts.states import StepStatus
+from alerts.states import IncidentStatus, StepStatus
 from bot.store.schema import chains, incident_teams, incidents, pages, takedown_steps, takedowns
 
 
@@ -20,7 +20,7 @@ async def incident_facts(conn: AsyncConnection, start: datetime, end: datetime,
     in_window = [incidents.c.occurred_at >= start, incidents.c.occurred_at < end]
     routed = await conn.execute(_for_team(
         select(incident_teams.c.incident_id, incident_teams.c.team_id, incidents.c.kind,
-               incidents.c.occurred_at, incidents.c.received_at,
+               incidents.c.occurred_at, incidents.c.received_at, incidents.c.status,
                # The team's own outcome; the incident's when it was closed as a whole.
                func.coalesce(incident_teams.c.outcome, incidents.c.outcome).label("outcome"))
         .join(incidents, incidents.c.id == incident_teams.c.incident_id).where(*in_window),
@@ -48,7 +48,8 @@ async def incident_facts(conn: AsyncConnection, start: datetime, end: datetime,
         acked, on_scene = firsts.get(key, (None, None))
         facts.append(IncidentFacts(row.incident_id, row.team_id, row.kind, row.occurred_at,
                                    row.received_at, acked, on_scene, row.outcome,
-                                   tuple(followups.get(key, ()))))
+                                   tuple(followups.get(key, ())),
+                                   row.status == IncidentStatus.CANCELLED))
     return facts
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -237,3 +238,10 @@ def test_until_must_come_after_since():
     with pytest.raises(ReportError, match="until 2026-07-01 must be after since 2026-07-01") as caught:
         check_window(date(2026, 7, 1), date(2026, 7, 1))
     assert caught.value.field == "until"
+
+
+def test_a_cancelled_report_and_a_team_released_by_a_corrected_location_are_no_shootings():
+    counted = shooting("I-1", ack=3)
+    cancelled = replace(shooting("I-2", ack=4), cancelled=True)
+    released = shooting("I-3", outcome="released")
+    assert only_row(counted, cancelled, released).incidents == 1

@@ -25,6 +25,7 @@ COMMANDS = [
     ("takedowns", Command("takedowns")),
     ("takedowns TD-3", Command("takedowns", "TD-3")),
     ("cancel-takedown TD-3", Command("cancel-takedown", "TD-3")),
+    ("cancel NYPD-1 unfounded: fireworks", Command("cancel", "NYPD-1", "unfounded: fireworks")),
     ("broadcast zip:11207 Community meeting tonight at 7",
      Command("broadcast", area="zip:11207", text="Community meeting tonight at 7")),
     ("broadcast nta:BK82 Meeting at 7 | es: Reunion a las 7",
@@ -66,6 +67,7 @@ def test_a_command_is_spelt_in_one_canonical_way(command, spelt):
     ("incidents yesterday", "/cms incidents [open|today]"),
     ("takedown precinct:75", "/cms takedown AREA DATE [note]"),
     ("cancel-takedown", "/cms cancel-takedown ID"),
+    ("cancel NYPD-1", "/cms cancel ID reason"),
     ("broadcast zip:11207", "/cms broadcast ZONE text"),
     ("launch", "I don't know `launch`"),
 ])
@@ -77,7 +79,7 @@ def test_a_mistake_says_what_to_type(text, says):
 def test_help_lists_only_what_works():
     text = help_text()
     for command in ("incidents", "ack", "log", "close", "oncall", "roster", "help", "takedown",
-                    "takedowns", "cancel-takedown", "broadcast", "dashboard"):
+                    "takedowns", "cancel-takedown", "broadcast", "dashboard", "cancel"):
         assert f"/cms {command}" in text
     assert "/cms report" not in text  # reports are on the dashboard and the command line
 

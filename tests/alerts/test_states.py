@@ -29,7 +29,8 @@ MACHINES: dict[str, Machine[Any]] = {
 ALLOWED = {
     "incident": {("open", "acknowledged"), ("open", "on scene"), ("open", "closed"),
                  ("acknowledged", "on scene"), ("acknowledged", "closed"),
-                 ("on scene", "closed")},
+                 ("on scene", "closed"), ("open", "cancelled"), ("acknowledged", "cancelled"),
+                 ("on scene", "cancelled"), ("closed", "cancelled")},
     "delivery": {("pending", "sending"), ("retry", "sending"), ("unsure", "sending"),
                  ("sending", "sending"), ("sending", "sent"), ("sending", "retry"),
                  ("sending", "unsure"), ("sending", "failed"), ("sent", "delivered"),
@@ -39,7 +40,8 @@ ALLOWED = {
              ("scheduled", "approval"), ("scheduled", "cancelled"), ("past", "scheduled"),
              ("past", "past"), ("past", "cancelled")},
     "broadcast": {("draft", "scheduled"), ("draft", "sending"), ("draft", "done"),
-                  ("scheduled", "sending"), ("scheduled", "done"), ("sending", "done")},
+                  ("scheduled", "sending"), ("scheduled", "done"), ("sending", "done"),
+                  ("draft", "withdrawn"), ("scheduled", "withdrawn")},
     "zone": {("pending", "pending"), ("pending", "active"), ("pending", "left"),
              ("active", "left"), ("left", "pending")},
     "page": {("new", "acked"), ("new", "on scene"), ("acked", "on scene"), ("on scene", "safe")},
@@ -50,7 +52,9 @@ STARTS = {"incident": {"open"}, "delivery": {"pending"}, "step": {"scheduled", "
           "broadcast": {"draft"}, "zone": {"pending"}, "page": {"new"}, "chain": {"live"}}
 REFUSED = [
     ("incident", "closed", "open"), ("incident", "on scene", "acknowledged"),
-    ("incident", "closed", "closed"), ("delivery", "delivered", "sent"),
+    ("incident", "closed", "closed"), ("incident", "cancelled", "open"),
+    ("incident", "cancelled", "cancelled"), ("broadcast", "sending", "withdrawn"),
+    ("broadcast", "withdrawn", "scheduled"), ("delivery", "delivered", "sent"),
     ("delivery", "sent", "sending"), ("delivery", "failed", "pending"),
     ("delivery", "undelivered", "delivered"), ("delivery", "pending", "sent"),
     ("delivery", "read", "delivered"), ("step", "sent", "scheduled"),

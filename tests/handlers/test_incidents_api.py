@@ -30,13 +30,22 @@ async def test_an_incident_is_accepted_with_the_teams_it_alerts(client):
 
 async def test_the_same_id_again_is_a_duplicate_and_changes_nothing(client):
     await client.post("/api/incidents", json=INCIDENT, headers=AUTH)
-    again = await client.post("/api/incidents", json={**INCIDENT, "victims": 3}, headers=AUTH)
+    again = await client.post("/api/incidents", json=INCIDENT, headers=AUTH)
     assert again.status == 202
     body = await again.json()
-    assert body["duplicate"] is True and body["deliveries"] == 6
+    assert body["duplicate"] is True and body["deliveries"] == 6 and "changed" not in body
     assert body["paged"] is False and body["reason"] == "duplicate"  # it paged the first time
     shown = await (await client.get(f"/api/incidents/{INCIDENT['id']}", headers=AUTH)).json()
     assert shown["victims"] == 1
+
+
+async def test_the_same_id_with_a_new_count_is_an_update(client):
+    await client.post("/api/incidents", json=INCIDENT, headers=AUTH)
+    again = await client.post("/api/incidents", json={**INCIDENT, "victims": 3}, headers=AUTH)
+    body = await again.json()
+    assert again.status == 202 and body["duplicate"] is False and body["changed"] == ["victims"]
+    shown = await (await client.get(f"/api/incidents/{INCIDENT['id']}", headers=AUTH)).json()
+    assert shown["victims"] == 3
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
