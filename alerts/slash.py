@@ -8,7 +8,8 @@ from typing import Literal
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
-               "takedowns", "cancel-takedown", "broadcast", "dashboard", "new", "cancel"]
+               "takedowns", "cancel-takedown", "broadcast", "dashboard", "new", "cancel",
+               "assign", "unassign"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -24,6 +25,10 @@ USAGE: dict[Name, tuple[str, str]] = {
                  "plan post-takedown outreach (AREA: team, precinct:N or geofence; coordinators; "
                  "with a TD-id as AREA, move that plan)"),
     "takedowns": ("/cms takedowns [ID]", "plans with their next step, or one plan's timeline"),
+    "assign": ("/cms assign ID TEAM", "add a team to an incident, paged as if routed there "
+                                      "(coordinators)"),
+    "unassign": ("/cms unassign ID TEAM", "take a team off an incident: its escalation stops, "
+                                          "its people are told (coordinators)"),
     "cancel-takedown": ("/cms cancel-takedown ID", "cancel the rest of a plan (coordinators)"),
     "broadcast": ("/cms broadcast ZONE text [| es: texto]",
                   "a safety update to residents of zip:N, nta:CODE, precinct:N or a team's "
@@ -54,6 +59,8 @@ class Command:
         back as this Command (the grammar's round-trip property; tiny on purpose)."""
         spanish = f"| es: {self.text_es}" if self.text_es else None
         parts = {"incidents": (self.scope,), "oncall": (self.team_id,), "roster": (self.team_id,),
+                 "assign": (self.incident_id, self.team_id),
+                 "unassign": (self.incident_id, self.team_id),
                  "close": (self.incident_id, self.outcome, self.text),
                  "takedown": (self.area, self.date, self.text),
                  "broadcast": (self.area, self.text, spanish)}.get(self.name,
@@ -122,6 +129,10 @@ def parse_command(text: str) -> Command | Usage:
         return Command("dashboard") if not rest else _usage("dashboard")
     if name == "new":
         return Command("new") if not rest else _usage("new")
+    if name in ("assign", "unassign"):
+        which: Literal["assign", "unassign"] = "assign" if name == "assign" else "unassign"
+        return Command(which, rest[0], team_id=rest[1].lower()) if len(rest) == 2 \
+            else _usage(which)
     if name == "cancel-takedown":
         return Command("cancel-takedown", incident_id=rest[0]) if len(rest) == 1 \
             else _usage("cancel-takedown")

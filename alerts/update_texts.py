@@ -37,6 +37,11 @@ def released_sms(number: int) -> str:
     return _sms(f"CMS UPDATE #{number}: corrected location is outside your area; no need to go")
 
 
+def unassigned_sms(number: int, by: str) -> str:
+    """To a team a coordinator took off an incident."""
+    return _sms(f"CMS #{number}: {by} took your team off this incident; no need to go")
+
+
 def cancelled_sms(number: int, reason: str) -> str:
     """To everyone paged for an incident that was cancelled."""
     return _sms(f"CMS #{number} CANCELLED: {reason.rstrip('.')}. No need to respond.")

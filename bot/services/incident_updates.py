@@ -104,15 +104,16 @@ async def apply_update(conn: AsyncConnection, sites: Sites, stored: incident_cha
     work = Work(sends=await insert_messages(conn, messages, now), refresh=[incident_id],
                 urgent=True)
     if page_new and (added or to_coordinators):
-        sends, steps = await _page_added(conn, sites, new, plan_routes(new, sites, now, added), now)
+        sends, steps = await page_added(conn, sites, new, plan_routes(new, sites, now, added), now)
         work.sends += sends
         work.steps += steps
     return Applied(changes, work)
 
 
-async def _page_added(conn: AsyncConnection, sites: Sites, incident: Incident, plan: Plan,
+async def page_added(conn: AsyncConnection, sites: Sites, incident: Incident, plan: Plan,
                       now: datetime) -> tuple[list[str], list[Due]]:
-    """Page the teams an update adds as for a new incident: alerts, posts, their chains."""
+    """Page the teams an update (or an assignment) adds as for a new incident: alerts, posts,
+    their chains."""
     teams = [team for team_id in plan.team_ids if (team := sites.find_team(team_id))]
     await incidents.add_routes(conn, incident.id, plan.routes,
                                {team.id: team.escalation.required_acks for team in teams})

@@ -27,6 +27,7 @@ from alerts.takedown_text import list_text, schedule_text, timeline_text
 from alerts.takedowns import TakedownError
 from bot.queue.handoff import hand_off
 from bot.services.actions import Act, perform
+from bot.services.assignments import AssignError, Assignments
 from bot.services.base import UseCase
 from bot.services.broadcasts import (
     Broadcaster,
@@ -91,6 +92,8 @@ class SlackDesk(UseCase):
             return Answer(await self._incidents(person, parsed))
         if parsed.name == "cancel":
             return Answer(await self._cancel(person, parsed))
+        if parsed.name in ("assign", "unassign"):
+            return Answer(await self._assign(person, parsed))
         if parsed.name == "broadcast":
             return await self._broadcast(person, parsed)
         if parsed.name == "dashboard":
@@ -103,6 +106,21 @@ class SlackDesk(UseCase):
             except TakedownError as exc:
                 return Answer(f"{escape(str(exc))}. Usage: `{USAGE[parsed.name][0]}`")
         return Answer(await self._people(person, parsed))
+
+    async def _assign(self, person: Person, command: Command) -> str:
+        assert command.incident_id is not None and command.team_id is not None
+        async with self.engine.connect() as conn:
+            incident_id = await find_incident(conn, command.incident_id, person)
+        desk = Assignments(self.engine, self.sites, self.redis, self.clock)
+        chosen = incident_id or command.incident_id
+        try:
+            if command.name == "assign":
+                paged = await desk.assign(chosen, command.team_id, person)
+                return f"`{escape(chosen)}`: {escape(command.team_id)} assigned, {paged} paged."
+            told = await desk.unassign(chosen, command.team_id, person)
+        except AssignError as exc:
+            return escape(str(exc)) + "."
+        return f"`{escape(chosen)}`: {escape(command.team_id)} released, {told} told."
 
     async def _cancel(self, person: Person, command: Command) -> str:
         if not person.is_coordinator:

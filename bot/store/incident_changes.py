@@ -65,7 +65,7 @@ async def routed_teams(conn: AsyncConnection, incident_id: str) -> dict[str, boo
 
 
 async def release_team(conn: AsyncConnection, incident_id: str, team_id: str,
-                       now: datetime) -> None:
+                       now: datetime, why: str = "released: location corrected") -> None:
     """The team's part is over, not by its doing: pages closed (but for anyone on scene), its
     escalation, repage and follow-ups stopped (never a safety check-out timer)."""
     await conn.execute(update(incident_teams).where(
@@ -76,7 +76,7 @@ async def release_team(conn: AsyncConnection, incident_id: str, team_id: str,
                        .values(open=False))
     stopped = [c.id for c in await chains.of_incident(conn, incident_id, team_id)
                if c.kind != "checkout"]
-    await chains.resolve(conn, stopped, now, "released: location corrected")
+    await chains.resolve(conn, stopped, now, why)
 
 
 async def cancel(conn: AsyncConnection, incident_id: str, now: datetime) -> bool:

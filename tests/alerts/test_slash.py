@@ -31,6 +31,9 @@ COMMANDS = [
     ("broadcast nta:BK82 Meeting at 7 | es: Reunion a las 7",
      Command("broadcast", area="nta:BK82", text="Meeting at 7", text_es="Reunion a las 7")),
     ("dashboard", Command("dashboard")),
+    ("new", Command("new")),
+    ("assign NYPD-1 Bivo-Brownsville", Command("assign", "NYPD-1", team_id="bivo-brownsville")),
+    ("unassign NYPD-1 man-up-eny", Command("unassign", "NYPD-1", team_id="man-up-eny")),
 ]
 
 
