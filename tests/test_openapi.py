@@ -70,3 +70,18 @@ async def test_the_document_describes_page_and_what_paged_nobody(client):
     assert "paged" in answer["required"]
     assert answer["properties"]["reason"]["enum"] == ["stale", "duplicate"]
     assert "400" in post["responses"]
+
+
+async def test_the_document_describes_finding_incidents(client):
+    document = await (await client.get("/openapi.json")).json()
+    listing = document["paths"]["/api/incidents"]["get"]
+    assert [p["name"] for p in listing["parameters"]] == [
+        "since", "until", "team", "status", "source", "type", "limit", "cursor"]
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 200, 50)
+    answer = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["required"] == ["incidents", "next"]
+    assert {"400", "401"} <= set(listing["responses"])
+    post = document["paths"]["/api/incidents"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["properties"]["type"][
+        "default"] == "shooting"

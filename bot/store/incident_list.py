@@ -34,7 +34,9 @@ async def find_incidents(engine: AsyncEngine,
 def _select(query: IncidentQuery) -> Select[Any]:
     found = select(incidents).order_by(incidents.c.occurred_at.desc(), incidents.c.id.desc())
     column = incidents.c
-    conditions: list[ColumnElement[bool]] = []
+    # Shootings, as `/cms incidents` and the dashboard list them: takedown reminders and SOS
+    # calls are stored as incidents too, but no feed reported them.
+    conditions: list[ColumnElement[bool]] = [column.kind == "shooting"]
     if query.since is not None:
         conditions.append(column.occurred_at >= query.since)
     if query.until is not None:
