@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from alerts.incident_types import BUILTIN_TYPES, SHOOTING, allowed
 
 ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}"  # and the end: \Z here, $ in the OpenAPI document
 TEXT_LIMITS = {"borough": 40, "location": 200, "hospital": 120, "source": 40}
@@ -42,6 +44,9 @@ class Incident:
     # the same way (acknowledge, report, escalation) and whose `title` says which step.
     kind: str = "shooting"
     title: str | None = None
+    # What the feed says happened (alerts.incident_types): not `kind`, which says what cmsbot
+    # is paging for. Teams may take only some types; a police-involved one notifies no resident.
+    type: str = SHOOTING
 
     @property
     def has_point(self) -> bool:
@@ -55,13 +60,16 @@ class Incident:
             "lat": self.lat, "lon": self.lon, "precinct": self.precinct,
             "borough": self.borough, "fatal": self.fatal, "victims": self.victims,
             "location": self.location, "hospital": self.hospital, "source": self.source,
-            "verified": self.verified,
+            "verified": self.verified, "type": self.type,
         }
         return {key: value for key, value in data.items() if value is not None}
 
 
-def parse_incident(payload: object) -> Incident:
-    """Validate an ingest payload; raise IncidentError naming the first bad field."""
+def parse_incident(payload: object, types: Sequence[str] = BUILTIN_TYPES) -> Incident:
+    """Validate an ingest payload; raise IncidentError naming the first bad field.
+
+    `types` are the incident types the sites file allows (the built-in three by default).
+    """
     if not isinstance(payload, Mapping):
         raise IncidentError("body", "must be a JSON object")
     # Unknown fields are ignored, not refused: a feed that adds a field must not lose alerts.
@@ -85,7 +93,18 @@ def parse_incident(payload: object) -> Incident:
         location=_optional_text(payload, "location"),
         hospital=_optional_text(payload, "hospital"),
         source=_optional_text(payload, "source"),
+        type=_type(payload, types),
     )
+
+
+def _type(payload: Mapping[str, object], types: Sequence[str]) -> str:
+    value = payload.get("type")
+    if value is None:
+        return SHOOTING
+    if not isinstance(value, str) or value not in types:
+        got = f"{value[:40]!r}" if isinstance(value, str) else "that"
+        raise IncidentError("type", f"unknown type {got}; expected one of {allowed(types)}")
+    return value
 
 
 def _required(payload: Mapping[str, object], field: str) -> object:

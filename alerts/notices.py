@@ -13,6 +13,7 @@ from datetime import datetime
 from alerts import resident_texts as texts
 from alerts.areas import containing, resources_for, target_shape
 from alerts.incident import Incident
+from alerts.incident_types import POLICE_INVOLVED
 from alerts.sites import Sites
 
 
@@ -27,8 +28,11 @@ class Notice:
 
 
 def notice_for(incident: Incident, sites: Sites, resources: Sequence[str]) -> Notice | None:
-    """The notice for residents of the area holding the incident, or None (no point, no area)."""
-    if incident.lat is None or incident.lon is None:
+    """The notice for residents of the area holding the incident, or None (no point, no area,
+    or a police-involved shooting)."""
+    # A police-involved shooting is never announced automatically, whatever the team asked
+    # for: what residents hear of it is for the coordinators (and the city) to decide.
+    if incident.type == POLICE_INVOLVED or incident.lat is None or incident.lon is None:
         return None
     areas = containing(incident.lat, incident.lon, sites)
     if not areas:

@@ -6,6 +6,7 @@ from datetime import datetime, tzinfo
 
 from alerts.gsm import fit, segments, to_gsm7
 from alerts.incident import Incident
+from alerts.incident_types import SHOTS_FIRED, type_label
 
 MAX_ALERT_SEGMENTS = 2
 
@@ -33,8 +34,13 @@ def headline(incident: Incident) -> str:
 
 
 def _shooting(incident: Incident) -> str:
-    """"Shooting, 2 victims, FATAL" — the same words in SMS and Slack."""
-    return f"Shooting, {victim_count(incident.victims)}{', FATAL' if incident.fatal else ''}"
+    """"Shooting, 2 victims, FATAL", "Shots fired, no one hit", "Police-involved shooting,
+    1 victim" — the same words in SMS and Slack."""
+    fatal = ", FATAL" if incident.fatal else ""
+    if incident.type == SHOTS_FIRED and not incident.victims:
+        # The feed's "shots fired" means no one was hit: said once, not "shots fired" twice.
+        return f"Shots fired, no one hit{fatal}"
+    return f"{type_label(incident.type)}, {victim_count(incident.victims)}{fatal}"
 
 
 def victim_count(victims: int | None) -> str:

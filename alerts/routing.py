@@ -9,8 +9,10 @@
 3. In each routed team, every member on shift is paged except supervisors, who come in at
    escalation. If nobody but supervisors is on shift, the supervisors are paged now; if the
    team has nobody at all, the coordinators are, so that no routed alert reaches no one.
-4. An incident no team catches goes to the coordinators (SMS and their Slack channel).
-5. Each phone is paged once per incident and each channel posted once, whatever the overlap.
+4. A team whose `types` leave out the incident's type is not routed (`declined`, for the
+   timeline), by catchment or by hospital.
+5. An incident no team catches goes to the coordinators (SMS and their Slack channel).
+6. Each phone is paged once per incident and each channel posted once, whatever the overlap.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class Plan:
     recipients: tuple[Recipient, ...]
     posts: tuple[Post, ...]
     off_shift: tuple[Recipient, ...] = ()
+    # Teams whose catchment held the incident but which take no incident of its type.
+    declined: tuple[str, ...] = ()
 
     @property
     def team_ids(self) -> tuple[str, ...]:
@@ -85,14 +89,18 @@ class Plan:
 
 def route(incident: Incident, sites: Sites, now: datetime) -> Plan:
     """Decide which teams and people an incident goes to at time `now` (timezone-aware)."""
-    return plan_routes(incident, sites, now,
-                       _catchment_routes(incident, sites) + _hospital_routes(incident, sites))
+    found = _catchment_routes(incident, sites) + _hospital_routes(incident, sites)
+    routes = [r for r in found if sites.team(r.team_id).takes(incident.type)]
+    declined = tuple(dict.fromkeys(r.team_id for r in found if r not in routes))
+    return plan_routes(incident, sites, now, routes, declined)
 
 
 def plan_routes(incident: Incident, sites: Sites, now: datetime,
-                routes: Sequence[TeamRoute]) -> Plan:
-    """The plan for some of `route`'s routes only: the teams an update adds to a known
-    incident are paged by the same rules (none given: the coordinators, as for no catchment)."""
+                routes: Sequence[TeamRoute], declined: tuple[str, ...] = ()) -> Plan:
+    """The plan for some of `route`'s routes only: the teams an update or an assignment adds
+    to a known incident are paged by the same rules (none given: the coordinators, as for no
+    catchment). `declined`: teams whose catchment held it but which take no incident of its
+    type."""
     routes = list(routes)
     local = now.astimezone(sites.tz)
     recipients: list[Recipient] = []
@@ -103,13 +111,15 @@ def plan_routes(incident: Incident, sites: Sites, now: datetime,
         recipients += paged or _coordinators(sites, f"{team.id}: nobody on shift")
         off_shift += resting
     if not routes:
-        recipients = _coordinators(sites, "no team catchment holds this incident")
+        recipients = _coordinators(sites, f"no team there takes {incident.type} incidents"
+                                   if declined else "no team catchment holds this incident")
     return Plan(
         incident_id=incident.id,
         routes=tuple(routes),
         recipients=_unique(recipients),
         posts=_posts(routes, sites),
         off_shift=_unique(off_shift),
+        declined=declined,
     )
 
 

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact
 from alerts.geofence import GeofenceIndex
+from alerts.incident_types import BUILTIN_TYPES
 from alerts.playbooks import PlaybookStep
 from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineHours, RoutineStep
 from alerts.shifts import Shift
@@ -90,6 +91,12 @@ class Team:
     resident_notices: bool = False
     resident_delay: timedelta = timedelta(minutes=30)
     resources: tuple[str, ...] = ()
+    # The incident types the team is paged for; None takes every type.
+    types: tuple[str, ...] | None = None
+
+    def takes(self, incident_type: str) -> bool:
+        """Whether the team is paged for incidents of this type."""
+        return self.types is None or incident_type in self.types
 
     @property
     def supervisors(self) -> tuple[Member, ...]:
@@ -134,6 +141,8 @@ class Sites:
     # plane: "zip:11207", "nta:BK82", "precinct:75", "team:man-up-eny".
     zones: tuple[Zone, ...] = ()
     shapes: Mapping[str, BaseGeometry] = field(default_factory=dict)
+    # The types an incident may have: the built-in three and any the sites file adds.
+    incident_types: tuple[str, ...] = BUILTIN_TYPES
 
     def find_team(self, team_id: str | None) -> Team | None:
         """The team with this id; None if there is none (or no id was given)."""

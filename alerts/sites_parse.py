@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact, ContactError, parse_contact
 from alerts.durations import DurationError, parse_duration
 from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
+from alerts.incident_types import TypeProblem, parse_extra_types, parse_team_types
 from alerts.phone import PhoneError, normalise
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.privacy import PROMISE, private_details, refusal
@@ -48,11 +49,11 @@ TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}\Z")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}\Z")
 _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
-             "takedown_playbooks", "resident_support"}
+             "takedown_playbooks", "resident_support", "incident_types"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
               "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
               "resources", "routine_hours", "routine_escalation", "checkout_escalation",
-              "repage_after"}
+              "repage_after", "types"}
 _MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user", "contact"}
 _NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
 
@@ -114,6 +115,8 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
     if channel is not None and not (isinstance(channel, str) and SLACK_CHANNEL.match(channel)):
         out.add("coordinators_channel",
                 f"must be a Slack channel id like C0123ABCD, not {shown(channel)}")
+    incident_types, type_problems = parse_extra_types(data.get("incident_types"))
+    _type_problems("incident_types", type_problems, out)
     teams_data = data.get("teams")
     if not isinstance(teams_data, list) or not teams_data:
         out.add("teams", "must be a non-empty list of teams")
@@ -123,7 +126,8 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
     places: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(teams_data):
-        team = _team(f"teams[{i}]", raw, out, layers, layer_fences, projection, entries)
+        team = _team(f"teams[{i}]", raw, out, layers, layer_fences, projection, entries,
+                     incident_types)
         if team is None:
             continue
         if team.id in seen:
@@ -150,7 +154,13 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
         tz=tz,
         layers=tuple(sorted(layers)),
         playbooks=playbooks,
+        incident_types=incident_types,
     )
+
+
+def _type_problems(where: str, problems: Sequence[TypeProblem], out: _Collector) -> None:
+    for index, message in problems:
+        out.add(where if index is None else f"{where}[{index}]", message)
 
 
 def _private(where: str, what: str, text: str, hospitals: Sequence[str],
@@ -249,10 +259,13 @@ def _coordinators(raw: object, out: _Collector) -> list[Coordinator]:
 
 def _team(where: str, raw: object, out: _Collector, layers: Layers,
           layer_fences: Mapping[str, Mapping[str, Fence]], projection: Projection,
-          entries: list[tuple[str, Fence, float]]) -> Team | None:
+          entries: list[tuple[str, Fence, float]],
+          incident_types: Sequence[str]) -> Team | None:
     if not isinstance(raw, Mapping):
         out.add(where, "must be a mapping")
         return None
+    types, type_problems = parse_team_types(raw.get("types"), incident_types)
+    _type_problems(f"{where}.types", type_problems, out)
     out.unknown_keys(where, raw, _TEAM_KEYS)
     team_id = raw.get("id")
     if not isinstance(team_id, str) or not TEAM_ID.match(team_id):
@@ -295,6 +308,7 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
         resident_delay=_duration(f"{where}.resident_delay", raw.get("resident_delay", "30m"),
                                  out) or timedelta(minutes=30),
         resources=tuple(str(r) for r in _list(raw.get("resources"), f"{where}.resources", out)),
+        types=types,
     )
 
 

@@ -25,7 +25,7 @@ async def post_incident(request: web.Request) -> web.Response:
     require_bearer(request, request.app[keys.API_TOKEN].reveal())
     payload = await read_json(request, min(settings.max_body_bytes, MAX_INCIDENT_BYTES))
     try:
-        incident = parse_incident(payload)
+        incident = parse_incident(payload, request.app[keys.SITES].sites.incident_types)
         # Arrival is this server's clock when the post came in; `"page": true` pages even a
         # stale one (a feed replaying history on purpose).
         paging = judge(incident.occurred_at, request.app[keys.CLOCK](), settings.page_within,

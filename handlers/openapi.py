@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.incident import ID_PATTERN, TEXT_LIMITS
+from alerts.incident_query import DEFAULT_LIMIT, MAX_LIMIT, STATUSES
+from alerts.incident_types import BUILTIN_TYPES
 
 _ERROR = {"type": "object", "required": ["error"],
           "properties": {"error": {"type": "string"}, "field": {"type": "string"}}}
@@ -40,8 +42,37 @@ INCIDENT = {
                                 "(12h) before it arrives; one more than 10 minutes in the "
                                 "future is a 400 either way"},
         **{field: {"type": "string", "maxLength": most} for field, most in TEXT_LIMITS.items()},
+        "type": {"type": "string", "default": "shooting", "example": "shots-fired",
+                 "description": f"one of {', '.join(BUILTIN_TYPES)} or any the sites file "
+                                "lists under incident_types; another is a 400"},
     },
 }
+_TIME = {"type": "string", "format": "date-time", "example": "2026-07-04T23:15:00-04:00"}
+LIST_PARAMETERS = [
+    {"name": "since", "in": "query", "schema": _TIME,
+     "description": "occurred at or after this time (ISO 8601 with a UTC offset)"},
+    {"name": "until", "in": "query", "schema": _TIME,
+     "description": "occurred before this time (ISO 8601 with a UTC offset)"},
+    {"name": "team", "in": "query", "schema": {"type": "string"},
+     "description": "routed to this team (a team id of the sites file)"},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+    {"name": "source", "in": "query",
+     "schema": {"type": "string", "maxLength": TEXT_LIMITS["source"]}},
+    {"name": "type", "in": "query", "schema": {"type": "string", "example": "shots-fired"},
+     "description": "an incident type (built-in or from the sites file)"},
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                 "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+     "description": "`next` of the page before, as it was given"},
+]
+INCIDENT_LIST = {"type": "object", "required": ["incidents", "next"],
+                 "properties": {"incidents": {"type": "array", "items": {"type": "object"},
+                                              "description": "newest first (by occurred_at, "
+                                                             "then id), each as GET "
+                                                             "/api/incidents/{id} shows it"},
+                                "next": {"type": "string", "nullable": True,
+                                         "description": "the cursor of the next page; null "
+                                                        "on the last"}}}
 INGESTED = {"type": "object",
             "required": ["id", "status", "teams", "deliveries", "duplicate", "paged"],
             "properties": {"id": {"type": "string"}, "status": {"type": "string"},
@@ -111,7 +142,11 @@ def document() -> dict[str, Any]:
             "/api/incidents": {"post": {
                 "summary": "Report an incident; the same id again updates what it says anew",
                 "security": secured, "requestBody": {"required": True, "content": _json(INCIDENT)},
-                "responses": _responses("202", INGESTED, 400, 401, 413, 503)}},
+                "responses": _responses("202", INGESTED, 400, 401, 413, 503)},
+                "get": {"summary": "Find incidents, newest first, a page at a time (phones "
+                                   "redacted as in the single view)",
+                        "security": secured, "parameters": LIST_PARAMETERS,
+                        "responses": _responses("200", INCIDENT_LIST, 400, 401, 503)}},
             "/api/incidents/{id}": {
                 "get": {"summary": "An incident with its teams, pages, deliveries and timeline",
                         "parameters": _PATH_ID, "security": secured,

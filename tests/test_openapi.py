@@ -85,3 +85,18 @@ async def test_the_document_describes_updates_and_cancellation(client):
     assert cancel["requestBody"]["content"]["application/json"]["schema"]["required"] == [
         "reason"]
     assert {"404", "409"} <= set(cancel["responses"])
+
+
+async def test_the_document_describes_finding_incidents(client):
+    document = await (await client.get("/openapi.json")).json()
+    listing = document["paths"]["/api/incidents"]["get"]
+    assert [p["name"] for p in listing["parameters"]] == [
+        "since", "until", "team", "status", "source", "type", "limit", "cursor"]
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 200, 50)
+    answer = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["required"] == ["incidents", "next"]
+    assert {"400", "401"} <= set(listing["responses"])
+    post = document["paths"]["/api/incidents"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["properties"]["type"][
+        "default"] == "shooting"

@@ -243,3 +243,23 @@ async def test_a_playbooks_residents_step_goes_out_once_a_coordinator_confirms_i
     await work()
     sent = [m.body for m in twilio.sent_to(CARLA) if "Support is available" in m.body]
     assert len(sent) == 1 and sent[0].startswith("CMS Safety Update (Man Up! (East New York)): ")
+
+
+async def test_a_police_involved_shooting_never_makes_an_automatic_notice_while_a_shooting_does(
+        client, work, text, twilio, clock):
+    await join(text, ANA, "MOTT HAVEN")  # brag-mott-haven: resident_notices, 30 m delay
+    place = {"occurred_at": clock.now.isoformat(), "lat": 40.8105, "lon": -73.9235,
+             "location": "E 138 ST & WILLIS AVE", "victims": 1, "verified": True}
+    police = {**place, "id": "NYPD-PI-1", "type": "police-involved"}
+    assert (await client.post("/api/incidents", json=police, headers=AUTH)).status == 202
+    await work()
+    clock.advance(timedelta(minutes=31))
+    await work()
+    assert [m.body for m in twilio.sent_to(ANA) if "Safety Update" in m.body] == []
+    shooting = {**place, "id": "NYPD-S-2", "occurred_at": clock.now.isoformat()}
+    assert (await client.post("/api/incidents", json=shooting, headers=AUTH)).status == 202
+    await work()
+    clock.advance(timedelta(minutes=31))
+    await work()
+    notices = [m.body for m in twilio.sent_to(ANA) if "Safety Update" in m.body]
+    assert len(notices) == 1 and "A shooting was reported" in notices[0]

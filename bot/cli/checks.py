@@ -30,6 +30,7 @@ def sites_check(args: argparse.Namespace, settings: Settings) -> int:
     members = sum(len(team.members) for team in sites.teams)
     print(f"{path}: OK: {len(sites.teams)} teams, {members} members, "
           f"{len(sites.coordinators)} coordinators")
+    print(f"  incident types: {', '.join(sites.incident_types)}")
     for name, layer in loaded.layers.items():
         print(f"  layer {name}: {len(layer.features)} areas from {layer.path}"
               + (f", {len(layer.repaired)} repaired" if layer.repaired else ""))
@@ -37,7 +38,8 @@ def sites_check(args: argparse.Namespace, settings: Settings) -> int:
         on_call = [m for m in team.members if m.role != "supervisor"]
         print(f"  {team.id}: {len(team.members)} members ({len(on_call)} paged first), "
               f"geofences {', '.join(team.geofences)}, buffer {team.buffer_m:g} m, "
-              f"Slack {team.slack_channel or '-'}")
+              f"Slack {team.slack_channel or '-'}"
+              + (f", types {', '.join(team.types)}" if team.types is not None else ""))
     for warning in site_warnings(sites):  # worth knowing, not wrong: the exit status stays 0
         print(f"{path}: warning: {warning}")
     return 0

@@ -188,7 +188,7 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
     loaded = load_sites(settings.sites_path, settings.timezone)
     if dry_run:
         async def route_only(payload: dict[str, object]) -> IngestOutcome:
-            incident = parse_incident(payload)
+            incident = parse_incident(payload, loaded.sites.incident_types)
             now = utcnow()
             paging = judge(incident.occurred_at, now, settings.page_within,
                            force=payload.get("page") is True)
@@ -205,7 +205,7 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
 
     async def accept(payload: dict[str, object]) -> IngestOutcome:
         # Arrival is now, as for a live post: history is stale and pages nobody.
-        incident = parse_incident(payload)
+        incident = parse_incident(payload, loaded.sites.incident_types)
         return await ingest.accept(incident, judge(incident.occurred_at, utcnow(),
                                                    settings.page_within,
                                                    force=payload.get("page") is True))

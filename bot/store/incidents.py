@@ -30,7 +30,7 @@ async def insert(conn: AsyncConnection, incident: Incident, unrouted: bool, now:
         "borough": incident.borough, "fatal": incident.fatal, "victims": incident.victims,
         "location": incident.location, "hospital": incident.hospital,
         "source": incident.source, "verified": incident.verified,
-        "status": IncidentStatus.OPEN, "unrouted": unrouted,
+        "status": IncidentStatus.OPEN, "unrouted": unrouted, "type": incident.type,
     })
 
 
@@ -156,10 +156,14 @@ def _routing_timeline(incident: Incident, plan: Plan, now: datetime,
     source = incident.source or "feed"
     events = [{"incident_id": incident.id, "at": now, "actor": source, "action": "received",
                "channel": "api", "detail": f"occurred {incident.occurred_at.isoformat()}"}]
-    if plan.unrouted:
+    if plan.unrouted and plan.declined:
+        detail = f"no team there takes {incident.type} incidents; sent to the coordinators"
+    elif plan.unrouted:
         detail = "no team catchment holds it; sent to the coordinators"
     else:
         detail = "; ".join(f"{r.team_id}: {r.reason}" for r in plan.routes)
+    if plan.declined:  # the coordinators see why a team whose area it is was not paged
+        detail += "".join(f"; {team}: takes no {incident.type}" for team in plan.declined)
     events.append({"incident_id": incident.id, "at": now, "actor": "cmsbot", "action": "routed",
                    "channel": "system", "detail": detail})
     if not_paged is not None:

@@ -48,6 +48,7 @@ def incident_from_row(row: Any) -> Incident:
         precinct=row["precinct"], borough=row["borough"], fatal=row["fatal"],
         victims=row["victims"], location=row["location"], hospital=row["hospital"],
         source=row["source"], verified=row["verified"], kind=row["kind"], title=row["title"],
+        type=row["type"],
     )
 
 

@@ -99,7 +99,11 @@ incidents = Table(
     Column("kind", String(20), nullable=False, server_default="shooting"),
     Column("title", String(200)),
     Column("takedown_id", Integer, index=True),
+    # The feed's type (alerts.incident_types), apart from `kind`; any the sites file allows.
+    Column("type", String(40), nullable=False, server_default="shooting"),
     one_of("status", IncidentStatus),
+    # GET /api/incidents reads newest first, a page at a time from (occurred_at, id).
+    Index("ix_incidents_occurred_at_id", "occurred_at", "id"),
 )
 
 incident_teams = Table(

@@ -72,6 +72,7 @@ async function openIncident(id, reveal = true) {
                  ["Where", incident.location || "(no location given)"],
                  ["Victims", victimCount(incident.victims) + (incident.fatal ? ", fatal" : "")],
                  ["Teams", incident.teams.map((t) => teamName(t.team_id)).join(", ") || "none: coordinators"]];
+  if (incident.type && incident.type !== "shooting") shown.splice(1, 0, ["Type", incident.type]);
   if (incident.hospital) shown.push(["Hospital", incident.hospital]);
   for (const [term, value] of shown) {
     facts.appendChild(el("dt", {}, term));

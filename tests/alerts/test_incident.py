@@ -100,3 +100,22 @@ def test_precinct_as_a_string_of_digits_is_accepted():
 def test_z_suffix_is_utc():
     incident = parse_incident({**GOOD, "occurred_at": "2026-07-05T03:15:00Z"})
     assert incident.occurred_at.utcoffset() == UTC.utcoffset(None)
+
+
+def test_an_incident_is_a_shooting_unless_the_feed_gives_another_type():
+    assert parse_incident(GOOD).type == "shooting"
+    assert parse_incident({**GOOD, "type": "shots-fired"}).type == "shots-fired"
+    assert parse_incident({**GOOD, "type": "police-involved"}).to_json()["type"] == "police-involved"
+
+
+def test_an_unknown_type_is_refused_naming_the_allowed_ones():
+    with pytest.raises(IncidentError) as refused:
+        parse_incident({**GOOD, "type": "stabbing"})
+    assert refused.value.field == "type"
+    assert refused.value.message == ("unknown type 'stabbing'; expected one of shooting, "
+                                     "shots-fired, police-involved")
+    # A type the sites file adds is accepted where that file is in force.
+    allowed = ("shooting", "shots-fired", "police-involved", "stabbing")
+    assert parse_incident({**GOOD, "type": "stabbing"}, allowed).type == "stabbing"
+    with pytest.raises(IncidentError, match="unknown type that"):
+        parse_incident({**GOOD, "type": ["shooting"]})

@@ -53,3 +53,23 @@ def test_any_location_still_gives_gsm7_in_two_segments_keeping_the_reply_line(lo
     (1, "CMS ALERT #12: Shooting, 1 victim\n"), (2, "CMS ALERT #12: Shooting, 2 victims\n")])
 def test_the_alert_sms_counts_victims_honestly(victims, headline):
     assert render_alert_sms(incident(victims=victims), 12, NY).startswith(headline)
+
+
+@pytest.mark.parametrize(("fields", "headline"), [
+    ({"type": "shots-fired", "victims": 0}, "CMS ALERT #1: Shots fired, no one hit\n"),
+    ({"type": "shots-fired"}, "CMS ALERT #1: Shots fired, no one hit\n"),
+    ({"type": "police-involved", "victims": 1}, "CMS ALERT #1: Police-involved shooting, 1 victim\n"),
+    ({"type": "shooting", "victims": 1}, "CMS ALERT #1: Shooting, 1 victim\n"),
+])
+def test_the_alert_sms_says_the_type_when_it_is_not_a_plain_shooting(fields, headline):
+    assert render_alert_sms(incident(**fields), 1, NY).startswith(headline)
+
+
+def test_a_typed_alert_with_a_long_location_still_fits_two_gsm7_segments():
+    long_place = "CORNER OF " + "VERY LONG AVENUE NAME " * 9
+    text = render_alert_sms(incident(type="police-involved", victims=3, fatal=True,
+                                     location=long_place[:200], hospital="Lincoln"), 12, NY,
+                            unrouted=True, warning="POSSIBLE RETALIATION: 120 m, 3 h")
+    assert is_gsm7(text) and segments(text) <= 2
+    assert text.startswith("CMS ALERT #12: Police-involved shooting, 3 victims, FATAL")
+    assert text.endswith("Reply 12A ack, 12S on scene, 12N note")

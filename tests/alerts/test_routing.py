@@ -109,3 +109,44 @@ def test_two_teams_sharing_a_channel_get_one_post():
     data["teams"][1]["slack_channel"] = "C075ENY"
     plan = route(incident(lat=40.67, lon=-73.9003), parse_sites(data, LAYERS, NY), SATURDAY_NIGHT)
     assert [(p.channel, sorted(p.team_ids)) for p in plan.posts] == [("C075ENY", ["bvl", "eny"])]
+
+
+def typed_sites():
+    data = sites_data(incident_types=["stabbing"])
+    data["teams"][0]["types"] = ["shooting", "shots-fired"]  # eny: precinct 75
+    data["teams"][1]["types"] = ["shooting", "stabbing"]  # bvl: precinct 73
+    return parse_sites(data, LAYERS, NY)
+
+
+def typed(**fields):
+    return parse_incident({"id": "I-1", "occurred_at": "2026-07-04T23:15:00-04:00", **fields},
+                          typed_sites().incident_types)
+
+
+def test_a_team_is_routed_only_the_types_it_takes():
+    sites = typed_sites()
+    assert route(incident(lat=40.67, lon=-73.89), sites, SATURDAY_NIGHT).team_ids == ("eny",)
+    shots = route(incident(lat=40.67, lon=-73.89, type="shots-fired"), sites, SATURDAY_NIGHT)
+    assert shots.team_ids == ("eny",) and shots.declined == ()
+    stabbing = route(typed(lat=40.67, lon=-73.91, type="stabbing"), sites, SATURDAY_NIGHT)
+    assert stabbing.team_ids == ("bvl",)
+    # On the line between the two: eny (by its 50 m buffer) takes no stabbing, bvl does.
+    line = route(typed(lat=40.67, lon=-73.9003, type="stabbing"), sites, SATURDAY_NIGHT)
+    assert line.team_ids == ("bvl",) and line.declined == ("eny",)
+
+
+def test_an_incident_of_a_type_no_team_there_takes_goes_to_the_coordinators():
+    plan = route(incident(lat=40.67, lon=-73.89, type="police-involved"), typed_sites(),
+                 SATURDAY_NIGHT)
+    assert plan.unrouted and plan.declined == ("eny",)
+    assert [(r.name, r.reason) for r in plan.recipients] == [
+        ("Dana Reyes", "no team there takes police-involved incidents")]
+    assert [p.channel for p in plan.posts] == ["C0CMSHQ"]
+
+
+def test_a_team_that_does_not_take_the_type_is_not_paged_for_its_hospital_either():
+    plan = route(incident(lat=40.67, lon=-73.91, type="shots-fired", hospital="Brookdale"),
+                 typed_sites(), SATURDAY_NIGHT)
+    assert plan.team_ids == ("eny",)  # bvl's catchment, but bvl takes no shots fired
+    assert plan.declined == ("bvl",)
+    assert all(r.role == "hospital" for r in plan.recipients)

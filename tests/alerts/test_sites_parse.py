@@ -214,3 +214,32 @@ def test_contact_and_via_mistakes_are_named():
     assert "unknown method 'fax'" in found["teams[0].escalation.steps[0].via"]
     assert "unknown key" in found["teams[0].escalation.steps[0].wait"]
     assert "is not a duration" in found["teams[1].repage_after"]
+
+
+def test_incident_types_extend_the_built_in_three_and_teams_may_take_some():
+    data = sites_data(incident_types=["stabbing", "shooting"])
+    data["teams"][0]["types"] = ["shooting", "shots-fired"]
+    sites = parse_sites(data, LAYERS, NY)
+    assert sites.incident_types == ("shooting", "shots-fired", "police-involved", "stabbing")
+    assert sites.team("eny").types == ("shooting", "shots-fired")
+    assert sites.team("eny").takes("shots-fired") and not sites.team("eny").takes("stabbing")
+    assert sites.team("bvl").types is None and sites.team("bvl").takes("stabbing")
+    assert SITES.incident_types == ("shooting", "shots-fired", "police-involved")
+
+
+def test_type_mistakes_are_named_with_their_place():
+    data = sites_data(incident_types=["stabbing", "Mass Shooting", 7])
+    data["teams"][0]["types"] = ["shooting", "arson"]
+    data["teams"][1]["types"] = []
+    data["teams"][2]["types"] = "shooting"
+    found = problems(data)
+    assert found["incident_types[1]"].startswith("a type is lower-case letters, digits and "
+                                                 "dashes")
+    assert found["incident_types[1]"].endswith('not "Mass Shooting"')
+    assert "incident_types[2]" in found
+    assert found["teams[0].types[1]"] == ('unknown type "arson"; expected one of shooting, '
+                                          "shots-fired, police-involved, stabbing (add others "
+                                          "under incident_types)")
+    assert "non-empty list" in found["teams[1].types"]
+    assert "non-empty list" in found["teams[2].types"]
+    assert "must be a list" in problems(sites_data(incident_types="stabbing"))["incident_types"]

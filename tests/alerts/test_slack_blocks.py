@@ -112,3 +112,11 @@ def test_the_post_counts_victims_honestly(victims, shown):
     assert shown in str(post.blocks)
     if victims != 1:
         assert "1 victim" not in str(post.blocks)
+
+
+def test_the_post_names_the_type_when_it_is_not_a_plain_shooting():
+    post = incident_post(PostState(incident(type="shots-fired", victims=0)), NY, "eny")
+    assert post.blocks[0]["text"]["text"] == "CMS alert: Shots fired, no one hit"
+    assert post.text.startswith("Shots fired, no one hit at PITKIN AVE")
+    police = incident_post(PostState(incident(type="police-involved", victims=1)), NY, "eny")
+    assert police.blocks[0]["text"]["text"] == "CMS alert: Police-involved shooting, 1 victim"

@@ -150,3 +150,28 @@ def test_a_file_without_coordinators_says_the_key_is_required(settings, tmp_path
     assert run(settings, "sites", "check", str(sites)) == 1
     out = capsys.readouterr().out
     assert "the sites file is empty" in out and "coordinators" in out
+
+
+def test_incident_types_and_team_types_are_checked_and_shown(settings, tmp_path, capsys):
+    sites = tmp_path / "sites.yaml"
+    text = ("coordinators:\n"
+            "  - {name: Dana Reyes, phone: '+12125550100'}\n"
+            "incident_types: [stabbing, Mass Shooting]\n"
+            "teams:\n"
+            "  - id: man-up-eny\n"
+            "    name: Man Up\n"
+            "    geofences: [{circle: {lat: 40.67, lon: -73.89, radius_m: 900}}]\n"
+            "    types: [shooting, arson]\n"
+            "    members:\n"
+            "      - {name: Ray Ortiz, phone: '+12125550175'}\n")
+    sites.write_text(text)
+    assert run(settings, "sites", "check", str(sites)) == 1
+    out = capsys.readouterr().out
+    assert f'{sites}:3: incident_types[1]: a type is lower-case letters' in out
+    assert (f"{sites}:8: teams[0].types[1]: unknown type \"arson\"; expected one of shooting, "
+            "shots-fired, police-involved, stabbing") in out
+    sites.write_text(text.replace(", Mass Shooting", "").replace("arson", "stabbing"))
+    assert run(settings, "sites", "check", str(sites)) == 0
+    out = capsys.readouterr().out
+    assert "incident types: shooting, shots-fired, police-involved, stabbing" in out
+    assert "types shooting, stabbing" in out
