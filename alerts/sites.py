@@ -11,6 +11,7 @@ from typing import Literal
 from shapely.geometry.base import BaseGeometry
 
 from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact
+from alerts.feeds import FeedSource
 from alerts.geofence import GeofenceIndex
 from alerts.playbooks import PlaybookStep
 from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineHours, RoutineStep
@@ -134,6 +135,8 @@ class Sites:
     # plane: "zip:11207", "nta:BK82", "precinct:75", "team:man-up-eny".
     zones: tuple[Zone, ...] = ()
     shapes: Mapping[str, BaseGeometry] = field(default_factory=dict)
+    # The incident sources that must be heard from, by name (alerts.feeds).
+    sources: Mapping[str, FeedSource] = field(default_factory=dict)
 
     def find_team(self, team_id: str | None) -> Team | None:
         """The team with this id; None if there is none (or no id was given)."""

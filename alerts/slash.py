@@ -8,7 +8,7 @@ from typing import Literal
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
-               "takedowns", "cancel-takedown", "broadcast", "dashboard"]
+               "takedowns", "cancel-takedown", "broadcast", "dashboard", "sources"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -26,6 +26,7 @@ USAGE: dict[Name, tuple[str, str]] = {
                   "a safety update to residents of zip:N, nta:CODE, precinct:N or a team's "
                   "area, previewed before it goes (coordinators)"),
     "dashboard": ("/cms dashboard", "a sign-in link to the dashboard, for you only, valid 10 minutes"),
+    "sources": ("/cms sources", "each incident feed's last contact, and whether it is overdue"),
     "help": ("/cms help", "this list"),
 }
 
@@ -111,6 +112,8 @@ def parse_command(text: str) -> Command | Usage:
         return Command("broadcast", area=rest[0], text=english.strip(), text_es=spanish or None)
     if name == "dashboard":
         return Command("dashboard") if not rest else _usage("dashboard")
+    if name == "sources":
+        return Command("sources") if not rest else _usage("sources")
     if name == "cancel-takedown":
         return Command("cancel-takedown", incident_id=rest[0]) if len(rest) == 1 \
             else _usage("cancel-takedown")

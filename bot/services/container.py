@@ -15,6 +15,7 @@ from bot.config.settings import Settings
 from bot.services.broadcasts import Broadcaster
 from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
+from bot.services.feeds import FeedWatch
 from bot.services.ingest import Ingest
 from bot.services.sessions import LiveSessions, SigninLinks
 from bot.services.slack_desk import SlackDesk
@@ -39,6 +40,7 @@ class Services:
     live_sessions: LiveSessions
     status_callbacks: StatusCallbacks
     voice_calls: VoiceCalls
+    feeds: FeedWatch
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
@@ -66,4 +68,5 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
         live_sessions=LiveSessions(connection),
         status_callbacks=StatusCallbacks(engine, sites, connection, clock, escalator),
         voice_calls=VoiceCalls(engine, sites, connection, clock),
+        feeds=FeedWatch(engine, sites, connection, clock),
     )

@@ -27,7 +27,7 @@ from alerts.states import IncidentStatus
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
 from bot.services.broadcasts import Broadcaster
-from bot.store import chains, incidents
+from bot.store import chains, feeds, incidents
 from bot.store.pages import add_pages, insert_messages
 
 # A unique index refusing a short number two ingests picked at once is safe to retry: nothing
@@ -85,7 +85,12 @@ class Ingest(UseCase):
         for attempt in range(ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
-                    return await self._record(conn, incident, plan, paging, now)
+                    recorded = await self._record(conn, incident, plan, paging, now)
+                    if incident.source is not None and incident.source in self.sites.sources:
+                        # Contact from a watched feed (a duplicate too: the feed is alive).
+                        # Last, so the row's lock is held only while the transaction commits.
+                        await feeds.touch(conn, incident.source, now)
+                    return recorded
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise
