@@ -13,6 +13,7 @@ import pytest
 from alerts.feeds import FeedSource
 from bot.config.settings import SAMPLE_SITES
 from bot.config.sites_file import LoadedSites, load_sites
+from tests.handlers.test_dashboard import sign_in
 from tests.handlers.test_operations import metrics
 from tests.slack_requests import signed_headers
 from tests.test_responses import AUTH, BRONX, DANA, SAM, alert
@@ -142,3 +143,13 @@ async def test_cms_sources_lists_each_source_for_anyone_on_the_roster(
     clock.advance(timedelta(hours=4))
     assert "nypd-patrol: last heard 23:20 (6h 5m ago), expected within 6h: OVERDUE" \
         in await cms("U0COORD1")
+
+
+async def test_the_dashboard_shows_each_sources_last_contact(client, slack, clock):
+    assert (await heartbeat(client)).status == 204
+    clock.advance(timedelta(hours=7))
+    await sign_in(client, slack, "U0COORD1")
+    data = await (await client.get("/dashboard/api/map")).json()
+    (shown,) = data["sources"]
+    assert shown["source"] == "nypd-patrol" and shown["overdue"] is True
+    assert shown["expect_within_s"] == 6 * 3600 and shown["last_seen_at"]
