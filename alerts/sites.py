@@ -11,6 +11,7 @@ from typing import Literal
 from shapely.geometry.base import BaseGeometry
 
 from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact
+from alerts.feeds import FeedSource
 from alerts.geofence import GeofenceIndex
 from alerts.incident_types import BUILTIN_TYPES
 from alerts.playbooks import PlaybookStep
@@ -143,6 +144,8 @@ class Sites:
     shapes: Mapping[str, BaseGeometry] = field(default_factory=dict)
     # The types an incident may have: the built-in three and any the sites file adds.
     incident_types: tuple[str, ...] = BUILTIN_TYPES
+    # The incident sources that must be heard from, by name (alerts.feeds).
+    sources: Mapping[str, FeedSource] = field(default_factory=dict)
 
     def find_team(self, team_id: str | None) -> Team | None:
         """The team with this id; None if there is none (or no id was given)."""

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact, ContactError, parse_contact
 from alerts.durations import DurationError, parse_duration
+from alerts.feeds import parse_sources
 from alerts.geofence import Fence, GeofenceIndex, Projection, circle, repair
 from alerts.incident_types import TypeProblem, parse_extra_types, parse_team_types
 from alerts.phone import PhoneError, normalise
@@ -49,7 +50,8 @@ TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
 SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}\Z")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}\Z")
 _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
-             "takedown_playbooks", "resident_support", "incident_types"}
+             "takedown_playbooks", "resident_support", "incident_types",
+             "sources"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
               "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
               "resources", "routine_hours", "routine_escalation", "checkout_escalation",
@@ -141,6 +143,7 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
             _private(f"{where}.resources[{j}]", "resources reach residents in area notices",
                      resource, hospitals, out)
     playbooks = _playbooks(data.get("takedown_playbooks"), hospitals, out)
+    sources = parse_sources(data.get("sources"), out.add)
     if out.problems:
         raise SitesError(out.problems)
     return Sites(
@@ -155,6 +158,7 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
         layers=tuple(sorted(layers)),
         playbooks=playbooks,
         incident_types=incident_types,
+        sources=sources,
     )
 
 

@@ -9,7 +9,7 @@ from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
                "takedowns", "cancel-takedown", "broadcast", "dashboard", "new", "cancel",
-               "assign", "unassign"]
+               "assign", "unassign", "sources"]
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -36,6 +36,7 @@ USAGE: dict[Name, tuple[str, str]] = {
     "dashboard": ("/cms dashboard", "a sign-in link to the dashboard, for you only, valid 10 minutes"),
     "new": ("/cms new", "report a shooting the feed does not have yet: a hospital call, a tip "
                         "(coordinators and supervisors)"),
+    "sources": ("/cms sources", "each incident feed's last contact, and whether it is overdue"),
     "help": ("/cms help", "this list"),
 }
 
@@ -130,7 +131,7 @@ def parse_command(text: str) -> Command | Usage:
     if name == "new":
         return Command("new") if not rest else _usage("new")
     if name in ("assign", "unassign"):
-        which: Literal["assign", "unassign"] = "assign" if name == "assign" else "unassign"
+        which: Literal["assign", "unassign", "sources"] = "assign" if name == "assign" else "unassign"
         return Command(which, rest[0], team_id=rest[1].lower()) if len(rest) == 2 \
             else _usage(which)
     if name == "cancel-takedown":

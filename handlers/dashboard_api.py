@@ -49,6 +49,8 @@ async def map_data(request: web.Request) -> web.Response:
         "boroughs": [{"name": b.name, "geometry": b.geometry, "label": b.label}
                      for b in request.app[keys.MAP_BOROUGHS]],
         "incidents": [incident.to_json() for incident in found],
+        # Each watched incident feed's last contact: a dead feed looks like a quiet night.
+        "sources": [status.to_json() for status in await request.app[keys.SERVICES].feeds.status()],
         "version": await dashboard.version(request.app[keys.ENGINE]),
     }))
 

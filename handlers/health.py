@@ -41,7 +41,8 @@ async def metrics(request: web.Request) -> web.Response:
     app = request.app
     # The database and Redis are read first, off the loop's thread for Redis; then this
     # scrape's readings and the process's own registry are written out together.
-    readings = await read(app[keys.ENGINE], app[keys.PROBE_REDIS], app[keys.CLOCK]())
+    readings = await read(app[keys.ENGINE], app[keys.PROBE_REDIS], app[keys.CLOCK](),
+                          app[keys.SITES].sites.sources)
     return web.Response(body=exposition(readings, app[keys.METRICS]),
                         headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"})
 

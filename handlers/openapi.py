@@ -165,6 +165,15 @@ def document() -> dict[str, Any]:
                 "security": secured,
                 "parameters": [{"name": "team", "in": "query", "schema": {"type": "string"}}],
                 "responses": _responses("200", {"type": "object"}, 401, 404)}},
+            "/api/heartbeat/{source}": {"post": {
+                "summary": "The feed is alive: contact from a source the sites file lists "
+                           "(a source silent past its expect_within pages the coordinators)",
+                "security": secured,
+                "parameters": [{"name": "source", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                # 404: the sites file lists no such source (the error names those it does).
+                "responses": {**_responses("204", {}, 401, 404),
+                              "204": {"description": "Contact recorded"}}}},
             "/api/takedowns": {
                 "post": {"summary": "Plan post-takedown outreach", "security": secured,
                          "requestBody": {"required": True, "content": _json(TAKEDOWN_REQUEST)},

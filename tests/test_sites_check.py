@@ -73,3 +73,15 @@ def test_a_teams_only_file_says_coordinators_is_required():
 @example(document={"teams": [{"id": "a", "members": [{"phone": "555"}]}]})
 def test_any_yaml_document_is_answered_with_an_exit_code_and_no_traceback(document):
     assert_answered(yaml.safe_dump(document, allow_unicode=True))
+
+
+def test_the_check_accepts_watched_sources_and_names_a_bad_one():
+    # The sample's layers, by absolute path: the check runs on a copy in another folder.
+    sample = SAMPLE_SITES.read_text(encoding="utf-8").replace("path: ",
+                                                            f"path: {SAMPLE_SITES.parent}/")
+    good = assert_answered(sample + "\nsources:\n  nypd-patrol: {expect_within: 6h}\n")
+    assert good.returncode == 0, good.stdout
+    assert "source nypd-patrol: must be heard from within 6h" in good.stdout
+    bad = assert_answered(sample + "\nsources:\n  nypd-patrol: {expect_within: soon}\n")
+    assert bad.returncode == 1
+    assert "sources.nypd-patrol.expect_within" in bad.stdout

@@ -23,6 +23,7 @@ from bot.queue.rq_internals import (
 )
 from workers.context import JobContext, WorkerRuntime, job_runtime, open_job_context
 from workers.delivery import lease
+from workers.feeds import check_feeds
 from workers.job_loop import JobLoop
 from workers.reconcile import drain_spool, enqueue_work, find_work
 
@@ -145,12 +146,19 @@ def warm_up(runtime: WorkerRuntime) -> None:
 
 
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
-    """Enqueue every due delivery and chain step that has no live job; return how many."""
+    """Enqueue every due delivery and chain step that has no live job; return how many.
+    Then check the incident feeds (workers.feeds)."""
     try:
         added = enqueue_work(connection, asyncio.run(find_work(runtime)),
                              lease(runtime.settings.provider_timeout))
-        return added + asyncio.run(drain_spool(runtime, connection))
+        added += asyncio.run(drain_spool(runtime, connection))
     except (OSError, SQLAlchemyError, redis.RedisError) as exc:
         # The database or Redis is away; the next timer tick tries again.
         log.error("reconcile failed, will retry: %s", exc)
-        return 0
+        added = 0
+    try:
+        # Silent feeds page the coordinators; their messages are queued here, on this tick.
+        asyncio.run(check_feeds(runtime, connection))
+    except (OSError, SQLAlchemyError, redis.RedisError) as exc:
+        log.error("feed check failed, will retry: %s", exc)
+    return added

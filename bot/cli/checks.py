@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from alerts.durations import format_duration
 from alerts.site_warnings import site_warnings
 from bot.config.geojson import Layer, LayerError, load_layer
 from bot.config.settings import Settings
@@ -40,6 +41,9 @@ def sites_check(args: argparse.Namespace, settings: Settings) -> int:
               f"geofences {', '.join(team.geofences)}, buffer {team.buffer_m:g} m, "
               f"Slack {team.slack_channel or '-'}"
               + (f", types {', '.join(team.types)}" if team.types is not None else ""))
+    for source in sites.sources.values():
+        print(f"  source {source.name}: must be heard from within "
+              f"{format_duration(source.expect_within)}")
     for warning in site_warnings(sites):  # worth knowing, not wrong: the exit status stays 0
         print(f"{path}: warning: {warning}")
     return 0

@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "in the worker on pooled connections")
     worker.set_defaults(run=_lazy("bot.main.processes", "worker"))
 
+    watchdog = sub.add_parser("watchdog", help="outside the queue: page the coordinators when "
+                                               "workers or alerts stall (CMSBOT_WATCHDOG_SECONDS, "
+                                               "CMSBOT_WATCHDOG_UNSENT)")
+    watchdog.set_defaults(run=_lazy("bot.cli.watchdog", "run"))
+
     dashboard = sub.add_parser("dashboard", help="the coordinators' dashboard")
     dashboard_sub = dashboard.add_subparsers(dest="dashboard_command", metavar="ACTION",
                                              required=True)

@@ -86,6 +86,9 @@ class Settings:
     provider_timeout: float = 10.0
     sms_rate_per_second: float = 10.0
     reconcile_seconds: int = 120
+    # `cmsbot watchdog`: how often it looks, and how long a staff alert may wait unsent.
+    watchdog_seconds: float = 60.0
+    watchdog_unsent: float = 120.0
     # How long a webhook may act on an inbound SMS before it answers without the reply and a
     # worker finishes the work (Twilio drops an answer after 15 s).
     reply_budget: float = 5.0
@@ -158,6 +161,10 @@ class Settings:
             sms_rate_per_second=_rate(get("SMS_RATE_PER_SECOND") or "10"),
             reconcile_seconds=int(_seconds(get("CMSBOT_RECONCILE_SECONDS") or "120",
                                            "CMSBOT_RECONCILE_SECONDS", upper=3600)),
+            watchdog_seconds=_seconds(get("CMSBOT_WATCHDOG_SECONDS") or "60",
+                                      "CMSBOT_WATCHDOG_SECONDS", upper=3600),
+            watchdog_unsent=_seconds(get("CMSBOT_WATCHDOG_UNSENT") or "120",
+                                     "CMSBOT_WATCHDOG_UNSENT", upper=3600),
             reply_budget=_seconds(get("CMSBOT_REPLY_BUDGET") or "5", "CMSBOT_REPLY_BUDGET",
                                   upper=10),
             body_deadline=_seconds(get("CMSBOT_BODY_DEADLINE") or "5", "CMSBOT_BODY_DEADLINE",

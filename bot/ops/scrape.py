@@ -19,7 +19,7 @@ import functools
 import importlib.metadata
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import get_args
@@ -31,12 +31,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.delivery_states import UNSENT
+from alerts.feeds import FeedState
 from alerts.sites import Notify
 from alerts.states import IncidentStatus
 from bot.ops.metrics import le
 from bot.queue.connection import QUEUES, queue
 from bot.queue.rq_internals import WORKERS_KEY, queue_keys
-from bot.store import stats
+from bot.store import feeds, stats
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,11 @@ class Readings:
         return self.families
 
 
-async def read(engine: AsyncEngine, connection: redis.Redis, now: datetime) -> Readings:
-    """Every family read from outside this process, the database and Redis side by side."""
-    database, queues = await asyncio.gather(_database(engine, now), _redis(connection))
+async def read(engine: AsyncEngine, connection: redis.Redis, now: datetime,
+               sources: Collection[str] = ()) -> Readings:
+    """Every family read from outside this process, the database and Redis side by side;
+    `sources`: the incident sources the sites file watches."""
+    database, queues = await asyncio.gather(_database(engine, now, sources), _redis(connection))
     return Readings((
         _gauge("cmsbot_build_info", "The running cmsbot version.", ["version"],
                {(_version(),): 1.0}),
@@ -87,13 +90,15 @@ def _counter(name: str, help_text: str, labels: Sequence[str], values: Mapping[K
     return family
 
 
-async def _database(engine: AsyncEngine, now: datetime) -> list[Metric] | None:
+async def _database(engine: AsyncEngine, now: datetime,
+                    sources: Collection[str]) -> list[Metric] | None:
     try:
         async with asyncio.timeout(TIMEOUT), engine.connect() as conn:
             deliveries = await stats.delivery_counts(conn)
             incidents = await stats.incident_counts(conn)
             actions = await stats.action_counts(conn, [*ESCALATIONS, CHECKOUT_OVERDUE, SUPPORT])
             acks = await stats.time_to_ack(conn, ACK_BUCKETS)
+            heard = await feeds.states(conn) if sources else {}
     except (TimeoutError, SQLAlchemyError, OSError) as exc:
         log.warning("metrics: the database could not be read (%s)", type(exc).__name__)
         return None
@@ -101,6 +106,7 @@ async def _database(engine: AsyncEngine, now: datetime) -> list[Metric] | None:
                                                                strict=True)]
     return [*_delivery_families(deliveries, now), *_incident_families(incidents),
             *_action_families(actions),
+            *_source_families(heard, sources, now),
             HistogramMetricFamily(
                 "cmsbot_time_to_ack_seconds",
                 "Seconds from a shooting's arrival to each alerted team's first acknowledgement.",
@@ -136,6 +142,17 @@ def _incident_families(counts: dict[tuple[str, str], int]) -> list[Metric]:
             _gauge("cmsbot_unacknowledged_incidents",
                    "Open incidents that nobody has acknowledged yet, by kind.", ["kind"],
                    unacknowledged)]
+
+
+def _source_families(heard: Mapping[str, FeedState], sources: Collection[str],
+                     now: datetime) -> list[Metric]:
+    if not sources:
+        return []
+    # A source never heard from counts from when cmsbot first saw it listed.
+    return [_gauge("cmsbot_source_last_seen_seconds",
+                   "Seconds since each watched incident source was last heard from.",
+                   ["source"], {(name,): max((now - state.counted_from).total_seconds(), 0.0)
+                                for name, state in heard.items() if name in sources})]
 
 
 def _action_families(counts: dict[str, int]) -> list[Metric]:

@@ -16,6 +16,7 @@ from bot.services.broadcasts import Broadcaster
 from bot.services.cancellations import Canceller
 from bot.services.delivery_status import StatusCallbacks
 from bot.services.escalation import Escalator
+from bot.services.feeds import FeedWatch
 from bot.services.incident_updates import Updater
 from bot.services.ingest import Ingest
 from bot.services.people_reports import PeopleReports
@@ -45,6 +46,7 @@ class Services:
     people_reports: PeopleReports
     updater: Updater
     canceller: Canceller
+    feeds: FeedWatch
 
 
 def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
@@ -76,4 +78,5 @@ def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connec
                                      settings.page_within),
         updater=Updater(live_engine or engine, sites, connection, clock, live_executor),
         canceller=Canceller(engine, sites, connection, clock),
+        feeds=FeedWatch(engine, sites, connection, clock),
     )

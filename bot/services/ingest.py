@@ -26,7 +26,7 @@ from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
 from bot.services.broadcasts import Broadcaster
 from bot.services.incident_updates import Applied, apply_update, paging_chains
-from bot.store import chains, incident_changes, incidents
+from bot.store import chains, feeds, incident_changes, incidents
 from bot.store.pages import add_pages, insert_messages
 
 # A unique index refusing a short number two ingests picked at once is safe to retry: nothing
@@ -89,7 +89,12 @@ class Ingest(UseCase):
         for attempt in range(ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
-                    return await self._record(conn, incident, plan, paging, now)
+                    recorded = await self._record(conn, incident, plan, paging, now)
+                    if incident.source is not None and incident.source in self.sites.sources:
+                        # Contact from a watched feed (a duplicate too: the feed is alive).
+                        # Last, so the row's lock is held only while the transaction commits.
+                        await feeds.touch(conn, incident.source, now)
+                    return recorded
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise

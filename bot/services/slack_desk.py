@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from alerts.action_results import StaffAction, slack_reply
+from alerts.feeds import status_line
 from alerts.numbered_ids import id_number
 from alerts.render import clock_time, place
 from alerts.sites import Person
@@ -37,6 +38,7 @@ from bot.services.broadcasts import (
     time_to_send,
 )
 from bot.services.cancellations import CancelError, Canceller
+from bot.services.feeds import FeedWatch
 from bot.services.incident_refs import find_incident, page_for, team_for
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
@@ -100,6 +102,8 @@ class SlackDesk(UseCase):
             return await self._dashboard_link(person)
         if parsed.name == "new":  # Slack itself opens the form (handlers.slack_report)
             return Answer("`/cms new` opens a form in Slack; the dashboard has one too.")
+        if parsed.name == "sources":
+            return Answer(await self._sources())
         if parsed.name in ("takedown", "takedowns", "cancel-takedown"):
             try:
                 return await self._takedowns(person, parsed)
@@ -276,6 +280,15 @@ class SlackDesk(UseCase):
         status = getattr(row, "status", "open")
         return (f"`{escape(item.id)}` {clock_time(item.occurred_at, self.sites.tz)} "
                 f"{escape(place(item))}: {escape(who)}, {escape(status)}")
+
+    async def _sources(self) -> str:
+        # Anyone on the roster may read it: a silent feed is everyone's business.
+        watched = await FeedWatch(self.engine, self.sites, self.redis, self.clock).status()
+        if not watched:
+            return "No incident sources are watched: list them under `sources:` in the sites file."
+        now = self.clock()
+        return "*Incident sources*\n" + bullet_list(
+            [escape(status_line(s.source, s.state, now, self.sites.tz)) for s in watched])
 
     async def _people(self, person: Person, command: Command) -> str:
         team_id = command.team_id

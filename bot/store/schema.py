@@ -355,3 +355,24 @@ broadcasts = Table(
     Index("ix_broadcasts_status_send_at", "status", "send_at"),
     one_of("status", BroadcastStatus),
 )
+
+# Each incident source the sites file lists: when cmsbot first saw it listed, when it was last
+# heard from (an incident or a heartbeat), and the last contact when its current outage was
+# declared (NULL: none). alerts.feeds decides what to tell; one row per source.
+feed_sources = Table(
+    "feed_sources", metadata,
+    Column("source", String(40), primary_key=True),
+    Column("listed_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime),
+    Column("silent_from", UTCDateTime),
+)
+
+# The watchdog's outage (workers dead, alerts unsent, Redis away), kept so that a restarted
+# watchdog does not page again for it: at most one row, deleted when it recovers.
+watchdog_outages = Table(
+    "watchdog_outages", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),
+    Column("problems", Text, nullable=False),
+    Column("announced", Boolean, nullable=False, server_default=text("false")),
+)
