@@ -128,10 +128,12 @@ def parse_command(text: str) -> Command | Usage:
         return Command("broadcast", area=rest[0], text=english.strip(), text_es=spanish or None)
     if name == "dashboard":
         return Command("dashboard") if not rest else _usage("dashboard")
+    if name == "sources":
+        return Command("sources") if not rest else _usage("sources")
     if name == "new":
         return Command("new") if not rest else _usage("new")
     if name in ("assign", "unassign"):
-        which: Literal["assign", "unassign", "sources"] = "assign" if name == "assign" else "unassign"
+        which: Literal["assign", "unassign"] = "assign" if name == "assign" else "unassign"
         return Command(which, rest[0], team_id=rest[1].lower()) if len(rest) == 2 \
             else _usage(which)
     if name == "cancel-takedown":

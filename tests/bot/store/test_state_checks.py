@@ -138,6 +138,8 @@ async def test_a_database_at_0004_upgrades_with_its_rows_intact(empty_engine: As
     for chain in before["chains"]:
         if chain["resolved_at"] is not None:
             chain["next_at"] = None
+    for incident in before["incidents"]:
+        incident["type"] = "shooting"  # 0009: every incident stored before it was a shooting
     for table in (before, after):
         table["deliveries"].sort(key=repr)
         table["chains"].sort(key=repr)
