@@ -34,7 +34,10 @@ async def map_page(request: web.Request) -> web.Response:
             + _RANGES + '<span id="updated" class="muted"></span></div>'
             + f'<div id="map" role="region" aria-label="Map of catchments and incidents"{tiles}>'
             + '</div><ul id="legend" class="legend"></ul></section>'
-            + '<aside class="side"><h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
+            # Shown only when the sites file watches feeds: a silent feed looks like a quiet night.
+            + '<aside class="side"><section id="feeds-panel" aria-label="Incident feeds" hidden>'
+            + '<h2>Feeds</h2><ul id="feeds" class="feeds"></ul></section>'
+            + '<h2>Incidents</h2><ul id="incidents" class="incident-list"></ul>'
             + '</aside><section id="timeline" class="timeline" aria-label="Incident timeline" '
             + 'hidden></section></main>')
     return page("Map", body, scripts=_MAP_SCRIPTS, styles=("vendor/leaflet/leaflet.css",),

@@ -55,6 +55,23 @@ function drawList(data) {
   }
 }
 
+function drawFeeds(data) {
+  const sources = data.sources || [];
+  document.getElementById("feeds-panel").hidden = sources.length === 0;
+  const list = document.getElementById("feeds");
+  list.replaceChildren();
+  for (const feed of sources) {
+    const heard = feed.last_seen_at
+      ? "last heard " + cityTime(feed.last_seen_at) + " (" + age(feed.last_seen_at) + " ago)"
+      : "not heard from yet";
+    const item = el("li", {"class": "feed" + (feed.overdue ? " overdue" : "")});
+    item.appendChild(el("strong", {}, feed.source));
+    item.appendChild(el("span", {}, " · " + heard + " · "));
+    item.appendChild(el("span", {"class": "verdict"}, feed.overdue ? "OVERDUE: check the feed" : "ok"));
+    list.appendChild(item);
+  }
+}
+
 async function load() {
   const data = await getJSON("/dashboard/api/map?range=" + encodeURIComponent(state.range));
   state.data = data;
@@ -62,6 +79,7 @@ async function load() {
   state.version = data.version;
   // The list first: it is what matters most, and it stands even if the map cannot be drawn.
   drawList(data);
+  drawFeeds(data);
   drawLegend(data);
   drawMap(data);
   document.getElementById("updated").textContent = "updated " + clockTime(serverNow());
