@@ -23,6 +23,9 @@ ACTIONS = {"cms_ack": "Acknowledge", "cms_scene": "On scene", "cms_need": "Need 
 REMINDER_ACTIONS = {"cms_ack": "Confirm", "cms_report": "Report", "cms_need": "Need support"}
 # A member's SOS: acknowledging it says "I have them" and stops the calls.
 SOS_ACTIONS = {"cms_ack": "Acknowledge"}
+# A possible duplicate (alerts.duplicates), on the coordinators' post only.
+DUPLICATE_ACTIONS = {"cms_merge": "Merge", "cms_separate": "Keep separate"}
+_ENDED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED, IncidentStatus.MERGED)
 _SHOWN_EVENTS = 8
 
 
@@ -68,6 +71,9 @@ class PostState:
     outcome: str | None = None
     # The teams of each incident the events link to: a team's post names only those it serves.
     linked: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The incident this report may repeat (another source's), and whether that is undecided.
+    duplicate_of: str | None = None
+    pending: bool = False
 
 
 def button_value(incident_id: str, team_id: str | None) -> str:
@@ -91,6 +97,10 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
     title = f"CMS {kind}: {headline(incident)}"
     if state.status == IncidentStatus.CANCELLED:
         title = f"CANCELLED: {title}"
+    elif state.status == IncidentStatus.MERGED:
+        title = f"MERGED into {state.duplicate_of}: {title}"
+    elif state.pending:
+        title = f"POSSIBLE DUPLICATE of {state.duplicate_of}: {title}"
     where = "Last on scene" if incident.kind == "sos" else "Where"
     fields = [_field(where, place(incident)), _field("When", when(incident.occurred_at, tz))]
     if incident.kind == "shooting":
@@ -110,7 +120,9 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
         may_see = _visible_to(state, team_id)
         lines = [_event_line(e, may_see, tz) for e in state.events[-_SHOWN_EVENTS:]]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)}]})
-    if state.status not in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+    if state.pending and team_id is None and state.status not in _ENDED:
+        blocks.append(_duplicate_buttons(state, button_value(incident.id, None)))
+    if state.status not in _ENDED:
         value = button_value(incident.id, team_id)
         shown = {"takedown": REMINDER_ACTIONS, "sos": SOS_ACTIONS}.get(incident.kind, ACTIONS)
         blocks.append({"type": "actions", "block_id": "cms_actions", "elements": [
@@ -122,6 +134,13 @@ def incident_post(state: PostState, tz: tzinfo, team_id: str | None = None) -> S
         f"{'verified' if incident.verified else 'unverified'}")}]})
     text = f"{headline(incident)} at {place(incident)}, {when(incident.occurred_at, tz)}"
     return SlackMessage(text=escape(text), blocks=tuple(blocks))
+
+
+def _duplicate_buttons(state: PostState, value: str) -> dict[str, Any]:
+    return {"type": "actions", "block_id": "cms_duplicate", "elements": [
+        {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
+         "value": value, **({"style": "primary"} if action_id == "cms_merge" else {})}
+        for action_id, label in DUPLICATE_ACTIONS.items()]}
 
 
 def _visible_to(state: PostState, team_id: str | None) -> Callable[[str], bool]:
@@ -140,6 +159,11 @@ def _status(state: PostState, tz: tzinfo) -> str:
         return f"Closed ({state.outcome or 'no outcome'})"
     if state.status == IncidentStatus.CANCELLED:
         return "CANCELLED: no need to respond"
+    if state.status == IncidentStatus.MERGED:
+        return f"Merged into {state.duplicate_of}: the same shooting"
+    if state.pending:
+        return (f"Possible second report of {state.duplicate_of}: its teams were not paged "
+                "again. Merge, or keep it separate to page them.")
     acked = [t for t in state.teams if t.acked_at]
     if state.status == IncidentStatus.OPEN and not acked:
         return "Waiting for acknowledgement"
@@ -147,6 +171,8 @@ def _status(state: PostState, tz: tzinfo) -> str:
 
 
 def _catchment(state: PostState) -> str:
+    if not state.teams and state.duplicate_of:
+        return f"The teams of {escape(state.duplicate_of)} were paged for this shooting already."
     if not state.teams:
         return "*No team catchment holds this incident.* Coordinators, please assign a team."
     lines = []

@@ -63,17 +63,35 @@ class IncidentStatus(StrEnum):
     ON_SCENE = "on scene"
     CLOSED = "closed"
     CANCELLED = "cancelled"  # unfounded or a duplicate: no shooting to respond to
+    MERGED = "merged"  # a second report of another incident's shooting, joined to it
 
 
 INCIDENT = Machine(IncidentStatus, frozenset({IncidentStatus.OPEN}), _moves({
     IncidentStatus.OPEN: {IncidentStatus.ACKNOWLEDGED, IncidentStatus.ON_SCENE,
-                          IncidentStatus.CLOSED, IncidentStatus.CANCELLED},
+                          IncidentStatus.CLOSED, IncidentStatus.CANCELLED, IncidentStatus.MERGED},
     IncidentStatus.ACKNOWLEDGED: {IncidentStatus.ON_SCENE, IncidentStatus.CLOSED,
-                                  IncidentStatus.CANCELLED},
-    IncidentStatus.ON_SCENE: {IncidentStatus.CLOSED, IncidentStatus.CANCELLED},
+                                  IncidentStatus.CANCELLED, IncidentStatus.MERGED},
+    IncidentStatus.ON_SCENE: {IncidentStatus.CLOSED, IncidentStatus.CANCELLED,
+                              IncidentStatus.MERGED},
     # A closed report can still turn out unfounded: cancelling it takes it out of the counts.
     IncidentStatus.CLOSED: {IncidentStatus.CANCELLED},
     IncidentStatus.CANCELLED: set(),
+    IncidentStatus.MERGED: set(),
+}))
+
+
+class DuplicateDecision(StrEnum):
+    """possible_duplicates.decision: what the coordinators made of a second report."""
+
+    PENDING = "pending"  # held: the teams already paged for the first are not paged for it
+    MERGED = "merged"
+    SEPARATE = "separate"  # a shooting of its own: paged and linked like any other
+
+
+DUPLICATE = Machine(DuplicateDecision, frozenset({DuplicateDecision.PENDING}), _moves({
+    DuplicateDecision.PENDING: {DuplicateDecision.MERGED, DuplicateDecision.SEPARATE},
+    DuplicateDecision.MERGED: set(),
+    DuplicateDecision.SEPARATE: set(),
 }))
 
 

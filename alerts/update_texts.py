@@ -47,5 +47,17 @@ def cancelled_sms(number: int, reason: str) -> str:
     return _sms(f"CMS #{number} CANCELLED: {reason.rstrip('.')}. No need to respond.")
 
 
+def second_report_sms(number: int, source: str) -> str:
+    """To those paged for an incident that another source reported too: no new alert."""
+    return _sms(f"CMS #{number}: second report from {source}; same shooting, no new alert")
+
+
+def merged_sms(number: int, alert: int | None) -> str:
+    """To those paged for a second report that a coordinator merged into the first one's alert
+    (`alert`: their number on it, when they are paged for it)."""
+    reply = f"; reply to #{alert}" if alert is not None else "; no need to respond to this one"
+    return _sms(f"CMS #{number}: merged into the alert for the same shooting{reply}")
+
+
 def _sms(text: str) -> str:
     return fit(to_gsm7(text), MAX_SEGMENTS)

@@ -81,11 +81,17 @@ INGESTED = {"type": "object",
                            "paged": {"type": "boolean",
                                      "description": "whether this post paged anyone"},
                            "reason": {"type": "string",
-                                      "enum": ["stale", "duplicate", "update"],
+                                      "enum": ["stale", "duplicate", "update",
+                                               "possible duplicate"],
                                       "description": "why it paged nobody: it occurred too "
                                                      "long before it arrived, was known, or "
                                                      "updated a known one and paged no one "
                                                      "new"},
+                           "possible_duplicate_of": {
+                               "type": "string",
+                               "description": "another source's open incident this may repeat: "
+                                              "its teams are not paged again until a "
+                                              "coordinator keeps it separate"},
                            "changed": {"type": "array", "items": {"type": "string"},
                                        "description": "a re-post that said something new: "
                                                       "the fields it changed"}}}

@@ -14,14 +14,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from alerts.action_results import StaffAction
 from alerts.replies import OUTCOMES
-from alerts.slack_blocks import ACTIONS, REMINDER_ACTIONS, read_button_value
+from alerts.slack_blocks import ACTIONS, DUPLICATE_ACTIONS, REMINDER_ACTIONS, read_button_value
 from alerts.slash import Command, parse_command
+from alerts.states import DuplicateDecision
 from bot.services.people_reports import PeopleReports
 from bot.services.slack_desk import SlackDesk
 from handlers.slack_report import open_report, submitted
 
 log = logging.getLogger(__name__)
 _BUTTON_ACTION: dict[str, StaffAction] = {"cms_ack": "ack", "cms_scene": "scene"}
+_DECISIONS = {"cms_merge": DuplicateDecision.MERGED, "cms_separate": DuplicateDecision.SEPARATE}
 
 
 def register(bolt: AsyncApp, desk: SlackDesk, reports: PeopleReports) -> None:
@@ -75,6 +77,22 @@ def register(bolt: AsyncApp, desk: SlackDesk, reports: PeopleReports) -> None:
 
     for action_id in {**ACTIONS, **REMINDER_ACTIONS}:
         bolt.action(action_id)(button)
+
+    async def duplicate(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                        respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            incident_id, _team = read_button_value(action.get("value", ""))
+        except ValueError:
+            await respond(text="That button is not one of cmsbot's.", response_type="ephemeral",
+                          replace_original=False)
+            return
+        answer = await desk.decide_duplicate(body["user"]["id"], incident_id,
+                                             _DECISIONS[action["action_id"]])
+        await respond(text=answer, response_type="ephemeral", replace_original=False)
+
+    for action_id in DUPLICATE_ACTIONS:
+        bolt.action(action_id)(duplicate)
 
     @bolt.view("cms_new")
     async def new_report(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],

@@ -136,7 +136,8 @@ def _incident_families(counts: dict[tuple[str, str], int]) -> list[Metric]:
     unacknowledged: dict[Key, float] = defaultdict(float, {("shooting",): 0.0})
     for (kind, status), count in counts.items():
         open_[(kind,)] += count if status not in (IncidentStatus.CLOSED,
-                                                  IncidentStatus.CANCELLED) else 0
+                                                  IncidentStatus.CANCELLED,
+                                                  IncidentStatus.MERGED) else 0
         unacknowledged[(kind,)] += count if status == IncidentStatus.OPEN else 0
     return [_gauge("cmsbot_open_incidents", "Incidents not closed, by kind.", ["kind"], open_),
             _gauge("cmsbot_unacknowledged_incidents",

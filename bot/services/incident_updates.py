@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.chains import ChainPlan, Due, alert_chain, followup_chains, repage_chain
 from alerts.changes import Change, change_detail, change_digest, diff, moved, patched
 from alerts.incident import Incident
+from alerts.linking import Link
 from alerts.outbound import Outbound, alert_messages, delivery_key
 from alerts.routing import Plan, plan_routes, route
 from alerts.sites import Sites, Team
@@ -32,7 +33,7 @@ from bot.store import chains, incident_changes, incidents
 from bot.store.pages import Page, add_pages, all_pages, insert_messages
 from bot.store.timeline import add_event
 
-ENDED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED)
+ENDED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED, IncidentStatus.MERGED)
 
 
 @dataclass
@@ -111,17 +112,18 @@ async def apply_update(conn: AsyncConnection, sites: Sites, stored: incident_cha
 
 
 async def page_added(conn: AsyncConnection, sites: Sites, incident: Incident, plan: Plan,
-                      now: datetime) -> tuple[list[str], list[Due]]:
-    """Page the teams an update (or an assignment) adds as for a new incident: alerts, posts,
-    their chains."""
+                     now: datetime, why: str = "after update",
+                     links: Sequence[Link] = ()) -> tuple[list[str], list[Due]]:
+    """Page the teams an update (or an assignment, a decision on a second report) adds as for a
+    new incident: alerts (warning of `links`), posts, their chains."""
     teams = [team for team_id in plan.team_ids if (team := sites.find_team(team_id))]
     await incidents.add_routes(conn, incident.id, plan.routes,
                                {team.id: team.escalation.required_acks for team in teams})
     numbers = await add_pages(conn, incident.id, plan.recipients, now)
-    keys = await insert_messages(conn, alert_messages(incident, plan, numbers, sites), now)
+    keys = await insert_messages(conn, alert_messages(incident, plan, numbers, sites, links), now)
     detail = "; ".join(f"{r.team_id}: {r.reason}" for r in plan.routes) \
         or "no team catchment holds it; sent to the coordinators"
-    await add_event(conn, incident.id, now, "cmsbot", "routed", "system", f"after update: {detail}")
+    await add_event(conn, incident.id, now, "cmsbot", "routed", "system", f"{why}: {detail}")
     await add_event(conn, incident.id, now, "cmsbot", "paged", "sms", ", ".join(
         f"{r.name} ({r.team_id or r.role})" for r in plan.recipients) or "nobody: no phone")
     due = await chains.create(conn, incident.id, paging_chains(teams, now, sites.tz))

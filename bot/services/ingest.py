@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.changes import changed_fields, reposted
+from alerts.duplicates import POSSIBLE, Duplicate, find_duplicate, possible_detail, without
 from alerts.freshness import NOW, Paging
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
@@ -25,9 +26,11 @@ from alerts.states import IncidentStatus
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
 from bot.services.broadcasts import Broadcaster
+from bot.services.duplicate_reports import hold_report
 from bot.services.incident_updates import Applied, apply_update, paging_chains
-from bot.store import chains, feeds, incident_changes, incidents
+from bot.store import chains, duplicates, feeds, incident_changes, incidents
 from bot.store.pages import add_pages, insert_messages
+from bot.store.timeline import add_event
 
 # A unique index refusing a short number two ingests picked at once is safe to retry: nothing
 # was committed. The number locks make it rare; three attempts make it harmless.
@@ -49,6 +52,8 @@ class IngestOutcome:
     reason: str | None = None
     # A re-post that said something new: the fields it changed (alerts.changes.FIELDS).
     changed: tuple[str, ...] = ()
+    # Another source's open incident this report may repeat (alerts.duplicates): held.
+    duplicate_of: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The 202 body of `POST /api/incidents`."""
@@ -59,6 +64,8 @@ class IngestOutcome:
             body["reason"] = self.reason
         if self.changed:
             body["changed"] = list(self.changed)
+        if self.duplicate_of is not None:
+            body["possible_duplicate_of"] = self.duplicate_of
         return body
 
 
@@ -124,14 +131,26 @@ class Ingest(UseCase):
         pages nobody gets no page, message or chain, and the timeline says why."""
         if not await incidents.insert(conn, incident, plan.unrouted, now):
             return await self._repost(conn, incident, paging, now)
+        # The open shootings nearby, read in this transaction: one pooled connection per ingest.
+        near = await incidents.open_near(conn, incident, WINDOW, RADIUS_M)
+        # A held second report is never anyone's "first": its teams were not all paged for it.
+        held = await duplicates.pending_among(conn, [other.id for other in near])
+        duplicate = find_duplicate(incident, [other for other in near if other.id not in held])
+        # The same shooting from another source is never its own retaliation.
+        links = without(find_links(incident, near), duplicate)
+        if duplicate is not None and paging.paged and self.sites.coordinators_channel:
+            kept = await hold_report(conn, self.sites, incident, plan, duplicate, now)
+            return IngestOutcome(incident.id, IncidentStatus.OPEN, kept.teams, kept.deliveries,
+                                 False, paged=bool(kept.teams), reason=None if kept.teams
+                                 else "possible duplicate",
+                                 duplicate_of=duplicate.incident_id), kept.work
         teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
         await incidents.add_routes(conn, incident.id, plan.routes,
                                    {team.id: team.escalation.required_acks for team in teams})
-        # The open shootings nearby, read in this transaction: one pooled connection per ingest.
-        links = find_links(incident, await incidents.open_near(conn, incident, WINDOW, RADIUS_M))
         if not paging.paged:
             await incidents.add_routing_events(conn, incident, replace(plan, recipients=()), now,
                                                not_paged=paging.timeline_detail())
+            await self._own(conn, incident.id, duplicate, now)
             await incidents.add_links(conn, incident.id, links, now)
             return IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, 0, False,
                                  paged=False, reason=paging.reason), Work()
@@ -139,6 +158,7 @@ class Ingest(UseCase):
         messages = alert_messages(incident, plan, numbers, self.sites, links)
         keys = await insert_messages(conn, messages, now, fresh=True)
         await incidents.add_routing_events(conn, incident, plan, now)
+        await self._own(conn, incident.id, duplicate, now)
         await incidents.add_links(conn, incident.id, links, now)
         due = await chains.create(conn, incident.id, paging_chains(teams, now, self.sites.tz),
                                   fresh=True)
@@ -146,6 +166,15 @@ class Ingest(UseCase):
                                 False)
         return outcome, Work(sends=keys, steps=due, urgent=True)
 
+
+    @staticmethod
+    async def _own(conn: AsyncConnection, incident_id: str, duplicate: Duplicate | None,
+                   now: datetime) -> None:
+        """A possible duplicate nobody is asked about (no coordinators' channel, or stale) is a
+        shooting of its own; the timeline still says what it may repeat."""
+        if duplicate is not None:
+            await add_event(conn, incident_id, now, "cmsbot", POSSIBLE, "system",
+                            possible_detail(duplicate) + "; handled as its own")
 
     async def _repost(self, conn: AsyncConnection, incident: Incident, paging: Paging,
                       now: datetime) -> tuple[IngestOutcome, Work]:

@@ -24,6 +24,7 @@ from alerts.render import clock_time, place
 from alerts.sites import Person
 from alerts.slack_blocks import bullet_list, escape
 from alerts.slash import USAGE, Command, Usage, help_text, parse_command
+from alerts.states import DuplicateDecision
 from alerts.takedown_text import list_text, schedule_text, timeline_text
 from alerts.takedowns import TakedownError
 from bot.queue.handoff import hand_off
@@ -38,6 +39,7 @@ from bot.services.broadcasts import (
     time_to_send,
 )
 from bot.services.cancellations import CancelError, Canceller
+from bot.services.duplicate_decisions import DecisionError, DuplicateDesk
 from bot.services.feeds import FeedWatch
 from bot.services.incident_refs import find_incident, page_for, team_for
 from bot.services.roster import roster
@@ -177,6 +179,18 @@ class SlackDesk(UseCase):
         except BroadcastError as exc:
             return Answer(f"{escape(str(exc))}. Usage: `{USAGE['broadcast'][0]}`")
         return broadcast_preview(preview, self.rate)
+
+    async def decide_duplicate(self, user_id: str, incident_id: str,
+                               decision: DuplicateDecision) -> str:
+        """The Merge and Keep separate buttons of a possible duplicate's post: coordinators only."""
+        person = self.sites.person_for_slack(user_id)
+        if person is None or not person.is_coordinator:
+            return "Only coordinators can merge a second report or keep it separate."
+        desk = DuplicateDesk(self.engine, self.sites, self.redis, self.clock)
+        try:
+            return await desk.decide(incident_id, decision, person)
+        except DecisionError as exc:
+            return escape(str(exc)) + "."
 
     async def confirm_past(self, user_id: str, reference: str) -> Answer:
         """The "send the past steps now" button of a plan made after its first steps."""

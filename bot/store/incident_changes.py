@@ -1,4 +1,4 @@
-"""The writes of an update and of a cancellation, each inside the caller's transaction.
+"""The writes of an update, a cancellation and a merge, each inside the caller's transaction.
 
 `locked` reads the incident with its row locked (PostgreSQL's SELECT ... FOR UPDATE; SQLite's
 BEGIN IMMEDIATE lets one writer in at a time), so two updates of one incident run one after
@@ -22,6 +22,7 @@ from bot.store.pages import incident_from_row
 from bot.store.schema import broadcasts, incident_teams, incidents, pages
 
 CANCELLED = IncidentStatus.CANCELLED
+MERGED = IncidentStatus.MERGED
 RELEASED = "released"  # a team's outcome when a corrected location left its catchment
 # A member on scene keeps their page (and its number) until they check out: their safety
 # timer runs on, whatever happens to the incident.
@@ -82,19 +83,30 @@ async def release_team(conn: AsyncConnection, incident_id: str, team_id: str,
 async def cancel(conn: AsyncConnection, incident_id: str, now: datetime) -> bool:
     """Mark the incident cancelled and stop every chain but the safety check-outs; False (and
     nothing written) when it cannot move to cancelled (already cancelled)."""
+    return await _end(conn, incident_id, now, CANCELLED, "incident cancelled")
+
+
+async def merge(conn: AsyncConnection, incident_id: str, into: str, now: datetime) -> bool:
+    """End a second report as merged into `into`: as a cancellation ends an incident (chains
+    stopped but the check-outs, pages closed); False when it cannot move to merged."""
+    return await _end(conn, incident_id, now, MERGED, f"merged into {into}")
+
+
+async def _end(conn: AsyncConnection, incident_id: str, now: datetime, status: IncidentStatus,
+               why: str) -> bool:
     moved = await conn.execute(update(incidents).where(
-        incidents.c.id == incident_id, incidents.c.status.in_(INCIDENT.sources(CANCELLED)))
-        .values(status=CANCELLED, closed_at=func.coalesce(incidents.c.closed_at, now),
-                outcome=func.coalesce(incidents.c.outcome, "cancelled")))
+        incidents.c.id == incident_id, incidents.c.status.in_(INCIDENT.sources(status)))
+        .values(status=status, closed_at=func.coalesce(incidents.c.closed_at, now),
+                outcome=func.coalesce(incidents.c.outcome, status.value)))
     if not moved.rowcount:
         return False
     await conn.execute(update(incident_teams).where(
         incident_teams.c.incident_id == incident_id, incident_teams.c.closed_at.is_(None))
-        .values(closed_at=now, outcome="cancelled"))
+        .values(closed_at=now, outcome=status.value))
     await conn.execute(update(pages).where(pages.c.incident_id == incident_id, ~_STILL_ON_SCENE)
                        .values(open=False))
     stopped = [c.id for c in await chains.of_incident(conn, incident_id) if c.kind != "checkout"]
-    await chains.resolve(conn, stopped, now, "incident cancelled")
+    await chains.resolve(conn, stopped, now, why)
     return True
 
 

@@ -11,9 +11,16 @@ from alerts.linking import linked_id
 from alerts.sites import Sites
 from alerts.slack_blocks import Event, PostState, TeamState
 from alerts.staff_texts import linked_line
-from alerts.states import IncidentStatus
+from alerts.states import DuplicateDecision, IncidentStatus
 from bot.store.pages import incident_from_row
-from bot.store.schema import deliveries, incident_links, incident_teams, incidents, timeline
+from bot.store.schema import (
+    deliveries,
+    incident_links,
+    incident_teams,
+    incidents,
+    possible_duplicates,
+    timeline,
+)
 
 # Timeline entries that are about routing mechanics, not about what people did.
 _QUIET = ("received", "routed", "paged")
@@ -48,8 +55,12 @@ async def post_state(conn: AsyncConnection, incident_id: str, sites: Sites) -> P
         incident_links.c.incident_id == incident_id, incident_links.c.linked_id == incident_id))
         .order_by(incident_links.c.distance_m).limit(1))).first()
     warning = linked_line(link.hours, link.distance_m) if link else ""
+    held = (await conn.execute(select(possible_duplicates).where(
+        possible_duplicates.c.incident_id == incident_id))).first()
     return PostState(incident_from_row(row._mapping), IncidentStatus(row.status), teams, events, warning,
-                     row.outcome, await _linked_teams(conn, events))
+                     row.outcome, await _linked_teams(conn, events),
+                     duplicate_of=held.duplicate_of if held else None,
+                     pending=held is not None and held.decision == DuplicateDecision.PENDING)
 
 
 async def _linked_teams(conn: AsyncConnection,

@@ -49,7 +49,8 @@ async def incident_facts(conn: AsyncConnection, start: datetime, end: datetime,
         facts.append(IncidentFacts(row.incident_id, row.team_id, row.kind, row.occurred_at,
                                    row.received_at, acked, on_scene, row.outcome,
                                    tuple(followups.get(key, ())),
-                                   row.status == IncidentStatus.CANCELLED))
+                                   row.status in (IncidentStatus.CANCELLED,
+                                                  IncidentStatus.MERGED)))
     return facts
 
 

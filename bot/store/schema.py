@@ -30,6 +30,7 @@ from alerts.delivery_states import DeliveryStatus
 from alerts.states import (
     AnsweredVia,
     BroadcastStatus,
+    DuplicateDecision,
     InboundState,
     IncidentStatus,
     StepStatus,
@@ -375,4 +376,19 @@ watchdog_outages = Table(
     Column("since", UTCDateTime, nullable=False),
     Column("problems", Text, nullable=False),
     Column("announced", Boolean, nullable=False, server_default=text("false")),
+)
+
+# A second report of an open incident's shooting from another source (alerts.duplicates):
+# held until a coordinator merges it into the first or keeps it separate. One row per report.
+possible_duplicates = Table(
+    "possible_duplicates", metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("duplicate_of", ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("distance_m", Float, nullable=False),
+    Column("minutes", Float, nullable=False),
+    Column("decision", String(10), nullable=False),
+    Column("decided_by", String(80)),
+    Column("decided_at", UTCDateTime),
+    one_of("decision", DuplicateDecision),
 )

@@ -9,6 +9,7 @@ from alerts.delivery_states import DELIVERY, FINAL, UNSENT, from_twilio
 from alerts.states import (
     BROADCAST,
     CHAIN,
+    DUPLICATE,
     INCIDENT,
     PAGE,
     STEP,
@@ -22,7 +23,7 @@ from alerts.states import (
 
 MACHINES: dict[str, Machine[Any]] = {
     "incident": INCIDENT, "delivery": DELIVERY, "step": STEP, "broadcast": BROADCAST,
-    "zone": ZONE, "page": PAGE, "chain": CHAIN,
+    "zone": ZONE, "page": PAGE, "chain": CHAIN, "duplicate": DUPLICATE,
 }
 
 # Spelled out by hand, not read from the tables: a move added or lost there fails here.
@@ -30,7 +31,8 @@ ALLOWED = {
     "incident": {("open", "acknowledged"), ("open", "on scene"), ("open", "closed"),
                  ("acknowledged", "on scene"), ("acknowledged", "closed"),
                  ("on scene", "closed"), ("open", "cancelled"), ("acknowledged", "cancelled"),
-                 ("on scene", "cancelled"), ("closed", "cancelled")},
+                 ("on scene", "cancelled"), ("closed", "cancelled"), ("open", "merged"),
+                 ("acknowledged", "merged"), ("on scene", "merged")},
     "delivery": {("pending", "sending"), ("retry", "sending"), ("unsure", "sending"),
                  ("sending", "sending"), ("sending", "sent"), ("sending", "retry"),
                  ("sending", "unsure"), ("sending", "failed"), ("sent", "delivered"),
@@ -47,9 +49,11 @@ ALLOWED = {
     "page": {("new", "acked"), ("new", "on scene"), ("acked", "on scene"), ("on scene", "safe")},
     "chain": {("live", "live"), ("live", "finished"), ("live", "resolved"),
               ("finished", "resolved")},
+    "duplicate": {("pending", "merged"), ("pending", "separate")},
 }
 STARTS = {"incident": {"open"}, "delivery": {"pending"}, "step": {"scheduled", "past"},
-          "broadcast": {"draft"}, "zone": {"pending"}, "page": {"new"}, "chain": {"live"}}
+          "broadcast": {"draft"}, "zone": {"pending"}, "page": {"new"}, "chain": {"live"},
+          "duplicate": {"pending"}}
 REFUSED = [
     ("incident", "closed", "open"), ("incident", "on scene", "acknowledged"),
     ("incident", "closed", "closed"), ("incident", "cancelled", "open"),
@@ -62,6 +66,8 @@ REFUSED = [
     ("broadcast", "done", "sending"), ("broadcast", "sending", "draft"),
     ("zone", "active", "pending"), ("zone", "left", "active"), ("page", "safe", "on scene"),
     ("page", "acked", "new"), ("chain", "resolved", "live"), ("chain", "finished", "live"),
+    ("incident", "merged", "open"), ("incident", "closed", "merged"),
+    ("duplicate", "merged", "separate"), ("duplicate", "separate", "pending"),
 ]
 
 

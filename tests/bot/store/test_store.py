@@ -190,7 +190,7 @@ async def test_migrations_bring_an_empty_sqlite_database_to_the_current_schema(t
     engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", pooled=False)
     try:
         assert await pending(engine) == ["0001", "0002", "0003", "0004", "0005", "0006",
-                                     "0007", "0008", "0009", "0010"]
+                                     "0007", "0008", "0009", "0010", "0011"]
         await upgrade(engine)
         assert await pending(engine) == []
         await upgrade(engine)  # running it again is harmless
