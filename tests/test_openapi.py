@@ -68,7 +68,7 @@ async def test_the_document_describes_page_and_what_paged_nobody(client):
     assert request["properties"]["page"]["type"] == "boolean"
     answer = post["responses"]["202"]["content"]["application/json"]["schema"]
     assert "paged" in answer["required"]
-    assert answer["properties"]["reason"]["enum"] == ["stale", "duplicate", "update"]
+    assert answer["properties"]["reason"]["enum"] == ["stale", "duplicate", "update", "possible duplicate"]
     assert answer["properties"]["changed"]["type"] == "array"
     assert "400" in post["responses"]
 
