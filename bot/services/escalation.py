@@ -7,8 +7,9 @@ was acknowledged or closed, or the step was superseded by an earlier escalation)
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,12 +24,14 @@ from bot.services.step_messages import StepMessages
 from bot.store import chains
 from bot.store.chains import Chain
 from bot.store.pages import Page, add_pages, incident, insert_messages, team_pages
+from bot.store.schema import chains as chain_table
 from bot.store.schema import deliveries, incident_teams, incidents, pages, timeline
 from bot.store.timeline import add_event, answered_since
 
 # A staff alert, its escalation or its repage call: failing to reach the person pulls the
 # team's next step forward.
 _PAGING = ("alert", "escalation", "repage")
+EARLY = timedelta(seconds=1)  # how early rq's scheduler may hand over a step (see below)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Escalator(UseCase):
 
     async def run_step(self, chain_id: int, step: int) -> str:
         """Run one step if it is still due and unanswered; say what happened."""
+        await self._wait_if_early(chain_id)
         now = self.clock()
         async with self.engine.begin() as conn:
             chain = await chains.get(conn, chain_id, for_update=True)
@@ -56,6 +60,17 @@ class Escalator(UseCase):
         await hand_off(self.redis, Work(sends=keys, steps=[following] if following else [],
                                         refresh=[chain.incident_id]), now)
         return "ran"
+
+    async def _wait_if_early(self, chain_id: int) -> None:
+        # Steps are scheduled in whole seconds, cut down (bot.queue.connection.schedule_steps),
+        # so the scheduler's one-second poll hands a step over up to a second early rather than
+        # up to two seconds late: wait out the rest here, before any lock is taken.
+        async with self.engine.connect() as conn:
+            due = await conn.scalar(select(chain_table.c.next_at).where(
+                chain_table.c.id == chain_id))
+        early = (due - self.clock()).total_seconds() if due is not None else 0.0
+        if 0 < early <= EARLY.total_seconds():
+            await asyncio.sleep(early)
 
     async def escalate_now(self, incident_id: str, team_id: str) -> bool:
         """Make a team's next escalation step due now; False if it has nothing left to do."""
