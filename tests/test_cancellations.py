@@ -3,20 +3,19 @@ with the API token and `/cms cancel` signed as Slack signs it, a real rq worker,
 one clock. Escalations stop, those paged are told once, a resident notice is withdrawn, and a
 member on scene still has to check out."""
 
-from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
 
-from bot.main.app import create_app
 from tests.clock import from_start
 from tests.conftest import API_TOKEN, STAFF_FROM
 from tests.slack_requests import signed_headers
+from tests.test_residents import RESIDENT_FROM, client, resident_settings, work
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
-RESIDENT_FROM = "+12125550198"
+
 BRONX = {"id": "NYPD-1", "occurred_at": from_start(-timedelta(minutes=5)), "lat": 40.8105,
          "lon": -73.9235, "precinct": 40, "location": "E 138 ST & WILLIS AVE", "victims": 1,
          "verified": True}
@@ -24,23 +23,8 @@ LUIS, GRACE, VICTOR = "+13475550140", "+13475550141", "+13475550142"  # Victor: 
 DANA, SAM = "+12125550100", "+12125550101"  # coordinators
 ANA = "+17185550201"  # a resident of Mott Haven
 COORDINATOR, LUIS_SLACK = "U0COORD1", "U0LUISFE"
+__all__ = ["client", "resident_settings", "work"]  # fixtures shared with the resident tests
 CANCELLED = "CMS #1 CANCELLED: unfounded, fireworks. No need to respond."
-
-
-@pytest.fixture
-def resident_settings(live_settings):
-    return replace(live_settings, twilio_resident_from=RESIDENT_FROM)
-
-
-@pytest.fixture
-async def client(aiohttp_client, resident_settings, port, clock, sample_sites):
-    return await aiohttp_client(create_app(resident_settings, sites=sample_sites, clock=clock),
-                                server_kwargs={"port": port})
-
-
-@pytest.fixture
-def work(run_worker, resident_settings, clock):
-    return lambda: run_worker(resident_settings, clock)
 
 
 @pytest.fixture
