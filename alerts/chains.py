@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
-from alerts.contacts import SMS_ONLY, Contact
+from alerts.contacts import BOTH, SMS_ONLY, Contact
 from alerts.durations import format_duration
 from alerts.routine_hours import next_opening, routine_times
 from alerts.routing import Recipient
@@ -120,9 +120,8 @@ def checkout_chain(team: Team, phone: str, on_scene_at: datetime) -> ChainPlan:
 
 
 def _timer_steps(team: Team, due: timedelta) -> tuple[ChainStep, ...]:
-    both: tuple[Contact, ...] = ("sms", "voice")
-    return (ChainStep(due, "supervisor", both),
-            ChainStep(due + team.checkout_escalation, "coordinators", both))
+    return (ChainStep(due, "supervisor", BOTH),
+            ChainStep(due + team.checkout_escalation, "coordinators", BOTH))
 
 
 SOS_REPEAT = timedelta(minutes=2)
@@ -132,9 +131,8 @@ SOS_REPEATS = 45  # an hour and a half of calls, one coordinator after another
 def sos_chain(team_id: str, phone: str, raised_at: datetime) -> ChainPlan:
     """After the first calls to everyone, an SOS rings the next coordinator in turn every
     `SOS_REPEAT` until someone acknowledges it (`phone`: the member who raised it)."""
-    both: tuple[Contact, ...] = ("sms", "voice")
     return ChainPlan("sos", team_id, phone, raised_at,
-                     tuple(ChainStep(SOS_REPEAT * n, "rota", both)
+                     tuple(ChainStep(SOS_REPEAT * n, "rota", BOTH)
                            for n in range(1, SOS_REPEATS + 1)))
 
 

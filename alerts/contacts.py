@@ -11,6 +11,15 @@ Contact = Literal["sms", "voice"]
 CONTACTS: tuple[Contact, ...] = ("sms", "voice")
 DEFAULT_CONTACT: tuple[Contact, ...] = ("sms", "voice")
 SMS_ONLY: tuple[Contact, ...] = ("sms",)
+BOTH: tuple[Contact, ...] = ("sms", "voice")
+# Channels whose recipient is a phone number (redacted in logs and views).
+PHONE_CHANNELS: tuple[str, ...] = ("sms", "voice")
+
+
+def ways_taken(ways: tuple[Contact, ...], contact: tuple[Contact, ...] | None) -> list[Contact]:
+    """Of `ways`, those a person takes: a member only what their `contact` lists; someone not
+    on a team (a coordinator) whatever is asked."""
+    return [way for way in ways if contact is None or way in contact]
 
 
 class ContactError(ValueError):

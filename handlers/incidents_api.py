@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from alerts.contacts import PHONE_CHANNELS
 from alerts.freshness import judge
 from alerts.incident import IncidentError, parse_incident
 from alerts.phone import redact
@@ -67,7 +68,7 @@ def public_view(view: dict[str, Any]) -> dict[str, Any]:
         for p in view["pages"]]
     incident["deliveries"] = [
         {"key": d["key"], "kind": d["kind"], "channel": d["channel"],
-         "recipient": redact(d["recipient"]) if d["channel"] in ("sms", "voice") else d["recipient"],
+         "recipient": redact(d["recipient"]) if d["channel"] in PHONE_CHANNELS else d["recipient"],
          "recipient_name": d["recipient_name"], "team": d["team_id"], "status": d["status"],
          "attempts": d["attempts"], "error_code": d["error_code"], "sent_at": d["sent_at"]}
         for d in view["deliveries"]]

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from alerts.contacts import PHONE_CHANNELS
 from alerts.phone import redact
 from bot.notify.base import DeliveryError, OptedOut, Permanent, Retryable
 from bot.store.deliveries import Delivery
@@ -26,7 +27,6 @@ def lease(provider_timeout: float) -> timedelta:
 # message never arrives a day late.
 MAX_ATTEMPTS = 40
 BACKOFF = (2, 5, 15, 30, 60, 120, 300, 600)
-_PHONES = ("sms", "voice")  # channels whose recipient is a phone number
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ async def deliver(ctx: JobContext, key: str,
     delivery = claim.delivery
     message = delivery.message
     # A member who texted STOP asked for no alerts: they are not called either.
-    if message.channel in _PHONES and await ctx.deliveries.opted_out(message.recipient,
+    if message.channel in PHONE_CHANNELS and await ctx.deliveries.opted_out(message.recipient,
                                                                       message.sender):
         log.warning("%s: %s opted out (STOP); not sent", key, _who(delivery))
         await ctx.deliveries.mark_failed(key, ctx.clock(), "opted-out", "the recipient replied STOP")
@@ -109,7 +109,7 @@ async def record_failure(ctx: JobContext, delivery: Delivery, exc: DeliveryError
 
 def _who(delivery: Delivery) -> str:
     message = delivery.message
-    return redact(message.recipient) if message.channel in _PHONES else message.recipient
+    return redact(message.recipient) if message.channel in PHONE_CHANNELS else message.recipient
 
 
 def _delay(attempt: int, backoff: tuple[int, ...], retry_after: float | None) -> timedelta:

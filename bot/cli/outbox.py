@@ -10,6 +10,7 @@ import textwrap
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from alerts.contacts import PHONE_CHANNELS
 from alerts.phone import redact
 from bot.config.settings import Settings
 from bot.store.engine import open_engine
@@ -22,7 +23,7 @@ POLL_SECONDS = 0.5
 def format_entry(entry: OutboxEntry, tz_name: str) -> str:
     """One outbox message as a readable block: who got what, by which channel."""
     when = entry.created_at.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S %Z")
-    if entry.channel in ("sms", "voice"):
+    if entry.channel in PHONE_CHANNELS:
         how = "CALL" if entry.channel == "voice" else "SMS"
         who = f"{how} to {entry.recipient_name or 'unknown'} {redact(entry.recipient)}"
     else:

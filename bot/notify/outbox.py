@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from alerts.contacts import PHONE_CHANNELS
 from alerts.outbound import Outbound
 from alerts.phone import redact
 from bot.notify.base import Receipt
@@ -26,7 +27,7 @@ class OutboxNotifier:
     async def send(self, message: Outbound) -> Receipt:
         """Keep the message in the outbox."""
         entry = await self.store.put(message, self.clock())
-        who = redact(message.recipient) if message.channel in ("sms", "voice") else message.recipient
+        who = redact(message.recipient) if message.channel in PHONE_CHANNELS else message.recipient
         log.info("outbox %s to %s: %s", message.channel,
                  f"{message.recipient_name} {who}" if message.recipient_name else who,
                  message.body.splitlines()[0] if message.body else "")

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import rota_turn, step_recipients
+from alerts.contacts import PHONE_CHANNELS
 from alerts.incident import Incident
 from alerts.routing import Recipient
 from alerts.sites import Team
@@ -99,7 +100,7 @@ class Escalator(UseCase):
             row = (await conn.execute(select(deliveries.c.kind, deliveries.c.channel,
                                              deliveries.c.incident_id, deliveries.c.team_id)
                                       .where(which))).first()
-        if row is None or row.kind not in (*_PAGING, "sos") or row.channel not in ("sms", "voice"):
+        if row is None or row.kind not in (*_PAGING, "sos") or row.channel not in PHONE_CHANNELS:
             return False
         if row.kind == "sos" and row.incident_id:
             # An SOS call nobody took: the next coordinator's turn comes now.

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.chains import sos_chain, step_recipients
-from alerts.contacts import Contact
+from alerts.contacts import BOTH, Contact, ways_taken
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
 from alerts.routing import Recipient, texted_others
@@ -131,7 +131,6 @@ def _posts(sites: Sites, sos: Incident, member: Raiser) -> list[Outbound]:
 def _ways(sites: Sites, person: Recipient) -> tuple[Contact, ...]:
     # Texted and called, unless the member listed texts only (coordinators take both).
     member = next((m for t in sites.teams for m in t.members if m.phone == person.phone), None)
-    both: tuple[Contact, ...] = ("sms", "voice")
-    return tuple(way for way in both if member is None or way in member.contact)
+    return tuple(ways_taken(BOTH, member.contact if member else None))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.chains import ChainStep
-from alerts.contacts import Contact
+from alerts.contacts import Contact, ways_taken
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
 from alerts.routing import Recipient
@@ -61,7 +61,7 @@ class StepMessages:
         """The step's methods that the person takes: a member who listed only sms is not called
         (coordinators take whatever the step says)."""
         member = next((m for m in team.members if m.phone == person.phone), None) if team else None
-        return [way for way in step.via if member is None or way in member.contact]
+        return ways_taken(step.via, member.contact if member else None)
 
     def _text(self, chain: Chain, step: ChainStep, subject: Incident, number: int,
               team_name: str, now: datetime) -> str:
