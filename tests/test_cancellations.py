@@ -4,15 +4,15 @@ one clock. Escalations stop, those paged are told once, a resident notice is wit
 member on scene still has to check out."""
 
 from datetime import timedelta
-from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
 
+from tests import test_responses as responses
 from tests.clock import from_start
 from tests.conftest import API_TOKEN, STAFF_FROM
-from tests.slack_requests import signed_headers
 from tests.test_residents import RESIDENT_FROM, client, resident_settings, work
+from tests.test_slack import cms
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -23,7 +23,7 @@ LUIS, GRACE, VICTOR = "+13475550140", "+13475550141", "+13475550142"  # Victor: 
 DANA, SAM = "+12125550100", "+12125550101"  # coordinators
 ANA = "+17185550201"  # a resident of Mott Haven
 COORDINATOR, LUIS_SLACK = "U0COORD1", "U0LUISFE"
-__all__ = ["client", "resident_settings", "work"]  # fixtures shared with the resident tests
+__all__ = ["client", "cms", "resident_settings", "work"]  # fixtures shared with other tests
 CANCELLED = "CMS #1 CANCELLED: unfounded, fireworks. No need to respond."
 
 
@@ -39,27 +39,8 @@ def text(twilio, port, client):
     return send
 
 
-@pytest.fixture
-def cms(client, slack):
-    """Type `/cms text` as a Slack user; returns the ephemeral answer."""
-    typed = []
-
-    async def run(text: str, user: str = COORDINATOR) -> str:
-        typed.append(text)
-        body = urlencode({"command": "/cms", "text": text, "user_id": user, "team_id": "T0CMS",
-                          "channel_id": "C0CMSHQ", "trigger_id": f"trigger-{len(typed)}",
-                          "response_url": slack.response_url(f"cmd{len(typed)}")})
-        before = len(slack.responses)
-        response = await client.post("/slack/events", data=body, headers=signed_headers(body))
-        assert response.status == 200
-        return (await slack.wait_for_response(before + 1))[-1].body["text"]
-    return run
-
-
 async def alert(client, work, incident=BRONX):
-    response = await client.post("/api/incidents", json=incident, headers=AUTH)
-    assert response.status == 202, await response.text()
-    await work()
+    await responses.alert(client, work, incident)  # this file's BRONX: verified, for notices
 
 
 async def cancel(client, reason="unfounded, fireworks", incident_id="NYPD-1"):

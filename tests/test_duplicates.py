@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from alerts.slack_blocks import button_value
+from tests import test_responses as responses
 from tests.clock import from_start
 from tests.conftest import API_TOKEN
 from tests.slack_requests import signed_headers
@@ -53,10 +54,7 @@ def click(client, slack):
 
 
 async def alert(client, work, incident=BRONX):
-    response = await client.post("/api/incidents", json=incident, headers=AUTH)
-    assert response.status == 202, await response.text()
-    await work()
-    return await response.json()
+    return await responses.alert(client, work, incident)  # this file's BRONX names its source
 
 
 async def shown(client, incident_id):
