@@ -36,6 +36,9 @@ class Member:
     slack_user: str | None = None
     # How they are reached, in order: a call repages an alert they have not acknowledged.
     contact: tuple[Contact, ...] = DEFAULT_CONTACT
+    # False until the phone answered YES to the consent text: a typo never gets an alert's
+    # details (alerts.roster). The sites file's own numbers were paged before and count as yes.
+    verified: bool = True
 
 
 @dataclass(frozen=True)

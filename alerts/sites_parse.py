@@ -24,6 +24,7 @@ from alerts.incident_types import TypeProblem, parse_extra_types, parse_team_typ
 from alerts.phone import PhoneError, normalise
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.privacy import PROMISE, private_details, refusal
+from alerts.roster import Roster
 from alerts.routine_hours import (
     DEFAULT_ROUTINE_STEPS,
     RoutineHours,
@@ -160,6 +161,40 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
         incident_types=incident_types,
         sources=sources,
     )
+
+
+def parse_roster(data: object, team_ids: Sequence[str]) -> Roster:
+    """The people of a sites file (its coordinators and each team's members), or raise
+    SitesError listing every problem; the other keys are the sites file's and are not read.
+
+    `team_ids`: the teams the loaded sites file defines; people of any other team are refused.
+    """
+    out = _Collector()
+    if not isinstance(data, Mapping):
+        raise SitesError([SiteProblem("(top)", "a roster file is a YAML mapping with "
+                                               "coordinators: and teams:")])
+    coordinators = tuple(_coordinators(data.get("coordinators"), out))
+    teams: dict[str, tuple[Member, ...]] = {}
+    for i, raw in enumerate(_list(data.get("teams"), "teams", out)):
+        team_id = raw.get("id") if isinstance(raw, Mapping) else None
+        if not isinstance(team_id, str) or team_id not in team_ids:
+            out.add(f"teams[{i}].id", f"{shown(team_id)} is not a team of the sites file; "
+                    "add the team (its geofences) there first")
+            continue
+        if team_id in teams:
+            out.add(f"teams[{i}].id", f"duplicate team id {team_id!r}")
+        assert isinstance(raw, Mapping)
+        members = tuple(_members(f"teams[{i}]", raw.get("members"), out))
+        names = [member.name.casefold() for member in members]
+        for k, name in enumerate(names):
+            if name in names[:k]:
+                # Roster commands name a member: two of one name could not be told apart.
+                out.add(f"teams[{i}].members[{k}].name", f"{members[k].name!r} is already "
+                        "a member of this team; give each a distinct name")
+        teams[team_id] = members
+    if out.problems:
+        raise SitesError(out.problems)
+    return Roster({team_id: teams.get(team_id, ()) for team_id in team_ids}, coordinators)
 
 
 def _type_problems(where: str, problems: Sequence[TypeProblem], out: _Collector) -> None:

@@ -13,17 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.map_shapes import BoroughOutline, TeamOutline
 from bot.config.settings import Secret, Settings
-from bot.config.sites_file import LoadedSites
 from bot.ops.loop_lag import LoopLag
 from bot.services.container import Services
 from bot.services.inbound_keeper import InboundKeeper
+from bot.services.live_sites import LiveSites
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
 from bot.store.incidents import IncidentStore
 from handlers.admission import Admission
 
 SETTINGS = web.AppKey("settings", Settings)
-SITES = web.AppKey("sites", LoadedSites)
+SITES = web.AppKey("sites", LiveSites)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 REDIS = web.AppKey("redis", redis.Redis)
 ENGINE = web.AppKey("engine", AsyncEngine)

@@ -17,6 +17,7 @@ from bot.main.app import create_app
 from bot.queue.connection import QUEUES, connect, queue
 from bot.queue.ratelimit import TokenBucket
 from bot.services.broadcasts import Broadcaster
+from bot.services.live_sites import LiveSites
 from bot.store import inbound, residents
 from bot.store.engine import open_engine
 from bot.store.schema import deliveries
@@ -57,7 +58,7 @@ async def sign_up(settings, phones, zone="nta:BK81", label="Brownsville"):
 async def start_broadcast(settings, sample_sites, clock, text="Cooling center open at PS 156"):
     engine = open_engine(settings.sqlalchemy_url, pooled=False)
     connection = connect(settings.redis_url)
-    broadcaster = Broadcaster(engine, sample_sites.sites, connection, clock,
+    broadcaster = Broadcaster(engine, LiveSites(sample_sites.sites), connection, clock,
                               settings.sms_rate_per_second)
     preview = await broadcaster.draft("nta:BK81", text, "Dana Reyes")
     await broadcaster.confirm(preview.broadcast_id, "Dana Reyes")

@@ -9,14 +9,17 @@ from the worker running the job, never from a global.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.sites import Sites
@@ -25,11 +28,13 @@ from bot.notify.base import Notifier
 from bot.notify.factory import open_notifiers
 from bot.queue.connection import connect
 from bot.services.container import Services, build_services
+from bot.services.live_sites import LiveSites, live
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,18 @@ class WorkerRuntime:
     """What a worker process loaded once and every job it runs shares."""
 
     settings: Settings
-    sites: Sites
+    given_sites: Sites | LiveSites
     redis_url: str
     clock: Callable[[], datetime]
+    live: LiveSites = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "live", live(self.given_sites))
+
+    @property
+    def sites(self) -> Sites:
+        """The sites with the roster as last read."""
+        return self.live.sites
 
 
 @dataclass(frozen=True)
@@ -113,12 +127,34 @@ async def open_job_context(runtime: WorkerRuntime, *,
     the jobs of a worker's long-lived loop."""
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=pooled)
     connection = connect(runtime.redis_url)
+    follower: asyncio.Task[None] | None = None
     try:
+        await _read_roster(runtime, engine)
+        if pooled:
+            # The worker's long-lived loop follows the roster; a one-job context read it above.
+            follower = asyncio.get_running_loop().create_task(runtime.live.follow(engine),
+                                                              name="roster")
         async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
-            services = build_services(runtime.settings, engine, runtime.sites, connection,
+            services = build_services(runtime.settings, engine, runtime.live, connection,
                                       runtime.clock)
             yield JobContext(runtime, engine, connection, DeliveryStore(engine), notifiers,
                              services)
     finally:
+        if follower is not None:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         connection.close()
         await engine.dispose()
+
+
+async def _read_roster(runtime: WorkerRuntime, engine: AsyncEngine) -> None:
+    try:
+        if runtime.live.revision is None:
+            await runtime.live.load(engine, runtime.clock())
+        else:
+            await runtime.live.refresh(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        # A job still runs (and fails on its own terms) with the roster last read.
+        log.warning("roster not read (%s): using revision %s", type(exc).__name__,
+                    runtime.live.revision)

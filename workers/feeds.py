@@ -15,6 +15,6 @@ async def check_feeds(runtime: WorkerRuntime, connection: redis.Redis) -> int:
         return 0
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
     try:
-        return await FeedWatch(engine, runtime.sites, connection, runtime.clock).check()
+        return await FeedWatch(engine, runtime.live, connection, runtime.clock).check()
     finally:
         await engine.dispose()

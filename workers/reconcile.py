@@ -131,7 +131,7 @@ async def drain_spool(runtime: WorkerRuntime, connection: redis.Redis, count: in
     if not forms:
         return 0
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=False)
-    inbox = build_services(runtime.settings, engine, runtime.sites, connection,
+    inbox = build_services(runtime.settings, engine, runtime.live, connection,
                            runtime.clock).sms_inbox
     stored: list[str] = []
     try:

@@ -37,6 +37,7 @@ from bot.config.sites_file import load_sites
 from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.services.ingest import Ingest, IngestOutcome
+from bot.services.live_sites import LiveSites
 from bot.store.engine import open_engine
 from bot.store.migrate import prepare_database
 
@@ -201,7 +202,9 @@ async def _local_sink(settings: Settings, dry_run: bool) -> AsyncIterator[Sink]:
     await prepare_database(settings)
     engine = open_engine(settings.sqlalchemy_url)
     connection = connect(await asyncio.to_thread(redis_url, settings))
-    ingest = Ingest(engine, loaded.sites, connection, utcnow)
+    sites = LiveSites(loaded.sites)
+    await sites.load(engine, utcnow())  # routed with the roster the service pages by
+    ingest = Ingest(engine, sites, connection, utcnow)
 
     async def accept(payload: dict[str, object]) -> IngestOutcome:
         # Arrival is now, as for a live post: history is stale and pages nobody.

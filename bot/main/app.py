@@ -8,7 +8,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.services.container import build_services
 from bot.services.inbound_keeper import InboundKeeper
+from bot.services.live_sites import LiveSites
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     loaded = sites or load_sites(settings.sites_path, settings.timezone)
     # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing
     # needs. Not keeping them saves tens of MB with city-wide layers.
-    app[keys.SITES] = replace(loaded, layers={})
+    app[keys.SITES] = LiveSites(loaded.sites)
     app[keys.SESSIONS] = SessionSigner(settings.session_key())
     # Simplified and unioned once, not per map request.
     app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)
@@ -79,6 +79,7 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     app[keys.MAP_BOROUGHS] = borough_outlines(json.loads(BOROUGHS.read_text(encoding="utf-8")))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_roster)
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_slack)
     app.cleanup_ctx.append(_loop_lag)  # last: start-up's own work on the loop is not load
@@ -96,6 +97,21 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     yield
     await live.dispose()
     await engine.dispose()
+
+
+async def _roster(app: web.Application) -> AsyncIterator[None]:
+    live, engine = app[keys.SITES], app[keys.ENGINE]
+    try:
+        await live.load(engine, app[keys.CLOCK]())
+    except (OSError, SQLAlchemyError) as exc:
+        # Started during an outage: the sites file's people until the database answers.
+        log.warning("roster not read (%s): paging the sites file's people until it is",
+                    type(exc).__name__)
+    task = asyncio.get_running_loop().create_task(live.follow(engine), name="roster")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
@@ -117,7 +133,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     # And threads of their own for their hand-off to rq, which replies queueing theirs cannot hold.
     with ThreadPoolExecutor(LIVE_THREADS, thread_name_prefix="cmsbot-live") as live_threads:
         services = app[keys.SERVICES] = build_services(
-            app[keys.SETTINGS], app[keys.ENGINE], app[keys.SITES].sites, app[keys.REDIS],
+            app[keys.SETTINGS], app[keys.ENGINE], app[keys.SITES], app[keys.REDIS],
             app[keys.CLOCK], live_engine=app[keys.LIVE_ENGINE], live_executor=live_threads)
         # Before the port opens: the first shooting meets connections open and statements
         # compiled, not a cold process.

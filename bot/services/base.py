@@ -10,13 +10,20 @@ import redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alerts.sites import Sites
+from bot.services.live_sites import LiveSites
 
 
 @dataclass(frozen=True)
 class UseCase:
-    """The database (the source of truth), the sites, Redis (to hand work to rq) and the clock."""
+    """The database (the source of truth), the live sites, Redis (to hand work to rq) and the
+    clock."""
 
     engine: AsyncEngine
-    sites: Sites
+    live: LiveSites
     redis: redis.Redis
     clock: Callable[[], datetime]
+
+    @property
+    def sites(self) -> Sites:
+        """The sites with the roster as it is now: a use case reads it once per alert."""
+        return self.live.sites

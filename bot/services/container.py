@@ -19,6 +19,7 @@ from bot.services.escalation import Escalator
 from bot.services.feeds import FeedWatch
 from bot.services.incident_updates import Updater
 from bot.services.ingest import Ingest
+from bot.services.live_sites import LiveSites, live
 from bot.services.people_reports import PeopleReports
 from bot.services.sessions import LiveSessions, SigninLinks
 from bot.services.slack_desk import SlackDesk
@@ -49,14 +50,17 @@ class Services:
     feeds: FeedWatch
 
 
-def build_services(settings: Settings, engine: AsyncEngine, sites: Sites, connection: redis.Redis,
+def build_services(settings: Settings, engine: AsyncEngine, given: Sites | LiveSites,
+                   connection: redis.Redis,
                    clock: Callable[[], datetime], *, live_engine: AsyncEngine | None = None,
                    live_executor: Executor | None = None) -> Services:
     """Build the use cases; nothing connects here (the engine and client connect on use).
 
     `live_engine` and `live_executor`: a pool and threads that only a new shooting's ingest
     uses (the web process); without them ingest shares the others (the worker, the commands).
+    `given`: the process's live sites, which every use case shares (or fixed ones).
     """
+    sites = live(given)
     broadcaster = Broadcaster(engine, sites, connection, clock, settings.sms_rate_per_second)
     planner = Planner(engine, sites, connection, clock)
     escalator = Escalator(engine, sites, connection, clock)

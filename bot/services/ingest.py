@@ -22,6 +22,7 @@ from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
 from alerts.routing import Plan, route
+from alerts.sites import Sites
 from alerts.states import IncidentStatus
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
@@ -92,12 +93,14 @@ class Ingest(UseCase):
                      paging: Paging = NOW) -> tuple[IngestOutcome, Work]:
         """Route and store the incident in one transaction; the work it leaves for rq."""
         now = self.clock()
-        plan = route(incident, self.sites, now)
+        # Once: a roster change landing meanwhile is this alert's next one, not half of it.
+        sites = self.sites
+        plan = route(incident, sites, now)
         for attempt in range(ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
-                    recorded = await self._record(conn, incident, plan, paging, now)
-                    if incident.source is not None and incident.source in self.sites.sources:
+                    recorded = await self._record(conn, incident, plan, paging, now, sites)
+                    if incident.source is not None and incident.source in sites.sources:
                         # Contact from a watched feed (a duplicate too: the feed is alive).
                         # Last, so the row's lock is held only while the transaction commits.
                         await feeds.touch(conn, incident.source, now)
@@ -116,17 +119,18 @@ class Ingest(UseCase):
     async def _rehearse(self, n: int) -> None:
         now = self.clock()
         # By precinct, so it routes to a team (its pages and chains) whatever the catchments.
-        precinct = min(self.sites.precinct_teams, default=None)
+        sites = self.sites
+        precinct = min(sites.precinct_teams, default=None)
         incident = Incident(f"cmsbot-rehearsal-{n}", now, None, None, precinct=precinct)
         async with self.engine.connect() as conn:
             transaction = await conn.begin()
             try:
-                await self._record(conn, incident, route(incident, self.sites, now), NOW, now)
+                await self._record(conn, incident, route(incident, sites, now), NOW, now, sites)
             finally:
                 await transaction.rollback()
 
     async def _record(self, conn: AsyncConnection, incident: Incident, plan: Plan,
-                      paging: Paging, now: datetime) -> tuple[IngestOutcome, Work]:
+                      paging: Paging, now: datetime, sites: Sites) -> tuple[IngestOutcome, Work]:
         """Store, route and link the incident, then page its people; one that `paging` says
         pages nobody gets no page, message or chain, and the timeline says why."""
         if not await incidents.insert(conn, incident, plan.unrouted, now):
@@ -138,13 +142,13 @@ class Ingest(UseCase):
         duplicate = find_duplicate(incident, [other for other in near if other.id not in held])
         # The same shooting from another source is never its own retaliation.
         links = without(find_links(incident, near), duplicate)
-        if duplicate is not None and paging.paged and self.sites.coordinators_channel:
-            kept = await hold_report(conn, self.sites, incident, plan, duplicate, now)
+        if duplicate is not None and paging.paged and sites.coordinators_channel:
+            kept = await hold_report(conn, sites, incident, plan, duplicate, now)
             return IngestOutcome(incident.id, IncidentStatus.OPEN, kept.teams, kept.deliveries,
                                  False, paged=bool(kept.teams), reason=None if kept.teams
                                  else "possible duplicate",
                                  duplicate_of=duplicate.incident_id), kept.work
-        teams = [team for team_id in plan.team_ids if (team := self.sites.find_team(team_id))]
+        teams = [team for team_id in plan.team_ids if (team := sites.find_team(team_id))]
         await incidents.add_routes(conn, incident.id, plan.routes,
                                    {team.id: team.escalation.required_acks for team in teams})
         if not paging.paged:
@@ -155,12 +159,12 @@ class Ingest(UseCase):
             return IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, 0, False,
                                  paged=False, reason=paging.reason), Work()
         numbers = await add_pages(conn, incident.id, plan.recipients, now, fresh=True)
-        messages = alert_messages(incident, plan, numbers, self.sites, links)
+        messages = alert_messages(incident, plan, numbers, sites, links)
         keys = await insert_messages(conn, messages, now, fresh=True)
         await incidents.add_routing_events(conn, incident, plan, now)
         await self._own(conn, incident.id, duplicate, now)
         await incidents.add_links(conn, incident.id, links, now)
-        due = await chains.create(conn, incident.id, paging_chains(teams, now, self.sites.tz),
+        due = await chains.create(conn, incident.id, paging_chains(teams, now, sites.tz),
                                   fresh=True)
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)

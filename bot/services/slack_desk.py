@@ -117,7 +117,7 @@ class SlackDesk(UseCase):
         assert command.incident_id is not None and command.team_id is not None
         async with self.engine.connect() as conn:
             incident_id = await find_incident(conn, command.incident_id, person)
-        desk = Assignments(self.engine, self.sites, self.redis, self.clock)
+        desk = Assignments(self.engine, self.live, self.redis, self.clock)
         chosen = incident_id or command.incident_id
         try:
             if command.name == "assign":
@@ -134,7 +134,7 @@ class SlackDesk(UseCase):
         assert command.incident_id is not None
         async with self.engine.connect() as conn:
             incident_id = await find_incident(conn, command.incident_id, person)
-        canceller = Canceller(self.engine, self.sites, self.redis, self.clock)
+        canceller = Canceller(self.engine, self.live, self.redis, self.clock)
         try:
             done = await canceller.cancel(incident_id or command.incident_id, command.text,
                                           person.name, "slack")
@@ -186,7 +186,7 @@ class SlackDesk(UseCase):
         person = self.sites.person_for_slack(user_id)
         if person is None or not person.is_coordinator:
             return "Only coordinators can merge a second report or keep it separate."
-        desk = DuplicateDesk(self.engine, self.sites, self.redis, self.clock)
+        desk = DuplicateDesk(self.engine, self.live, self.redis, self.clock)
         try:
             return await desk.decide(incident_id, decision, person)
         except DecisionError as exc:
@@ -297,7 +297,7 @@ class SlackDesk(UseCase):
 
     async def _sources(self) -> str:
         # Anyone on the roster may read it: a silent feed is everyone's business.
-        watched = await FeedWatch(self.engine, self.sites, self.redis, self.clock).status()
+        watched = await FeedWatch(self.engine, self.live, self.redis, self.clock).status()
         if not watched:
             return "No incident sources are watched: list them under `sources:` in the sites file."
         now = self.clock()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     column,
     text,
 )
@@ -391,4 +392,58 @@ possible_duplicates = Table(
     Column("decided_by", String(80)),
     Column("decided_at", UTCDateTime),
     one_of("decision", DuplicateDecision),
+)
+
+# The roster (alerts.roster): the sites file seeds it once; from then on coordinators and
+# supervisors change it, and each change bumps `revision`, which every process follows.
+# One row, made by the seed: its absence means "never seeded".
+roster_state = Table(
+    "roster_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("seeded_at", UTCDateTime, nullable=False),
+)
+
+# Each person, as the sites file writes them (`record`, JSON), under their team's id or
+# "coordinators". `name_key` is the folded name that commands find them by.
+roster_people = Table(
+    "roster_people", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(40), nullable=False),
+    Column("name_key", String(80), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("phone", String(20)),
+    Column("record", Text, nullable=False),
+    # NULL until the phone answered YES to the consent text (seeded numbers count as yes).
+    Column("verified_at", UTCDateTime),
+    UniqueConstraint("team_id", "name_key"),
+)
+
+# Every change to the roster: who made it, what it was, the record before and after.
+roster_changes_log = Table(
+    "roster_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("team_id", String(40), nullable=False, index=True),
+    Column("name", String(80), nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+)
+
+# Time off, covers and on-call hand-overs: `name` is on (kind cover) or off (kind off) from
+# `starts_at` until `ends_at`, in place of `instead_of` when given. Expired rows stay, for the
+# record; `ended_at` marks one ended early (an ON text).
+roster_overrides = Table(
+    "roster_overrides", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(40), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("instead_of", String(80)),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False, index=True),
+    Column("made_by", String(80), nullable=False),
+    Column("ended_at", UTCDateTime),
 )

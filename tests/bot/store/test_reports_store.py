@@ -10,6 +10,7 @@ from alerts.reports import as_json
 from alerts.states import StepStatus
 from bot.services import actions
 from bot.services.ingest import Ingest
+from bot.services.live_sites import LiveSites
 from bot.services.reports import build_report
 from bot.store import takedowns as plans
 from bot.store.pages import all_pages, incident
@@ -28,7 +29,7 @@ async def received(engine, incident_id: str, at: datetime, where=ENY,
     item = parse_incident({"id": incident_id, "lat": where[0], "lon": where[1],
                            "occurred_at": (occurred or at - timedelta(minutes=5)).isoformat()})
     # Ingest's unit of work without its hand-off to rq: the Redis client is never used.
-    await Ingest(engine, SITES, redis.Redis(), lambda: at).record(item)
+    await Ingest(engine, LiveSites(SITES), redis.Redis(), lambda: at).record(item)
 
 
 async def answer(engine, incident_id: str, name: str, at: datetime, action, *args) -> None:

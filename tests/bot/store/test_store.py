@@ -11,6 +11,7 @@ from alerts.incident import parse_incident
 from alerts.outbound import Outbound
 from bot.config.settings import Settings
 from bot.services.ingest import Ingest
+from bot.services.live_sites import LiveSites
 from bot.store import chains, inbound, incidents
 from bot.store.deliveries import DeliveryStore
 from bot.store.dialect import lock_keys
@@ -42,7 +43,7 @@ class Recorded:
 
 async def record(store: IncidentStore, incident_id: str = "I-1", **fields):
     # Ingest's unit of work without its hand-off to rq: the Redis client is never used.
-    ingest = Ingest(store.engine, SITES, redis.Redis(), lambda: NOW)
+    ingest = Ingest(store.engine, LiveSites(SITES), redis.Redis(), lambda: NOW)
     return Recorded(*await ingest.record(incident(incident_id, **fields)))
 
 
@@ -190,7 +191,7 @@ async def test_migrations_bring_an_empty_sqlite_database_to_the_current_schema(t
     engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", pooled=False)
     try:
         assert await pending(engine) == ["0001", "0002", "0003", "0004", "0005", "0006",
-                                     "0007", "0008", "0009", "0010", "0011"]
+                                     "0007", "0008", "0009", "0010", "0011", "0012"]
         await upgrade(engine)
         assert await pending(engine) == []
         await upgrade(engine)  # running it again is harmless
