@@ -49,6 +49,27 @@ class RosterChange:
         return f"change {self.team_id}/{self.name}: " + ", ".join(fields)
 
 
+def is_consent(body: str) -> bool:
+    """A YES to the consent text a new or changed number is sent."""
+    return body.strip().rstrip(".!").casefold() == "yes"
+
+
+def consent_request(team_name: str) -> str:
+    """What a new or changed number is asked before it receives an alert's details."""
+    return f"Reply YES to receive CMS alerts from {team_name}."
+
+
+def unverified_alert(team_name: str) -> str:
+    """The alert a number that has not said YES gets: nothing a stranger should read."""
+    return f"CMS alert for {team_name}: call your supervisor. {consent_request(team_name)}"
+
+
+def is_unverified(sites: Sites, team_id: str | None, phone: str) -> bool:
+    """Whether this phone, paged for this team, has not yet answered YES."""
+    team = sites.find_team(team_id)
+    return team is not None and any(m.phone == phone and not m.verified for m in team.members)
+
+
 def roster_of(sites: Sites) -> Roster:
     """The roster the sites hold now."""
     return Roster({team.id: team.members for team in sites.teams}, sites.coordinators)

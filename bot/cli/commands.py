@@ -76,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.set_defaults(run=_lazy("bot.cli.checks", "sites_check"))
 
+    roster = sub.add_parser("roster", help="the roster (teams' members and the coordinators) "
+                                           "in the database")
+    roster_sub = roster.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    imported = roster_sub.add_parser(
+        "import", help="show how a file's people differ from the roster; --apply makes them so")
+    imported.add_argument("file", type=Path, help="a sites file, or a roster export")
+    imported.add_argument("--apply", action="store_true",
+                          help="apply the changes (audited as made by the import)")
+    imported.set_defaults(run=_lazy("bot.cli.roster", "roster_import"))
+    exported = roster_sub.add_parser("export", help="write the roster as sites-file YAML")
+    exported.add_argument("-o", "--output", type=Path, metavar="FILE",
+                          help="write here (default: standard output)")
+    exported.set_defaults(run=_lazy("bot.cli.roster", "roster_export"))
+
     fences = sub.add_parser("geofences", help="GeoJSON geofence layers")
     fences_sub = fences.add_subparsers(dest="geofences_command", metavar="ACTION", required=True)
     layer = fences_sub.add_parser("check", help="what a GeoJSON layer holds, and what was repaired")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from shapely.geometry.base import BaseGeometry
 
+from alerts.roster import Roster
 from alerts.sites import Sites
-from alerts.sites_parse import SiteProblem, SitesError, parse_sites
+from alerts.sites_parse import SiteProblem, SitesError, parse_roster, parse_sites
 from bot.config.geojson import Layer, LayerError, load_layer
 
 
@@ -48,6 +49,30 @@ class LoadedSites:
 
 def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
     """Read and check a sites file; raise SitesFileError listing every problem."""
+    data, lines = _read_yaml(path)
+    if data is None:
+        raise SitesFileError(path, [LocatedProblem(0, "(top)", "the sites file is empty: it "
+                                                   "needs teams: and coordinators:")])
+    problems: list[SiteProblem] = []
+    layers = _load_layers(path.parent, data, problems)
+    geometries: dict[str, Mapping[str, BaseGeometry] | str] = {
+        name: layer.features if isinstance(layer, Layer) else layer
+        for name, layer in layers.items()}
+    try:
+        names = {name: layer.names for name, layer in layers.items() if isinstance(layer, Layer)}
+        sites = parse_sites(data, geometries, ZoneInfo(timezone), names=names)
+    except SitesError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        located = [LocatedProblem(_line_of(p.where, lines), _one_line(p.where),
+                                  _one_line(p.message)) for p in problems]
+        raise SitesFileError(path, sorted(located, key=lambda p: p.line))
+    return LoadedSites(sites, {name: layer for name, layer in layers.items()
+                               if isinstance(layer, Layer)})
+
+
+def _read_yaml(path: Path) -> tuple[object, dict[str, int]]:
+    """The YAML data of a file and the line each path in it starts on."""
     if path.exists() and not path.is_file() and not path.is_dir():
         # A pipe or a device would be read for ever (or never answer): only files are read.
         raise SitesFileError(path, [LocatedProblem(0, str(path), "cannot read: not a regular file")])
@@ -73,25 +98,18 @@ def load_sites(path: Path, timezone: str = "America/New_York") -> LoadedSites:
         # PyYAML reads nested brackets by recursion: thousands deep is no sites file.
         raise SitesFileError(path, [LocatedProblem(0, "(yaml)", "the file nests too deeply "
                                                    "to read")]) from None
-    if data is None:
-        raise SitesFileError(path, [LocatedProblem(0, "(top)", "the sites file is empty: it "
-                                                   "needs teams: and coordinators:")])
-    problems: list[SiteProblem] = []
-    layers = _load_layers(path.parent, data, problems)
-    geometries: dict[str, Mapping[str, BaseGeometry] | str] = {
-        name: layer.features if isinstance(layer, Layer) else layer
-        for name, layer in layers.items()}
+    return data, lines
+
+def load_roster(path: Path, team_ids: Sequence[str]) -> Roster:
+    """Read the people of a sites file (or of `cmsbot roster export`); raise SitesFileError
+    listing every problem with its line."""
+    data, lines = _read_yaml(path)
     try:
-        names = {name: layer.names for name, layer in layers.items() if isinstance(layer, Layer)}
-        sites = parse_sites(data, geometries, ZoneInfo(timezone), names=names)
+        return parse_roster(data, team_ids)
     except SitesError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        located = [LocatedProblem(_line_of(p.where, lines), _one_line(p.where),
-                                  _one_line(p.message)) for p in problems]
-        raise SitesFileError(path, sorted(located, key=lambda p: p.line))
-    return LoadedSites(sites, {name: layer for name, layer in layers.items()
-                               if isinstance(layer, Layer)})
+        raise SitesFileError(path, sorted(
+            (LocatedProblem(_line_of(p.where, lines), _one_line(p.where), _one_line(p.message))
+             for p in exc.problems), key=lambda p: p.line)) from None
 
 
 def _load_layers(folder: Path, data: object,

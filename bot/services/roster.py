@@ -26,12 +26,13 @@ class RosterEntry:
     on_shift: bool
     opted_out: bool
     open_alerts: int
+    verified: bool = True  # False until the number answered YES
 
     def to_json(self) -> dict[str, object]:
         """For the API."""
         return {"team": self.team_id, "name": self.name, "role": self.role, "phone": self.phone,
                 "on_shift": self.on_shift, "opted_out": self.opted_out,
-                "open_alerts": self.open_alerts}
+                "open_alerts": self.open_alerts, "verified": self.verified}
 
 
 async def roster(engine: AsyncEngine, sites: Sites, now: datetime,
@@ -46,5 +47,5 @@ async def roster(engine: AsyncEngine, sites: Sites, now: datetime,
     local = now.astimezone(sites.tz)
     return [RosterEntry(team.id, member.name, member.role, redact(member.phone),
                         on_shift(member.shifts, local), member.phone in stopped,
-                        int(counts.get(member.phone, 0)))
+                        int(counts.get(member.phone, 0)), member.verified)
             for team in teams for member in team.members]

@@ -45,6 +45,7 @@ from bot.services.incident_refs import find_incident, page_for, team_for
 from bot.services.roster import roster
 from bot.services.sessions import SigninLinks
 from bot.services.takedowns import Planner, takedown_number
+from bot.store import roster as roster_store
 from bot.store.pages import incident, incident_from_row
 from bot.store.schema import incident_teams, incidents
 
@@ -325,8 +326,17 @@ class SlackDesk(UseCase):
         lines = [f"{escape(e.name)}, {e.role}, {e.phone}: "
                  f"{'on shift' if e.on_shift else 'off shift'}"
                  f"{', OPTED OUT of SMS (STOP)' if e.opted_out else ''}"
+                 f"{', UNVERIFIED (no YES yet: gets no alert details)' if not e.verified else ''}"
                  f"{f', {e.open_alerts} open alerts' if e.open_alerts else ''}" for e in entries]
-        return f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
+        text = f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
+        async with self.engine.connect() as conn:
+            logged = await roster_store.change_log(conn, team_id, limit=5)
+        if logged:
+            # The audit, newest first: who changed what, and when (phones never shown).
+            text += "\n*Recent changes*\n" + bullet_list(
+                [f"{entry.at.astimezone(self.sites.tz):%b %d %H:%M} {escape(entry.actor)}: "
+                 f"{escape(entry.change.describe())}" for entry in logged])
+        return text
 
 
 def broadcast_preview(preview: Preview, rate: float) -> Answer:

@@ -22,6 +22,7 @@ from alerts.action_results import is_staff_action, sms_reply
 from alerts.outbound import Outbound, Sender, delivery_key
 from alerts.phone import PhoneError, normalise
 from alerts.replies import EXTEND_DEFAULT, Refused, Reply, opt_keyword, parse_reply
+from alerts.roster import is_consent
 from alerts.sos import raiser
 from alerts.staff_texts import (
     HELP,
@@ -40,6 +41,7 @@ from bot.services.resident_inbox import ResidentInbox
 from bot.services.sos import raise_sos
 from bot.services.staff_notices import forward_unread, has_live_alert, opt_change_notices
 from bot.store import inbound
+from bot.store import roster as roster_store
 from bot.store.engine import autocommit
 from bot.store.inbound import Message
 from bot.store.pages import insert_messages, open_pages
@@ -228,6 +230,8 @@ class SmsInbox(UseCase):
             # Someone not on the roster learns nothing about incidents, and hears from us once
             # an hour at most (auto-responders would otherwise loop with us).
             return await self._help(conn, phone, now, STRANGER_HELP, always=keyword == "help")
+        if is_consent(body):
+            return Outcome(await self._consent(conn, phone, now)), "yes"
         parsed = parse_reply(body)
         if isinstance(parsed, Reply) and parsed.action == "okay":
             timers = [page.number for page, _ in await open_pages(conn, phone)
@@ -254,6 +258,14 @@ class SmsInbox(UseCase):
         if parsed.action == "clear" and not Clearer.of(self.sites, phone).may_clear:
             return Outcome(clear_refusal()), "clear"
         return await self._act(conn, phone, parsed, now), parsed.action
+
+    async def _consent(self, conn: AsyncConnection, phone: str, now: datetime) -> str:
+        teams = await roster_store.verify_phone(conn, phone, now)
+        if not teams:
+            return "CMS: this number already receives CMS alerts. Reply HELP for the codes."
+        names = ", ".join(team.name for team_id in teams
+                          if (team := self.sites.find_team(team_id)) is not None)
+        return f"CMS: thank you. This number now receives CMS alerts from {names or 'CMS'}."
 
     async def _is_sos(self, conn: AsyncConnection, phone: str, reply: Reply,
                       now: datetime) -> bool:
