@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from alerts.contacts import DEFAULT_CONTACT
+from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY
 from alerts.sites import Coordinator, Member, Sites
 
 Action = Literal["add", "remove", "change"]
@@ -76,8 +76,13 @@ def roster_of(sites: Sites) -> Roster:
 
 
 def staffed(sites: Sites, roster: Roster) -> Sites:
-    """The sites with this roster's people: teams the roster does not name have nobody."""
-    teams = tuple(replace(team, members=roster.teams.get(team.id, ())) for team in sites.teams)
+    """The sites with this roster's people: teams the roster does not name have nobody.
+
+    A number that has not said YES is never called: a call would read out the alert.
+    """
+    teams = tuple(replace(team, members=tuple(
+        m if m.verified else replace(m, contact=SMS_ONLY) for m in roster.teams.get(team.id, ())))
+        for team in sites.teams)
     return replace(sites, teams=teams, coordinators=roster.coordinators)
 
 

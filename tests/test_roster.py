@@ -3,7 +3,7 @@
 next alert follows it, and a number that never said YES gets no alert's details."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -115,3 +115,21 @@ async def test_the_roster_shows_who_is_unverified_and_who_changed_what(
     assert "Ana Diaz, interrupter, ***0155: on shift, UNVERIFIED (no YES yet" in shown
     assert "*Recent changes*" in shown and "Dana Reyes: add brag-mott-haven/Ana Diaz" in shown
     assert "0155" not in shown.split("*Recent changes*")[1]
+
+
+async def test_an_update_and_a_call_never_carry_details_to_a_number_without_yes(
+        client, work, twilio, live_settings, clock):
+    await change(live_settings, clock,
+                 RosterChange("add", "brag-mott-haven", "Ana Diaz", None, ANA_RECORD))
+    await eventually(lambda: any(m.name == "Ana Diaz" for m in brag(client).members),
+                     "the web process reads the new member", within=5)
+    await responses.alert(client, work)
+    response = await client.patch("/api/incidents/NYPD-1", json={"fatal": True},
+                                  headers=responses.AUTH)
+    assert response.status == 200, await response.text()
+    clock.advance(timedelta(minutes=4))  # past the repage, which calls who has not answered
+    await work()
+    assert "FATAL" in responses.bodies(twilio, LUIS)[-1]
+    ana = responses.bodies(twilio, ANA)
+    assert len(ana) == 2 and all(body.startswith("CMS alert for Bronx Rises") for body in ana)
+    assert twilio.calls_to(ANA) == [] and len(twilio.calls_to(LUIS)) == 1

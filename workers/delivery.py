@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from alerts.contacts import PHONE_CHANNELS
 from alerts.phone import redact
+from alerts.roster import is_unverified, unverified_alert
 from bot.notify.base import DeliveryError, OptedOut, Permanent, Retryable
 from bot.store.deliveries import Delivery
 from workers.context import JobContext
@@ -62,6 +63,20 @@ async def deliver(ctx: JobContext, key: str,
         log.warning("%s: %s opted out (STOP); not sent", key, _who(delivery))
         await ctx.deliveries.mark_failed(key, ctx.clock(), "opted-out", "the recipient replied STOP")
         return Failed("opted out")
+    sites = ctx.runtime.sites
+    if message.channel in PHONE_CHANNELS and is_unverified(sites, message.team_id,
+                                                           message.recipient):
+        # The last guard for a number that never said YES (a typo, maybe): whatever was
+        # written for it, it reads no place and no victims, and it is never called.
+        if message.channel != "sms":
+            await ctx.deliveries.mark_failed(key, ctx.clock(), "unverified",
+                                             "the number has not replied YES")
+            return Failed("unverified")
+        team = sites.find_team(message.team_id)
+        safe = unverified_alert(team.name if team else "CMS")
+        if message.body != safe and not message.body.startswith("Reply YES"):
+            message = replace(message, body=safe)
+            delivery = replace(delivery, message=message)
     notifier = ctx.notifiers[message.channel]
     try:
         if claim.state == "resolve":
