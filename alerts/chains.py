@@ -15,9 +15,9 @@ from typing import Literal
 
 from alerts.contacts import BOTH, SMS_ONLY, Contact
 from alerts.durations import format_duration
+from alerts.overrides import on_duty
 from alerts.routine_hours import next_opening, routine_times
 from alerts.routing import Recipient
-from alerts.shifts import on_shift
 from alerts.sites import Escalation, Member, Sites, Team
 
 # "repage": a live alert's call to the members paged who have not acknowledged it, a chain of
@@ -178,13 +178,13 @@ def step_recipients(action: StepAction, team: Team | None, sites: Sites, now: da
     local = now.astimezone(sites.tz)
     people: list[Recipient] = []
     if team is not None and action == "supervisor":
-        people = _supervisors(team, local)
+        people = _supervisors(team, sites, now, local)
     elif team is not None and action == "team":
         people = [_person(m, team, "team escalation") for m in team.members]
     elif team is not None and action == "checkin":
         by_phone = {m.phone: m for m in team.members}
         people = [_person(by_phone[p], team, "responded") for p in responders if p in by_phone]
-        people = people or _supervisors(team, local)
+        people = people or _supervisors(team, sites, now, local)
     if action == "coordinators" or not people:
         people = [Recipient(c.phone, c.name, "coordinator", team.id if team else None,
                             "coordinators step") for c in sites.coordinators if c.phone]
@@ -194,8 +194,10 @@ def step_recipients(action: StepAction, team: Team | None, sites: Sites, now: da
     return list(unique.values())
 
 
-def _supervisors(team: Team, local: datetime) -> list[Recipient]:
-    working = [m for m in team.supervisors if on_shift(m.shifts, local)]
+def _supervisors(team: Team, sites: Sites, now: datetime, local: datetime) -> list[Recipient]:
+    # A supervisor on leave (OFF) or covered for is skipped while another is on.
+    working = [m for m in team.supervisors
+               if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]
     return [_person(m, team, "supervisor") for m in working or team.supervisors]
 
 

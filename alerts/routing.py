@@ -7,8 +7,9 @@
 2. A team whose `hospitals` include the incident's hospital is routed too, for its hospital
    responders only (they meet the victim there, wherever the shooting was).
 3. In each routed team, every member on shift is paged except supervisors, who come in at
-   escalation. If nobody but supervisors is on shift, the supervisors are paged now; if the
-   team has nobody at all, the coordinators are, so that no routed alert reaches no one.
+   escalation; time off (OFF) and covers (`/cms cover`) override the shifts while they last.
+   If nobody but supervisors is on shift, the supervisors are paged now; if the team has nobody
+   at all, the coordinators are, so that no routed alert reaches no one.
 4. A team whose `types` leave out the incident's type is not routed (`declined`, for the
    timeline), by catchment or by hospital.
 5. An incident no team catches goes to the coordinators (SMS and their Slack channel).
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.incident import Incident
-from alerts.shifts import on_shift
+from alerts.overrides import on_duty
 from alerts.sites import Member, Sites, Team
 
 
@@ -107,7 +108,7 @@ def plan_routes(incident: Incident, sites: Sites, now: datetime,
     off_shift: list[Recipient] = []
     for team_route in routes:
         team = sites.team(team_route.team_id)
-        paged, resting = _page_team(team, team_route, local)
+        paged, resting = _page_team(team, team_route, sites, now, local)
         recipients += paged or _coordinators(sites, f"{team.id}: nobody on shift")
         off_shift += resting
     if not routes:
@@ -147,11 +148,12 @@ def _hospital_routes(incident: Incident, sites: Sites) -> list[TeamRoute]:
     ]
 
 
-def _page_team(team: Team, team_route: TeamRoute,
+def _page_team(team: Team, team_route: TeamRoute, sites: Sites, now: datetime,
                local: datetime) -> tuple[list[Recipient], list[Recipient]]:
     eligible = [m for m in team.members if m.role == "hospital"] if team_route.hospital_only \
         else list(team.members)
-    working = [m for m in eligible if on_shift(m.shifts, local)]
+    working = [m for m in eligible
+               if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]
     resting = [_recipient(m, team, "off shift") for m in eligible if m not in working]
     first = [m for m in working if m.role != "supervisor"]
     if first:
@@ -162,7 +164,8 @@ def _page_team(team: Team, team_route: TeamRoute,
 
 def team_recipients(team: Team, sites: Sites, now: datetime) -> list[Recipient]:
     """Who a team-wide message reaches now: the same people an alert would, by the same rules."""
-    paged, _ = _page_team(team, TeamRoute(team.id, "team message"), now.astimezone(sites.tz))
+    paged, _ = _page_team(team, TeamRoute(team.id, "team message"), sites, now,
+                          now.astimezone(sites.tz))
     return paged or _coordinators(sites, f"{team.id}: nobody on shift")
 
 

@@ -14,6 +14,7 @@ from alerts.contacts import DEFAULT_CONTACT, SMS_ONLY, Contact
 from alerts.feeds import FeedSource
 from alerts.geofence import GeofenceIndex
 from alerts.incident_types import BUILTIN_TYPES
+from alerts.overrides import Override
 from alerts.playbooks import PlaybookStep
 from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineHours, RoutineStep
 from alerts.shifts import Shift
@@ -149,6 +150,8 @@ class Sites:
     incident_types: tuple[str, ...] = BUILTIN_TYPES
     # The incident sources that must be heard from, by name (alerts.feeds).
     sources: Mapping[str, FeedSource] = field(default_factory=dict)
+    # Time off and covers not yet ended (alerts.overrides); routing checks each one's times.
+    overrides: tuple[Override, ...] = ()
 
     def find_team(self, team_id: str | None) -> Team | None:
         """The team with this id; None if there is none (or no id was given)."""

@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "replies": ("bench.replies", "rows 7-8: signed SMS replies per second; Slack acks under them"),
     "memory": ("bench.memory", "row 9: web and worker RSS with every layer loaded"),
     "calls": ("bench.calls", "row 10: 200 unacknowledged alerts: call due -> Twilio create"),
+    "roster": ("bench.roster", "row 11: a roster change seen by routing in other processes"),
     "load": ("bench.load", "1,000 incidents in a minute plus 5,000 SMS replies, 1 web + 2 workers"),
 }
 

@@ -48,7 +48,7 @@ class WorkerRuntime:
     live: LiveSites = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "live", live(self.given_sites))
+        object.__setattr__(self, "live", live(self.given_sites, self.clock))
 
     @property
     def sites(self) -> Sites:

@@ -64,8 +64,8 @@ async def deliver(ctx: JobContext, key: str,
         await ctx.deliveries.mark_failed(key, ctx.clock(), "opted-out", "the recipient replied STOP")
         return Failed("opted out")
     sites = ctx.runtime.sites
-    if message.channel in PHONE_CHANNELS and is_unverified(sites, message.team_id,
-                                                           message.recipient):
+    if message.kind != "consent" and message.channel in PHONE_CHANNELS \
+            and is_unverified(sites, message.team_id, message.recipient):
         # The last guard for a number that never said YES (a typo, maybe): whatever was
         # written for it, it reads no place and no victims, and it is never called.
         if message.channel != "sms":
@@ -74,7 +74,7 @@ async def deliver(ctx: JobContext, key: str,
             return Failed("unverified")
         team = sites.find_team(message.team_id)
         safe = unverified_alert(team.name if team else "CMS")
-        if message.body != safe and not message.body.startswith("Reply YES"):
+        if message.body != safe:
             message = replace(message, body=safe)
             delivery = replace(delivery, message=message)
     notifier = ctx.notifiers[message.channel]

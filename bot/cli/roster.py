@@ -14,7 +14,10 @@ from alerts.roster import Record, RosterChange, export_data, roster_changes
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.config.sites_file import SitesFileError, load_roster, load_sites
+from bot.queue.connection import connect, redis_url
+from bot.queue.handoff import Work, hand_off
 from bot.services.live_sites import LiveSites
+from bot.services.roster_edits import apply_roster_changes
 from bot.store import roster as store
 from bot.store.engine import open_engine
 from bot.store.migrate import prepare_database
@@ -45,9 +48,18 @@ def roster_import(args: argparse.Namespace, settings: Settings) -> int:
                 current = await store.read_roster(conn, [team.id for team in sites.teams])
                 assert current is not None  # load seeded it
                 changes = roster_changes(current.roster, wanted)
+                sends: list[str] = []
                 if changes and args.apply:
-                    await store.apply(conn, changes, utcnow(), f"import {path.name}")
-                return changes
+                    sends = await apply_roster_changes(conn, sites, changes,
+                                                       f"import {path.name}", utcnow())
+            if sends:
+                # Committed: queued now, or by the worker's reconcile if Redis is away.
+                connection = connect(await asyncio.to_thread(redis_url, settings))
+                try:
+                    await hand_off(connection, Work(sends=sends), utcnow())
+                finally:
+                    connection.close()
+            return changes
         finally:
             await engine.dispose()
 
@@ -58,7 +70,8 @@ def roster_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{path}: the roster in the database is already this one")
     elif args.apply:
         print(f"{len(changes)} change(s) applied; every process pages by them within a second. "
-              "New and changed numbers are marked unverified.")
+              "New and changed numbers are asked to reply YES and\nget "
+              "no alert's details until they do.")
     else:
         print(f"{len(changes)} change(s); run again with --apply to make them")
     return 0

@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     loaded = sites or load_sites(settings.sites_path, settings.timezone)
     # The layers' own lon/lat shapes are for `cmsbot sites check`; the index holds what routing
     # needs. Not keeping them saves tens of MB with city-wide layers.
-    app[keys.SITES] = LiveSites(loaded.sites)
+    app[keys.SITES] = LiveSites(loaded.sites, clock)
     app[keys.SESSIONS] = SessionSigner(settings.session_key())
     # Simplified and unioned once, not per map request.
     app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)

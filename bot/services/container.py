@@ -60,7 +60,7 @@ def build_services(settings: Settings, engine: AsyncEngine, given: Sites | LiveS
     uses (the web process); without them ingest shares the others (the worker, the commands).
     `given`: the process's live sites, which every use case shares (or fixed ones).
     """
-    sites = live(given)
+    sites = live(given, clock)
     broadcaster = Broadcaster(engine, sites, connection, clock, settings.sms_rate_per_second)
     planner = Planner(engine, sites, connection, clock)
     escalator = Escalator(engine, sites, connection, clock)

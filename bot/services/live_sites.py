@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alerts.roster import roster_changes, roster_of, staffed
 from alerts.sites import Sites
 from alerts.sites_parse import SitesError
+from bot.config.clock import utcnow
 from bot.store import roster as store
 
 log = logging.getLogger(__name__)
@@ -26,8 +29,9 @@ FOLLOW_EVERY = 0.2  # seconds: a change reaches routing in every process well wi
 class LiveSites:
     """The current sites; `base` is the sites file as loaded (its people seed the roster)."""
 
-    def __init__(self, base: Sites) -> None:
+    def __init__(self, base: Sites, clock: Callable[[], datetime] = utcnow) -> None:
         self.base = base
+        self.clock = clock
         self._sites = base
         self._revision: int | None = None
 
@@ -63,9 +67,11 @@ class LiveSites:
             if current is None or current == self._revision:
                 return False
             stored = await store.read_roster(conn, [team.id for team in self.base.teams])
+            overrides = await store.read_overrides(conn, self.clock())
         if stored is None:
             return False
-        self._sites, self._revision = staffed(self.base, stored.roster), stored.revision
+        self._sites = replace(staffed(self.base, stored.roster), overrides=tuple(overrides))
+        self._revision = stored.revision
         return True
 
     async def follow(self, engine: AsyncEngine, every: float = FOLLOW_EVERY) -> None:
@@ -80,6 +86,6 @@ class LiveSites:
             await asyncio.sleep(every)
 
 
-def live(sites: Sites | LiveSites) -> LiveSites:
+def live(sites: Sites | LiveSites, clock: Callable[[], datetime] = utcnow) -> LiveSites:
     """`sites` as a LiveSites: fixed ones (a test's, a command's) never change."""
-    return sites if isinstance(sites, LiveSites) else LiveSites(sites)
+    return sites if isinstance(sites, LiveSites) else LiveSites(sites, clock)

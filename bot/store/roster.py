@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.overrides import Override
 from alerts.roster import (
     COORDINATORS,
     Record,
@@ -19,7 +20,7 @@ from alerts.roster import (
 )
 from alerts.sites_parse import parse_roster
 from bot.store.dialect import insert_ignore
-from bot.store.schema import roster_changes_log, roster_people, roster_state
+from bot.store.schema import roster_changes_log, roster_overrides, roster_people, roster_state
 
 
 @dataclass(frozen=True)
@@ -158,3 +159,43 @@ def _loads(text: str | None) -> Record | None:
     loaded: Record | None = None if text is None else json.loads(text)
     return loaded
 
+
+
+async def add_override(conn: AsyncConnection, override: Override, made_by: str,
+                       now: datetime) -> None:
+    """Record time off or a cover (audited) and make every process reread the roster."""
+    await conn.execute(insert(roster_overrides).values(
+        team_id=override.team_id, name=override.name[:80], kind=override.kind,
+        instead_of=override.instead_of, starts_at=override.starts, ends_at=override.ends,
+        made_by=made_by[:80]))
+    record: Record = {"kind": override.kind, "until": override.ends.isoformat()}
+    if override.instead_of:
+        record["instead_of"] = override.instead_of
+    await conn.execute(insert(roster_changes_log).values(
+        at=now, actor=made_by[:80], action=override.kind, team_id=override.team_id,
+        name=override.name[:80], before=None, after=json.dumps(record)))
+    await bump(conn)
+
+
+async def end_overrides(conn: AsyncConnection, team_ids: Sequence[str], name: str, kind: str,
+                        now: datetime) -> int:
+    """End early this person's overrides of `kind` still holding (an ON ends their OFF)."""
+    ended = await conn.execute(update(roster_overrides).where(
+        roster_overrides.c.team_id.in_(list(team_ids)), roster_overrides.c.name == name,
+        roster_overrides.c.kind == kind, roster_overrides.c.ended_at.is_(None),
+        roster_overrides.c.ends_at > now).values(ended_at=now, ends_at=now))
+    if ended.rowcount:
+        for team_id in team_ids:
+            await conn.execute(insert(roster_changes_log).values(
+                at=now, actor=name[:80], action="on", team_id=team_id, name=name[:80]))
+        await bump(conn)
+    return int(ended.rowcount)
+
+
+async def read_overrides(conn: AsyncConnection, now: datetime) -> list[Override]:
+    """The overrides not yet over at `now` (those to come included)."""
+    rows = await conn.execute(select(roster_overrides).where(
+        roster_overrides.c.ended_at.is_(None), roster_overrides.c.ends_at > now)
+        .order_by(roster_overrides.c.id))
+    return [Override(row.team_id, row.name, row.kind, row.starts_at, row.ends_at, row.instead_of)
+            for row in rows]
