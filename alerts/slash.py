@@ -6,10 +6,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 from alerts.replies import OUTCOMES, Refused, Reply, parse_reply
+from alerts.roster_commands import (
+    CalendarRequest,
+    CommandError,
+    RosterChanges,
+    RosterCommand,
+    parse_cover,
+    parse_member,
+)
+from alerts.sites import ROLES
 
 Name = Literal["help", "incidents", "ack", "log", "close", "oncall", "roster", "takedown",
                "takedowns", "cancel-takedown", "broadcast", "dashboard", "new", "cancel",
-               "assign", "unassign", "sources"]
+               "assign", "unassign", "sources", "member add", "member remove", "member phone",
+               "member role", "member shifts", "cover", "calendar"]
+MEMBER: tuple[Name, ...] = ("member add", "member remove", "member phone", "member role",
+                            "member shifts")
 
 USAGE: dict[Name, tuple[str, str]] = {
     "incidents": ("/cms incidents [open|today]", "incidents you can see: open (default) or today's"),
@@ -20,7 +32,20 @@ USAGE: dict[Name, tuple[str, str]] = {
                "cancel an unfounded or duplicate incident: escalations stop, those paged are "
                "told (coordinators)"),
     "oncall": ("/cms oncall [TEAM]", "who is on shift now"),
-    "roster": ("/cms roster TEAM", "a team's members, shifts and opt-outs"),
+    "roster": ("/cms roster TEAM [changes]",
+               "a team's members, shifts and opt-outs; with changes, who changed what and when"),
+    "member add": ("/cms member add TEAM NAME PHONE ROLE",
+                   "add a member (ROLE: " + ", ".join(ROLES) + "); they confirm by texting YES"),
+    "member remove": ("/cms member remove TEAM NAME", "take a member off a team"),
+    "member phone": ("/cms member phone [TEAM] NAME NUMBER",
+                     "change a member's number; they confirm by texting YES"),
+    "member role": ("/cms member role [TEAM] NAME ROLE", "change a member's role"),
+    "member shifts": ("/cms member shifts [TEAM] NAME SHIFT[; SHIFT...]",
+                      "replace a member's shifts, e.g. mon-fri 18:00-02:00; none for always on"),
+    "cover": ("/cms cover TEAM NAME [for OTHER] until TIME",
+              "NAME is on call (for OTHER) until 8am, tomorrow 9am, mon 9am, or for 12h; "
+              "TEAM coordinators hands over the on-call coordinator"),
+    "calendar": ("/cms calendar", "your shifts as a calendar link, for you only"),
     "takedown": ("/cms takedown AREA DATE [note]",
                  "plan post-takedown outreach (AREA: team, precinct:N or geofence; coordinators; "
                  "with a TD-id as AREA, move that plan)"),
@@ -81,7 +106,7 @@ def help_text() -> str:
     return "\n".join(f"`{usage}`  {what}" for usage, what in USAGE.values())
 
 
-def parse_command(text: str) -> Command | Usage:
+def parse_command(text: str) -> Command | RosterCommand | Usage:
     """Understand the text after `/cms`."""
     words = text.split()
     if not words or words[0].lower() == "help":
@@ -107,7 +132,18 @@ def parse_command(text: str) -> Command | Usage:
             return _usage("oncall")
         return Command("oncall", team_id=rest[0].lower() if rest else None)
     if name == "roster":
+        if len(rest) == 2 and rest[1].lower() == "changes":
+            return RosterChanges(rest[0].lower())
         return Command("roster", team_id=rest[0].lower()) if len(rest) == 1 else _usage("roster")
+    if name == "member":
+        return _member(text, rest)
+    if name == "cover":
+        try:
+            return parse_cover(_after(text, 1))
+        except CommandError as exc:
+            return _usage("cover", str(exc))
+    if name == "calendar":
+        return CalendarRequest() if not rest else _usage("calendar")
     if name == "takedown":
         if len(rest) < 2:
             return _usage("takedown")
@@ -157,6 +193,26 @@ def _incident_command(name: Literal["ack", "log", "close"], rest: list[str]) -> 
     return Command("close", incident_id, parsed.text, parsed.outcome)
 
 
-def _usage(name: Name) -> Usage:
+def _member(text: str, rest: list[str]) -> RosterCommand | Usage:
+    which = f"member {rest[0].lower()}" if rest else ""
+    name = next((known for known in MEMBER if known == which), None)
+    if name is None:
+        said = f"I don't know `{which[:30]}`. " if which else ""
+        return Usage(f"{said}Member commands:\n" + "\n".join(f"`{USAGE[known][0]}`  {USAGE[known][1]}"
+                                                       for known in MEMBER))
+    try:
+        return parse_member(name.split()[1], _after(text, 2))
+    except CommandError as exc:
+        return _usage(name, str(exc))
+
+
+def _after(text: str, count: int) -> str:
+    """The text after its first `count` words, as typed (quotes and all)."""
+    parts = text.split(None, count)
+    return parts[count] if len(parts) > count else ""
+
+
+def _usage(name: Name, problem: str = "") -> Usage:
     usage, what = USAGE[name]
-    return Usage(f"Usage: `{usage}` ({what})")
+    said = f"{problem[0].upper()}{problem[1:]}. " if problem else ""
+    return Usage(f"{said}Usage: `{usage}` ({what})")

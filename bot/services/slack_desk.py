@@ -82,6 +82,9 @@ class SlackDesk(UseCase):
         parsed = parse_command(text)
         if isinstance(parsed, Usage):
             return Answer(parsed.message)
+        if not isinstance(parsed, Command):  # the roster grammar is ahead of its service
+            return Answer("That roster command is understood but not switched on yet; ask a "
+                          "coordinator to change the sites file.")
         if parsed.name == "help":
             return Answer("*CMS commands*\n" + help_text())
         person = self.sites.person_for_slack(user_id)

@@ -34,6 +34,7 @@ from alerts.render import MAX_ALERT_SEGMENTS, render_alert_sms, when
 from alerts.replies import OUTCOMES, STOP_WORDS, Refused, Reply, opt_keyword, parse_reply
 from alerts.resident_replies import Action as ResidentAction
 from alerts.resident_replies import ResidentReply, parse_resident
+from alerts.roster_commands import RosterCommand
 from alerts.shifts import ShiftError, parse_shift
 from alerts.sites import Sites
 from alerts.sites_parse import SitesError, parse_sites
@@ -208,9 +209,11 @@ SLASH_TEXT = any_or(grammar(*SLASH_TOKENS)) | st.builds(
 @given(text=SLASH_TEXT)
 def test_any_slash_command_is_a_command_or_a_usage_message(text: str) -> None:
     parsed = parse_command(text)
-    assert isinstance(parsed, Command | Usage)
+    assert isinstance(parsed, (Command, Usage, *get_args(RosterCommand)))
     if isinstance(parsed, Usage):
         assert parsed.message.strip()
+        return
+    if not isinstance(parsed, Command):  # the roster commands have no spelling back yet
         return
     if parsed.name == "close":
         assert parsed.outcome in OUTCOMES
