@@ -46,6 +46,15 @@ def on_duty(member_name: str, shifts: tuple[Shift, ...], team_id: str,
     return latest.kind == "cover" and latest.name.casefold() == name
 
 
+def covering(member_name: str, team_id: str, overrides: Sequence[Override],
+             at: datetime) -> bool:
+    """Whether the member is on a cover now: paged first, like those they cover, whatever
+    their role (a supervisor covering a sick call is on the street)."""
+    name = member_name.casefold()
+    return any(o.kind == "cover" and o.team_id == team_id and o.name.casefold() == name
+               and o.active(at) for o in overrides)
+
+
 def current(overrides: Sequence[Override], team_id: str | None, at: datetime) -> list[Override]:
     """The overrides holding at `at` (of one team, or all), earliest end first."""
     return sorted((o for o in overrides if o.active(at) and team_id in (None, o.team_id)),

@@ -49,11 +49,6 @@ class RosterChange:
         return f"change {self.team_id}/{self.name}: " + ", ".join(fields)
 
 
-def is_consent(body: str) -> bool:
-    """A YES to the consent text a new or changed number is sent."""
-    return body.strip().rstrip(".!").casefold() == "yes"
-
-
 def consent_request(team_name: str) -> str:
     """What a new or changed number is asked before it receives an alert's details."""
     return f"Reply YES to receive CMS alerts from {team_name}."

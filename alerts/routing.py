@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.incident import Incident
-from alerts.overrides import on_duty
+from alerts.overrides import covering, on_duty
 from alerts.sites import Member, Sites, Team
 
 
@@ -155,7 +155,8 @@ def _page_team(team: Team, team_route: TeamRoute, sites: Sites, now: datetime,
     working = [m for m in eligible
                if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]
     resting = [_recipient(m, team, "off shift") for m in eligible if m not in working]
-    first = [m for m in working if m.role != "supervisor"]
+    first = [m for m in working if m.role != "supervisor"
+             or covering(m.name, team.id, sites.overrides, now)]
     if first:
         return [_recipient(m, team, "on shift") for m in first], resting
     supervisors = [m for m in working if m.role == "supervisor"] or list(team.supervisors)

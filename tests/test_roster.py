@@ -18,7 +18,7 @@ from bot.store.schema import roster_changes_log
 from handlers import keys
 from tests import test_responses as responses
 from tests.polling import eventually
-from tests.test_responses import BRONX, LUIS, sms  # noqa: F401 (sms: a fixture)
+from tests.test_responses import BRONX, LUIS, VICTOR, sms  # noqa: F401 (sms: a fixture)
 from tests.test_slack import cms  # noqa: F401 (the signed /cms of the Slack tests)
 
 AT = datetime(2026, 12, 2, 23, 0, tzinfo=UTC)
@@ -147,3 +147,56 @@ async def test_an_update_and_a_call_never_carry_details_to_a_number_without_yes(
     ana = responses.bodies(twilio, ANA)
     assert len(ana) == 2 and all(body.startswith("CMS alert for Bronx Rises") for body in ana)
     assert twilio.calls_to(ANA) == [] and len(twilio.calls_to(LUIS)) == 1
+
+
+async def test_off_keeps_a_member_from_alerts_until_on_and_their_supervisor_is_told(
+        client, work, twilio, sms):  # noqa: F811
+    status, reply = await sms(LUIS, "OFF 3d")
+    assert status == 200 and reply.startswith("CMS: you are OFF until ")
+    await eventually(lambda: client.server.app[keys.SITES].sites.overrides,
+                     "the web process reads the time off", within=5)
+    await responses.alert(client, work)
+    assert responses.bodies(twilio, LUIS) == []
+    assert responses.bodies(twilio, VICTOR)[0].startswith("CMS: Luis Feliz (Bronx Rises")
+    assert "is OFF until" in responses.bodies(twilio, VICTOR)[0]
+
+    status, reply = await sms(LUIS, "on")
+    assert reply == "CMS: you are back ON: alerts reach you on your shifts again."
+    await eventually(lambda: not client.server.app[keys.SITES].sites.overrides,
+                     "the web process reads the ON", within=5)
+    await responses.alert(client, work, dict(BRONX, id="NYPD-2"))
+    assert "WILLIS" in responses.bodies(twilio, LUIS)[0]
+    assert "back ON" in responses.bodies(twilio, VICTOR)[-1]
+
+
+async def test_a_bad_off_is_answered_with_the_forms_and_changes_nothing(client, sms):  # noqa: F811
+    status, reply = await sms(LUIS, "OFF until blah")
+    assert status == 200 and "OFF until 8am" in reply
+    assert client.server.app[keys.SITES].sites.overrides == ()
+
+
+async def test_a_supervisor_onboards_a_member_from_slack_and_the_next_alert_follows(
+        client, work, twilio, cms):  # noqa: F811
+    answer = await cms('member add brag-mott-haven "Ana Diaz" +1 347 555 0155 interrupter',
+                       user="U0VICTOR")
+    assert answer.startswith("Done: add brag-mott-haven/Ana Diaz (by Victor Adeyemi).")
+    assert "Only coordinators" in await cms(
+        'member add man-up-eny "Ana Diaz" +13475550155 interrupter', user="U0VICTOR")
+    await eventually(lambda: any(m.name == "Ana Diaz" for m in brag(client).members),
+                     "the web process reads the new member", within=5)
+    await responses.alert(client, work)
+    assert any(body.startswith("Reply YES") for body in responses.bodies(twilio, ANA))
+    assert "Victor Adeyemi: add brag-mott-haven/Ana Diaz" in await cms(
+        "roster brag-mott-haven changes", user="U0VICTOR")
+
+
+async def test_a_cover_puts_someone_on_in_place_of_a_sick_call_until_it_ends(
+        client, work, twilio, cms):  # noqa: F811
+    answer = await cms("cover brag-mott-haven Victor for Luis until 8am")
+    assert answer.startswith("Done: Victor Adeyemi is on for Bronx Rises")
+    assert "in place of Luis Feliz" in answer
+    await eventually(lambda: client.server.app[keys.SITES].sites.overrides,
+                     "the web process reads the cover", within=5)
+    await responses.alert(client, work)
+    assert responses.bodies(twilio, LUIS) == []
+    assert "WILLIS" in responses.bodies(twilio, VICTOR)[0]  # paged first, not at escalation

@@ -43,6 +43,7 @@ from bot.services.duplicate_decisions import DecisionError, DuplicateDesk
 from bot.services.feeds import FeedWatch
 from bot.services.incident_refs import find_incident, page_for, team_for
 from bot.services.roster import roster
+from bot.services.roster_desk import RosterDesk
 from bot.services.sessions import SigninLinks
 from bot.services.takedowns import Planner, takedown_number
 from bot.store import roster as roster_store
@@ -82,9 +83,12 @@ class SlackDesk(UseCase):
         parsed = parse_command(text)
         if isinstance(parsed, Usage):
             return Answer(parsed.message)
-        if not isinstance(parsed, Command):  # the roster grammar is ahead of its service
-            return Answer("That roster command is understood but not switched on yet; ask a "
-                          "coordinator to change the sites file.")
+        if not isinstance(parsed, Command):
+            someone = self.sites.person_for_slack(user_id)
+            if someone is None:
+                return Answer(NOT_ON_ROSTER.format(user=user_id))
+            desk = RosterDesk(self.engine, self.live, self.redis, self.clock)
+            return Answer(await desk.run(someone, parsed))
         if parsed.name == "help":
             return Answer("*CMS commands*\n" + help_text())
         person = self.sites.person_for_slack(user_id)

@@ -22,7 +22,6 @@ from alerts.action_results import is_staff_action, sms_reply
 from alerts.outbound import Outbound, Sender, delivery_key
 from alerts.phone import PhoneError, normalise
 from alerts.replies import EXTEND_DEFAULT, Refused, Reply, opt_keyword, parse_reply
-from alerts.roster import is_consent
 from alerts.sos import raiser
 from alerts.staff_texts import (
     HELP,
@@ -33,6 +32,7 @@ from alerts.staff_texts import (
     which_one_sms,
 )
 from alerts.states import AnsweredVia, InboundState
+from alerts.time_off import Consent, On, TimeOff, parse_time_off
 from bot.queue.handoff import Work, hand_off
 from bot.services.actions import Act, perform
 from bot.services.base import UseCase
@@ -40,6 +40,7 @@ from bot.services.clearing import Clearer, clear, clear_refusal
 from bot.services.resident_inbox import ResidentInbox
 from bot.services.sos import raise_sos
 from bot.services.staff_notices import forward_unread, has_live_alert, opt_change_notices
+from bot.services.time_off import back_on, take_off
 from bot.store import inbound
 from bot.store import roster as roster_store
 from bot.store.engine import autocommit
@@ -230,8 +231,18 @@ class SmsInbox(UseCase):
             # Someone not on the roster learns nothing about incidents, and hears from us once
             # an hour at most (auto-responders would otherwise loop with us).
             return await self._help(conn, phone, now, STRANGER_HELP, always=keyword == "help")
-        if is_consent(body):
+        availability = parse_time_off(body, now, self.sites.tz)
+        if isinstance(availability, Consent):
             return Outcome(await self._consent(conn, phone, now)), "yes"
+        if isinstance(availability, (TimeOff, On)) and self.sites.teams_of_phone(phone):
+            if isinstance(availability, On):
+                reply, work = await back_on(conn, self.sites, phone, now, message.sid)
+                return Outcome(reply, work), "on"
+            reply, work = await take_off(conn, self.sites, phone, availability.until, now,
+                                         message.sid)
+            return Outcome(reply, work), "off"
+        if isinstance(availability, Refused):
+            return Outcome(f"CMS: {availability.reason}"), "off"
         parsed = parse_reply(body)
         if isinstance(parsed, Reply) and parsed.action == "okay":
             timers = [page.number for page, _ in await open_pages(conn, phone)

@@ -1,0 +1,128 @@
+"""`/cms member ...`, `/cms cover` and `/cms roster TEAM changes`: the roster changed from
+Slack, by supervisors for their own team and coordinators for all, every change audited."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from alerts.overrides import Override
+from alerts.phone import redact
+from alerts.roster import RosterChange, member_record
+from alerts.roster_commands import (
+    CalendarRequest,
+    Cover,
+    MemberAdd,
+    MemberPhone,
+    MemberRemove,
+    MemberRole,
+    MemberShifts,
+    RosterChanges,
+    RosterCommand,
+)
+from alerts.sites import Member, Person, Team
+from alerts.until import resolve
+from bot.queue.handoff import Work, hand_off
+from bot.services.base import UseCase
+from bot.services.roster_edits import apply_roster_changes
+from bot.store import roster as store
+
+Edit = MemberPhone | MemberRole | MemberShifts
+
+
+class RosterDesk(UseCase):
+    """Roster changes typed in Slack."""
+
+    async def run(self, person: Person, command: RosterCommand) -> str:
+        """The answer to one roster command from `person`."""
+        sites, now = self.sites, self.clock()
+        if isinstance(command, CalendarRequest):
+            return "Calendar feeds are not switched on yet."
+        if isinstance(command, (MemberAdd, MemberRemove, Cover, RosterChanges)):
+            team = sites.find_team(command.team_id)
+            if team is None:
+                return f"No team `{command.team_id}`. Teams: " + \
+                    ", ".join(t.id for t in sites.teams)
+        else:
+            found = self._find(person, command)
+            if isinstance(found, str):
+                return found
+            team = found
+        if not (person.is_coordinator or (person.role == "supervisor"
+                                          and team.id in person.team_ids)):
+            return f"Only coordinators and {team.name}'s supervisors can change its roster."
+        if isinstance(command, RosterChanges):
+            async with self.engine.connect() as conn:
+                logged = await store.change_log(conn, team.id, limit=20)
+            return f"*Changes to {team.name}*\n" + ("\n".join(
+                f"• {e.at.astimezone(sites.tz):%b %d %H:%M} {e.actor}: {e.change.describe()}"
+                for e in logged) or "none yet")
+        if isinstance(command, Cover):
+            return await self._cover(person, team, command)
+        change = self._change(team, command)
+        if isinstance(change, str):
+            return change
+        async with self.engine.begin() as conn:
+            sends = await apply_roster_changes(conn, sites, [change], person.name, now)
+        await hand_off(self.redis, Work(sends=sends), now)
+        asked = " They are texted to reply YES; until then alerts reach them without " \
+            "details." if sends else ""
+        return f"Done: {change.describe()} (by {person.name}).{asked}"
+
+    def _find(self, person: Person, command: Edit) -> Team | str:
+        teams = [t for t in self.sites.teams if command.team_id in (None, t.id)
+                 and any(m.name.casefold() == command.name.casefold() for m in t.members)]
+        if not teams:
+            return f"Nobody called {command.name!r}" + (f" in `{command.team_id}`."
+                                                         if command.team_id else ".")
+        if len(teams) > 1:
+            return (f"{command.name!r} is in " + ", ".join(t.id for t in teams)
+                    + ": name the team first.")
+        return teams[0]
+
+    def _change(self, team: Team, command: RosterCommand) -> RosterChange | str:
+        member = next((m for m in team.members
+                       if m.name.casefold() == getattr(command, "name", "").casefold()), None)
+        if isinstance(command, MemberAdd):
+            if member is not None:
+                return f"{member.name} is already on {team.name}."
+            new = member_record(Member(command.name, command.phone, command.role))
+            return RosterChange("add", team.id, command.name, None, new)
+        if member is None:
+            return f"Nobody called {getattr(command, 'name', '')!r} in `{team.id}`."
+        before = member_record(member)
+        if isinstance(command, MemberRemove):
+            return RosterChange("remove", team.id, member.name, before, None)
+        if isinstance(command, MemberPhone):
+            if any(m.phone == command.phone and m is not member for m in team.members):
+                return f"{redact(command.phone)} is already another member's number."
+            changed = replace(member, phone=command.phone)
+        elif isinstance(command, MemberRole):
+            changed = replace(member, role=command.role)
+        elif isinstance(command, MemberShifts):
+            changed = replace(member, shifts=command.shifts)
+        else:
+            return "That command does not change a member."
+        return RosterChange("change", team.id, member.name, before, member_record(changed))
+
+    async def _cover(self, person: Person, team: Team, command: Cover) -> str:
+        now = self.clock()
+        who = named(team, command.name)
+        other = named(team, command.other) if command.other else None
+        if who is None or (command.other and other is None):
+            missing = command.name if who is None else command.other
+            return f"Nobody called {missing!r} in `{team.id}`: add them first."
+        ends = resolve(command.until, now, self.sites.tz)
+        async with self.engine.begin() as conn:
+            await store.add_override(conn, Override(team.id, who, "cover", now, ends, other),
+                                     person.name, now)
+        local = ends.astimezone(self.sites.tz)
+        instead = f" in place of {other}" if other else ""
+        return f"Done: {who} is on for {team.name}{instead} until {local:%a %b %d %H:%M}."
+
+
+def named(team: Team, name: str) -> str | None:
+    """The member's full name: as typed (any case), or a first name only one member has."""
+    wanted = name.casefold()
+    exact = [m.name for m in team.members if m.name.casefold() == wanted]
+    first = [m.name for m in team.members if m.name.casefold().split()[0] == wanted]
+    return exact[0] if exact else first[0] if len(first) == 1 else None
