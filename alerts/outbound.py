@@ -10,7 +10,6 @@ from typing import Any, Literal
 from alerts.incident import Incident
 from alerts.linking import Link
 from alerts.render import render_alert_sms
-from alerts.roster import is_unverified, unverified_alert
 from alerts.routing import Plan
 from alerts.sites import Sites
 from alerts.slack_blocks import PostState, TeamState, incident_post
@@ -56,10 +55,7 @@ def alert_messages(incident: Incident, plan: Plan, numbers: Mapping[str, int], s
         Outbound(
             key=delivery_key(incident.id, "alert", "sms", person.phone),
             incident_id=incident.id, kind="alert", channel="sms", recipient=person.phone,
-            # A number that never said YES may be a typo: no place, no victims.
-            body=unverified_alert(_team_name(sites, person.team_id))
-            if is_unverified(sites, person.team_id, person.phone)
-            else render_alert_sms(incident, numbers[person.phone], sites.tz,
+            body=render_alert_sms(incident, numbers[person.phone], sites.tz,
                                   unrouted=plan.unrouted, warning=warning),
             recipient_name=person.name, team_id=person.team_id,
         )
@@ -78,11 +74,6 @@ def alert_messages(incident: Incident, plan: Plan, numbers: Mapping[str, int], s
             team_id=post.team_ids[0] if post.team_ids else None,
         ))
     return messages
-
-
-def _team_name(sites: Sites, team_id: str | None) -> str:
-    team = sites.find_team(team_id)
-    return team.name if team is not None else "CMS"
 
 
 def next_number(in_use: set[int]) -> int:

@@ -10,7 +10,6 @@ from alerts.chains import ChainStep
 from alerts.contacts import Contact, ways_taken
 from alerts.incident import Incident
 from alerts.outbound import Outbound, delivery_key
-from alerts.roster import is_unverified, unverified_alert
 from alerts.routing import Recipient
 from alerts.sites import Sites, Team
 from alerts.slack_blocks import PostState, TeamState, incident_post
@@ -51,10 +50,7 @@ class StepMessages:
             key=delivery_key(scope, kind, channel, person.phone), incident_id=chain.incident_id,
             kind=kind, channel=channel, recipient=person.phone, recipient_name=person.name,
             team_id=person.team_id,
-            # A number that never said YES may be a typo: no place, no victims.
-            body=unverified_alert(team_name)
-            if is_unverified(self.sites, person.team_id, person.phone)
-            else (self._call if channel == "voice" else self._text)(
+            body=(self._call if channel == "voice" else self._text)(
                 chain, step, subject, numbers[person.phone], team_name, now))
             for person in people for channel in self.channels(step, person, team)]
         if step.action == "coordinators" and self.sites.coordinators_channel:
