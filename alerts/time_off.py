@@ -8,8 +8,10 @@
 
 Case, spacing and trailing punctuation are free. None of these words is a reply code of
 alerts.replies (whose letters are A S N C K X, and whose words parse_reply lists), so a text is
-offered here first and, on None, to parse_reply. Anything after OFF must be a time, or the
-text is refused with the forms; anything after ON is refused too ("ON my way" is not ON). YES
+offered here first and, on None, to parse_reply. An OFF followed by what begins a time
+("until", "for", a number) that is not one is refused with the forms; "off to the scene" is
+words, left to parse_reply. ON counts only as the whole text: "on my way" is a staff
+member's words for parse_reply (and their supervisor), never a change of availability. YES
 counts only as the whole text, so a "yes" that says more is never taken for consent.
 """
 
@@ -25,6 +27,9 @@ from alerts.until import FORMS, UntilError, parse_until, resolve
 USAGE = "Text OFF (until your next shift), OFF until 8am, OFF 12h or OFF 3d; ON when back."
 _UNTIL_WORDS = ("until", "till", "til", "untill")
 _WEEK = 7 * 24 * 60
+_TIME_WORDS = frozenset({*_UNTIL_WORDS, "for", "today", "tonight", "tomorrow", "tmrw", "noon",
+                         "midnight", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday",
+                         "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def parse_time_off(text: str, now: datetime, tz: tzinfo) -> TimeOff | On | Conse
     if word == "YES":
         return Consent() if not rest else None
     if word == "ON":
-        return On() if not rest else Refused(f"ON takes nothing after it. {USAGE}")
+        return On() if not rest else None
     if word != "OFF":
         return None
     if not rest:
@@ -63,8 +68,15 @@ def parse_time_off(text: str, now: datetime, tz: tzinfo) -> TimeOff | On | Conse
     try:
         return TimeOff(resolve(parse_until(spec), now, tz))
     except UntilError as exc:
+        if not _meant_as_time(first):  # "off to the scene": words for parse_reply and the supervisor
+            return None
         reason = str(exc).replace(FORMS, "8am, tomorrow 9am, 12h or 3d")
         return Refused(f"{reason[0].upper()}{reason[1:]}. {USAGE}")
+
+
+def _meant_as_time(first: str) -> bool:
+    """Whether the word after OFF begins an end time ("until", "for", "tomorrow", "8am")."""
+    return first.lower() in _TIME_WORDS or first[:1].isdigit()
 
 
 def until_next_shift(shifts: tuple[Shift, ...], now_local: datetime) -> datetime | None:

@@ -21,6 +21,7 @@ from alerts.sites import Sites
 from alerts.sites_parse import SitesError
 from bot.config.clock import utcnow
 from bot.store import roster as store
+from bot.store.engine import reading
 
 log = logging.getLogger(__name__)
 FOLLOW_EVERY = 0.2  # seconds: a change reaches routing in every process well within a second
@@ -62,7 +63,7 @@ class LiveSites:
 
     async def refresh(self, engine: AsyncEngine) -> bool:
         """Reread the roster if its revision moved; True when the sites changed."""
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             current = await store.revision(conn)
             if current is None or current == self._revision:
                 return False

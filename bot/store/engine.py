@@ -83,8 +83,21 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_READ_ONLY = "cmsbot_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")  # a WAL reader: it never holds up a writer
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reading(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+    """A connection for reads only, for pollers that run all day (the roster's follower): on
+    SQLite it never takes the write lock, so a poller paused mid-read (its event loop busy
+    with a job) holds up no other process's writes."""
+    return engine.execution_options(**{_READ_ONLY: True}).connect()
 
 
 def autocommit(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
