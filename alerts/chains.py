@@ -9,13 +9,15 @@ chain's start, and each step runs at most once: `next_step` says which one is du
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from alerts.contacts import BOTH, SMS_ONLY, Contact
 from alerts.durations import format_duration
+from alerts.on_call import coordinator_on_call, supervisor_on_call
 from alerts.overrides import on_duty
+from alerts.roster import COORDINATORS
 from alerts.routine_hours import next_opening, routine_times
 from alerts.routing import Recipient
 from alerts.sites import Escalation, Member, Sites, Team
@@ -24,7 +26,10 @@ from alerts.sites import Escalation, Member, Sites, Team
 # its own so that a can't-go or an undelivered text still pulls the escalation forward.
 # "sos": a member's SOS, repeated to the next coordinator in turn ("rota") until acknowledged.
 ChainKind = Literal["alert", "repage", "followup", "checkout", "sos"]
-StepAction = Literal["checkin", "supervisor", "coordinators", "team", "repage", "rota"]
+# "oncall": the coordinator on call, where the coordinators rotate (alerts.rotations), and
+# "others": the rest of them, later.
+StepAction = Literal["checkin", "supervisor", "coordinators", "oncall", "others", "team",
+                     "repage", "rota"]
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,28 @@ class ChainPlan:
         return self.started_at + self.steps[0].after if self.steps else None
 
 
-def alert_chain(team: Team, alerted_at: datetime) -> ChainPlan:
-    """Escalation of a team's alert, per the team's policy."""
-    steps = tuple(ChainStep(step.after, step.notify, step.via) for step in team.escalation.steps)
-    return ChainPlan("alert", team.id, "", alerted_at, steps)
+def alert_chain(team: Team, alerted_at: datetime, sites: Sites | None = None) -> ChainPlan:
+    """Escalation of a team's alert, per the team's policy (and the coordinators' rotation)."""
+    steps = [ChainStep(step.after, step.notify, step.via) for step in team.escalation.steps]
+    return ChainPlan("alert", team.id, "", alerted_at, rotation_first(steps, sites))
+
+
+def rotation_first(steps: Sequence[ChainStep], sites: Sites | None) -> tuple[ChainStep, ...]:
+    """Steps with each step to the coordinators split in two when they rotate: the coordinator
+    on call first, the rest of them `escalate_after` later (a step that never runs once
+    enough people acknowledge)."""
+    rotation = sites.rotations.get(COORDINATORS) if sites is not None else None
+    if rotation is None:
+        return tuple(steps)
+    split: list[ChainStep] = []
+    for step in steps:
+        if step.action == "coordinators":
+            split.append(replace(step, action="oncall"))
+            split.append(replace(step, action="others",
+                                 after=step.after + rotation.escalate_after))
+        else:
+            split.append(step)
+    return tuple(sorted(split, key=lambda s: s.after))  # stable: equal times keep their order
 
 
 def repage_chain(team: Team, alerted_at: datetime) -> ChainPlan | None:
@@ -139,8 +162,11 @@ def sos_chain(team_id: str, phone: str, raised_at: datetime) -> ChainPlan:
 def rota_turn(step: int, sites: Sites, team: Team | None, raised_by: str,
               now: datetime) -> list[Recipient]:
     """Whose turn step `step` of an SOS chain is: the coordinators one by one in the sites
-    file's order, round and round (the supervisors, when there is no other coordinator)."""
+    file's order (the one on call first), round and round (the supervisors, when there is no
+    other coordinator)."""
     people = [p for p in step_recipients("coordinators", team, sites, now) if p.phone != raised_by]
+    on_call = coordinator_on_call(sites, now)
+    people.sort(key=lambda p: on_call is None or p.phone != on_call.phone)  # on call: first turn
     if not people and team is not None:
         people = [p for p in step_recipients("supervisor", team, sites, now)
                   if p.phone != raised_by and p.role == "supervisor"]
@@ -185,9 +211,16 @@ def step_recipients(action: StepAction, team: Team | None, sites: Sites, now: da
         by_phone = {m.phone: m for m in team.members}
         people = [_person(by_phone[p], team, "responded") for p in responders if p in by_phone]
         people = people or _supervisors(team, sites, now, local)
-    if action == "coordinators" or not people:
+    if action == "oncall":
+        on_call = coordinator_on_call(sites, now)
+        if on_call is not None and on_call.phone:
+            people = [Recipient(on_call.phone, on_call.name, "coordinator",
+                                team.id if team else None, "coordinator on call")]
+    if action in ("coordinators", "others") or not people:  # a turn nobody has: all of them
+        on_call = coordinator_on_call(sites, now) if action == "others" else None
         people = [Recipient(c.phone, c.name, "coordinator", team.id if team else None,
-                            "coordinators step") for c in sites.coordinators if c.phone]
+                            "coordinators step") for c in sites.coordinators
+                  if c.phone and c != on_call]
     unique: dict[str, Recipient] = {}
     for person in people:
         unique.setdefault(person.phone, person)
@@ -195,6 +228,9 @@ def step_recipients(action: StepAction, team: Team | None, sites: Sites, now: da
 
 
 def _supervisors(team: Team, sites: Sites, now: datetime, local: datetime) -> list[Recipient]:
+    rotating = supervisor_on_call(team, sites, now)
+    if rotating is not None:
+        return [_person(rotating, team, "supervisor on call")]
     # A supervisor on leave (OFF) or covered for is skipped while another is on.
     working = [m for m in team.supervisors
                if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]

@@ -16,6 +16,7 @@ from alerts.geofence import GeofenceIndex
 from alerts.incident_types import BUILTIN_TYPES
 from alerts.overrides import Override
 from alerts.playbooks import PlaybookStep
+from alerts.rotations import Rotation
 from alerts.routine_hours import DEFAULT_ROUTINE_STEPS, RoutineHours, RoutineStep
 from alerts.shifts import Shift
 from alerts.zones import Zone
@@ -152,6 +153,8 @@ class Sites:
     sources: Mapping[str, FeedSource] = field(default_factory=dict)
     # Time off and covers not yet ended (alerts.overrides); routing checks each one's times.
     overrides: tuple[Override, ...] = ()
+    # On-call rotations by group: "coordinators" or a team id, for its supervisors.
+    rotations: Mapping[str, Rotation] = field(default_factory=dict)
 
     def find_team(self, team_id: str | None) -> Team | None:
         """The team with this id; None if there is none (or no id was given)."""

@@ -25,6 +25,7 @@ from alerts.phone import PhoneError, normalise
 from alerts.playbooks import PlaybookError, PlaybookStep, parse_step
 from alerts.privacy import PROMISE, private_details, refusal
 from alerts.roster import Roster
+from alerts.rotation_specs import parse_rotations
 from alerts.routine_hours import (
     DEFAULT_ROUTINE_STEPS,
     RoutineHours,
@@ -52,7 +53,7 @@ SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,20}\Z")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}\Z")
 _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
              "takedown_playbooks", "resident_support", "incident_types",
-             "sources"}
+             "sources", "rotations"}
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
               "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
               "resources", "routine_hours", "routine_escalation", "checkout_escalation",
@@ -145,6 +146,7 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
                      resource, hospitals, out)
     playbooks = _playbooks(data.get("takedown_playbooks"), hospitals, out)
     sources = parse_sources(data.get("sources"), out.add)
+    rotations = parse_rotations(data.get("rotations"), [team.id for team in teams], out.add)
     if out.problems:
         raise SitesError(out.problems)
     return Sites(
@@ -160,6 +162,7 @@ def parse_sites(data: object, layers: Layers, tz: tzinfo, projection: Projection
         playbooks=playbooks,
         incident_types=incident_types,
         sources=sources,
+        rotations=rotations,
     )
 
 

@@ -24,6 +24,7 @@ from bot.queue.rq_internals import (
 from workers.context import JobContext, WorkerRuntime, job_runtime, open_job_context
 from workers.delivery import lease
 from workers.feeds import check_feeds
+from workers.handoffs import check_handoffs
 from workers.job_loop import JobLoop
 from workers.reconcile import drain_spool, enqueue_work, find_work
 
@@ -147,7 +148,7 @@ def warm_up(runtime: WorkerRuntime) -> None:
 
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
     """Enqueue every due delivery and chain step that has no live job; return how many.
-    Then check the incident feeds (workers.feeds)."""
+    Then check the incident feeds (workers.feeds) and the on-call handoffs (workers.handoffs)."""
     try:
         added = enqueue_work(connection, asyncio.run(find_work(runtime)),
                              lease(runtime.settings.provider_timeout))
@@ -156,9 +157,11 @@ def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
         # The database or Redis is away; the next timer tick tries again.
         log.error("reconcile failed, will retry: %s", exc)
         added = 0
-    try:
-        # Silent feeds page the coordinators; their messages are queued here, on this tick.
-        asyncio.run(check_feeds(runtime, connection))
-    except (OSError, SQLAlchemyError, redis.RedisError) as exc:
-        log.error("feed check failed, will retry: %s", exc)
+    for check, what in ((check_feeds, "feed"), (check_handoffs, "handoff")):
+        try:
+            # Silent feeds page the coordinators, a new on-call turn is told to its person:
+            # their messages are queued here, on this tick.
+            asyncio.run(check(runtime, connection))
+        except (OSError, SQLAlchemyError, redis.RedisError) as exc:
+            log.error("%s check failed, will retry: %s", what, exc)
     return added

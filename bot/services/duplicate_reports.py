@@ -70,7 +70,7 @@ async def hold_report(conn: AsyncConnection, sites: Sites, incident: Incident, p
                     possible_detail(duplicate))
     await add_event(conn, first, now, incident.source or "feed", SECOND_REPORT, "api",
                     second_report_detail(incident.source or "another source", incident.id))
-    due = await chains.create(conn, incident.id, paging_chains(teams, now, sites.tz), fresh=True)
+    due = await chains.create(conn, incident.id, paging_chains(teams, now, sites), fresh=True)
     sent = sum(1 for m in messages if m.incident_id == incident.id)
     return Held(own.team_ids, sent, Work(sends=keys, steps=due, refresh=[first], urgent=True))
 

@@ -190,6 +190,9 @@ def _event(kind: str, action: str) -> str:
         return "called: no acknowledgement"
     if kind == "sos":
         return "SOS repeated: no acknowledgement"
+    if action in ("oncall", "others"):
+        return "escalated to the " + ("coordinator on call" if action == "oncall" else
+                                      "other coordinators")
     return f"escalated to {action}"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -126,7 +126,7 @@ async def page_added(conn: AsyncConnection, sites: Sites, incident: Incident, pl
     await add_event(conn, incident.id, now, "cmsbot", "routed", "system", f"{why}: {detail}")
     await add_event(conn, incident.id, now, "cmsbot", "paged", "sms", ", ".join(
         f"{r.name} ({r.team_id or r.role})" for r in plan.recipients) or "nobody: no phone")
-    due = await chains.create(conn, incident.id, paging_chains(teams, now, sites.tz))
+    due = await chains.create(conn, incident.id, paging_chains(teams, now, sites))
     return keys, due
 
 
@@ -151,9 +151,9 @@ def _released(incident_id: str, page: Page, digest: str) -> Outbound:
         body=released_sms(page.number), recipient_name=page.name, team_id=page.team_id)
 
 
-def paging_chains(teams: Sequence[Team], now: datetime, tz: tzinfo) -> list[ChainPlan]:
+def paging_chains(teams: Sequence[Team], now: datetime, sites: Sites) -> list[ChainPlan]:
     """Each team's escalation chain and repage call (any hour), and its follow-ups (in
     routine hours): what paging a team starts."""
     return [plan for team in teams
-            for plan in (alert_chain(team, now), repage_chain(team, now),
-                         *followup_chains(team, now, tz)) if plan is not None]
+            for plan in (alert_chain(team, now, sites), repage_chain(team, now),
+                         *followup_chains(team, now, sites.tz)) if plan is not None]

@@ -164,7 +164,7 @@ class Ingest(UseCase):
         await incidents.add_routing_events(conn, incident, plan, now)
         await self._own(conn, incident.id, duplicate, now)
         await incidents.add_links(conn, incident.id, links, now)
-        due = await chains.create(conn, incident.id, paging_chains(teams, now, sites.tz),
+        due = await chains.create(conn, incident.id, paging_chains(teams, now, sites),
                                   fresh=True)
         outcome = IngestOutcome(incident.id, IncidentStatus.OPEN, plan.team_ids, len(messages),
                                 False)

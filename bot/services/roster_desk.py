@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from alerts.overrides import Override
 from alerts.phone import redact
-from alerts.roster import RosterChange, member_record
+from alerts.roster import COORDINATORS, RosterChange, member_record
 from alerts.roster_commands import (
     CalendarRequest,
     Cover,
@@ -37,6 +37,8 @@ class RosterDesk(UseCase):
         sites, now = self.sites, self.clock()
         if isinstance(command, CalendarRequest):
             return "Calendar feeds are not switched on yet."
+        if isinstance(command, Cover) and command.team_id == COORDINATORS:
+            return await self._hand_over(person, command)
         if isinstance(command, (MemberAdd, MemberRemove, Cover, RosterChanges)):
             team = sites.find_team(command.team_id)
             if team is None:
@@ -120,9 +122,38 @@ class RosterDesk(UseCase):
         return f"Done: {who} is on for {team.name}{instead} until {local:%a %b %d %H:%M}."
 
 
+    async def _hand_over(self, person: Person, command: Cover) -> str:
+        """`/cms cover coordinators NAME [for OTHER] until TIME`: the on-call coordinator's turn
+        handed to NAME for a while (NAME is told by the handoff check, workers.handoffs)."""
+        if not person.is_coordinator:
+            return "Only coordinators can hand over the coordinators' on-call turn."
+        names = [c.name for c in self.sites.coordinators]
+        who = named_in(names, command.name)
+        other = named_in(names, command.other) if command.other else None
+        if who is None or (command.other and other is None):
+            missing = command.name if who is None else command.other
+            return f"No coordinator called {missing!r}. Coordinators: {', '.join(names)}"
+        now = self.clock()
+        ends = resolve(command.until, now, self.sites.tz)
+        async with self.engine.begin() as conn:
+            await store.add_override(conn, Override(COORDINATORS, who, "cover", now, ends, other),
+                                     person.name, now)
+        local = ends.astimezone(self.sites.tz)
+        instead = f" in place of {other}" if other else ""
+        rotates = "" if COORDINATORS in self.sites.rotations else (
+            " (the coordinators have no rotation: escalations still reach all of them)")
+        return f"Done: {who} is the coordinator on call{instead} until " \
+            f"{local:%a %b %d %H:%M}.{rotates}"
+
+
 def named(team: Team, name: str) -> str | None:
     """The member's full name: as typed (any case), or a first name only one member has."""
+    return named_in([m.name for m in team.members], name)
+
+
+def named_in(names: list[str], name: str) -> str | None:
+    """The full name among `names`: as typed (any case), or a first name only one has."""
     wanted = name.casefold()
-    exact = [m.name for m in team.members if m.name.casefold() == wanted]
-    first = [m.name for m in team.members if m.name.casefold().split()[0] == wanted]
+    exact = [n for n in names if n.casefold() == wanted]
+    first = [n for n in names if n.casefold().split()[0] == wanted]
     return exact[0] if exact else first[0] if len(first) == 1 else None

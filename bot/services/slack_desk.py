@@ -20,6 +20,7 @@ from sqlalchemy import select
 from alerts.action_results import StaffAction, slack_reply
 from alerts.feeds import status_line
 from alerts.numbered_ids import id_number
+from alerts.on_call import on_call_lines
 from alerts.render import clock_time, place
 from alerts.sites import Person
 from alerts.slack_blocks import bullet_list, escape
@@ -326,9 +327,13 @@ class SlackDesk(UseCase):
         entries = await roster(self.engine, self.sites, self.clock(), team_id)
         if command.name == "oncall":
             entries = [e for e in entries if e.on_shift and not e.opted_out]
+            turns = on_call_lines(self.sites, team_id, self.clock())
+            head = "*On call and covers*\n" + bullet_list([escape(t) for t in turns]) + "\n" \
+                if turns else ""
             if not entries:
-                return "Nobody is on shift right now" + (f" in `{team_id}`." if team_id else ".")
-            return "*On shift now*\n" + bullet_list(
+                return head + "Nobody is on shift right now" + (
+                    f" in `{team_id}`." if team_id else ".")
+            return head + "*On shift now*\n" + bullet_list(
                 [f"{escape(e.name)} ({e.role}, {e.team_id})" for e in entries])
         lines = [f"{escape(e.name)}, {e.role}, {e.phone}: "
                  f"{'on shift' if e.on_shift else 'off shift'}"

@@ -53,7 +53,7 @@ class StepMessages:
             body=(self._call if channel == "voice" else self._text)(
                 chain, step, subject, numbers[person.phone], team_name, now))
             for person in people for channel in self.channels(step, person, team)]
-        if step.action == "coordinators" and self.sites.coordinators_channel:
+        if step.action in ("coordinators", "others") and self.sites.coordinators_channel:
             messages.append(self._coordinators_post(chain, subject, scope, kind, team, now))
         return messages
 

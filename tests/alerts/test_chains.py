@@ -111,3 +111,39 @@ def test_a_team_without_a_supervisor_escalates_to_the_coordinators():
     sites = parse_sites(data, LAYERS, NY)
     people = step_recipients("supervisor", sites.team("jam"), sites, ALERTED)
     assert [(p.name, p.role) for p in people] == [("Dana Reyes", "coordinator")]
+
+
+def rotating_sites():
+    """Two coordinators taking weekly turns (Dana's the week of ALERTED), and two eny
+    supervisors taking daily ones."""
+    data = sites_data()
+    data["coordinators"].append({"name": "Sam Ortiz", "phone": "+12125550101"})
+    data["teams"][0]["members"].append(member("Mo Diaz", "+12125550179", "supervisor"))
+    data["rotations"] = {
+        "coordinators": {"people": ["Dana Reyes", "Sam Ortiz"], "shift": "1w",
+                         "handoff": "mon 09:00", "start": ALERTED.date() - timedelta(days=6)},
+        "eny": {"people": ["Mo Diaz", "Lee Park"], "shift": "1d", "handoff": "09:00",
+                "start": ALERTED.astimezone(NY).date() - timedelta(days=1)}}
+    return parse_sites(data, LAYERS, NY)
+
+
+def test_with_a_rotation_the_coordinators_step_reaches_the_one_on_call_then_the_others():
+    sites = rotating_sites()
+    chain = alert_chain(sites.team("eny"), ALERTED, sites)
+    assert [(s.after, s.action) for s in chain.steps] == [
+        (timedelta(minutes=10), "supervisor"), (timedelta(minutes=20), "oncall"),
+        (timedelta(minutes=30), "others")]
+    eny = sites.team("eny")
+    assert [p.name for p in step_recipients("oncall", eny, sites, ALERTED)] == ["Dana Reyes"]
+    assert [p.name for p in step_recipients("others", eny, sites, ALERTED)] == ["Sam Ortiz"]
+    # The coordinators told at once (NEED, SOS) are still all of them.
+    assert len(step_recipients("coordinators", eny, sites, ALERTED)) == 2
+
+
+def test_with_a_rotation_the_supervisor_step_reaches_the_supervisor_on_call():
+    sites = rotating_sites()
+    eny = sites.team("eny")
+    # Saturday night: Friday 09:00's turn is Mo's, Saturday 09:00's Lee's.
+    assert [p.name for p in step_recipients("supervisor", eny, sites, ALERTED)] == ["Lee Park"]
+    later = ALERTED + timedelta(days=1)
+    assert [p.name for p in step_recipients("supervisor", eny, sites, later)] == ["Mo Diaz"]

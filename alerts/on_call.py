@@ -1,0 +1,121 @@
+"""Who of the roster is on call: the rotations (alerts.rotations) read against the people.
+
+A rotation names people; the roster (in the database) says who they are and how to reach them.
+A turn that falls to a name the roster no longer has, or to someone with no phone, finds nobody:
+the callers then reach the whole group, so a stale rotation never leaves an escalation unheard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from alerts.overrides import current
+from alerts.roster import COORDINATORS
+from alerts.rotations import Turn, on_call, on_call_next
+from alerts.sites import Coordinator, Member, Sites, Team
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """A group's turn now and the next one, as `/cms oncall` shows them."""
+
+    group: str
+    now: Turn
+    next: Turn
+    rotation: str  # how it runs: "weekly, handoff mon 09:00"
+
+
+def coordinator_on_call(sites: Sites, at: datetime) -> Coordinator | None:
+    """The coordinator whose turn it is, if the coordinators rotate and the roster has them."""
+    turn = turn_of(sites, COORDINATORS, at)
+    if turn is None:
+        return None
+    return next((c for c in sites.coordinators
+                 if c.name.casefold() == turn.person.casefold() and c.phone), None)
+
+
+def supervisor_on_call(team: Team, sites: Sites, at: datetime) -> Member | None:
+    """The team's supervisor whose turn it is, if its supervisors rotate."""
+    turn = turn_of(sites, team.id, at)
+    if turn is None:
+        return None
+    return next((m for m in team.members if m.name.casefold() == turn.person.casefold()), None)
+
+
+def turn_of(sites: Sites, group: str, at: datetime) -> Turn | None:
+    """The group's turn at `at` (covers and time off applied); None if it does not rotate."""
+    rotation = sites.rotations.get(group)
+    if rotation is None:
+        return None
+    return on_call(rotation, group, sites.overrides, at, sites.tz)
+
+
+def on_call_now(sites: Sites, group: str, at: datetime) -> OnCall | None:
+    """The group's turn now and next; None if it does not rotate."""
+    rotation = sites.rotations.get(group)
+    if rotation is None:
+        return None
+    return OnCall(group, on_call(rotation, group, sites.overrides, at, sites.tz),
+                  on_call_next(rotation, group, sites.overrides, at, sites.tz),
+                  rotation.describe())
+
+
+def handoff_due(sites: Sites, group: str, at: datetime, within: timedelta) -> Turn | None:
+    """The turn that began in the `within` before `at`, if one did: its person is told."""
+    turn = turn_of(sites, group, at)
+    if turn is None or not at - within < turn.starts <= at:
+        return None
+    return turn
+
+
+def handoff_sms(turn: Turn, group_label: str, tz: tzinfo) -> str:
+    """The incoming person's text: what they are on call for, until when, for whom."""
+    instead = f", covering for {turn.covering}" if turn.covering else ""
+    return (f"CMS: you are now on call for {group_label} until {_when(turn.ends, tz)}"
+            f"{instead}. Escalations reach you first. /cms oncall shows the rota.")
+
+
+def group_label(sites: Sites, group: str) -> str:
+    """"the coordinators" or the team's name, as texts say it."""
+    team = sites.find_team(group)
+    return f"{team.name} (supervisor)" if team is not None else "the coordinators"
+
+
+def group_phone(sites: Sites, group: str, name: str) -> str | None:
+    """The phone of `name` in the group's roster (None: not there, or no phone)."""
+    team = sites.find_team(group)
+    people = [(m.name, m.phone) for m in team.members] if team is not None else \
+        [(c.name, c.phone) for c in sites.coordinators]
+    return next((phone for person, phone in people
+                 if person.casefold() == name.casefold() and phone), None)
+
+
+def on_call_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:
+    """What `/cms oncall` shows above the people on shift: the rotations' turns now and next,
+    and the covers and time off holding (of one team, or all with the coordinators')."""
+    tz = sites.tz
+    groups = [g for g in (COORDINATORS, *(t.id for t in sites.teams))
+              if g in sites.rotations and (team_id is None or g in (team_id, COORDINATORS))]
+    lines = []
+    for group in groups:
+        shown = on_call_now(sites, group, at)
+        assert shown is not None
+        now, later = shown.now, shown.next
+        instead = f", covering for {now.covering}" if now.covering else ""
+        lines.append(f"{group_label(sites, group).capitalize()} on call: {now.person} until "
+                     f"{_when(now.ends, tz)}{instead}; next {later.person} "
+                     f"({shown.rotation})")
+    for override in current(sites.overrides, team_id, at):
+        if team_id is not None and override.team_id == COORDINATORS:
+            continue
+        what = "off" if override.kind == "off" else (
+            f"on in place of {override.instead_of}" if override.instead_of else "on")
+        lines.append(f"{override.name} {what} ({override.team_id}) until "
+                     f"{_when(override.ends, tz)}")
+    return lines
+
+
+def _when(at: datetime, tz: tzinfo) -> str:
+    local = at.astimezone(tz)
+    return f"{local:%a %b} {local.day} {local:%H:%M}"

@@ -1,0 +1,106 @@
+"""Coordinators on a rotation, end to end: escalation reaches the coordinator on call first and
+the others only if nobody answers; a turn is handed over from Slack; the incoming person is
+texted once; `/cms oncall` shows who is on now and next.
+
+Here Dana Reyes and Sam Whitfield take daily turns handed over at 09:00; on the tests' clock
+(Saturday 23:20) it is Dana's. brag-mott-haven escalates to its supervisor at 10 minutes and to
+the coordinators at 20.
+"""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from alerts.rotations import parse_rotation
+from bot.config.settings import SAMPLE_SITES
+from bot.config.sites_file import LoadedSites, load_sites
+from tests.clock import NEW_YORK, next_saturday_night
+from tests.test_responses import DANA, SAM, alert, bodies, sms  # noqa: F401 (sms: a fixture)
+from tests.test_slack import COORDINATOR, LUIS_SLACK, cms  # noqa: F401 (cms is a fixture)
+
+SAM_SLACK = "U0COORD2"
+
+
+@pytest.fixture(scope="module")
+def sample_sites() -> LoadedSites:
+    """The sample sites with the coordinators rotating daily, Dana's turn first (Saturday)."""
+    loaded = load_sites(SAMPLE_SITES)
+    saturday = next_saturday_night().astimezone(NEW_YORK).date()
+    rotation = parse_rotation(["Dana Reyes", "Sam Whitfield"], "1d", "09:00", start=saturday)
+    return replace(loaded, sites=replace(loaded.sites, rotations={"coordinators": rotation}))
+
+
+def escalations(twilio, number):
+    return [b for b in bodies(twilio, number) if b.startswith("CMS ESCALATION")]
+
+
+def handoffs(twilio, number):
+    return [b for b in bodies(twilio, number) if "you are now on call" in b]
+
+
+async def test_escalation_reaches_the_coordinator_on_call_then_the_rest(client, work, twilio,
+                                                                        clock):
+    await alert(client, work)
+    clock.advance(timedelta(minutes=20, seconds=1))
+    await work()
+    assert len(escalations(twilio, DANA)) == 1 and escalations(twilio, SAM) == []
+    clock.advance(timedelta(minutes=10))
+    await work()
+    assert escalations(twilio, SAM)[0].startswith("CMS ESCALATION #1: no ack after 30 min")
+    assert len(escalations(twilio, DANA)) == 1  # she is not texted twice
+
+
+async def test_the_coordinator_on_call_answering_keeps_the_others_asleep(client, work, twilio,
+                                                                         sms, clock):  # noqa: F811
+    await alert(client, work)
+    clock.advance(timedelta(minutes=20, seconds=1))
+    await work()
+    _, reply = await sms(DANA, "1A")
+    assert reply.startswith("CMS: #1 acknowledged")
+    clock.advance(timedelta(hours=1))
+    await work()
+    assert escalations(twilio, SAM) == []
+
+
+async def test_a_handover_from_slack_moves_the_next_escalation_and_tells_the_new_person(
+        client, work, twilio, cms, clock):  # noqa: F811
+    answer = await cms("cover coordinators Sam until 8am")
+    assert answer.startswith("Done: Sam Whitfield is the coordinator on call until Sun")
+    await work()
+    told = handoffs(twilio, SAM)
+    assert told == [told[0]] and "covering for Dana Reyes" in told[0]
+    await work()
+    assert len(handoffs(twilio, SAM)) == 1  # once per turn, however many checks run
+    shown = await cms("oncall")
+    assert "The coordinators on call: Sam Whitfield until Sun" in shown
+    assert "covering for Dana Reyes; next Dana Reyes" in shown
+    await alert(client, work)
+    clock.advance(timedelta(minutes=20, seconds=1))
+    await work()
+    assert len(escalations(twilio, SAM)) == 1 and escalations(twilio, DANA) == []
+
+
+async def test_only_coordinators_hand_over_their_turn(client, work, twilio, cms):  # noqa: F811
+    answer = await cms("cover coordinators Sam until 8am", user=LUIS_SLACK)
+    assert answer == "Only coordinators can hand over the coordinators' on-call turn."
+    await work()
+    assert handoffs(twilio, SAM) == []
+    assert "No coordinator called 'Ray'" in await cms("cover coordinators Ray until 8am")
+
+
+async def test_the_next_turn_begins_at_the_handoff_with_one_text(
+        client, work, twilio, cms, clock):  # noqa: F811
+    assert "The coordinators on call: Dana Reyes until Sun" in await cms("oncall", user=SAM_SLACK)
+    clock.advance(timedelta(hours=9, minutes=39))  # Sunday 08:59
+    await work()
+    assert handoffs(twilio, SAM) == []
+    clock.advance(timedelta(minutes=2))
+    await work()
+    await work()
+    monday = clock().astimezone(NEW_YORK) + timedelta(days=1)
+    assert handoffs(twilio, SAM) == [
+        f"CMS: you are now on call for the coordinators until Mon {monday:%b} {monday.day} 09:00."
+        " Escalations reach you first. /cms oncall shows the rota."]
+    assert handoffs(twilio, DANA) == []
+    assert "Sam Whitfield until Mon" in await cms("oncall", user=COORDINATOR)
