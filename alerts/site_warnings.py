@@ -21,8 +21,9 @@ def site_warnings(sites: Sites) -> list[str]:
                         "rotations: {coordinators: {people: [...], shift: 1w, handoff: "
                         "'mon 09:00'}})")
     for group, rotation in sites.rotations.items():
-        team = sites.find_team(group)
-        known = {p.name.casefold() for p in (team.members if team else sites.coordinators)}
+        rotating = sites.find_team(group)
+        people = rotating.members if rotating is not None else sites.coordinators
+        known = {person.name.casefold() for person in people}
         missing = [name for name in rotation.people if name.casefold() not in known]
         if missing:
             # Their turns reach the whole group instead (alerts.on_call).
