@@ -73,6 +73,7 @@ class LiveSites:
             return False
         self._sites = replace(staffed(self.base, stored.roster), overrides=tuple(overrides))
         self._revision = stored.revision
+        log.info("roster revision %d in use", stored.revision)  # operators see a change land
         return True
 
     async def follow(self, engine: AsyncEngine, every: float = FOLLOW_EVERY) -> None:
