@@ -24,6 +24,7 @@ from alerts.roster_commands import (
     RosterCommand,
 )
 from alerts.sites import Member, Person, Team
+from alerts.slack_blocks import escape
 from alerts.until import resolve
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
@@ -84,11 +85,12 @@ class RosterDesk(UseCase):
         key = self.calendar_key()
         urls = [(o, self.public_url + feed_path(key, o)) for o in found]
         log.info("calendar link given to %s", person.name)
-        lines = [f"• {o.team_name}: <{url}>" if len(urls) > 1 else f"<{url}>" for o, url in urls]
+        lines = [f"• {escape(o.team_name)}: <{url}>" if len(urls) > 1 else f"<{url}>"
+                 for o, url in urls]
         return ("*Your CMS calendar* (shifts, time off and covers; for you only, don't forward "
                 "it):\n" + "\n".join(lines) + "\nOn a phone, open `" + webcal(urls[0][1])
-                + "` to subscribe (iPhone), or add the link in Google Calendar under Other "
-                "calendars > From URL; it refreshes about hourly.")
+                + "` to subscribe (iPhone), or add the link in Google Calendar (Other calendars, "
+                "From URL); it refreshes about hourly.")
 
     def _find(self, person: Person, command: Edit) -> Team | str:
         teams = [t for t in self.sites.teams if command.team_id in (None, t.id)
