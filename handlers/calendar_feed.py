@@ -30,6 +30,7 @@ async def get_calendar(request: web.Request) -> web.Response:
         error(web.HTTPNotFound, "no such calendar")
     now = app[keys.CLOCK]()
     feed = calendar_feed(owner.name, owner_periods(sites, owner, now), now)
-    log.info("calendar feed served to %s (%s)", owner.name, owner.team_id)
+    # Debug only: every subscribed phone fetches about hourly.
+    log.debug("calendar feed served to %s (%s)", owner.name, owner.team_id)
     return web.Response(body=feed, headers={"Content-Type": CONTENT_TYPE,
                                             "Cache-Control": "private, max-age=300"})
