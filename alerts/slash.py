@@ -45,7 +45,8 @@ USAGE: dict[Name, tuple[str, str]] = {
     "cover": ("/cms cover TEAM NAME [for OTHER] until TIME",
               "NAME is on call (for OTHER) until 8am, tomorrow 9am, mon 9am, or for 12h; "
               "TEAM coordinators hands over the on-call coordinator"),
-    "calendar": ("/cms calendar", "your shifts as a calendar link, for you only"),
+    "calendar": ("/cms calendar", "your shifts, time off and covers as a calendar link for "
+                                  "your phone, for you only"),
     "takedown": ("/cms takedown AREA DATE [note]",
                  "plan post-takedown outreach (AREA: team, precinct:N or geofence; coordinators; "
                  "with a TD-id as AREA, move that plan)"),

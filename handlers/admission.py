@@ -4,7 +4,7 @@ Route classes, by the matched route's canonical path (never the raw one, which a
 
     ingest         POST /api/incidents
     api            every other /api/ route
-    dashboard      /, /reports, /signin*, /signout, /dashboard/*, /static/*
+    dashboard      /, /reports, /signin*, /signout, /dashboard/*, /static/*, /calendar/*
     slack          /slack/events
     twilio-sms     /twilio/sms
     twilio-status  /twilio/status
@@ -76,7 +76,7 @@ _EXACT: Mapping[str, RouteClass] = {
     "/static": "dashboard"}
 _PREFIXES: tuple[tuple[str, RouteClass], ...] = (
     ("/api/", "api"), ("/signin", "dashboard"), ("/dashboard/", "dashboard"),
-    ("/static/", "dashboard"))
+    ("/static/", "dashboard"), ("/calendar/", "dashboard"))
 
 
 def route_class(method: str, canonical: str) -> RouteClass | None:

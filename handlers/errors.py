@@ -32,6 +32,14 @@ def unreachable_service(exc: BaseException) -> str | None:
     return None
 
 
+def logged_path(request: web.Request) -> str:
+    """The request's path as a log may show it: a route whose path holds a credential (a
+    calendar link's secret) shows its pattern instead."""
+    canonical = request.match_info.route.resource.canonical if request.match_info.route.resource \
+        else ""
+    return canonical if "{secret}" in canonical else request.path
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn failures into short JSON answers: 503 for an outage, 500 with an id for a bug."""
@@ -46,7 +54,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         # The type and driver code only: an error's text can name a host, a user or a URL.
         code = driver_code(exc)
         log.error("%s %s: %s is unreachable (%s%s); answered 503", request.method,
-                  request.path, service, type(exc).__name__, f" {code}" if code else "")
+                  logged_path(request), service, type(exc).__name__, f" {code}" if code else "")
         return web.json_response({"error": "temporarily unavailable; retry shortly"},
                                  status=503, headers={"Retry-After": RETRY_AFTER})
 
@@ -57,5 +65,6 @@ def _internal_error(request: web.Request, exc: Exception) -> web.Response:
     # a statement's parameters (phone numbers among them) into the error's text, and this line
     # must be safe in any sink, not only in the ones logs.configure() sets up.
     trace = redact_phones("".join(traceback.format_exception(exc)).rstrip())
-    log.error("%s %s failed (error id %s)\n%s", request.method, request.path, reference, trace)
+    log.error("%s %s failed (error id %s)\n%s", request.method, logged_path(request), reference,
+              trace)
     return web.json_response({"error": "internal error", "id": reference}, status=500)

@@ -49,6 +49,8 @@ WEBHOOK_SECONDS = web.AppKey("webhook_seconds", Histogram)
 ADMISSION = web.AppKey("admission", Admission)
 LOOP_LAG = web.AppKey("loop_lag", LoopLag)
 SESSIONS = web.AppKey("sessions", SessionSigner)
+# What calendar links are made with (Settings.calendar_key, from the session secret).
+CALENDAR_KEY = web.AppKey("calendar_key", bytes)
 MAP_OUTLINES = web.AppKey("map_outlines", list[TeamOutline])
 MAP_BOROUGHS = web.AppKey("map_boroughs", list[BoroughOutline])
 # The map's initial view (alerts.map_shapes.bounds: west, south, east, north), worked out once.

@@ -16,6 +16,7 @@ from alerts.rotations import parse_rotation
 from bot.config.settings import SAMPLE_SITES
 from bot.config.sites_file import LoadedSites, load_sites
 from tests.clock import NEW_YORK, next_saturday_night
+from tests.test_calendars import feed, link_of
 from tests.test_responses import DANA, SAM, alert, bodies, sms  # noqa: F401 (sms: a fixture)
 from tests.test_slack import COORDINATOR, LUIS_SLACK, cms  # noqa: F401 (cms is a fixture)
 
@@ -104,3 +105,17 @@ async def test_the_next_turn_begins_at_the_handoff_with_one_text(
         " Escalations reach you first. /cms oncall shows the rota."]
     assert handoffs(twilio, DANA) == []
     assert "Sam Whitfield until Mon" in await cms("oncall", user=COORDINATOR)
+
+
+async def test_a_coordinator_subscribes_to_their_on_call_turns(client, cms, clock):  # noqa: F811
+    url, _, _ = await link_of(cms, SAM_SLACK)
+    calendar = await feed(client, url)
+    starts = [e.decoded("DTSTART") for e in calendar.events
+              if str(e["SUMMARY"]) == "On call: the coordinators"]
+    # Sam's turns are every other day at 09:00 in the city's time, the next from Sunday's.
+    sunday = (clock().astimezone(NEW_YORK) + timedelta(days=1)).replace(hour=9, minute=0)
+    assert sunday in starts
+    following = [s for s in starts if s >= sunday][:3]
+    assert [s - sunday for s in following] == [timedelta(0), timedelta(days=2),
+                                               timedelta(days=4)]
+    assert all(s.astimezone(NEW_YORK).hour == 9 for s in starts)

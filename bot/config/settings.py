@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -263,6 +264,12 @@ class Settings:
         """The key dashboard sessions are signed with: CMSBOT_SESSION_SECRET, or one generated
         once and kept under home (enough for one web process; set the variable for several)."""
         return self.session_secret or _kept_secret(self.home / "session-secret", 32)
+
+    def calendar_key(self) -> bytes:
+        """The key calendar links are made with, derived from the session key: a link stays
+        the same across restarts and web processes, and every link changes with that key."""
+        label = b"cmsbot calendar link\x00"  # never the session key itself
+        return hashlib.sha256(label + self.session_key().reveal().encode()).digest()
 
     def twilio_webhook_auth(self) -> tuple[str | None, Secret]:
         """The account sid and auth token the Twilio webhooks hold requests to: Twilio's when

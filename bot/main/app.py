@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, sites: LoadedSites | None = None,
     # needs. Not keeping them saves tens of MB with city-wide layers.
     app[keys.SITES] = LiveSites(loaded.sites, clock)
     app[keys.SESSIONS] = SessionSigner(settings.session_key())
+    app[keys.CALENDAR_KEY] = settings.calendar_key()
     # Simplified and unioned once, not per map request.
     app[keys.MAP_OUTLINES] = team_outlines(loaded.sites)
     app[keys.MAP_BOUNDS] = bounds(loaded.sites)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from handlers import (
     assets,
+    calendar_feed,
     dashboard_api,
     dashboard_auth,
     dashboard_pages,
@@ -63,5 +64,7 @@ def setup_routes(app: web.Application) -> None:
         web.get("/dashboard/api/changes", dashboard_api.changes),
         web.get("/dashboard/api/report", reports_api.get_report),
         web.get("/dashboard/api/report.csv", reports_api.get_report_csv),
+        # A person's calendar feed: the secret in the link is its only credential.
+        web.get("/calendar/{secret}.ics", calendar_feed.get_calendar),
         web.static("/static", assets.STATIC),
     ])

@@ -70,7 +70,7 @@ def build_services(settings: Settings, engine: AsyncEngine, given: Sites | LiveS
         sms_inbox=SmsInbox(engine, sites, connection, clock, settings.twilio_resident_from),
         escalator=escalator,
         slack_desk=SlackDesk(engine, sites, connection, clock, planner, broadcaster,
-                             settings.public_base()),
+                             settings.public_base(), settings.calendar_key),
         planner=planner,
         takedown_steps=StepRunner(engine, sites, connection, clock),
         broadcaster=broadcaster,

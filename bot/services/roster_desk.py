@@ -1,10 +1,14 @@
 """`/cms member ...`, `/cms cover` and `/cms roster TEAM changes`: the roster changed from
-Slack, by supervisors for their own team and coordinators for all, every change audited."""
+Slack, by supervisors for their own team and coordinators for all, every change audited; and
+`/cms calendar`, anyone's own feed link."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+from alerts.calendar_links import feed_path, owners_of, webcal
 from alerts.overrides import Override
 from alerts.phone import redact
 from alerts.roster import COORDINATORS, RosterChange, member_record
@@ -20,6 +24,7 @@ from alerts.roster_commands import (
     RosterCommand,
 )
 from alerts.sites import Member, Person, Team
+from alerts.slack_blocks import escape
 from alerts.until import resolve
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
@@ -27,16 +32,21 @@ from bot.services.roster_edits import apply_roster_changes
 from bot.store import roster as store
 
 Edit = MemberPhone | MemberRole | MemberShifts
+log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
 class RosterDesk(UseCase):
-    """Roster changes typed in Slack."""
+    """Roster changes typed in Slack, and each person's own calendar link."""
+
+    public_url: str = "http://localhost:8080"
+    calendar_key: Callable[[], bytes] | None = None
 
     async def run(self, person: Person, command: RosterCommand) -> str:
         """The answer to one roster command from `person`."""
         sites, now = self.sites, self.clock()
         if isinstance(command, CalendarRequest):
-            return "Calendar feeds are not switched on yet."
+            return self._calendar(person)
         if isinstance(command, Cover) and command.team_id == COORDINATORS:
             return await self._hand_over(person, command)
         if isinstance(command, (MemberAdd, MemberRemove, Cover, RosterChanges)):
@@ -69,6 +79,20 @@ class RosterDesk(UseCase):
         asked = " They are texted to reply YES; until then alerts reach them without " \
             "details." if sends else ""
         return f"Done: {change.describe()} (by {person.name}).{asked}"
+
+    def _calendar(self, person: Person) -> str:
+        found = owners_of(self.sites, person)
+        if self.calendar_key is None or not found:
+            return "Calendar feeds are not switched on here."
+        key = self.calendar_key()
+        urls = [(o, self.public_url + feed_path(key, o)) for o in found]
+        log.info("calendar link given to %s", person.name)
+        lines = [f"• {escape(o.team_name)}: <{url}>" if len(urls) > 1 else f"<{url}>"
+                 for o, url in urls]
+        return ("*Your CMS calendar* (shifts, time off and covers; for you only, don't forward "
+                "it):\n" + "\n".join(lines) + "\nOn a phone, open `" + webcal(urls[0][1])
+                + "` to subscribe (iPhone), or add the link in Google Calendar (Other calendars, "
+                "From URL); it refreshes about hourly.")
 
     def _find(self, person: Person, command: Edit) -> Team | str:
         teams = [t for t in self.sites.teams if command.team_id in (None, t.id)

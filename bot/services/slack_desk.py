@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -73,6 +74,8 @@ class SlackDesk(UseCase):
     planner: Planner
     broadcaster: Broadcaster
     public_url: str = "http://localhost:8080"
+    # Made on first use (the key may be generated under home): only `/cms calendar` needs it.
+    calendar_key: Callable[[], bytes] | None = None
 
     @property
     def rate(self) -> float:
@@ -88,7 +91,8 @@ class SlackDesk(UseCase):
             someone = self.sites.person_for_slack(user_id)
             if someone is None:
                 return Answer(NOT_ON_ROSTER.format(user=user_id))
-            desk = RosterDesk(self.engine, self.live, self.redis, self.clock)
+            desk = RosterDesk(self.engine, self.live, self.redis, self.clock, self.public_url,
+                              self.calendar_key)
             return Answer(await desk.run(someone, parsed))
         if parsed.name == "help":
             return Answer("*CMS commands*\n" + help_text())
