@@ -10,6 +10,8 @@
    escalation; time off (OFF) and covers (`/cms cover`) override the shifts while they last.
    If nobody but supervisors is on shift, the supervisors are paged now; if the team has nobody
    at all, the coordinators are, so that no routed alert reaches no one.
+   A member resting after a fatal response (alerts.rest; `resting`, by phone) is left out, and
+   paged only when nobody else on the team would be: before the off-shift supervisors.
 4. A team whose `types` leave out the incident's type is not routed (`declined`, for the
    timeline), by catchment or by hospital.
 5. An incident no team catches goes to the coordinators (SMS and their Slack channel).
@@ -18,7 +20,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,29 +90,32 @@ class Plan:
         return not self.routes
 
 
-def route(incident: Incident, sites: Sites, now: datetime) -> Plan:
-    """Decide which teams and people an incident goes to at time `now` (timezone-aware)."""
+def route(incident: Incident, sites: Sites, now: datetime,
+          resting: Collection[str] = frozenset()) -> Plan:
+    """Decide which teams and people an incident goes to at time `now` (timezone-aware);
+    `resting`: the phones of members resting after a fatal response (alerts.rest)."""
     found = _catchment_routes(incident, sites) + _hospital_routes(incident, sites)
     routes = [r for r in found if sites.team(r.team_id).takes(incident.type)]
     declined = tuple(dict.fromkeys(r.team_id for r in found if r not in routes))
-    return plan_routes(incident, sites, now, routes, declined)
+    return plan_routes(incident, sites, now, routes, declined, resting)
 
 
 def plan_routes(incident: Incident, sites: Sites, now: datetime,
-                routes: Sequence[TeamRoute], declined: tuple[str, ...] = ()) -> Plan:
+                routes: Sequence[TeamRoute], declined: tuple[str, ...] = (),
+                resting: Collection[str] = frozenset()) -> Plan:
     """The plan for some of `route`'s routes only: the teams an update or an assignment adds
     to a known incident are paged by the same rules (none given: the coordinators, as for no
     catchment). `declined`: teams whose catchment held it but which take no incident of its
-    type."""
+    type; `resting`: as for `route`."""
     routes = list(routes)
     local = now.astimezone(sites.tz)
     recipients: list[Recipient] = []
     off_shift: list[Recipient] = []
     for team_route in routes:
         team = sites.team(team_route.team_id)
-        paged, resting = _page_team(team, team_route, sites, now, local)
+        paged, spared = _page_team(team, team_route, sites, now, local, resting)
         recipients += paged or _coordinators(sites, f"{team.id}: nobody on shift")
-        off_shift += resting
+        off_shift += spared
     if not routes:
         recipients = _coordinators(sites, f"no team there takes {incident.type} incidents"
                                    if declined else "no team catchment holds this incident")
@@ -148,19 +153,33 @@ def _hospital_routes(incident: Incident, sites: Sites) -> list[TeamRoute]:
     ]
 
 
-def _page_team(team: Team, team_route: TeamRoute, sites: Sites, now: datetime,
-               local: datetime) -> tuple[list[Recipient], list[Recipient]]:
+def _page_team(team: Team, team_route: TeamRoute, sites: Sites, now: datetime, local: datetime,
+               resting: Collection[str] = frozenset()) -> tuple[list[Recipient], list[Recipient]]:
     eligible = [m for m in team.members if m.role == "hospital"] if team_route.hospital_only \
         else list(team.members)
-    working = [m for m in eligible
-               if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]
-    resting = [_recipient(m, team, "off shift") for m in eligible if m not in working]
-    first = [m for m in working if m.role != "supervisor"
+    on = [m for m in eligible if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]
+    off = [_recipient(m, team, "off shift") for m in eligible if m not in on]
+    # Supervisors come in at escalation, unless they are covering someone's shift.
+    first = [m for m in on if m.role != "supervisor"
              or covering(m.name, team.id, sites.overrides, now)]
-    if first:
-        return [_recipient(m, team, "on shift") for m in first], resting
-    supervisors = [m for m in working if m.role == "supervisor"] or list(team.supervisors)
-    return [_recipient(m, team, "nobody else on shift") for m in supervisors], resting
+    supervisors = [m for m in on if m not in first]
+    tired_first = [m for m in first if m.phone in resting]
+    tired = tired_first + [m for m in supervisors if m.phone in resting]
+    if awake := [m for m in first if m.phone not in resting]:
+        return [_recipient(m, team, "on shift") for m in awake], off + _spared(tired_first, team)
+    if awake := [m for m in supervisors if m.phone not in resting]:
+        return [_recipient(m, team, "nobody else on shift") for m in awake], \
+            off + _spared(tired, team)
+    # Rest is a kindness, not a gap: with nobody else on, the resting are paged after all,
+    # before supervisors who are off shift.
+    if tired:
+        return [_recipient(m, team, "resting after a fatal response, nobody else on")
+                for m in tired_first or tired], off
+    return [_recipient(m, team, "nobody else on shift") for m in team.supervisors], off
+
+
+def _spared(members: list[Member], team: Team) -> list[Recipient]:
+    return [_recipient(m, team, "resting after a fatal response") for m in members]
 
 
 def team_recipients(team: Team, sites: Sites, now: datetime) -> list[Recipient]:

@@ -24,6 +24,7 @@ from alerts.zones import Zone
 Role = Literal["interrupter", "outreach", "hospital", "supervisor"]
 ROLES: tuple[Role, ...] = ("interrupter", "outreach", "hospital", "supervisor")
 Notify = Literal["supervisor", "coordinators", "team"]
+DEFAULT_REST_AFTER_FATAL = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,9 @@ class Team:
     resources: tuple[str, ...] = ()
     # The incident types the team is paged for; None takes every type.
     types: tuple[str, ...] | None = None
+    # A member on scene at a fatal shooting is not paged this long after, unless nobody else
+    # on the team would be (alerts.rest).
+    rest_after_fatal: timedelta = DEFAULT_REST_AFTER_FATAL
 
     def takes(self, incident_type: str) -> bool:
         """Whether the team is paged for incidents of this type."""

@@ -57,7 +57,7 @@ _TOP_KEYS = {"geofence_layers", "coordinators", "coordinators_channel", "teams",
 _TEAM_KEYS = {"id", "name", "slack_channel", "geofences", "buffer_m", "members", "hospitals",
               "escalation", "followups", "safety_checkout", "resident_notices", "resident_delay",
               "resources", "routine_hours", "routine_escalation", "checkout_escalation",
-              "repage_after", "types"}
+              "repage_after", "types", "rest_after_fatal"}
 _MEMBER_KEYS = {"name", "phone", "role", "languages", "shifts", "slack_user", "contact"}
 _NOTIFY: tuple[Notify, ...] = ("supervisor", "coordinators", "team")
 
@@ -351,6 +351,8 @@ def _team(where: str, raw: object, out: _Collector, layers: Layers,
                                  out) or timedelta(minutes=30),
         resources=tuple(str(r) for r in _list(raw.get("resources"), f"{where}.resources", out)),
         types=types,
+        rest_after_fatal=_duration(f"{where}.rest_after_fatal",
+                                   raw.get("rest_after_fatal", "12h"), out) or timedelta(hours=12),
     )
 
 

@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "included (default: tomorrow)")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
     report.add_argument("--team", metavar="T", help="only this team (its id in the sites file)")
+    report.add_argument("--by", choices=("team", "member"), default="team",
+                        help="rows per team and month (default), or per member and month: "
+                        "call-outs and night call-outs (22:00-06:00)")
     report.set_defaults(run=_lazy("bot.cli.report", "run"))
 
     url_help = ("the running service (default: CMSBOT_PUBLIC_URL, else http://localhost:$PORT; "

@@ -1,4 +1,5 @@
-"""`cmsbot report`: response times, outcomes, follow-ups and takedown outreach per team and month."""
+"""`cmsbot report`: response times, outcomes, follow-ups and takedown outreach per team and month;
+with `--by member`, each member's call-outs and night call-outs per month."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sys
 from datetime import date, timedelta
 
+from alerts.night_callouts import members_text
 from alerts.reports import (
     ReportError,
     ReportRow,
@@ -18,7 +20,7 @@ from alerts.reports import (
 )
 from bot.config.clock import utcnow
 from bot.config.settings import Settings
-from bot.services.reports import build_report
+from bot.services.reports import build_member_report, build_report
 from bot.store.engine import open_engine
 from bot.store.migrate import prepare_database
 
@@ -46,14 +48,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cmsbot report: {exc}", file=sys.stderr)
         return 2
 
-    async def main() -> list[ReportRow]:
+    async def main() -> str:
         await prepare_database(settings)
         engine = open_engine(settings.sqlalchemy_url, pooled=False)
         try:
-            return await build_report(engine, settings.tz, since, until, now=now, team=args.team)
+            if args.by == "member":
+                members = await build_member_report(engine, settings.tz, since, until,
+                                                    team=args.team)
+                return members_text(members, args.format)
+            rows = await build_report(engine, settings.tz, since, until, now=now, team=args.team)
+            return render(rows, args.format, since, until, args.team)
         finally:
             await engine.dispose()
 
-    rows = asyncio.run(main())
-    sys.stdout.write(render(rows, args.format, since, until, args.team))
+    sys.stdout.write(asyncio.run(main()))
     return 0

@@ -21,6 +21,7 @@ from alerts.freshness import NOW, Paging
 from alerts.incident import Incident
 from alerts.linking import RADIUS_M, WINDOW, find_links
 from alerts.outbound import alert_messages
+from alerts.rest import lookback, resting
 from alerts.routing import Plan, route
 from alerts.sites import Sites
 from alerts.states import IncidentStatus
@@ -31,6 +32,7 @@ from bot.services.duplicate_reports import hold_report
 from bot.services.incident_updates import Applied, apply_update, paging_chains
 from bot.store import chains, duplicates, feeds, incident_changes, incidents
 from bot.store.pages import add_pages, insert_messages
+from bot.store.rest import fatal_responses
 from bot.store.timeline import add_event
 
 # A unique index refusing a short number two ingests picked at once is safe to retry: nothing
@@ -95,10 +97,10 @@ class Ingest(UseCase):
         now = self.clock()
         # Once: a roster change landing meanwhile is this alert's next one, not half of it.
         sites = self.sites
-        plan = route(incident, sites, now)
         for attempt in range(ATTEMPTS):
             try:
                 async with self.engine.begin() as conn:
+                    plan = await self._route(conn, incident, sites, now)
                     recorded = await self._record(conn, incident, plan, paging, now, sites)
                     if incident.source is not None and incident.source in sites.sources:
                         # Contact from a watched feed (a duplicate too: the feed is alive).
@@ -125,9 +127,17 @@ class Ingest(UseCase):
         async with self.engine.connect() as conn:
             transaction = await conn.begin()
             try:
-                await self._record(conn, incident, route(incident, sites, now), NOW, now, sites)
+                await self._record(conn, incident, await self._route(conn, incident, sites, now),
+                                   NOW, now, sites)
             finally:
                 await transaction.rollback()
+
+    @staticmethod
+    async def _route(conn: AsyncConnection, incident: Incident, sites: Sites,
+                     now: datetime) -> Plan:
+        """Route it, sparing those resting after a fatal response (read in this transaction)."""
+        responses = await fatal_responses(conn, now - lookback(sites))
+        return route(incident, sites, now, resting(responses, sites, now).keys())
 
     async def _record(self, conn: AsyncConnection, incident: Incident, plan: Plan,
                       paging: Paging, now: datetime, sites: Sites) -> tuple[IngestOutcome, Work]:

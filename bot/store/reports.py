@@ -8,9 +8,22 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from alerts.contacts import PHONE_CHANNELS
+from alerts.night_callouts import CallOut
 from alerts.reports import FollowUp, IncidentFacts, TakedownFacts
 from alerts.states import IncidentStatus, StepStatus
-from bot.store.schema import chains, incident_teams, incidents, pages, takedown_steps, takedowns
+from bot.store.schema import (
+    chains,
+    deliveries,
+    incident_teams,
+    incidents,
+    pages,
+    takedown_steps,
+    takedowns,
+)
+
+# What pages a person for a shooting: its alert, the repage call and an escalation to them.
+_CALLOUT_KINDS = ("alert", "repage", "escalation")
 
 
 async def incident_facts(conn: AsyncConnection, start: datetime, end: datetime,
@@ -80,6 +93,22 @@ async def takedown_facts(conn: AsyncConnection, since: date, until: date,
             plan["answered"] += row.acked_at is not None or row.closed_at is not None
     return [TakedownFacts(plan_id, team_id, p["date"], p["cancelled"], p["sent"], p["answered"])
             for (plan_id, team_id), p in sorted(plans.items())]
+
+
+async def callout_facts(conn: AsyncConnection, start: datetime, end: datetime,
+                        team: str | None = None) -> list[CallOut]:
+    """Every page by text or call sent in [start, end) to a team's member for a shooting
+    (coordinators, who page as no team, are left out)."""
+    rows = await conn.execute(_for_team(
+        select(deliveries.c.incident_id, deliveries.c.team_id, deliveries.c.recipient,
+               deliveries.c.recipient_name, deliveries.c.sent_at)
+        .join(incidents, incidents.c.id == deliveries.c.incident_id)
+        .where(deliveries.c.sent_at >= start, deliveries.c.sent_at < end,
+               deliveries.c.kind.in_(_CALLOUT_KINDS), deliveries.c.channel.in_(PHONE_CHANNELS),
+               deliveries.c.team_id.is_not(None), incidents.c.kind == "shooting"),
+        deliveries.c.team_id, team))
+    return [CallOut(row.incident_id, row.team_id, row.recipient, row.recipient_name,
+                    row.sent_at) for row in rows]
 
 
 def _for_team(statement: Select[Any], column: Any, team: str | None) -> Select[Any]:
