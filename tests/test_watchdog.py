@@ -1,13 +1,17 @@
 """`cmsbot watchdog` as a real process: with every worker dead and an alert due, it texts the
 coordinators itself (through the Twilio double, not through rq) and posts in their channel,
-once per outage, a restarted watchdog included, and says when alerts go out again."""
+once per outage, a restarted watchdog included, and says when alerts go out again. Whom it
+texts is the database's roster: a coordinator's new phone, not the sites file's old one."""
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
+from alerts.roster import COORDINATORS, RosterChange
 from bot.main.app import create_app
+from bot.store import roster
 from bot.store.engine import open_engine
 from bot.store.watchdog import current
 from tests.clock import minutes_ago
@@ -17,6 +21,7 @@ from tests.processes import read_until
 from tests.test_fanout import worker_env
 from tests.test_responses import AUTH, BRONX, DANA, LUIS, SAM
 
+NEW_SAM = "+12125550109"  # Sam's new phone, in the roster only
 UNSENT = 2.0  # seconds a staff alert may wait, for the test (120 in production)
 COORDINATORS_CHANNEL = "C0CMSHQ"
 
@@ -28,6 +33,19 @@ def watchdog_texts(twilio, number):
 def watchdog_posts(slack):
     return [p["text"] for p in slack.posts
             if p["channel"] == COORDINATORS_CHANNEL and p["text"].startswith("CMS WATCHDOG")]
+
+
+async def new_phone_for_sam(settings, now):
+    engine = open_engine(settings.sqlalchemy_url, pooled=False)
+    try:
+        async with engine.begin() as conn:
+            await roster.apply(conn, [RosterChange(
+                "change", COORDINATORS, "Sam Whitfield",
+                {"name": "Sam Whitfield", "phone": SAM, "slack_user": "U0COORD2"},
+                {"name": "Sam Whitfield", "phone": NEW_SAM, "slack_user": "U0COORD2"})],
+                now, "Dana Reyes", trusted=True)
+    finally:
+        await engine.dispose()
 
 
 async def told(settings):
@@ -69,6 +87,7 @@ async def test_a_dead_worker_with_an_alert_due_pages_the_coordinators_once_then_
     # The web process on the real clock (the watchdog is a real process reading it), no worker.
     client = await aiohttp_client(create_app(live_settings, sites=sample_sites),
                                   server_kwargs={"port": port})
+    await new_phone_for_sam(live_settings, datetime.now(UTC))
     watchdog = await processes("watchdog", env=env)
     incident = {**BRONX, "occurred_at": minutes_ago(1)}
     assert (await client.post("/api/incidents", json=incident, headers=AUTH)).status == 202
@@ -76,8 +95,9 @@ async def test_a_dead_worker_with_an_alert_due_pages_the_coordinators_once_then_
     posted = loop.time()
 
     paged = await eventually(
-        lambda: [watchdog_texts(twilio, DANA), watchdog_texts(twilio, SAM)],
+        lambda: [watchdog_texts(twilio, DANA), watchdog_texts(twilio, NEW_SAM)],
         "the watchdog to text both coordinators", until=all, within=UNSENT + 10)
+    assert watchdog_texts(twilio, SAM) == []  # his old number, still in the sites file
     assert loop.time() - posted < UNSENT + 10
     for texts in paged:
         assert texts[0].startswith("CMS WATCHDOG: alerts may not be going out since ")
@@ -97,7 +117,7 @@ async def test_a_dead_worker_with_an_alert_due_pages_the_coordinators_once_then_
     await processes("worker", env=env)
     await eventually(lambda: twilio.sent_to(LUIS), "the worker to send the alert", within=60)
     told_both = await eventually(
-        lambda: [watchdog_texts(twilio, DANA), watchdog_texts(twilio, SAM)],
+        lambda: [watchdog_texts(twilio, DANA), watchdog_texts(twilio, NEW_SAM)],
         "the watchdog to say it recovered", until=lambda texts: all(len(t) >= 2 for t in texts),
         within=30)
     for texts in told_both:  # one page for the outage (restart included), one for recovery

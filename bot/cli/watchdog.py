@@ -17,6 +17,7 @@ from bot.config.sites_file import load_sites
 from bot.notify.factory import open_notifiers
 from bot.ops.watchdog import Watchdog
 from bot.queue.connection import connect, redis_url
+from bot.services.live_sites import LiveSites
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
 
@@ -42,7 +43,7 @@ async def _watch(settings: Settings, sites: Sites) -> None:
     connection = connect(redis_url(settings), timeout=5)
     try:
         async with open_notifiers(settings, OutboxStore(engine), utcnow) as notifiers:
-            dog = Watchdog(engine, connection, sites, notifiers, utcnow,
+            dog = Watchdog(engine, connection, LiveSites(sites), notifiers, utcnow,
                            timedelta(seconds=settings.watchdog_unsent))
             while not stop.is_set():
                 try:

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from alerts.outbound import Outbound, delivery_key
 from alerts.phone import redact
 from alerts.sites import Sites
+from alerts.sites_parse import SitesError
 from alerts.watchdog import STAFF_ALERT_KINDS, Sighting, down_text, lasting, problems, up_text
 from bot.notify.base import DeliveryError, Notifier
 from bot.queue.rq_internals import WORKERS_KEY
@@ -36,22 +38,50 @@ log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds for each look at Redis or the database
 
 
+class Roster(Protocol):
+    """The sites with the database's roster (bot.services.live_sites.LiveSites)."""
+
+    @property
+    def sites(self) -> Sites:
+        """The sites with the roster as last read."""
+        ...
+
+    @property
+    def revision(self) -> int | None:
+        """The roster revision in use (None: none read yet)."""
+        ...
+
+    async def load(self, engine: AsyncEngine, now: datetime) -> None:
+        """Seed the roster if it never was, then read it."""
+        ...
+
+    async def refresh(self, engine: AsyncEngine) -> bool:
+        """Reread the roster if it changed."""
+        ...
+
+
 @dataclass
 class Watchdog:
     """One watchdog process's state: the outage it knows of and when each problem began."""
 
     engine: AsyncEngine
     connection: redis.Redis
-    sites: Sites
+    live: Roster  # the coordinators as the database's roster has them, once it answers
     notifiers: dict[str, Notifier]
     clock: Callable[[], datetime]
     threshold: timedelta
     memory: Outage | None = None  # the outage, also while the database cannot keep it
     first_seen: dict[str, datetime] = field(default_factory=dict)
 
+    @property
+    def sites(self) -> Sites:
+        """The sites with the roster as last read."""
+        return self.live.sites
+
     async def tick(self) -> None:
         """Look once; page when an outage starts (until told) and when it ends."""
         now = self.clock()
+        await self._reread_roster(now)
         found = problems(await self.look(now), self.threshold)
         self.first_seen = {kind: self.first_seen.get(kind, now) for kind in found}
         counted = lasting(found, self.first_seen, now, self.threshold)
@@ -87,6 +117,19 @@ class Watchdog:
             log.warning("watchdog: the database cannot be read (%s)", type(exc).__name__)
             unsent = None
         return Sighting(workers, unsent)
+
+    async def _reread_roster(self, now: datetime) -> None:
+        # Whom to page is the roster's, not the sites file's: a coordinator added or with a
+        # new phone since the watchdog started is paged too. Away, the roster last read holds.
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                if self.live.revision is None:
+                    await self.live.load(self.engine, now)
+                else:
+                    await self.live.refresh(self.engine)
+        except (TimeoutError, SQLAlchemyError, OSError, SitesError) as exc:
+            log.warning("watchdog: the roster cannot be read (%s); using the one last read",
+                        type(exc).__name__)
 
     async def _known(self) -> Outage | None:
         try:
