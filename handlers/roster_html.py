@@ -74,7 +74,10 @@ def team_section(board: TeamBoard, csrf: str, tz: tzinfo, now: datetime,
             + (f'<ul class="overrides">{covers}</ul>' if covers
                else '<p class="muted">None.</p>')
             + f'<datalist id="{escape(team.id)}-names">{names}</datalist>'
-            + f'<div class="roster-forms">{forms}</div>'
+            # Folded: four teams' forms open would bury the rosters; open after a wrong post.
+            + f'<details class="roster-changes"{" open" if mine else ""}>'
+            + f"<summary>Change {escape(team.name)}'s roster</summary>"
+            + f'<div class="roster-forms">{forms}</div></details>'
             + "<h3>Latest changes</h3>"
             + (f'<ul class="changes">{changes}</ul>' if changes
                else '<p class="muted">None yet.</p>')
