@@ -53,7 +53,7 @@ def nav(name: str, current: str, csrf: str) -> str:
     links = "".join(
         f'<a href="{href}"{" aria-current=page" if href == current else ""}>{label}</a>'
         for href, label in (("/", "Map"), ("/reports", "Reports"),
-                            ("/report", "Report a shooting")))
+                            ("/roster", "Roster"), ("/report", "Report a shooting")))
     return (f'<header class="bar"><strong>CMS</strong><nav>{links}</nav>'
             f'<span class="who">{escape(name)}</span>'
             f'<form method="post" action="/signout"><input type="hidden" name="csrf" '

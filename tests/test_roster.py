@@ -200,3 +200,9 @@ async def test_a_cover_puts_someone_on_in_place_of_a_sick_call_until_it_ends(
     await responses.alert(client, work)
     assert responses.bodies(twilio, LUIS) == []
     assert "WILLIS" in responses.bodies(twilio, VICTOR)[0]  # paged first, not at escalation
+
+
+async def test_a_cover_ending_in_the_past_is_refused_and_changes_nothing(client, cms):  # noqa: F811
+    answer = await cms("cover brag-mott-haven Victor for Luis until today 8am")
+    assert answer == "Today 08:00 has passed; say a time still to come."
+    assert "in place of" not in await cms("oncall brag-mott-haven")

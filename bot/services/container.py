@@ -21,6 +21,7 @@ from bot.services.incident_updates import Updater
 from bot.services.ingest import Ingest
 from bot.services.live_sites import LiveSites, live
 from bot.services.people_reports import PeopleReports
+from bot.services.roster_board import RosterBoard
 from bot.services.sessions import LiveSessions, SigninLinks
 from bot.services.slack_desk import SlackDesk
 from bot.services.sms_inbox import SmsInbox
@@ -48,6 +49,7 @@ class Services:
     updater: Updater
     canceller: Canceller
     feeds: FeedWatch
+    roster_board: RosterBoard
 
 
 def build_services(settings: Settings, engine: AsyncEngine, given: Sites | LiveSites,
@@ -83,4 +85,5 @@ def build_services(settings: Settings, engine: AsyncEngine, given: Sites | LiveS
         updater=Updater(live_engine or engine, sites, connection, clock, live_executor),
         canceller=Canceller(engine, sites, connection, clock),
         feeds=FeedWatch(engine, sites, connection, clock),
+        roster_board=RosterBoard(engine, sites, connection, clock),
     )

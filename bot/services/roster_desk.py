@@ -25,13 +25,14 @@ from alerts.roster_commands import (
 )
 from alerts.sites import Member, Person, Team
 from alerts.slack_blocks import escape
-from alerts.until import resolve
+from alerts.until import UntilError, resolve
 from bot.queue.handoff import Work, hand_off
 from bot.services.base import UseCase
 from bot.services.roster_edits import apply_roster_changes
 from bot.store import roster as store
 
 Edit = MemberPhone | MemberRole | MemberShifts
+DONE = "Done: "  # how every answer that changed the roster begins (the dashboard reads it)
 log = logging.getLogger(__name__)
 
 
@@ -59,8 +60,7 @@ class RosterDesk(UseCase):
             if isinstance(found, str):
                 return found
             team = found
-        if not (person.is_coordinator or (person.role == "supervisor"
-                                          and team.id in person.team_ids)):
+        if not may_change(person, team.id):
             return f"Only coordinators and {team.name}'s supervisors can change its roster."
         if isinstance(command, RosterChanges):
             async with self.engine.connect() as conn:
@@ -78,7 +78,7 @@ class RosterDesk(UseCase):
         await hand_off(self.redis, Work(sends=sends), now)
         asked = " They are texted to reply YES; until then alerts reach them without " \
             "details." if sends else ""
-        return f"Done: {change.describe()} (by {person.name}).{asked}"
+        return f"{DONE}{change.describe()} (by {person.name}).{asked}"
 
     def _calendar(self, person: Person) -> str:
         found = owners_of(self.sites, person)
@@ -137,13 +137,16 @@ class RosterDesk(UseCase):
         if who is None or (command.other and other is None):
             missing = command.name if who is None else command.other
             return f"Nobody called {missing!r} in `{team.id}`: add them first."
-        ends = resolve(command.until, now, self.sites.tz)
+        try:
+            ends = resolve(command.until, now, self.sites.tz)
+        except UntilError as exc:  # "until today 8am" once 8am has passed
+            return f"{str(exc)[0].upper()}{str(exc)[1:]}."
         async with self.engine.begin() as conn:
             await store.add_override(conn, Override(team.id, who, "cover", now, ends, other),
                                      person.name, now)
         local = ends.astimezone(self.sites.tz)
         instead = f" in place of {other}" if other else ""
-        return f"Done: {who} is on for {team.name}{instead} until {local:%a %b %d %H:%M}."
+        return f"{DONE}{who} is on for {team.name}{instead} until {local:%a %b %d %H:%M}."
 
 
     async def _hand_over(self, person: Person, command: Cover) -> str:
@@ -158,7 +161,10 @@ class RosterDesk(UseCase):
             missing = command.name if who is None else command.other
             return f"No coordinator called {missing!r}. Coordinators: {', '.join(names)}"
         now = self.clock()
-        ends = resolve(command.until, now, self.sites.tz)
+        try:
+            ends = resolve(command.until, now, self.sites.tz)
+        except UntilError as exc:  # "until today 8am" once 8am has passed
+            return f"{str(exc)[0].upper()}{str(exc)[1:]}."
         async with self.engine.begin() as conn:
             await store.add_override(conn, Override(COORDINATORS, who, "cover", now, ends, other),
                                      person.name, now)
@@ -166,8 +172,13 @@ class RosterDesk(UseCase):
         instead = f" in place of {other}" if other else ""
         rotates = "" if COORDINATORS in self.sites.rotations else (
             " (the coordinators have no rotation: escalations still reach all of them)")
-        return f"Done: {who} is the coordinator on call{instead} until " \
+        return f"{DONE}{who} is the coordinator on call{instead} until " \
             f"{local:%a %b %d %H:%M}.{rotates}"
+
+
+def may_change(person: Person, team_id: str) -> bool:
+    """Whether `person` may change this team's roster: coordinators all, supervisors their own."""
+    return person.is_coordinator or (person.role == "supervisor" and team_id in person.team_ids)
 
 
 def named(team: Team, name: str) -> str | None:
