@@ -157,12 +157,17 @@ def _page_team(team: Team, team_route: TeamRoute, sites: Sites, now: datetime, l
                resting: Collection[str] = frozenset()) -> tuple[list[Recipient], list[Recipient]]:
     eligible = [m for m in team.members if m.role == "hospital"] if team_route.hospital_only \
         else list(team.members)
-    on = [m for m in eligible if on_duty(m.name, m.shifts, team.id, sites.overrides, now, local)]
-    off = [_recipient(m, team, "off shift") for m in eligible if m not in on]
-    # Supervisors come in at escalation, unless they are covering someone's shift.
-    first = [m for m in on if m.role != "supervisor"
-             or covering(m.name, team.id, sites.overrides, now)]
-    supervisors = [m for m in on if m not in first]
+    # One pass, each member placed once: a team of hundreds must not cost its square.
+    off: list[Recipient] = []
+    first: list[Member] = []
+    supervisors: list[Member] = []
+    for m in eligible:
+        if not on_duty(m.name, m.shifts, team.id, sites.overrides, now, local):
+            off.append(_recipient(m, team, "off shift"))
+        elif m.role != "supervisor" or covering(m.name, team.id, sites.overrides, now):
+            first.append(m)  # supervisors come in at escalation, unless covering a shift
+        else:
+            supervisors.append(m)
     tired_first = [m for m in first if m.phone in resting]
     tired = tired_first + [m for m in supervisors if m.phone in resting]
     if awake := [m for m in first if m.phone not in resting]:
