@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -15,6 +16,9 @@ class PhoneError(ValueError):
     """A phone number that cannot be dialled."""
 
 
+# Pure, and slow (phonenumbers' metadata walk, ~100 us): the roster's numbers are checked again
+# each time a process rereads it, and the same senders text again and again.
+@functools.lru_cache(maxsize=8192)
 def normalise(raw: str, region: str = "US") -> str:
     """The E.164 form of a phone number (`+12125550175`); raise PhoneError if it is not valid."""
     # A value no one can dial is nobody's number: it is shown as typed, for the operator to

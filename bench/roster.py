@@ -150,8 +150,9 @@ def main(argv: list[str]) -> int:
     print(f"  route() paging a team of hundreds: {big_cost:.0f} us/incident with {_size(big)} "
           f"members ({_paged(big)} paged): {big_cost / _paged(big):.1f} us per member paged, "
           f"{small_cost / _paged(sample):.1f} with the sample roster")
-    reread = asyncio.run(_reread_cost(url, sample, big))
-    print(f"  reread of a {_size(big)}-member roster: {reread * 1000:.0f} ms (in the background)")
+    first, later = asyncio.run(_reread_cost(url, sample, big))
+    print(f"  reread of a {_size(big)}-member roster: {first * 1000:.0f} ms the first time, "
+          f"{later * 1000:.0f} ms after a change (in the background)")
     return 0 if p99 <= GOAL_S and not missed else 1
 
 
@@ -174,7 +175,7 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
-async def _reread_cost(url: str, sample: Sites, big: Sites) -> float:
+async def _reread_cost(url: str, sample: Sites, big: Sites) -> tuple[float, float]:
     engine = open_engine(url)
     try:
         async with engine.begin() as conn:
@@ -184,8 +185,13 @@ async def _reread_cost(url: str, sample: Sites, big: Sites) -> float:
             await store.apply(conn, roster_changes(current.roster, roster_of(big)), now, "bench",
                               trusted=True)
         live = LiveSites(sample)
-        start = time.perf_counter()
-        await live.refresh(engine)
-        return time.perf_counter() - start
+        took = []
+        for _ in range(2):  # a process's first read, then a change's (its numbers checked once)
+            async with engine.begin() as conn:
+                await store.bump(conn)
+            start = time.perf_counter()
+            await live.refresh(engine)
+            took.append(time.perf_counter() - start)
+        return took[0], took[1]
     finally:
         await engine.dispose()

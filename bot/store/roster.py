@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alerts.overrides import Override
@@ -56,6 +58,11 @@ async def read_roster(conn: AsyncConnection, team_ids: Sequence[str]) -> StoredR
         return None
     rows = (await conn.execute(select(roster_people).order_by(
         roster_people.c.position, roster_people.c.id))).all()
+    # Tens of milliseconds for thousands of people: off the event loop, where alerts are sent.
+    return StoredRoster(await asyncio.to_thread(_roster_from, rows, team_ids), current)
+
+
+def _roster_from(rows: Sequence[Row[Any]], team_ids: Sequence[str]) -> Roster:
     teams: dict[str, list[Record]] = {}
     verified: set[tuple[str, str]] = set()
     for row in rows:
@@ -68,7 +75,7 @@ async def read_roster(conn: AsyncConnection, team_ids: Sequence[str]) -> StoredR
     roster = parse_roster(data, team_ids)
     members = {team_id: tuple(replace(m, verified=(team_id, m.name.casefold()) in verified)
                               for m in people) for team_id, people in roster.teams.items()}
-    return StoredRoster(Roster(members, roster.coordinators), current)
+    return Roster(members, roster.coordinators)
 
 
 async def seed(conn: AsyncConnection, roster: Roster, now: datetime) -> bool:
