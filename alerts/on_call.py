@@ -93,8 +93,12 @@ def group_phone(sites: Sites, group: str, name: str) -> str | None:
 
 def on_call_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:
     """What `/cms oncall` shows above the people on shift: the rotations' turns now and next,
-    and the covers and time off holding (of one team, or all with the coordinators')."""
-    tz = sites.tz
+    then the covers and time off holding (of one team, or all with the coordinators')."""
+    return turn_lines(sites, team_id, at) + override_lines(sites, team_id, at)
+
+
+def turn_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:
+    """Each rotation's turn now and next (the coordinators', and the team's or every team's)."""
     groups = [g for g in (COORDINATORS, *(t.id for t in sites.teams))
               if g in sites.rotations and (team_id is None or g in (team_id, COORDINATORS))]
     lines = []
@@ -104,15 +108,19 @@ def on_call_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:
         now, later = shown.now, shown.next
         instead = f", covering for {now.covering}" if now.covering else ""
         lines.append(f"{group_label(sites, group).capitalize()} on call: {now.person} until "
-                     f"{_when(now.ends, tz)}{instead}; next {later.person} "
+                     f"{_when(now.ends, sites.tz)}{instead}; next {later.person} "
                      f"({shown.rotation})")
+    return lines
+
+
+def override_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:
+    """The covers and time off holding at `at`, earliest end first."""
+    lines = []
     for override in current(sites.overrides, team_id, at):
-        if team_id is not None and override.team_id == COORDINATORS:
-            continue
         what = "off" if override.kind == "off" else (
             f"on in place of {override.instead_of}" if override.instead_of else "on")
         lines.append(f"{override.name} {what} ({override.team_id}) until "
-                     f"{_when(override.ends, tz)}")
+                     f"{_when(override.ends, sites.tz)}")
     return lines
 
 

@@ -5,6 +5,7 @@ next alert follows it, and a number that never said YES gets no alert's details.
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from alerts.roster import RosterChange, member_record, roster_changes, roster_of
@@ -24,6 +25,12 @@ from tests.test_slack import cms  # noqa: F401 (the signed /cms of the Slack tes
 AT = datetime(2026, 12, 2, 23, 0, tzinfo=UTC)
 ANA = "+13475550155"
 ANA_RECORD = member_record(Member("Ana Diaz", ANA, "interrupter"))
+
+
+@pytest.fixture
+def live_settings(live_settings, any_settings):
+    """The web process and the workers on SQLite and on PostgreSQL in turn."""
+    return replace(live_settings, database_url=any_settings.database_url)
 
 
 async def change(settings, clock, *changes, client=None):
@@ -197,6 +204,8 @@ async def test_a_cover_puts_someone_on_in_place_of_a_sick_call_until_it_ends(
     assert "in place of Luis Feliz" in answer
     await eventually(lambda: client.server.app[keys.SITES].sites.overrides,
                      "the web process reads the cover", within=5)
+    for shown in (await cms("roster brag-mott-haven"), await cms("oncall brag-mott-haven")):
+        assert "Victor Adeyemi on in place of Luis Feliz (brag-mott-haven) until Sun" in shown
     await responses.alert(client, work)
     assert responses.bodies(twilio, LUIS) == []
     assert "WILLIS" in responses.bodies(twilio, VICTOR)[0]  # paged first, not at escalation

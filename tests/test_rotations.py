@@ -32,6 +32,12 @@ def sample_sites() -> LoadedSites:
     return replace(loaded, sites=replace(loaded.sites, rotations={"coordinators": rotation}))
 
 
+@pytest.fixture
+def live_settings(live_settings, any_settings):
+    """The web process and the workers on SQLite and on PostgreSQL in turn."""
+    return replace(live_settings, database_url=any_settings.database_url)
+
+
 def escalations(twilio, number):
     return [b for b in bodies(twilio, number) if b.startswith("CMS ESCALATION")]
 

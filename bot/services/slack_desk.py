@@ -21,7 +21,7 @@ from sqlalchemy import select
 from alerts.action_results import StaffAction, slack_reply
 from alerts.feeds import status_line
 from alerts.numbered_ids import id_number
-from alerts.on_call import on_call_lines
+from alerts.on_call import on_call_lines, override_lines
 from alerts.render import clock_time, place
 from alerts.sites import Person
 from alerts.slack_blocks import bullet_list, escape
@@ -345,6 +345,9 @@ class SlackDesk(UseCase):
                  f"{', UNVERIFIED (no YES yet: gets no alert details)' if not e.verified else ''}"
                  f"{f', {e.open_alerts} open alerts' if e.open_alerts else ''}" for e in entries]
         text = f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
+        held = override_lines(self.sites, team_id, self.clock())
+        if held:
+            text += "\n*Covers and time off*\n" + bullet_list([escape(h) for h in held])
         async with self.engine.connect() as conn:
             logged = await roster_store.change_log(conn, team_id, limit=5)
         if logged:
