@@ -23,9 +23,8 @@ from bot.queue.rq_internals import (
 )
 from workers.context import JobContext, WorkerRuntime, job_runtime, open_job_context
 from workers.delivery import lease
-from workers.feeds import check_feeds
-from workers.handoffs import check_handoffs
 from workers.job_loop import JobLoop
+from workers.periodic import check_feeds, check_handoffs
 from workers.reconcile import drain_spool, enqueue_work, find_work
 
 log = logging.getLogger(__name__)
@@ -148,7 +147,7 @@ def warm_up(runtime: WorkerRuntime) -> None:
 
 def reconcile(runtime: WorkerRuntime, connection: redis.Redis) -> int:
     """Enqueue every due delivery and chain step that has no live job; return how many.
-    Then check the incident feeds (workers.feeds) and the on-call handoffs (workers.handoffs)."""
+    Then run the periodic checks (workers.periodic): silent feeds, on-call handoffs."""
     try:
         added = enqueue_work(connection, asyncio.run(find_work(runtime)),
                              lease(runtime.settings.provider_timeout))

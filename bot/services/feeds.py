@@ -1,7 +1,7 @@
 """Feed heartbeats: who has heard from each incident source, and paging when one goes quiet.
 
 Contact is recorded by ingest (in the incident's own transaction) and by `POST
-/api/heartbeat/{source}`. The worker's periodic check (workers.feeds) pages the coordinators
+/api/heartbeat/{source}`. The worker's periodic check (workers.periodic) pages the coordinators
 once when a source goes silent past its window and once when it is heard from again: the
 outage is marked in the same transaction that stores the messages, with keys per source and
 outage, so two checks at once or a check run twice send nothing more.

@@ -1,6 +1,6 @@
 """Handoff texts: the person whose on-call turn begins is told, once per turn.
 
-The worker's periodic check (workers.handoffs) looks for turns that began in the last
+The worker's periodic check (workers.periodic) looks for turns that began in the last
 `CATCH_UP`: a worker that was down at the handoff still tells them when it is back. Each text
 is keyed by group and turn start, so two checks at once, or a check run twice, send one.
 """

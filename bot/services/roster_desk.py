@@ -151,7 +151,7 @@ class RosterDesk(UseCase):
 
     async def _hand_over(self, person: Person, command: Cover) -> str:
         """`/cms cover coordinators NAME [for OTHER] until TIME`: the on-call coordinator's turn
-        handed to NAME for a while (NAME is told by the handoff check, workers.handoffs)."""
+        handed to NAME for a while (NAME is told by the handoff check, workers.periodic)."""
         if not person.is_coordinator:
             return "Only coordinators can hand over the coordinators' on-call turn."
         names = [c.name for c in self.sites.coordinators]
