@@ -31,7 +31,8 @@ USAGE: dict[Name, tuple[str, str]] = {
     "cancel": ("/cms cancel ID reason",
                "cancel an unfounded or duplicate incident: escalations stop, those paged are "
                "told (coordinators)"),
-    "oncall": ("/cms oncall [TEAM]", "who is on shift now"),
+    "oncall": ("/cms oncall [TEAM]", "who is on call now and next, the covers and time off, and "
+                                     "who is on shift"),
     "roster": ("/cms roster TEAM [changes]",
                "a team's members, shifts and opt-outs; with changes, who changed what and when"),
     "member add": ("/cms member add TEAM NAME PHONE ROLE",
@@ -45,8 +46,8 @@ USAGE: dict[Name, tuple[str, str]] = {
     "cover": ("/cms cover TEAM NAME [for OTHER] until TIME",
               "NAME is on call (for OTHER) until 8am, tomorrow 9am, mon 9am, or for 12h; "
               "TEAM coordinators hands over the on-call coordinator"),
-    "calendar": ("/cms calendar", "your shifts, time off and covers as a calendar link for "
-                                  "your phone, for you only"),
+    "calendar": ("/cms calendar", "your shifts, on-call turns, time off and covers as a "
+                                  "calendar link for your phone, for you only"),
     "takedown": ("/cms takedown AREA DATE [note]",
                  "plan post-takedown outreach (AREA: team, precinct:N or geofence; coordinators; "
                  "with a TD-id as AREA, move that plan)"),
