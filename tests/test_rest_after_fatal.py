@@ -11,6 +11,7 @@ from handlers import keys
 from tests.clock import NEW_YORK
 from tests.polling import eventually
 from tests.test_responses import AUTH, BRONX, GRACE, LUIS, VICTOR, alert, bodies, sms  # noqa: F401
+from tests.test_slack import cms  # noqa: F401 (the signed /cms of the Slack tests)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -42,12 +43,15 @@ async def responded_on_scene(client, work, sms, clock, fatal: bool) -> None:  # 
 
 
 async def test_on_scene_at_a_fatal_shooting_rests_a_member_until_the_twelve_hours_are_over(
-        client, work, twilio, sms, clock):  # noqa: F811
+        client, work, twilio, sms, cms, clock):  # noqa: F811
     await responded_on_scene(client, work, sms, clock, fatal=True)
 
     await alert(client, work, shooting(clock, "NYPD-2"))
     assert await pages_of(client, "NYPD-2") == {"Grace Kim": "on shift"}
     assert not any("#2" in body for body in bodies(twilio, LUIS))
+    rest_ends = (clock() + timedelta(hours=11)).astimezone(NEW_YORK)
+    assert f"Luis Feliz, interrupter, ***0140: on shift, resting after a fatal response until " \
+        f"{rest_ends:%a %H:%M}" in await cms("roster brag-mott-haven")
 
     # Grace and the supervisor off: with nobody else on, Luis is paged after all.
     for phone in (GRACE, VICTOR):

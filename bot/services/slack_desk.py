@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -343,6 +343,7 @@ class SlackDesk(UseCase):
                  f"{'on shift' if e.on_shift else 'off shift'}"
                  f"{', OPTED OUT of SMS (STOP)' if e.opted_out else ''}"
                  f"{', UNVERIFIED (no YES yet: gets no alert details)' if not e.verified else ''}"
+                 f"{_resting(e.resting_until, self.sites.tz)}"
                  f"{f', {e.open_alerts} open alerts' if e.open_alerts else ''}" for e in entries]
         text = f"*Roster of {escape(team_id or 'all teams')}*\n" + bullet_list(lines)
         held = override_lines(self.sites, team_id, self.clock())
@@ -356,6 +357,12 @@ class SlackDesk(UseCase):
                 [f"{entry.at.astimezone(self.sites.tz):%b %d %H:%M} {escape(entry.actor)}: "
                  f"{escape(entry.change.describe())}" for entry in logged])
         return text
+
+
+def _resting(until: datetime | None, tz: tzinfo) -> str:
+    if until is None:
+        return ""
+    return f", resting after a fatal response until {until.astimezone(tz):%a %H:%M}"
 
 
 def broadcast_preview(preview: Preview, rate: float) -> Answer:
