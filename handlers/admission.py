@@ -4,7 +4,7 @@ Route classes, by the matched route's canonical path (never the raw one, which a
 
     ingest         POST /api/incidents
     api            every other /api/ route
-    dashboard      /, /reports, /signin*, /signout, /dashboard/*, /static/*, /calendar/*
+    dashboard      /, /reports, /roster, /signin*, /signout, /dashboard/*, /static/*, /calendar/*
     slack          /slack/events
     twilio-sms     /twilio/sms
     twilio-status  /twilio/status
@@ -72,8 +72,8 @@ _EXACT: Mapping[str, RouteClass] = {
     "/openapi.json": "operators", "/slack/events": "slack", "/twilio/sms": "twilio-sms",
     "/twilio/status": "twilio-status", "/twilio/voice": "twilio-voice",
     "/twilio/voice/gather": "twilio-voice", "/twilio/voice/status": "twilio-status",
-    "/": "dashboard", "/reports": "dashboard", "/report": "dashboard", "/signout": "dashboard",
-    "/static": "dashboard"}
+    "/": "dashboard", "/reports": "dashboard", "/report": "dashboard", "/roster": "dashboard",
+    "/signout": "dashboard", "/static": "dashboard"}
 _PREFIXES: tuple[tuple[str, RouteClass], ...] = (
     ("/api/", "api"), ("/signin", "dashboard"), ("/dashboard/", "dashboard"),
     ("/static/", "dashboard"), ("/calendar/", "dashboard"))
