@@ -7,13 +7,15 @@ the callers then reach the whole group, so a stale rotation never leaves an esca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from alerts.overrides import current
 from alerts.roster import COORDINATORS
 from alerts.rotations import Turn, on_call, on_call_next
 from alerts.sites import Coordinator, Member, Sites, Team
+
+_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,23 @@ def on_call_now(sites: Sites, group: str, at: datetime) -> OnCall | None:
 
 
 def handoff_due(sites: Sites, group: str, at: datetime, within: timedelta) -> Turn | None:
-    """The turn that began in the `within` before `at`, if one did: its person is told."""
+    """The turn of whoever came on call in the `within` before `at`, if someone did, from
+    when they came on: at a handoff, or when a cover or time off began or ended."""
     turn = turn_of(sites, group, at)
-    if turn is None or not at - within < turn.starts <= at:
+    if turn is None:
         return None
-    return turn
+    edges = {turn.starts, *(t for o in sites.overrides if o.team_id == group
+                            for t in (o.starts, o.ends) if turn.starts < t <= at)}
+    began = max((t for t in edges if _came_on(sites, group, t, turn.person)), default=None)
+    if began is None or not at - within < began <= at:
+        return None
+    return replace(turn, starts=began)
+
+
+def _came_on(sites: Sites, group: str, at: datetime, person: str) -> bool:
+    # Whether `person` is on call at `at` and was not just before it.
+    now, before = turn_of(sites, group, at), turn_of(sites, group, at - _INSTANT)
+    return now is not None and before is not None and now.person == person != before.person
 
 
 def handoff_sms(turn: Turn, group_label: str, tz: tzinfo) -> str:
@@ -107,7 +121,8 @@ def turn_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:
         assert shown is not None
         now, later = shown.now, shown.next
         instead = f", covering for {now.covering}" if now.covering else ""
-        lines.append(f"{group_label(sites, group).capitalize()} on call: {now.person} until "
+        label = group_label(sites, group)
+        lines.append(f"{label[:1].upper()}{label[1:]} on call: {now.person} until "
                      f"{_when(now.ends, sites.tz)}{instead}; next {later.person} "
                      f"({shown.rotation})")
     return lines

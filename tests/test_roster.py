@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from alerts.overrides import current
 from alerts.roster import RosterChange, member_record, roster_changes, roster_of
 from alerts.sites import Member
 from bot.queue.connection import connect
@@ -157,7 +158,7 @@ async def test_an_update_and_a_call_never_carry_details_to_a_number_without_yes(
 
 
 async def test_off_keeps_a_member_from_alerts_until_on_and_their_supervisor_is_told(
-        client, work, twilio, sms):  # noqa: F811
+        client, work, twilio, sms, clock):  # noqa: F811
     status, reply = await sms(LUIS, "OFF 3d")
     assert status == 200 and reply.startswith("CMS: you are OFF until ")
     await eventually(lambda: client.server.app[keys.SITES].sites.overrides,
@@ -169,8 +170,8 @@ async def test_off_keeps_a_member_from_alerts_until_on_and_their_supervisor_is_t
 
     status, reply = await sms(LUIS, "on")
     assert reply == "CMS: you are back ON: alerts reach you on your shifts again."
-    await eventually(lambda: not client.server.app[keys.SITES].sites.overrides,
-                     "the web process reads the ON", within=5)
+    await eventually(lambda: not current(client.server.app[keys.SITES].sites.overrides, None,
+                                         clock()), "the web process reads the ON", within=5)
     await responses.alert(client, work, dict(BRONX, id="NYPD-2"))
     assert "WILLIS" in responses.bodies(twilio, LUIS)[0]
     assert "back ON" in responses.bodies(twilio, VICTOR)[-1]

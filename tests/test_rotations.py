@@ -86,6 +86,13 @@ async def test_a_handover_from_slack_moves_the_next_escalation_and_tells_the_new
     clock.advance(timedelta(minutes=20, seconds=1))
     await work()
     assert len(escalations(twilio, SAM)) == 1 and escalations(twilio, DANA) == []
+    # At 8am the cover ends by itself: Dana is on call again, and told, for her turn's last hour.
+    clock.advance(timedelta(hours=8, minutes=20))  # Sunday 08:00:01
+    await work()
+    sunday = clock().astimezone(NEW_YORK)
+    assert handoffs(twilio, DANA) == [
+        f"CMS: you are now on call for the coordinators until Sun {sunday:%b} {sunday.day} 09:00."
+        " Escalations reach you first. /cms oncall shows the rota."]
 
 
 async def test_only_coordinators_hand_over_their_turn(client, work, twilio, cms):  # noqa: F811

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +24,7 @@ from bot.store import roster as store
 from bot.store.engine import reading
 
 log = logging.getLogger(__name__)
+RECENTLY_ENDED = timedelta(hours=1)
 FOLLOW_EVERY = 0.2  # seconds: a change reaches routing in every process well within a second
 
 
@@ -68,7 +69,9 @@ class LiveSites:
             if current is None or current == self._revision:
                 return False
             stored = await store.read_roster(conn, [team.id for team in self.base.teams])
-            overrides = await store.read_overrides(conn, self.clock())
+            # Those ended lately too: a cover's end is someone's return on call, told by the
+            # handoff check (bot.services.handoffs); routing asks each for its times.
+            overrides = await store.read_overrides(conn, self.clock() - RECENTLY_ENDED)
         if stored is None:
             return False
         self._sites = replace(staffed(self.base, stored.roster), overrides=tuple(overrides))

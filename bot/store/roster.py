@@ -199,10 +199,10 @@ async def end_overrides(conn: AsyncConnection, team_ids: Sequence[str], name: st
     return int(ended.rowcount)
 
 
-async def read_overrides(conn: AsyncConnection, now: datetime) -> list[Override]:
-    """The overrides not yet over at `now` (those to come included)."""
-    rows = await conn.execute(select(roster_overrides).where(
-        roster_overrides.c.ended_at.is_(None), roster_overrides.c.ends_at > now)
-        .order_by(roster_overrides.c.id))
+async def read_overrides(conn: AsyncConnection, since: datetime) -> list[Override]:
+    """The overrides not over before `since` (those to come included); one ended early (ON)
+    ends when it was ended."""
+    rows = await conn.execute(select(roster_overrides).where(roster_overrides.c.ends_at > since)
+                              .order_by(roster_overrides.c.id))
     return [Override(row.team_id, row.name, row.kind, row.starts_at, row.ends_at, row.instead_of)
             for row in rows]
