@@ -132,3 +132,19 @@ async def test_a_coordinator_subscribes_to_their_on_call_turns(client, cms, cloc
     assert [s - sunday for s in following] == [timedelta(0), timedelta(days=2),
                                                timedelta(days=4)]
     assert all(s.astimezone(NEW_YORK).hour == 9 for s in starts)
+
+
+async def test_a_coordinator_texting_off_passes_the_turn_and_the_next_is_told(
+        client, work, twilio, sms, cms, clock):  # noqa: F811
+    _, reply = await sms(DANA, "OFF 3h")
+    assert reply.startswith("CMS: you are OFF until ")
+    await work()
+    assert "CMS: Dana Reyes (coordinator) is OFF until" in bodies(twilio, SAM)[0]
+    told = handoffs(twilio, SAM)
+    assert told == [told[0]] and "covering for Dana Reyes" in told[0]
+    assert "The coordinators on call: Sam Whitfield until" in await cms("oncall")
+    clock.advance(timedelta(minutes=40))
+    _, reply = await sms(DANA, "ON")
+    assert reply == "CMS: you are back ON: alerts reach you on your shifts again."
+    await work()
+    assert len(handoffs(twilio, DANA)) == 1  # her turn again, and she is told

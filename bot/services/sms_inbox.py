@@ -234,7 +234,7 @@ class SmsInbox(UseCase):
         availability = parse_time_off(body, now, self.sites.tz)
         if isinstance(availability, Consent):
             return Outcome(await self._consent(conn, phone, now)), "yes"
-        if isinstance(availability, (TimeOff, On)) and self.sites.teams_of_phone(phone):
+        if isinstance(availability, (TimeOff, On)) and self._takes_time_off(phone):
             if isinstance(availability, On):
                 reply, work = await back_on(conn, self.sites, phone, now, message.sid)
                 return Outcome(reply, work), "on"
@@ -269,6 +269,11 @@ class SmsInbox(UseCase):
         if parsed.action == "clear" and not Clearer.of(self.sites, phone).may_clear:
             return Outcome(clear_refusal()), "clear"
         return await self._act(conn, phone, parsed, now), parsed.action
+
+    def _takes_time_off(self, phone: str) -> bool:
+        # Members, for their teams; coordinators, for the coordinators' rotation.
+        return bool(self.sites.teams_of_phone(phone)) or any(
+            c.phone == phone for c in self.sites.coordinators)
 
     async def _consent(self, conn: AsyncConnection, phone: str, now: datetime) -> str:
         teams = await roster_store.verify_phone(conn, phone, now)

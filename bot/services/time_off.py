@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from alerts.chains import step_recipients
 from alerts.outbound import Outbound, delivery_key
 from alerts.overrides import Override
+from alerts.roster import COORDINATORS
 from alerts.routing import Recipient, texted_others
+from alerts.shifts import Shift
 from alerts.sites import Sites, Team
 from alerts.time_off import until_next_shift
 from bot.queue.handoff import Work
@@ -25,17 +27,16 @@ DEFAULT_OFF = timedelta(hours=12)
 async def take_off(conn: AsyncConnection, sites: Sites, phone: str, until: datetime | None,
                    now: datetime, scope: str) -> tuple[str, Work]:
     """Put the member with this phone off in each of their teams until `until` (None: until
-    their next shift starts); the reply, and the supervisors' notice to send."""
-    teams = sites.teams_of_phone(phone)
-    member = next(m for m in teams[0].members if m.phone == phone)
-    ends = until or until_next_shift(member.shifts, now.astimezone(sites.tz)) \
-        or now + DEFAULT_OFF
+    their next shift starts), or a coordinator off the coordinators' rotation; the reply, and
+    the supervisors' notice to send (the other coordinators', for a coordinator)."""
+    name, groups, shifts, label = _person(sites, phone)
+    ends = until or until_next_shift(shifts, now.astimezone(sites.tz)) or now + DEFAULT_OFF
     ends = max(ends, now + timedelta(minutes=1))
-    for team in teams:
-        await store.add_override(conn, Override(team.id, member.name, "off", now, ends),
-                                 member.name, now)
+    for group in groups:
+        await store.add_override(conn, Override(group, name, "off", now, ends), name, now)
     when = _when(ends, now, sites)
-    body = f"CMS: {member.name} ({teams[0].name}) is OFF until {when}: not paged till then."
+    body = f"CMS: {name} ({label}) is OFF until {when}: not paged till then."
+    teams = sites.teams_of_phone(phone)
     work = await _tell_supervisors(conn, sites, teams, phone, body, now, f"off:{scope}")
     return f"CMS: you are OFF until {when}; no alerts till then. Text ON to come back sooner.", \
         work
@@ -44,14 +45,25 @@ async def take_off(conn: AsyncConnection, sites: Sites, phone: str, until: datet
 async def back_on(conn: AsyncConnection, sites: Sites, phone: str, now: datetime,
                   scope: str) -> tuple[str, Work]:
     """End the member's time off now; the reply and the supervisors' notice."""
-    teams = sites.teams_of_phone(phone)
-    member = next(m for m in teams[0].members if m.phone == phone)
-    ended = await store.end_overrides(conn, [team.id for team in teams], member.name, "off", now)
+    name, groups, _, label = _person(sites, phone)
+    ended = await store.end_overrides(conn, groups, name, "off", now)
     if not ended:
         return "CMS: you are not OFF; alerts reach you on your shifts.", Work()
-    body = f"CMS: {member.name} ({teams[0].name}) is back ON and paged on their shifts."
+    body = f"CMS: {name} ({label}) is back ON and paged on their shifts."
+    teams = sites.teams_of_phone(phone)
     work = await _tell_supervisors(conn, sites, teams, phone, body, now, f"on:{scope}")
     return "CMS: you are back ON: alerts reach you on your shifts again.", work
+
+
+def _person(sites: Sites, phone: str) -> tuple[str, list[str], tuple[Shift, ...], str]:
+    """Who texted: their name, the groups their time off is in (their teams, or the
+    coordinators' rotation for a coordinator), their shifts, and how notices name them."""
+    teams = sites.teams_of_phone(phone)
+    if teams:
+        member = next(m for m in teams[0].members if m.phone == phone)
+        return member.name, [team.id for team in teams], member.shifts, teams[0].name
+    coordinator = next(c for c in sites.coordinators if c.phone == phone)
+    return coordinator.name, [COORDINATORS], (), "coordinator"
 
 
 def _when(ends: datetime, now: datetime, sites: Sites) -> str:
