@@ -56,6 +56,7 @@ def team_section(board: TeamBoard, csrf: str, tz: tzinfo, now: datetime,
     rows = "".join(_member_row(m) for m in team.members) or \
         '<tr><td colspan="6" class="muted">Nobody yet.</td></tr>'
     covers = "".join(f"<li>{escape(_override(o, tz))}</li>" for o in board.overrides)
+    on_call = "".join(f"<li>{escape(line)}</li>" for line in board.on_call)
     changes = "".join(
         f'<li><time datetime="{e.at.isoformat()}">{e.at.astimezone(tz):%b %d %H:%M}</time> '
         f"{escape(e.actor)}: {escape(_change(e, tz))}</li>" for e in board.changes)
@@ -70,7 +71,8 @@ def team_section(board: TeamBoard, csrf: str, tz: tzinfo, now: datetime,
             f'<div class="table-wrap"><table class="members" aria-label="{escape(team.name)} '
             'members"><thead><tr><th>Name</th><th>Role</th><th>Phone</th><th>Shifts</th>'
             f"<th>Languages</th><th>Number</th></tr></thead><tbody>{rows}</tbody></table></div>"
-            "<h3>Covers and time off now</h3>"
+            + (f'<h3>On call</h3><ul class="on-call">{on_call}</ul>' if on_call else "")
+            + "<h3>Covers and time off now</h3>"
             + (f'<ul class="overrides">{covers}</ul>' if covers
                else '<p class="muted">None.</p>')
             + f'<datalist id="{escape(team.id)}-names">{names}</datalist>'

@@ -15,7 +15,11 @@ import pytest
 from alerts.rotations import parse_rotation
 from bot.config.settings import SAMPLE_SITES
 from bot.config.sites_file import LoadedSites, load_sites
+from handlers import keys
 from tests.clock import NEW_YORK, next_saturday_night
+from tests.handlers.test_dashboard import sign_in
+from tests.handlers.test_dashboard_roster import shown
+from tests.polling import eventually
 from tests.test_calendars import feed, link_of
 from tests.test_responses import DANA, SAM, alert, bodies, sms  # noqa: F401 (sms: a fixture)
 from tests.test_slack import COORDINATOR, LUIS_SLACK, cms  # noqa: F401 (cms is a fixture)
@@ -142,9 +146,18 @@ async def test_a_coordinator_texting_off_passes_the_turn_and_the_next_is_told(
     assert "CMS: Dana Reyes (coordinator) is OFF until" in bodies(twilio, SAM)[0]
     told = handoffs(twilio, SAM)
     assert told == [told[0]] and "covering for Dana Reyes" in told[0]
+    await eventually(lambda: client.server.app[keys.SITES].sites.overrides,
+                     "the web process reads the OFF", within=5)  # within its 0.2 s poll
     assert "The coordinators on call: Sam Whitfield until" in await cms("oncall")
     clock.advance(timedelta(minutes=40))
     _, reply = await sms(DANA, "ON")
     assert reply == "CMS: you are back ON: alerts reach you on your shifts again."
     await work()
     assert len(handoffs(twilio, DANA)) == 1  # her turn again, and she is told
+
+
+async def test_the_dashboard_roster_shows_who_is_on_call_now_and_next(client, slack):
+    await sign_in(client, slack, COORDINATOR)
+    page = await shown(client)
+    assert "On call The coordinators on call: Dana Reyes until Sun" in page
+    assert "next Sam Whitfield (daily, handoff 09:00)" in page

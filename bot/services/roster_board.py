@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from alerts.on_call import turn_lines
 from alerts.overrides import Override, current
 from alerts.roster_commands import RosterCommand
 from alerts.sites import Person, Team
@@ -33,6 +34,7 @@ class TeamBoard:
     team: Team
     overrides: tuple[Override, ...]  # holding now, earliest end first
     changes: tuple[LoggedChange, ...]  # newest first
+    on_call: tuple[str, ...] = ()  # the rotations' turns now and next (alerts.on_call)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class RosterBoard(UseCase):
             logs = {team.id: await store.change_log(conn, team.id, limit=CHANGES_SHOWN)
                     for team in teams}
         return [TeamBoard(team, tuple(current(sites.overrides, team.id, now)),
-                          tuple(logs[team.id])) for team in teams]
+                          tuple(logs[team.id]), tuple(turn_lines(sites, team.id, now)))
+                for team in teams]
 
     async def run(self, person: Person, command: RosterCommand) -> Outcome:
         """Carry out one form's command as `person`."""

@@ -75,6 +75,7 @@ class RosterDesk(UseCase):
             return change
         async with self.engine.begin() as conn:
             sends = await apply_roster_changes(conn, sites, [change], person.name, now)
+        await self._taken_up()
         await hand_off(self.redis, Work(sends=sends), now)
         asked = " They are texted to reply YES; until then alerts reach them without " \
             "details." if sends else ""
@@ -144,10 +145,16 @@ class RosterDesk(UseCase):
         async with self.engine.begin() as conn:
             await store.add_override(conn, Override(team.id, who, "cover", now, ends, other),
                                      person.name, now)
+        await self._taken_up()
         local = ends.astimezone(self.sites.tz)
         instead = f" in place of {other}" if other else ""
         return f"{DONE}{who} is on for {team.name}{instead} until {local:%a %b %d %H:%M}."
 
+
+    async def _taken_up(self) -> None:
+        # This process follows the change at once (the others within a second): the next
+        # command typed here, `/cms oncall` say, already sees it.
+        await self.live.refresh(self.engine)
 
     async def _hand_over(self, person: Person, command: Cover) -> str:
         """`/cms cover coordinators NAME [for OTHER] until TIME`: the on-call coordinator's turn
@@ -168,6 +175,7 @@ class RosterDesk(UseCase):
         async with self.engine.begin() as conn:
             await store.add_override(conn, Override(COORDINATORS, who, "cover", now, ends, other),
                                      person.name, now)
+        await self._taken_up()
         local = ends.astimezone(self.sites.tz)
         instead = f" in place of {other}" if other else ""
         rotates = "" if COORDINATORS in self.sites.rotations else (
