@@ -2,6 +2,7 @@
 second, with no restart, and the next alert follows it: real `cmsbot serve` and two `cmsbot
 worker`s on the embedded Redis and SQLite, the change typed with `cmsbot slack`."""
 
+import asyncio
 import signal
 from pathlib import Path
 
@@ -42,12 +43,30 @@ async def run(*args: str, env: dict[str, str]) -> str:
     return "".join(out)
 
 
-async def test_two_workers_follow_a_change_made_in_the_web_process(home):
+@pytest.fixture
+async def started():
+    """The processes a test starts; any still running at its end (it failed) are stopped, so
+    that the last one out stops the embedded Redis."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), DEADLINE)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def test_two_workers_follow_a_change_made_in_the_web_process(home, started):
     env = clean_env(home, PORT=str(free_port()))
     web = await start("serve", env=env)
+    started.append(web)
     web_out: list[str] = []
     await read_until(web, lambda out: "listening on port" in out, web_out)
     workers = [await start("worker", env=env) for _ in range(2)]
+    started.extend(workers)
     seen: list[list[str]] = [[], []]
     for worker, out in zip(workers, seen, strict=True):
         await read_until(worker, lambda said: "roster revision 1 in use" in said, out)

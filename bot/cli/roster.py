@@ -15,6 +15,7 @@ from bot.config.clock import utcnow
 from bot.config.settings import Settings
 from bot.config.sites_file import SitesFileError, load_roster, load_sites
 from bot.queue.connection import connect, redis_url
+from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.queue.handoff import Work, hand_off
 from bot.services.live_sites import LiveSites
 from bot.services.roster_edits import apply_roster_changes
@@ -59,6 +60,11 @@ def roster_import(args: argparse.Namespace, settings: Settings) -> int:
                     await hand_off(connection, Work(sends=sends), utcnow())
                 finally:
                     connection.close()
+                    # An embedded Redis this command started stops again once nothing else
+                    # uses it; the consent texts are saved with it for the next worker.
+                    if not settings.redis_url:
+                        await asyncio.to_thread(EmbeddedRedis(settings.home).release,
+                                                client_name())
             return changes
         finally:
             await engine.dispose()

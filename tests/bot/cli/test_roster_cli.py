@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.processes import redis_gone
+
 REPO = Path(__file__).resolve().parents[3]
 DEADLINE_S = 60
 
@@ -30,7 +32,7 @@ def cmsbot(tmp_path, any_settings):
     return run
 
 
-def test_the_export_of_an_import_is_the_same_roster(cmsbot, tmp_path):
+def test_the_export_of_an_import_is_the_same_roster(cmsbot, tmp_path, any_settings):
     first = cmsbot("roster", "export")
     assert first.returncode == 0, first.stderr
     exported = tmp_path / "roster.yaml"
@@ -52,6 +54,8 @@ def test_the_export_of_an_import_is_the_same_roster(cmsbot, tmp_path):
         "2 change(s); run again with --apply to make them"]
     applied = cmsbot("roster", "import", str(exported), "--apply")
     assert "2 change(s) applied" in applied.stdout
+    # The consent texts were queued; an embedded Redis it started for them is stopped again.
+    assert redis_gone(any_settings.home)
     again = cmsbot("roster", "export")
     assert yaml.safe_load(again.stdout) == data  # what was imported is what is exported
     assert "already this one" in cmsbot("roster", "import", str(exported)).stdout
