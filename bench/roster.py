@@ -47,7 +47,7 @@ async def follow(url: str) -> None:
     await live.load(engine, datetime.now(UTC))
     print(f"ready {live.revision}", flush=True)
     seen = live.revision
-    task = asyncio.get_running_loop().create_task(live.follow(engine))
+    task = asyncio.get_running_loop().create_task(live.follow(engine, asyncio.Event()))
     while not task.done():
         if live.revision != seen:
             seen = live.revision

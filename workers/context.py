@@ -28,7 +28,7 @@ from bot.notify.base import Notifier
 from bot.notify.factory import open_notifiers
 from bot.queue.connection import connect
 from bot.services.container import Services, build_services
-from bot.services.live_sites import LiveSites, live
+from bot.services.live_sites import LiveSites, following, live
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
 from bot.store.outbox import OutboxStore
@@ -127,23 +127,20 @@ async def open_job_context(runtime: WorkerRuntime, *,
     the jobs of a worker's long-lived loop."""
     engine = open_engine(runtime.settings.sqlalchemy_url, pooled=pooled)
     connection = connect(runtime.redis_url)
-    follower: asyncio.Task[None] | None = None
     try:
         await _read_roster(runtime, engine)
-        if pooled:
-            # The worker's long-lived loop follows the roster; a one-job context read it above.
-            follower = asyncio.get_running_loop().create_task(runtime.live.follow(engine),
-                                                              name="roster")
-        async with open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock) as notifiers:
+        async with contextlib.AsyncExitStack() as stack:
+            if pooled:
+                # The worker's long-lived loop follows the roster; a one-job context read it
+                # above.
+                await stack.enter_async_context(following(runtime.live, engine))
+            notifiers = await stack.enter_async_context(
+                open_notifiers(runtime.settings, OutboxStore(engine), runtime.clock))
             services = build_services(runtime.settings, engine, runtime.live, connection,
                                       runtime.clock)
             yield JobContext(runtime, engine, connection, DeliveryStore(engine), notifiers,
                              services)
     finally:
-        if follower is not None:
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
         connection.close()
         await engine.dispose()
 

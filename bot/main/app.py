@@ -28,7 +28,7 @@ from bot.queue.connection import connect, redis_url
 from bot.queue.embedded_redis import EmbeddedRedis, client_name
 from bot.services.container import build_services
 from bot.services.inbound_keeper import InboundKeeper
-from bot.services.live_sites import LiveSites
+from bot.services.live_sites import LiveSites, following
 from bot.services.sessions import SessionSigner
 from bot.store.deliveries import DeliveryStore
 from bot.store.engine import open_engine
@@ -108,11 +108,8 @@ async def _roster(app: web.Application) -> AsyncIterator[None]:
         # Started during an outage: the sites file's people until the database answers.
         log.warning("roster not read (%s): paging the sites file's people until it is",
                     type(exc).__name__)
-    task = asyncio.get_running_loop().create_task(live.follow(engine), name="roster")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with following(live, engine):
+        yield
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:

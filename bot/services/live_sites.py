@@ -8,8 +8,9 @@ a use case that takes `sites` once for an alert routes it with one whole roster,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from bot.store.engine import reading
 log = logging.getLogger(__name__)
 RECENTLY_ENDED = timedelta(hours=1)
 FOLLOW_EVERY = 0.2  # seconds: a change reaches routing in every process well within a second
+STOP_WITHIN = 10.0  # seconds: a read in flight at shutdown finishes first
 
 
 class LiveSites:
@@ -79,16 +81,36 @@ class LiveSites:
         log.info("roster revision %d in use", stored.revision)  # operators see a change land
         return True
 
-    async def follow(self, engine: AsyncEngine, every: float = FOLLOW_EVERY) -> None:
-        """Refresh for ever; a database away or a bad row keeps the roster last read."""
-        while True:
+    async def follow(self, engine: AsyncEngine, stop: asyncio.Event,
+                     every: float = FOLLOW_EVERY) -> None:
+        """Refresh until `stop` is set; a database away or a bad row keeps the roster last
+        read. It ends between reads, never in one (a read cut off in its driver's thread
+        would answer a closed loop)."""
+        while not stop.is_set():
+            wait = every
             try:
                 await self.refresh(engine)
             except (OSError, SQLAlchemyError, SitesError) as exc:
                 log.warning("roster not reread (%s); keeping revision %s",
                             type(exc).__name__, self._revision)
-                await asyncio.sleep(every * 10)
-            await asyncio.sleep(every)
+                wait = every * 10
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+
+@contextlib.asynccontextmanager
+async def following(live: LiveSites, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Follow the roster while the block runs (a web process, a worker's job loop)."""
+    stop = asyncio.Event()
+    task = asyncio.get_running_loop().create_task(live.follow(engine, stop), name="roster")
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, STOP_WITHIN)
+        except TimeoutError:
+            log.warning("the roster follower did not stop within %g s", STOP_WITHIN)
 
 
 def live(sites: Sites | LiveSites, clock: Callable[[], datetime] = utcnow) -> LiveSites:
