@@ -7,14 +7,17 @@ the callers then reach the whole group, so a stale rotation never leaves an esca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
+from typing import TypeVar
 
 from alerts.overrides import current
 from alerts.roster import COORDINATORS
 from alerts.rotations import Turn, on_call, on_call_next
 from alerts.sites import Coordinator, Member, Sites, Team
 
+P = TypeVar("P", bound=Member | Coordinator)
 _INSTANT = timedelta(microseconds=1)
 
 
@@ -31,18 +34,24 @@ class OnCall:
 def coordinator_on_call(sites: Sites, at: datetime) -> Coordinator | None:
     """The coordinator whose turn it is, if the coordinators rotate and the roster has them."""
     turn = turn_of(sites, COORDINATORS, at)
-    if turn is None:
-        return None
-    return next((c for c in sites.coordinators
-                 if c.name.casefold() == turn.person.casefold() and c.phone), None)
+    found = _named(sites.coordinators, turn.person) if turn is not None else None
+    return found if found is not None and found.phone else None
 
 
 def supervisor_on_call(team: Team, sites: Sites, at: datetime) -> Member | None:
     """The team's supervisor whose turn it is, if its supervisors rotate."""
     turn = turn_of(sites, team.id, at)
-    if turn is None:
-        return None
-    return next((m for m in team.members if m.name.casefold() == turn.person.casefold()), None)
+    return _named(team.members, turn.person) if turn is not None else None
+
+
+def group_people(sites: Sites, group: str) -> Sequence[Member | Coordinator]:
+    """Who a rotation's names are looked up among: the team's members, or the coordinators."""
+    team = sites.find_team(group)
+    return team.members if team is not None else sites.coordinators
+
+
+def _named(people: Sequence[P], name: str) -> P | None:
+    return next((p for p in people if p.name.casefold() == name.casefold()), None)
 
 
 def turn_of(sites: Sites, group: str, at: datetime) -> Turn | None:
@@ -98,11 +107,8 @@ def group_label(sites: Sites, group: str) -> str:
 
 def group_phone(sites: Sites, group: str, name: str) -> str | None:
     """The phone of `name` in the group's roster (None: not there, or no phone)."""
-    team = sites.find_team(group)
-    people = [(m.name, m.phone) for m in team.members] if team is not None else \
-        [(c.name, c.phone) for c in sites.coordinators]
-    return next((phone for person, phone in people
-                 if person.casefold() == name.casefold() and phone), None)
+    found = _named(group_people(sites, group), name)
+    return found.phone if found is not None and found.phone else None
 
 
 def on_call_lines(sites: Sites, team_id: str | None, at: datetime) -> list[str]:

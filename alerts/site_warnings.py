@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from alerts.on_call import group_people
 from alerts.roster import COORDINATORS
 from alerts.sites import Sites
 
@@ -21,9 +22,7 @@ def site_warnings(sites: Sites) -> list[str]:
                         "rotations: {coordinators: {people: [...], shift: 1w, handoff: "
                         "'mon 09:00'}})")
     for group, rotation in sites.rotations.items():
-        rotating = sites.find_team(group)
-        people = rotating.members if rotating is not None else sites.coordinators
-        known = {person.name.casefold() for person in people}
+        known = {person.name.casefold() for person in group_people(sites, group)}
         missing = [name for name in rotation.people if name.casefold() not in known]
         if missing:
             # Their turns reach the whole group instead (alerts.on_call).

@@ -50,9 +50,8 @@ class RosterBoard(UseCase):
 
     async def boards(self, person: Person) -> list[TeamBoard]:
         """The teams `person` may change, as they stand now (empty for anyone else)."""
-        # The follower rereads a few times a second; reading here too means the page drawn
-        # right after a change already shows it.
-        await self.live.refresh(self.engine)
+        # A change made here was taken up by RosterDesk as it made it; the follower brings
+        # the others' within its poll.
         sites, now = self.sites, self.clock()
         teams = [team for team in sites.teams if may_change(person, team.id)]
         async with self.engine.connect() as conn:

@@ -3,7 +3,6 @@ by themselves, with the supervisor told. Runs inside the inbound message's trans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,7 +13,7 @@ from alerts.overrides import Override
 from alerts.roster import COORDINATORS
 from alerts.routing import Recipient, texted_others
 from alerts.shifts import Shift
-from alerts.sites import Sites, Team
+from alerts.sites import Sites
 from alerts.time_off import until_next_shift
 from bot.queue.handoff import Work
 from bot.store import roster as store
@@ -36,8 +35,7 @@ async def take_off(conn: AsyncConnection, sites: Sites, phone: str, until: datet
         await store.add_override(conn, Override(group, name, "off", now, ends), name, now)
     when = _when(ends, now, sites)
     body = f"CMS: {name} ({label}) is OFF until {when}: not paged till then."
-    teams = sites.teams_of_phone(phone)
-    work = await _tell_supervisors(conn, sites, teams, phone, body, now, f"off:{scope}")
+    work = await _tell_supervisors(conn, sites, phone, body, now, f"off:{scope}")
     return f"CMS: you are OFF until {when}; no alerts till then. Text ON to come back sooner.", \
         work
 
@@ -50,8 +48,7 @@ async def back_on(conn: AsyncConnection, sites: Sites, phone: str, now: datetime
     if not ended:
         return "CMS: you are not OFF; alerts reach you on your shifts.", Work()
     body = f"CMS: {name} ({label}) is back ON and paged on their shifts."
-    teams = sites.teams_of_phone(phone)
-    work = await _tell_supervisors(conn, sites, teams, phone, body, now, f"on:{scope}")
+    work = await _tell_supervisors(conn, sites, phone, body, now, f"on:{scope}")
     return "CMS: you are back ON: alerts reach you on your shifts again.", work
 
 
@@ -76,9 +73,10 @@ def _when(ends: datetime, now: datetime, sites: Sites) -> str:
     return f"{local:%a %b} {local.day} {clock}"
 
 
-async def _tell_supervisors(conn: AsyncConnection, sites: Sites, teams: Sequence[Team],
-                            phone: str, body: str, now: datetime, scope: str) -> Work:
-    people: list[Recipient] = [p for team in teams
+async def _tell_supervisors(conn: AsyncConnection, sites: Sites, phone: str, body: str,
+                            now: datetime, scope: str) -> Work:
+    # A member's supervisors; a coordinator's (who is on no team) fellow coordinators.
+    people: list[Recipient] = [p for team in sites.teams_of_phone(phone)
                                for p in step_recipients("supervisor", team, sites, now)
                                if p.role == "supervisor"]
     people = texted_others(phone, people) or texted_others(
